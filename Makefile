@@ -1,0 +1,38 @@
+# ripple: `make demo` and `make test` on a fresh machine need only python3.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed-stamp
+FLAGSHIP := scenarios/calder_bay.yaml
+
+.PHONY: install demo test test-all bench chromium clean
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install -q --upgrade pip
+	$(BIN)/python -m pip install -q -e '.[test]'
+	touch $(STAMP)
+
+install: $(STAMP)
+
+# Page tests drive Debian's chromium; install it when it is missing.
+chromium:
+	@command -v chromium >/dev/null 2>&1 || { \
+	  echo "installing Debian's chromium for the browser tests"; \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; }
+
+demo: install
+	$(BIN)/ripple validate $(FLAGSHIP)
+	$(BIN)/ripple run $(FLAGSHIP) --seed 7 --out runs/demo --html
+
+test: install chromium
+	$(BIN)/python -m pytest -q
+
+test-all: install chromium
+	$(BIN)/python -m pytest -q -m ""
+
+bench: install
+	$(BIN)/python benchmarks/run.py
+
+clean:
+	rm -rf $(VENV) runs results .pytest_cache

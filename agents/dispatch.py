@@ -1,0 +1,100 @@
+"""The dispatcher: matches idle units to ready tasks, by policy.
+
+A policy is a small function ``(tasks, units, model) -> [(task, unit), ...]``:
+
+- ``criticality``: the task whose node's recovery would restore the most population first
+  (each value computed with the cascade kernel on the network as it stands), nearest unit.
+- ``fifo``: oldest task first, nearest unit.
+- ``nearest``: the closest (unit, task) pairs first, greedily.
+- ``manual``: nothing automatic; units move only on orders (:meth:`Dispatcher.order`).
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Callable
+
+import numpy as np
+
+from agents.incidents import Task
+from agents.responders import IDLE, Responder
+
+if TYPE_CHECKING:
+    from sim.model import RippleModel
+
+Policy = Callable[[list[Task], list[Responder], "RippleModel"], list[tuple[Task, Responder]]]
+
+
+def _distance(model: "RippleModel", unit: Responder, task: Task) -> float:
+    return float(np.hypot(*(model.network.xy[task.node] - unit.position)))
+
+
+def _in_order(tasks: list[Task], units: list[Responder], model: "RippleModel") -> list[tuple[Task, Responder]]:
+    """Give each task in turn the nearest capable unit still free."""
+    free, pairs = list(units), []
+    for task in tasks:
+        able = [u for u in free if u.can_do(task)]
+        if able:
+            unit = min(able, key=lambda u: (_distance(model, u, task), u.unique_id))
+            free.remove(unit)
+            pairs.append((task, unit))
+    return pairs
+
+
+def fifo(tasks: list[Task], units: list[Responder], model: "RippleModel") -> list[tuple[Task, Responder]]:
+    return _in_order(sorted(tasks, key=lambda t: (t.opened, t.seq)), units, model)
+
+
+def criticality(tasks: list[Task], units: list[Responder], model: "RippleModel") -> list[tuple[Task, Responder]]:
+    value = {node: model.restoration_value(node) for node in {t.node for t in tasks}}
+    population = model.network.population
+    return _in_order(sorted(tasks, key=lambda t: (-value[t.node], -population[t.node], t.opened, t.seq)), units, model)
+
+
+def nearest(tasks: list[Task], units: list[Responder], model: "RippleModel") -> list[tuple[Task, Responder]]:
+    pairs = sorted(((_distance(model, u, t), t.seq, u.unique_id, t, u) for t in tasks for u in units if u.can_do(t)),
+                   key=lambda p: p[:3])
+    taken_t, taken_u, out = set(), set(), []
+    for _, _, _, task, unit in pairs:
+        if task.seq not in taken_t and unit.unique_id not in taken_u:
+            taken_t.add(task.seq)
+            taken_u.add(unit.unique_id)
+            out.append((task, unit))
+    return out
+
+
+def manual(tasks: list[Task], units: list[Responder], model: "RippleModel") -> list[tuple[Task, Responder]]:
+    return []
+
+
+POLICIES: dict[str, Policy] = {"criticality": criticality, "fifo": fifo, "nearest": nearest, "manual": manual}
+
+
+class Dispatcher:
+    """Assigns idle units to waiting tasks each tick, by the current policy."""
+
+    def __init__(self, model: "RippleModel", policy: str):
+        self.model = model
+        self.policy = policy
+
+    def dispatch(self, tick: int) -> None:
+        tasks = self.model.board.waiting(tick)
+        units = [u for u in self.model.responders if u.status == IDLE]
+        if not tasks or not units:
+            return
+        factor = self.model.travel_factor()
+        for task, unit in POLICIES[self.policy](tasks, units, self.model):
+            unit.assign(task, tick, unit.travel_ticks(self.model.network.xy[task.node], factor))
+
+    def can_progress(self, tick: int) -> bool:
+        """True when some idle unit could take some waiting task at ``tick``."""
+        if self.policy == "manual":
+            return False
+        units = [u for u in self.model.responders if u.status == IDLE]
+        return any(u.can_do(t) for t in self.model.board.waiting(tick) for u in units)
+
+    def order(self, unit: Responder, task: Task, tick: int) -> None:
+        """A facilitator's order: ``unit`` drops what it does and takes ``task``."""
+        if task.team is not None:
+            task.team.recall()
+        unit.recall()
+        unit.assign(task, tick, unit.travel_ticks(self.model.network.xy[task.node], self.model.travel_factor()))

@@ -1,0 +1,192 @@
+"""The network as arrays: node attributes as a struct of arrays, edges as sparse matrices.
+
+Built once from a validated scenario. Node state that changes during a run lives in
+:class:`NodeState` beside it, so that what-if evaluations copy a few arrays, not the network.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+import scipy.sparse as sp
+
+from sim.scenario.schema import Scenario, Sector
+
+# down-reason bits (DESIGN.md, "Infrastructure nodes")
+DAMAGED, SHUT, COMPROMISED, ISOLATED, UNSUPPLIED, OVERLOADED = 1, 2, 4, 8, 16, 32
+REASONS = {DAMAGED: "DAMAGED", SHUT: "SHUT", COMPROMISED: "COMPROMISED",
+           ISOLATED: "ISOLATED", UNSUPPLIED: "UNSUPPLIED", OVERLOADED: "OVERLOADED"}
+OWN_CAUSES = DAMAGED | SHUT | COMPROMISED  # set and cleared by agents; the kernel derives the rest
+
+# sector connectivity rules
+NONE, SOURCES, GIANT = 0, 1, 2
+_RULES = {"none": NONE, "sources": SOURCES, "giant_component": GIANT}
+RESOURCES = ("power", "water", "telecom", "fuel", "control", "transport")
+
+
+def reason_names(mask: int) -> list[str]:
+    """The names of the bits set in a down mask, e.g. ``['DAMAGED', 'SHUT']``."""
+    return [name for bit, name in REASONS.items() if mask & bit]
+
+
+@dataclass
+class Network:
+    """Static structure of the infrastructure: who is where, who links to and needs whom."""
+
+    ids: list[str]
+    sector_names: list[str]
+    sector: np.ndarray            # int16 code per node
+    kind: list[str]
+    names: list[str]
+    xy: np.ndarray                # (N, 2) km
+    population: np.ndarray        # people served; > 0 marks a service node
+    source: np.ndarray            # bool
+    hardening: np.ndarray         # 0..1
+    repair_median: np.ndarray     # seconds
+    repair_p90: np.ndarray        # seconds
+    rule: np.ndarray              # connectivity rule per sector code
+    link_rows: np.ndarray         # both directions, sorted by row (CSR order)
+    link_cols: np.ndarray
+    dep_node: np.ndarray          # dependent node per dependency group
+    dep_need: np.ndarray
+    dep_buffer: np.ndarray        # ticks of buffer per group
+    dep_resource: np.ndarray      # index into RESOURCES
+    dep_cyber: np.ndarray         # bool: a control (cyber) dependency, along which intrusions spread
+    supply: sp.csr_matrix         # (groups, N): 1 where a node supplies the group
+    index: dict[str, int] = field(init=False)
+    linked: np.ndarray = field(init=False)         # node is in a sector with a connectivity rule
+    sector_population: np.ndarray = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.index = {node_id: i for i, node_id in enumerate(self.ids)}
+        self.linked = self.rule[self.sector] != NONE
+        self.sector_population = np.bincount(self.sector, weights=self.population, minlength=len(self.sector_names))
+
+    @property
+    def n(self) -> int:
+        return len(self.ids)
+
+    @property
+    def n_groups(self) -> int:
+        return len(self.dep_node)
+
+    @classmethod
+    def from_arrays(
+        cls,
+        sector: np.ndarray,
+        sector_names: list[str],
+        rules: list[str],
+        links: np.ndarray,
+        dep_node: np.ndarray,
+        dep_need: np.ndarray,
+        dep_buffer: np.ndarray,
+        supplier_group: np.ndarray,
+        supplier_node: np.ndarray,
+        *,
+        ids: list[str] | None = None,
+        xy: np.ndarray | None = None,
+        population: np.ndarray | None = None,
+        source: np.ndarray | None = None,
+        dep_resource: np.ndarray | None = None,
+        dep_cyber: np.ndarray | None = None,
+    ) -> "Network":
+        """Build from plain arrays: ``links`` is (L, 2) node pairs; supplier pairs are COO."""
+        n, g = len(sector), len(dep_node)
+        links = np.asarray(links, dtype=np.int64).reshape(-1, 2)
+        both = np.concatenate([links, links[:, ::-1]])
+        order = np.lexsort((both[:, 1], both[:, 0]))
+        both = both[order]
+        supply = sp.csr_matrix(
+            (np.ones(len(supplier_group)), (supplier_group, supplier_node)), shape=(g, n)
+        )
+        supply.sum_duplicates()
+        return cls(
+            ids=ids if ids is not None else [f"n{i}" for i in range(n)],
+            sector_names=list(sector_names),
+            sector=np.asarray(sector, dtype=np.int16),
+            kind=[""] * n,
+            names=[""] * n,
+            xy=np.zeros((n, 2)) if xy is None else np.asarray(xy, dtype=float),
+            population=np.ones(n) if population is None else np.asarray(population, dtype=float),
+            source=np.zeros(n, bool) if source is None else np.asarray(source, dtype=bool),
+            hardening=np.zeros(n),
+            repair_median=np.full(n, 4 * 3600.0),
+            repair_p90=np.full(n, 12 * 3600.0),
+            rule=np.array([_RULES[r] for r in rules], dtype=np.int8),
+            link_rows=np.ascontiguousarray(both[:, 0], dtype=np.int32),
+            link_cols=np.ascontiguousarray(both[:, 1], dtype=np.int32),
+            dep_node=np.asarray(dep_node, dtype=np.int64),
+            dep_need=np.asarray(dep_need, dtype=np.float64),
+            dep_buffer=np.asarray(dep_buffer, dtype=np.int64),
+            dep_resource=np.zeros(g, np.int8) if dep_resource is None else np.asarray(dep_resource, np.int8),
+            dep_cyber=np.zeros(g, bool) if dep_cyber is None else np.asarray(dep_cyber, bool),
+            supply=supply,
+        )
+
+    @classmethod
+    def from_scenario(cls, s: Scenario) -> "Network":
+        nodes = s.network.nodes
+        index = {node.id: i for i, node in enumerate(nodes)}
+        sector_names = sorted({node.sector for node in nodes})
+        code = {name: i for i, name in enumerate(sector_names)}
+        sector = np.array([code[node.sector] for node in nodes], dtype=np.int16)
+        has_links = {nodes[index[a]].sector for a, _ in s.network.links}
+        has_source = {node.sector for node in nodes if node.source}
+        rules = []
+        for name in sector_names:
+            declared = s.sectors[name].connectivity if name in s.sectors else None
+            rules.append(declared or ("sources" if name in has_source else "giant_component" if name in has_links else "none"))
+        tick = s.clock.tick
+        deps = s.network.dependencies
+        groups = [g for g, d in enumerate(deps) for _ in d.suppliers]
+        suppliers = [index[x] for d in deps for x in d.suppliers]
+        net = cls.from_arrays(
+            sector=sector,
+            sector_names=sector_names,
+            rules=rules,
+            links=np.array([[index[a], index[b]] for a, b in s.network.links], dtype=np.int64),
+            dep_node=np.array([index[d.node] for d in deps], dtype=np.int64),
+            dep_need=np.array([d.need for d in deps], dtype=np.float64),
+            dep_buffer=np.array([int(round(d.buffer / tick)) for d in deps], dtype=np.int64),
+            supplier_group=np.array(groups, dtype=np.int64),
+            supplier_node=np.array(suppliers, dtype=np.int64),
+            ids=[node.id for node in nodes],
+            xy=np.array([[node.x, node.y] for node in nodes], dtype=float).reshape(-1, 2),
+            population=np.array([node.population for node in nodes], dtype=float),
+            source=np.array([node.source for node in nodes], dtype=bool),
+            dep_resource=np.array([RESOURCES.index(d.resource) for d in deps], dtype=np.int8),
+            dep_cyber=np.array([(d.kind or ("cyber" if d.resource == "control" else "physical")) == "cyber" for d in deps], bool),
+        )
+        net.kind = [node.kind for node in nodes]
+        net.names = [node.name or node.id for node in nodes]
+        net.hardening = np.array([node.hardening for node in nodes], dtype=float)
+        repair = [node.repair or s.sectors.get(node.sector, Sector()).repair for node in nodes]
+        net.repair_median = np.array([r.median for r in repair], dtype=float)
+        net.repair_p90 = np.array([r.p90 for r in repair], dtype=float)
+        if s.network.coordinates == "lonlat":
+            net.xy = lonlat_to_km(net.xy)
+        return net
+
+
+def lonlat_to_km(lonlat: np.ndarray) -> np.ndarray:
+    """Equirectangular projection around the mean latitude: good to ~0.5% over a metro region."""
+    lat0 = np.radians(lonlat[:, 1].mean()) if len(lonlat) else 0.0
+    km_per_deg = 111.32
+    return np.column_stack([lonlat[:, 0] * km_per_deg * np.cos(lat0), lonlat[:, 1] * km_per_deg])
+
+
+@dataclass
+class NodeState:
+    """What changes during a run: the down bitmask per node and the buffer left per group."""
+
+    down: np.ndarray          # uint8 bitmask per node
+    buffer_left: np.ndarray   # ticks of buffer left per dependency group
+    backup: np.ndarray        # bool per node: operational only thanks to a buffer
+
+    @classmethod
+    def fresh(cls, net: Network) -> "NodeState":
+        return cls(np.zeros(net.n, np.uint8), net.dep_buffer.copy(), np.zeros(net.n, bool))
+
+    def copy(self) -> "NodeState":
+        return NodeState(self.down.copy(), self.buffer_left.copy(), self.backup.copy())

@@ -1,0 +1,206 @@
+"""Pydantic models of a scenario file. ``ripple schema`` prints their JSON Schema.
+
+Every model forbids unknown keys, so a typo in a scenario file is an error, not a silent
+default. Durations are stored in seconds (see :mod:`sim.scenario.timefmt`).
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Literal
+
+from pydantic import (
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Discriminator,
+    Field,
+    PlainSerializer,
+    Tag,
+    WithJsonSchema,
+)
+
+from sim.scenario.timefmt import parse_duration
+
+Duration = Annotated[
+    float,
+    BeforeValidator(parse_duration),
+    PlainSerializer(lambda s: f"{s:g}s", return_type=str),
+    WithJsonSchema({"type": "string", "pattern": r"^(T\+\d+:\d\d(:\d\d)?|(\s*\d+(\.\d+)?\s*[a-z]+)+)$",
+                    "examples": ["5min", "2h30m", "T+1:30"]}),
+]
+Fraction = Annotated[float, Field(ge=0.0, le=1.0)]
+
+Resource = Literal["power", "water", "telecom", "fuel", "control", "transport"]
+DependencyKind = Literal["physical", "cyber", "geographic", "logical"]
+Connectivity = Literal["sources", "giant_component", "none"]
+TacticName = Literal["vbied", "active_shooter", "drone", "cyber", "insider", "secondary_device"]
+TargetRuleName = Literal["highest_betweenness", "most_population_served", "greatest_cascade", "random"]
+TeamKind = Literal["police", "fire", "repair", "cyber"]
+DispatchPolicy = Literal["criticality", "nearest", "fifo", "manual"]
+
+
+def _by_shape(mapping_tag: str, other_tag: str):
+    """A discriminator that picks a union member by the shape of the input, for clear errors."""
+    return Discriminator(lambda v: other_tag if isinstance(v, str) else mapping_tag)
+
+
+class Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class TimeDistribution(Strict):
+    """A lognormal duration given by its median and 90th percentile."""
+
+    median: Duration
+    p90: Duration
+
+
+class Node(Strict):
+    id: str = Field(min_length=1)
+    sector: str = Field(min_length=1)
+    kind: str = ""
+    name: str = ""
+    x: float = Field(description="east, km (or longitude with `coordinates: lonlat`)")
+    y: float = Field(description="north, km (or latitude)")
+    population: float = Field(0.0, ge=0, description="people served; >0 makes this a service node")
+    source: bool = Field(False, description="a source of its sector network (plant, reservoir, core)")
+    hardening: Fraction = 0.0
+    repair: TimeDistribution | None = Field(None, description="default: the sector's repair time")
+
+
+class Dependency(Strict):
+    """``node`` needs ``resource`` from at least ``need`` of ``suppliers`` (Rinaldi et al. 2001)."""
+
+    node: str
+    resource: Resource
+    kind: DependencyKind | None = Field(None, description="default: cyber for control, else physical")
+    suppliers: list[str] = Field(min_length=1)
+    need: int = Field(1, ge=1)
+    buffer: Duration = Field(0.0, description="how long the node rides out the loss (generator, tank, battery)")
+
+
+class NetworkData(Strict):
+    """Nodes, links (same-sector topology) and dependencies, inline or from a file."""
+
+    file: str | None = Field(None, description="YAML/JSON node-and-edge file or GraphML, relative to the scenario")
+    coordinates: Literal["km", "lonlat"] = "km"
+    nodes: list[Node] = Field(default_factory=list)
+    links: list[tuple[str, str]] = Field(default_factory=list)
+    dependencies: list[Dependency] = Field(default_factory=list)
+
+
+class Sector(Strict):
+    connectivity: Connectivity | None = Field(
+        None, description="default: sources if the sector has a source node, none without links, else giant_component"
+    )
+    repair: TimeDistribution = TimeDistribution(median="4h", p90="12h")
+
+
+class Clock(Strict):
+    tick: Duration = 300.0
+    duration: Duration
+    start: str = Field("", description="wall-clock label of T+0 for exercises, e.g. '2026-05-14 08:00'")
+
+
+class TargetRule(Strict):
+    rule: TargetRuleName
+    sector: str | None = None
+    kind: str | None = Field(None, description="only nodes of this kind")
+
+
+class Action(Strict):
+    at: Duration
+    tactic: TacticName
+    target: Annotated[
+        Annotated[str, Tag("by-id")] | Annotated[TargetRule, Tag("by-rule")], _by_shape("by-rule", "by-id")
+    ] = Field(description="a node id, or a rule evaluated when the action fires")
+    params: dict[str, float] = Field(default_factory=dict, description="overrides of the tactic's parameters")
+    inject: str = Field("", description="message released to players when the action lands")
+
+
+class Attacker(Strict):
+    id: str
+    name: str = ""
+    plan: list[Action] = Field(min_length=1)
+
+
+class MutualAid(Strict):
+    service_below: Fraction | None = Field(None, description="activate when overall service falls below this")
+    at: Duration | None = Field(None, description="activate at this time")
+    delay: Duration = Field(4 * 3600.0, description="activation delay at information_sharing 0")
+
+
+class Team(Strict):
+    kind: TeamKind
+    base: Annotated[
+        Annotated[str, Tag("by-id")] | Annotated[tuple[float, float], Tag("by-xy")], _by_shape("by-xy", "by-id")
+    ] = Field(description="a node id or [x, y]")
+    count: int = Field(1, ge=0)
+    speed_kmh: float = Field(40.0, gt=0)
+    sectors: list[str] = Field(default_factory=list, description="repair crews: the sectors they can repair")
+    jurisdiction: str = ""
+    mutual_aid: MutualAid | None = Field(None, description="joins only after activation (trigger or order)")
+
+
+class ResponseTimes(Strict):
+    """Task durations by kind of work (lognormal, median and 90th percentile)."""
+
+    police_clear: TimeDistribution = TimeDistribution(median="45min", p90="2h")
+    fire_make_safe: TimeDistribution = TimeDistribution(median="1h", p90="3h")
+    cyber_contain: TimeDistribution = TimeDistribution(median="1h", p90="4h")
+    cyber_remediate: TimeDistribution = TimeDistribution(median="6h", p90="24h")
+
+
+class Policies(Strict):
+    """Scenario-wide policies, and the parameters of the interdiction and success formulas
+    (README, "Attacks: interdiction and success")."""
+
+    information_sharing: Fraction = 0.0
+    dispatch: DispatchPolicy = "criticality"
+    detection_base: Fraction = Field(0.05, description="P_D with no information sharing (EASI)")
+    detection_gain: Fraction = Field(0.35, description="P_D added at information_sharing 1")
+    response_base: Fraction = Field(0.5, description="P_R with no police near the target")
+    police_radius_km: float = Field(2.0, ge=0, description="police within this distance count as present")
+    police_scale: float = Field(2.0, gt=0, description="police units that raise P_R by 63% of its headroom")
+    decisiveness: float = Field(1.0, gt=0, description="exponent m of the contest success function")
+    min_travel_factor: Fraction = Field(0.25, description="speed factor when transport service is 0")
+    load_model: bool = Field(False, description="Motter-Lai load redistribution in linked sectors")
+    load_alpha: float = Field(0.2, ge=0, description="capacity = (1 + alpha) x initial load")
+
+
+class Inject(Strict):
+    """One line of the Master Scenario Events List (HSEEP)."""
+
+    number: int
+    at: Duration
+    sender: str = Field("", alias="from")
+    to: str = ""
+    method: str = ""
+    message: str
+    expected_action: str = ""
+    objective: str = ""
+    capability: str = ""
+    contingency: bool = False
+
+    model_config = ConfigDict(extra="forbid", populate_by_name=True)
+
+
+class Scenario(Strict):
+    """A scenario file: the network, who attacks it and how, who responds, on what clock."""
+
+    id: str = Field(pattern=r"^[A-Za-z0-9_.-]+$")
+    name: str
+    description: str = ""
+    objectives: list[str] = Field(default_factory=list)
+    seed: int = 0
+    clock: Clock
+    sectors: dict[str, Sector] = Field(default_factory=dict)
+    network: NetworkData
+    policies: Policies = Policies()
+    tactics: dict[TacticName, dict[str, float]] = Field(
+        default_factory=dict, description="scenario-wide overrides of tactic parameters"
+    )
+    response: ResponseTimes = ResponseTimes()
+    attackers: list[Attacker] = Field(default_factory=list)
+    responders: dict[str, Team] = Field(default_factory=dict)
+    injects: list[Inject] = Field(default_factory=list)

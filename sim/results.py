@@ -22,7 +22,7 @@ class Event:
     """One entry of the typed event log."""
 
     tick: int
-    kind: str            # attack, hit, compromise, spread, node_down, node_up, dispatch, arrival,
+    kind: str            # attack, hit, compromise, spread, node_down, node_up, node_reasons, dispatch, arrival,
                          # task_done, out_of_service, back_in_service, mutual_aid, inject, decision, ...
     node: str | None = None
     team: str | None = None
@@ -75,8 +75,8 @@ class RunResult:
                                     self.changes["down"].tolist()):
             was = previous[node]
             previous[node] = down
-            if (was == 0) != (down == 0) or (down and was != down):
-                kind = "node_up" if down == 0 else "node_down"
+            if was != down:
+                kind = "node_up" if down == 0 else "node_down" if was == 0 else "node_reasons"
                 detail = {"reasons": reason_names(down)} if down else {}
                 node_events.setdefault(tick, []).append(Event(tick, kind, self.node_ids[node], None, detail))
         out, cursor = [], 0

@@ -7,14 +7,15 @@ compilers report errors, so a user fixes a file in one pass.
 from __future__ import annotations
 
 import copy
+import difflib
 import json
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, get_args
 
 import networkx as nx
 import yaml
-from pydantic import ValidationError
+from pydantic import BaseModel, ValidationError
 
 from sim.scenario.checks import check_references
 from sim.scenario.schema import Scenario
@@ -123,6 +124,8 @@ def _network_file(data: dict[str, Any], lines: Lines, base: Path, display_base: 
         return
     rel = network["file"]
     path, display = base / rel, str(display_base / rel)
+    if not path.is_file():
+        raise ScenarioError([Problem(*lines[("network", "file")], "network.file", f"no such file '{rel}' (paths are relative to the scenario file)")])
     if path.suffix.lower() == ".graphml":
         content, file_lines = _read_graphml(path, display), {(): (display, None)}
     else:
@@ -159,9 +162,37 @@ def _locate(loc: Loc, data: Any, lines: Lines, fallback: str) -> tuple[str, int 
     return file, line, field_path(tuple(shown))
 
 
+def _allowed_keys(loc: Loc) -> list[str]:
+    """The keys the schema allows where ``loc`` points (for 'did you mean' hints)."""
+    model: Any = Scenario
+    for part in loc[:-1]:
+        if isinstance(part, int) or (isinstance(part, str) and part.startswith("by-")):
+            continue
+        if not (isinstance(model, type) and issubclass(model, BaseModel)):
+            return []
+        field = model.model_fields.get(part)
+        if field is not None:  # otherwise ``part`` is a key of a mapping such as ``responders``
+            model = _model_in(field.annotation)
+    return sorted(model.model_fields) if isinstance(model, type) and issubclass(model, BaseModel) else []
+
+
+def _model_in(annotation: Any) -> Any:
+    """The pydantic model inside an annotation such as ``list[Node]`` or ``dict[str, Team]``."""
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        return annotation
+    for arg in reversed(get_args(annotation)):
+        found = _model_in(arg)
+        if found is not None:
+            return found
+    return None
+
+
 def _message(error: dict[str, Any]) -> str:
     if error["type"] == "extra_forbidden":
-        return "unknown key (a typo? `ripple schema` lists the allowed keys)"
+        allowed = _allowed_keys(error["loc"])
+        close = difflib.get_close_matches(str(error["loc"][-1]), allowed, n=1)
+        hint = f"did you mean '{close[0]}'? " if close else ""
+        return f"unknown key; {hint}allowed: {', '.join(allowed)}" if allowed else "unknown key"
     if error["type"] == "missing":
         return "required field is missing"
     msg = error["msg"]

@@ -1,0 +1,91 @@
+"""Bad scenario files: one clear message per problem, file:line and field, exit 2, no traceback."""
+
+import re
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from sim.cli import app
+from sim.scenario import ScenarioError, load_scenario
+
+DATA = Path(__file__).parent / "data"
+BAD = DATA / "bad"
+runner = CliRunner()
+
+# file → (line, field, words in the message); line None when the problem has no line
+CASES = {
+    "yaml_syntax": (7, "", "YAML syntax error"),
+    "empty": (None, "", "empty"),
+    "not_a_mapping": (1, "", "mapping"),
+    "unknown_key": (6, "sede", "did you mean 'seed'"),
+    "wrong_type": (12, "network.nodes[1].x", "valid number"),
+    "duplicate_node": (13, "network.nodes[2].id", "duplicate node id 'sub'"),
+    "missing_node": (17, "network.dependencies[0].suppliers[0]", "no node 'sub_7'"),
+    "negative_duration": (17, "network.dependencies[0].buffer", "negative"),
+    "unitless_duration": (6, "clock.tick", "no unit"),
+    "need_exceeds": (17, "network.dependencies[0].need", "exceeds"),
+    "attack_after_end": (21, "attackers[0].plan[0].at", "after the end of the run"),
+    "unknown_tactic": (21, "attackers[0].plan[0].tactic", "'vbied'"),
+    "cross_sector_link": (15, "network.links[1]", "one sector"),
+    "missing_network_file": (10, "network.file", "no such file"),
+}
+
+
+@pytest.mark.parametrize("name", sorted(CASES))
+def test_bad_file_names_file_line_and_field(name):
+    line, field, words = CASES[name]
+    path = BAD / f"{name}.yaml"
+    result = runner.invoke(app, ["validate", str(path)])
+    assert result.exit_code == 2, result.output
+    assert "Traceback" not in result.output
+    where = f"{path}:{line}: " if line else f"{path}: "
+    first = result.output.splitlines()[0]
+    assert first.startswith(where + (f"{field}: " if field else "")), first
+    assert words in result.output
+
+
+def test_missing_scenario_file():
+    result = runner.invoke(app, ["validate", str(DATA / "nope.yaml")])
+    assert result.exit_code == 2
+    assert "nope.yaml: file not found" in result.output
+
+
+def test_error_inside_a_referenced_network_file_names_that_file():
+    with pytest.raises(ScenarioError) as info:
+        load_scenario(BAD / "network_ref.yaml")
+    (problem,) = info.value.problems
+    assert problem.file.endswith("network_ref_nodes.yaml") and problem.line == 8
+    assert problem.field == "network.dependencies[0].suppliers[0]" and "sub9" in problem.message
+
+
+def test_every_problem_is_reported_at_once(tmp_path):
+    text = (DATA / "tiny.yaml").read_text()
+    text = text.replace("tick: 5min", "tick: 5").replace("x: 1, y: 0,", "x: one, y: 0,").replace("seed: 3", "seed: 3\ncolour: red")
+    bad = tmp_path / "many.yaml"
+    bad.write_text(text)
+    result = runner.invoke(app, ["validate", str(bad)])
+    assert result.exit_code == 2
+    assert len(re.findall(rf"{re.escape(str(bad))}:\d+: ", result.output)) == 3
+
+
+def test_run_of_a_bad_file_exits_2_without_writing(tmp_path):
+    result = runner.invoke(app, ["run", str(BAD / "need_exceeds.yaml"), "--out", str(tmp_path / "out")])
+    assert result.exit_code == 2
+    assert not (tmp_path / "out").exists()
+
+
+@pytest.mark.parametrize("text,seconds", [("5min", 300), ("2h30m", 9000), ("T+1:30", 5400), ("90 min", 5400),
+                                          ("1d", 86400), ("T+0:05:30", 330), ("45s", 45)])
+def test_durations(text, seconds):
+    from sim.scenario import parse_duration
+
+    assert parse_duration(text) == seconds
+
+
+@pytest.mark.parametrize("text", ["5", "-5min", "5 parsecs", "", "T+1:75"])
+def test_bad_durations(text):
+    from sim.scenario import parse_duration
+
+    with pytest.raises(ValueError):
+        parse_duration(text)

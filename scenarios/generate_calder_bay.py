@@ -68,22 +68,31 @@ NEIGHBOURHOODS = [
     ("Ashby Park", 10.8, 10.6, 1.6, 1.1),
     ("Kestrel Hill", 9.4, 14.6, 1.2, 1.3),
     ("Northgate", 14.6, 16.4, 1.3, 1.3),
-    ("Millbrook", 20.2, 13.6, 1.2, 1.3),
-    ("Westfield", 5.0, 10.2, 1.1, 1.4),
-    ("Stonebridge", 7.2, 6.6, 0.9, 1.2),
+    ("Millbeck", 20.2, 13.6, 1.2, 1.3),
+    ("Westmarch", 5.0, 10.2, 1.1, 1.4),
+    ("Stonebrae", 7.2, 6.6, 0.9, 1.2),
     ("Tanner's Cross", 10.8, 3.4, 0.8, 1.1),
     ("Orchard Vale", 22.6, 9.4, 0.9, 1.2),
     ("Eastmere", 26.4, 11.2, 0.8, 1.4),
-    ("Hartwell", 24.0, 14.0, 0.6, 1.2),
-    ("Larkspur", 24.2, 17.4, 0.6, 1.3),
-    ("Dunmore Heights", 19.2, 18.4, 0.5, 1.2),
-    ("Fenwick", 11.8, 18.8, 0.4, 1.2),
-    ("Copperfield", 6.8, 17.8, 0.5, 1.2),
-    ("Holloway", 2.2, 14.8, 0.4, 1.2),
+    ("Hartlow", 24.0, 14.0, 0.6, 1.2),
+    ("Larkmoor", 24.2, 17.4, 0.6, 1.3),
+    ("Dunmarrow Heights", 19.2, 18.4, 0.5, 1.2),
+    ("Fernhollow", 11.8, 18.8, 0.4, 1.2),
+    ("Copperleigh", 6.8, 17.8, 0.5, 1.2),
+    ("Hollowmere", 2.2, 14.8, 0.4, 1.2),
     ("Saltmarsh", 2.4, 6.0, 0.3, 1.2),
-    ("Southpoint", 8.2, 1.6, 0.4, 1.0),
-    ("Redcliff", 28.2, 6.2, 0.4, 1.0),
+    ("Shingle Point", 8.2, 1.6, 0.4, 1.0),
+    ("Redshore", 28.2, 6.2, 0.4, 1.0),
     ("Glenwater", 28.0, 18.2, 0.3, 1.1),
+]
+
+# names for the third and later node of one kind in one neighbourhood (invented streets)
+STREETS = [
+    "Alder Street", "Beacon Road", "Cinder Lane", "Draper Street", "Elmstead Road", "Foundry Lane",
+    "Garnet Street", "Hatchard Road", "Inkerman Street", "Juniper Way", "Keel Street", "Lantern Row",
+    "Mercer Road", "Nettlebed Lane", "Oakapple Road", "Pilgrim Street", "Quarry Lane", "Ropewalk",
+    "Sexton Road", "Tideway", "Upton Street", "Vicarage Lane", "Wharf Street", "Yardley Road",
+    "Anchor Lane", "Bellfounder Street", "Chandler Road", "Dovecote Lane", "Estuary Road", "Flax Street",
 ]
 
 PLANT_REPAIR = {"median": "24h", "p90": "72h"}
@@ -142,17 +151,20 @@ class Network:
         self.deps: list[dict] = []
         self.names: set[str] = set()
         self.groups: dict[str, list[str]] = {}  # kind -> ids, in creation order
-        self.section: dict[str, str] = {}  # first id of a section -> comment
+        self.section: dict[int, str] = {}  # index of the first node of a section -> comment
 
     # ---- nodes
     def unique_name(self, hood: str, suffix: str, x: float, y: float) -> tuple[str, str]:
-        """A name for a node in ``hood`` not used yet (qualified by the compass direction from
-        the neighbourhood's centre, then a number) and the qualified place it names."""
+        """A name for a node in ``hood`` not used yet, and the place it names: the
+        neighbourhood, then the neighbourhood qualified by the compass direction from its
+        centre, then the next local street from :data:`STREETS`."""
         h = next(n for n in NEIGHBOURHOODS if n[0] == hood)
         dx, dy = x - h[1], y - h[2]
         direction = ("East" if dx > 0 else "West") if abs(dx) > abs(dy) else ("North" if dy > 0 else "South")
-        candidates = [hood, f"{hood} {direction}"] + [f"{hood} {direction} {k}" for k in range(2, 100)]
-        place = next(c for c in candidates if f"{c} {suffix}" not in self.names)
+        candidates = [hood, f"{hood} {direction}"] + STREETS
+        place = next((c for c in candidates if f"{c} {suffix}" not in self.names), None)
+        if place is None:
+            raise RuntimeError(f"out of street names for {suffix}")
         return f"{place} {suffix}", place
 
     def unique_id(self, base: str) -> str:
@@ -273,7 +285,7 @@ class Network:
 
     def mark(self, comment: str) -> None:
         """A comment line before the next node written."""
-        self.section[str(len(self.nodes))] = comment
+        self.section[len(self.nodes)] = comment
 
 
 # --------------------------------------------------------------------------- sectors
@@ -291,14 +303,14 @@ def build_energy(net: Network) -> None:
 
     net.mark("energy: 132 kV transmission substations (meshed ring)")
     ring = [
-        ("ts_westfield", "Westfield", 4.6, 9.4),
+        ("ts_westmarch", "Westmarch", 4.6, 9.4),
         ("ts_kestrel_hill", "Kestrel Hill", 8.6, 15.4),
         ("ts_northgate", "Northgate", 15.2, 17.0),
-        ("ts_larkspur", "Larkspur", 23.0, 16.4),
+        ("ts_larkmoor", "Larkmoor", 23.0, 16.4),
         ("ts_eastmere", "Eastmere", 26.6, 10.4),
         ("ts_harbourside", "Harbourside", 18.2, 7.6),
         ("ts_quayside", "Quayside", 12.0, 5.6),
-        ("ts_stonebridge", "Stonebridge", 6.4, 5.0),
+        ("ts_stonebrae", "Stonebrae", 6.4, 5.0),
     ]
     for id, hood, x, y in ring:
         net.node(id, "energy", "transmission_substation", f"{hood} 132 kV Substation", x, y,
@@ -306,11 +318,11 @@ def build_energy(net: Network) -> None:
     ts = [r[0] for r in ring]
     for a, b in zip(ts, ts[1:] + ts[:1]):
         net.link(a, b)
-    net.link("ts_westfield", "ts_quayside")      # chords that mesh the ring
+    net.link("ts_westmarch", "ts_quayside")      # chords that mesh the ring
     net.link("ts_northgate", "ts_harbourside")
     for plant, feeds in (("gen_harbour_point", ("ts_harbourside", "ts_eastmere")),
                          ("gen_kestrel_ridge", ("ts_kestrel_hill",)),
-                         ("gen_saltmarsh", ("ts_stonebridge", "ts_westfield"))):
+                         ("gen_saltmarsh", ("ts_stonebrae", "ts_westmarch"))):
         for t in feeds:
             net.link(plant, t)
 
@@ -358,11 +370,11 @@ def build_energy(net: Network) -> None:
 def build_water(net: Network) -> None:
     rng = net.rng
     net.mark("water: treatment works (sources)")
-    net.node("wtp_fenwick", "water", "treatment_plant", "Fenwick Reservoir Treatment Works", 10.6, 19.2,
+    net.node("wtp_fernhollow", "water", "treatment_plant", "Fernhollow Reservoir Treatment Works", 10.6, 19.2,
              source=True, hardening=0.5)
-    net.node("wtp_holloway", "water", "treatment_plant", "Holloway Water Treatment Plant", 1.4, 12.6,
+    net.node("wtp_hollowmere", "water", "treatment_plant", "Hollowmere Water Treatment Plant", 1.4, 12.6,
              source=True, hardening=0.5)
-    plants = ["wtp_fenwick", "wtp_holloway"]
+    plants = ["wtp_fernhollow", "wtp_hollowmere"]
 
     net.mark("water: pumping stations")
     pumps = []
@@ -404,9 +416,9 @@ def build_water(net: Network) -> None:
         if rng.random() < 0.35 and net.dist(id, second) < 5.0:
             net.link(id, second)
 
-    net.mark("water: operations centre (SCADA), on the Fenwick works site")
-    net.node("water_scada", "water", "scada", "Fenwick Water Operations Centre", 10.9, 18.9, hardening=0.5)
-    net.link("water_scada", "wtp_fenwick")
+    net.mark("water: operations centre (SCADA), on the Fernhollow works site")
+    net.node("water_scada", "water", "scada", "Fernhollow Water Operations Centre", 10.9, 18.9, hardening=0.5)
+    net.link("water_scada", "wtp_fernhollow")
 
 
 def build_telecom(net: Network) -> None:
@@ -414,15 +426,15 @@ def build_telecom(net: Network) -> None:
     net.mark("telecom: core exchanges (sources)")
     net.node("core_ashby_park", "telecom", "core_switch", "Ashby Park Core Exchange", 11.4, 11.2,
              source=True, hardening=0.5)
-    net.node("core_millbrook", "telecom", "core_switch", "Millbrook Core Exchange", 20.6, 13.0,
+    net.node("core_millbeck", "telecom", "core_switch", "Millbeck Core Exchange", 20.6, 13.0,
              source=True, hardening=0.5)
-    cores = ["core_ashby_park", "core_millbrook"]
+    cores = ["core_ashby_park", "core_millbeck"]
     net.link(*cores)
 
     net.mark("telecom: central offices (ring)")
     cos = []
     for hood in ("Calder Centre", "Harbourside", "Quayside", "Bramwell", "Ashby Park", "Kestrel Hill",
-                 "Northgate", "Millbrook", "Westfield", "Stonebridge", "Orchard Vale", "Eastmere"):
+                 "Northgate", "Millbeck", "Westmarch", "Stonebrae", "Orchard Vale", "Eastmere"):
         h = next(n for n in NEIGHBOURHOODS if n[0] == hood)
         x, y = net.jitter(h[1], h[2], 0.5)
         cos.append(net.node(f"co_{slug(hood)}", "telecom", "central_office", f"{hood} Central Office", x, y,
@@ -453,23 +465,23 @@ def build_telecom(net: Network) -> None:
             net.link(id, second)
 
 
-ROWS = ["Shoreline Road", "Harbour Road", "Calder Avenue", "Larch Road", "Millbrook Road", "Ridgeway"]
-COLUMNS = ["Holloway Lane", "Saltmarsh Road", "Stonebridge Road", "Ashby Street", "Bramwell Avenue",
-           "Orchard Way", "Hartwell Road", "Eastmere Parkway"]
+ROWS = ["Shoreline Road", "Harbour Road", "Calder Avenue", "Larch Road", "Millbeck Road", "Ridgeway"]
+COLUMNS = ["Hollowmere Lane", "Saltmarsh Road", "Stonebrae Road", "Ashby Street", "Bramwell Avenue",
+           "Orchard Way", "Hartlow Road", "Eastmere Parkway"]
 
 # line name -> stations in order: (id or None for metro_<slug>, name, x, y)
 METRO = {
-    "Red Line": [("metro_holloway", "Holloway", 2.0, 11.4), ("metro_westfield", "Westfield", 4.4, 10.4),
+    "Red Line": [("metro_hollowmere", "Hollowmere", 2.0, 11.4), ("metro_westmarch", "Westmarch", 4.4, 10.4),
                  ("metro_linden_road", "Linden Road", 7.4, 10.6), ("metro_ashby_park", "Ashby Park", 10.4, 10.2),
                  ("metro_civic_centre", "Civic Centre", 12.7, 9.4), ("central_station", "Calder Bay Central", 14.5, 8.8),
                  ("metro_bramwell", "Bramwell", 16.9, 10.2), ("metro_orchard_vale", "Orchard Vale", 20.0, 10.0),
-                 ("metro_hartwell_road", "Hartwell Road", 23.0, 10.7), ("metro_eastmere", "Eastmere", 26.2, 11.4)],
-    "Blue Line": [("metro_dunmore_heights", "Dunmore Heights", 17.8, 18.4), ("metro_northgate", "Northgate", 14.4, 17.5),
+                 ("metro_hartlow_road", "Hartlow Road", 23.0, 10.7), ("metro_eastmere", "Eastmere", 26.2, 11.4)],
+    "Blue Line": [("metro_dunmarrow_heights", "Dunmarrow Heights", 17.8, 18.4), ("metro_northgate", "Northgate", 14.4, 17.5),
                   ("metro_northgate_south", "Northgate South", 14.6, 15.4), ("metro_fairholme", "Fairholme", 14.8, 13.3),
                   ("metro_bramwell_north", "Bramwell North", 15.0, 11.0), ("central_station", "Calder Bay Central", 14.5, 8.8),
                   ("metro_harbourside", "Harbourside", 16.7, 7.2), ("metro_harbour_point", "Harbour Point", 19.4, 6.6)],
     "Green Line": [("central_station", "Calder Bay Central", 14.5, 8.8), ("metro_quayside", "Quayside", 12.4, 6.7),
-                   ("metro_tanners_cross", "Tanner's Cross", 10.2, 4.7), ("metro_stonebridge", "Stonebridge", 7.7, 4.4),
+                   ("metro_tanners_cross", "Tanner's Cross", 10.2, 4.7), ("metro_stonebrae", "Stonebrae", 7.7, 4.4),
                    ("metro_airport", "Airport", 5.7, 3.9)],
 }
 
@@ -522,7 +534,7 @@ def build_transport(net: Network) -> None:
                 net.link(id, grid[nb])
     junctions = list(grid.values())
     # the metro and the airport join the road network at their ends and at the interchange
-    for s in ("central_station", "metro_holloway", "metro_eastmere", "metro_dunmore_heights",
+    for s in ("central_station", "metro_hollowmere", "metro_eastmere", "metro_dunmarrow_heights",
               "metro_harbour_point", "metro_civic_centre", "metro_fairholme"):
         net.link(s, net.nearest_to(s, junctions)[0])
     net.link("airport_terminal_b", net.nearest_to("airport_terminal_b", junctions)[0])
@@ -530,18 +542,18 @@ def build_transport(net: Network) -> None:
     net.mark("transport: container port and cross-bay ferries")
     net.node("port_north_quay", "transport", "port_terminal", "Calder Bay Port North Quay", 23.4, 6.6,
              population=3500, hardening=0.3)
-    net.node("port_redcliff", "transport", "port_terminal", "Redcliff Container Terminal", 27.4, 5.6,
+    net.node("port_redshore", "transport", "port_terminal", "Redshore Container Terminal", 27.4, 5.6,
              population=2500, hardening=0.3)
-    net.link("port_north_quay", "port_redcliff")
+    net.link("port_north_quay", "port_redshore")
     ferries = [("ferry_quayside", "Quayside Ferry Wharf", 13.9, 3.4, 4500),
                ("ferry_harbourside", "Harbourside Ferry Terminal", 16.6, 5.6, 6000),
-               ("ferry_redcliff", "Redcliff Ferry Pier", 27.2, 4.5, 2500)]
+               ("ferry_redshore", "Redshore Ferry Pier", 27.2, 4.5, 2500)]
     for id, name, x, y, pop in ferries:
         net.node(id, "transport", "ferry_terminal", name, x, y, population=pop, hardening=0.2)
     for i, a in enumerate(ferries):
         for b in ferries[i + 1:]:
             net.link(a[0], b[0])  # ferry routes across the bay
-    for id in ("port_north_quay", "port_redcliff", "ferry_quayside", "ferry_harbourside", "ferry_redcliff"):
+    for id in ("port_north_quay", "port_redshore", "ferry_quayside", "ferry_harbourside", "ferry_redshore"):
         net.link(id, net.nearest_to(id, junctions)[0])
 
     net.mark("transport: traffic management centre (SCADA)")
@@ -552,7 +564,7 @@ def build_transport(net: Network) -> None:
 HOSPITALS = [
     ("hosp_calder_general", "Calder Bay General Hospital", 13.8, 9.7, 200000),
     ("hosp_northgate", "Northgate Regional Hospital", 15.6, 16.0, 130000),
-    ("hosp_westfield", "Westfield Community Hospital", 5.6, 11.0, 95000),
+    ("hosp_westmarch", "Westmarch Community Hospital", 5.6, 11.0, 95000),
     ("hosp_eastmere", "Eastmere Memorial Hospital", 25.0, 12.6, 110000),
     ("hosp_harbourside_childrens", "Harbourside Children's Hospital", 17.2, 8.2, 85000),
 ]
@@ -596,10 +608,10 @@ def build_emergency(net: Network) -> None:
     net.mark("emergency: police stations (population = people in the precinct)")
     police = [("police_central", "Calder Centre Police Headquarters", 14.2, 9.2),
               ("police_northgate", "Northgate Police Station", 14.9, 16.9),
-              ("police_westfield", "Westfield Police Station", 5.2, 9.4),
+              ("police_westmarch", "Westmarch Police Station", 5.2, 9.4),
               ("police_eastmere", "Eastmere Police Station", 25.8, 11.8),
-              ("police_stonebridge", "Stonebridge Police Station", 8.0, 5.2),
-              ("police_millbrook", "Millbrook Police Station", 20.4, 14.2)]
+              ("police_stonebrae", "Stonebrae Police Station", 8.0, 5.2),
+              ("police_millbeck", "Millbeck Police Station", 20.4, 14.2)]
     fire = [("fire_calder_centre", "Fire Station 1 (Calder Centre)", 14.9, 9.4),
             ("fire_harbourside", "Fire Station 2 (Harbourside)", 18.0, 6.9),
             ("fire_ashby_park", "Fire Station 3 (Ashby Park)", 10.2, 11.0),
@@ -609,22 +621,20 @@ def build_emergency(net: Network) -> None:
             ("fire_eastmere", "Fire Station 7 (Eastmere)", 26.8, 10.9),
             ("fire_tanners_cross", "Fire Station 8 (Tanner's Cross)", 10.6, 3.8)]
     ems = [("ems_quayside", "Quayside Ambulance Station", 12.0, 6.6),
-           ("ems_westfield", "Westfield Ambulance Station", 4.6, 10.8),
-           ("ems_millbrook", "Millbrook Ambulance Station", 19.6, 13.2),
+           ("ems_westmarch", "Westmarch Ambulance Station", 4.6, 10.8),
+           ("ems_millbeck", "Millbeck Ambulance Station", 19.6, 13.2),
            ("ems_northgate", "Northgate Ambulance Station", 13.8, 16.2),
            ("ems_eastmere", "Eastmere Ambulance Station", 25.4, 10.2)]
+    comments = {"fire_calder_centre": "emergency: fire stations (population = people in the first-due area)",
+                "ems_quayside": "emergency: ambulance stations (population = people in the response area)"}
     for group, kind, hard in ((police, "police_station", (0.3, 0.5)), (fire, "fire_station", (0.2, 0.3)),
                               (ems, "ems_station", (0.1, 0.2))):
-        cover = {id: 0 for id, *_ in group}
-        # coverage needs positions, so place the nodes first, then set their populations
+        # the areas need the stations' positions: place them, then set their populations
         for id, name, x, y in group:
-            if group is fire and id == "fire_calder_centre":
-                net.mark("emergency: fire stations (population = people in the first-due area)")
-            if group is ems and id == "ems_quayside":
-                net.mark("emergency: ambulance stations (population = people in the response area)")
+            if id in comments:
+                net.mark(comments[id])
             net.node(id, "emergency", kind, name, x, y, population=1, hardening=net.hardening(*hard))
-        cover = coverage([g[0] for g in group])
-        for id, pop in cover.items():
+        for id, pop in coverage([g[0] for g in group]).items():
             net.by_id[id]["population"] = pop
 
 
@@ -769,14 +779,22 @@ def dump(net: Network, seed: int) -> str:
         "nodes:",
     ]
     for i, n in enumerate(net.nodes):
-        if str(i) in net.section:
-            lines.append(f"# {net.section[str(i)]}")
+        if i in net.section:
+            lines.append(f"# {net.section[i]}")
         lines.append(f"- {flow(n)}")
     lines.append("links:")
+    sector = None
     for a, b in net.links:
+        if net.by_id[a]["sector"] != sector:
+            sector = net.by_id[a]["sector"]
+            lines.append(f"# {sector} links")
         lines.append(f"- {flow([a, b])}")
     lines.append("dependencies:")
+    sector = None
     for d in net.deps:
+        if net.by_id[d["node"]]["sector"] != sector:
+            sector = net.by_id[d["node"]]["sector"]
+            lines.append(f"# dependencies of {sector} nodes")
         lines.append(f"- {flow(d)}")
     return "\n".join(lines) + "\n"
 

@@ -2,11 +2,16 @@
 
 A policy is a small function ``(tasks, units, model) -> [(task, unit), ...]``:
 
-- ``criticality``: the task whose node's recovery would restore the most population first
-  (each value computed with the cascade kernel on the network as it stands), nearest unit.
+- ``criticality``: the task whose node's recovery would serve the most population first,
+  counting the people behind backup buffers as if the buffers had run out (two
+  cascade-kernel runs per node), nearest unit.
 - ``fifo``: oldest task first, nearest unit.
 - ``nearest``: the closest (unit, task) pairs first, greedily.
 - ``manual``: nothing automatic; units move only on orders (:meth:`Dispatcher.order`).
+
+Units left idle once every waiting task has one reinforce the tasks in progress (of the
+kinds in ``policies.reinforce``: repair crews by default, police and fire stay free for new
+scenes), in the same policy order, so extra crews, mutual aid among them, shorten big jobs.
 """
 
 from __future__ import annotations
@@ -77,13 +82,23 @@ class Dispatcher:
         self.policy = policy
 
     def dispatch(self, tick: int) -> None:
-        tasks = self.model.board.waiting(tick)
+        """First one unit for each waiting task, in policy order; then units still idle
+        reinforce tasks in progress (up to ``policies.max_crew`` units a task)."""
         units = [u for u in self.model.responders if u.status == IDLE]
-        if not tasks or not units:
+        if not units:
             return
         factor = self.model.travel_factor()
-        for task, unit in POLICIES[self.policy](tasks, units, self.model):
-            unit.assign(task, tick, unit.travel_ticks(self.model.network.xy[task.node], factor))
+        tasks = self.model.board.waiting(tick)
+        while units and tasks:
+            pairs = POLICIES[self.policy](tasks, units, self.model)
+            if not pairs:
+                break
+            for task, unit in pairs:
+                unit.assign(task, tick, unit.travel_ticks(self.model.network.xy[task.node], factor))
+                units.remove(unit)
+            limit, kinds = self.model.policies.max_crew, self.model.policies.reinforce
+            tasks = [t for t in self.model.board.open_tasks()
+                     if t.crew and len(t.crew) < limit and t.team_kind in kinds]
 
     def can_progress(self, tick: int) -> bool:
         """True when some idle unit could take some waiting task at ``tick``."""
@@ -93,8 +108,6 @@ class Dispatcher:
         return any(u.can_do(t) for t in self.model.board.waiting(tick) for u in units)
 
     def order(self, unit: Responder, task: Task, tick: int) -> None:
-        """A facilitator's order: ``unit`` drops what it does and takes ``task``."""
-        if task.team is not None:
-            task.team.recall()
+        """A facilitator's order: ``unit`` drops what it does and takes (or joins) ``task``."""
         unit.recall()
         unit.assign(task, tick, unit.travel_ticks(self.model.network.xy[task.node], self.model.travel_factor()))

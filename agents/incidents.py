@@ -3,6 +3,9 @@
 A landed attack opens an incident on each node it hits. Its tasks follow the order of
 on-scene operations: police clear the scene, fire/EMS make a blast scene safe, then crews
 repair or cyber teams contain and remediate. A task is ready when the one before it is done.
+
+A task's duration is work for one unit; several units on site share it (each working tick
+of each unit takes one tick of work off), which is how mutual-aid crews shorten a big job.
 """
 
 from __future__ import annotations
@@ -18,13 +21,22 @@ class Task:
     seq: int
     node: int
     work: str                 # clear | make_safe | repair | contain | remediate
-    duration: int             # ticks of work on site
+    duration: int             # ticks of work on site for one unit
     opened: int               # tick the incident opened
     available: int            # tick the defenders know of it (later for undetected intrusions)
     sector: int               # the node's sector (repair crews have sector skills)
     before: "Task | None" = None
-    team: object | None = None  # the Responder assigned
+    crew: list = field(default_factory=list)  # the Responders assigned
     done: bool = False
+    work_left: int = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.work_left = max(1, self.duration)
+
+    @property
+    def team(self):
+        """The first unit assigned, or None."""
+        return self.crew[0] if self.crew else None
 
     @property
     def team_kind(self) -> str:

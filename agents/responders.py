@@ -6,6 +6,8 @@ Each unit of a team is a Mesa agent that moves between states::
                                               ↘ out of service (secondary device) → idle
 
 Travel is straight-line distance at the team's speed, slowed where transport is degraded.
+Every tick on site takes one tick of work off the unit's task; the unit that finishes it
+frees the whole crew.
 """
 
 from __future__ import annotations
@@ -42,7 +44,7 @@ class Responder(mesa.Agent):
         self.jurisdiction = jurisdiction
         self.status = IDLE if active else INACTIVE
         self.task: Task | None = None
-        self.until = 0            # tick at which the current state ends
+        self.until = 0            # tick at which travel or time out of service ends
         self.busy_ticks = 0
 
     def can_do(self, task: Task) -> bool:
@@ -59,16 +61,19 @@ class Responder(mesa.Agent):
         return math.ceil(hours * 3600.0 / self.model.tick_seconds - 1e-9)
 
     def assign(self, task: Task, tick: int, travel: int) -> None:
-        self.task, task.team = task, self
+        self.task = task
+        task.crew.append(self)
         self.status, self.until = TRAVELLING, tick + travel
-        self.model.log("dispatch", node=task.node, team=self.label, work=task.work, eta_ticks=travel)
+        self.model.log("dispatch", node=task.node, team=self.label, work=task.work, eta_ticks=travel,
+                       joins=len(task.crew) > 1)
         self.advance(tick)
 
     def recall(self) -> Task | None:
-        """Stop work and return the task to the queue; the unit is idle where it stands."""
+        """Stop work; the task goes back to the queue if no one else is on it. The unit is
+        idle where it stands."""
         task = self.task
         if task is not None:
-            task.team = None
+            task.crew.remove(self)
         self.task, self.status = None, IDLE if self.status != INACTIVE else INACTIVE
         return task
 
@@ -83,9 +88,13 @@ class Responder(mesa.Agent):
             self.model.log("back_in_service", team=self.label)
         if self.status == TRAVELLING and tick >= self.until:
             self.position = self.model.network.xy[self.task.node].copy()
-            self.status, self.until = WORKING, tick + max(1, self.task.duration)
+            self.status, self.until = WORKING, tick
             self.model.log("arrival", node=self.task.node, team=self.label, work=self.task.work)
-        if self.status == WORKING and tick >= self.until:
-            task, self.task, self.status = self.task, None, IDLE
-            task.team = None
-            self.model.complete(task, self)
+        elif self.status == WORKING:
+            task = self.task
+            task.work_left -= 1
+            if task.work_left <= 0:
+                for unit in list(task.crew):
+                    unit.task, unit.status = None, IDLE
+                task.crew.clear()
+                self.model.complete(task, self)

@@ -38,7 +38,8 @@ class Tactic:
 class VBIED(Tactic):
     """Vehicle-borne IED: damages the target and, within ``radius_km``, each node with
     probability ``blast_p0 * (1 - d / radius_km)`` (falling linearly with distance d). The
-    scene is closed (SHUT) until police clear it and fire/EMS make it safe."""
+    scene is closed (SHUT) until police clear it and fire/EMS make it safe; repairs anywhere
+    in the blast zone wait for that."""
 
     strength: float = 2.0
     detectability: float = 1.2
@@ -106,12 +107,12 @@ TACTICS: dict[str, Tactic] = {t.name: t() for t in (VBIED, ActiveShooter, Drone,
 # What each tactic does when it lands (the effects phase). ``model`` is the RippleModel.
 
 def _vbied(t: VBIED, model, node: int, rng) -> None:
-    model.hit(node, "damage", scene=True, blast=True)
+    cordon = model.hit(node, "damage", scene=True, blast=True)
     near, dist = model.nodes_within(node, t.radius_km)
     if len(near):
         p = t.blast_p0 * (1.0 - dist / t.radius_km)
         for other in near[rng.random(len(near)) < p]:
-            model.hit(int(other), "damage")
+            model.hit(int(other), "damage", cordon=cordon)
 
 
 def _active_shooter(t: ActiveShooter, model, node: int, rng) -> None:

@@ -20,6 +20,7 @@ due event; the result equals stepping tick by tick (tested).
 
 from __future__ import annotations
 
+import bisect
 import math
 from typing import Any
 
@@ -80,6 +81,9 @@ class RippleModel(mesa.Model):
         self.events: list[Event] = []
         self.attack_counts = {"attempted": 0, "interdicted": 0, "failed": 0, "landed": 0}
         self.ever_hit = np.zeros(net.n, bool)
+        # one draw per node, made up front so that which nodes a cascade damages does not
+        # depend on the response (common random numbers)
+        self.outage_fragile = self.streams.effects.random(net.n) < net.outage_damage
 
         self.dirty = True
         self.outcome = self._run_kernel()
@@ -134,11 +138,15 @@ class RippleModel(mesa.Model):
         return self.operational_population(self.state.down) - self.operational_population(what_if.down)
 
     def restoration_value(self, node: int) -> float:
-        """Population that ``node``'s full recovery would bring back now (one kernel run)."""
+        """Population that depends on ``node``'s recovery: served with it and not without
+        it once every backup buffer has run out (two kernel runs), so a feeder whose loss
+        is still masked by generators counts for the people behind them."""
         own = self.own.copy()
         own[node] = 0
-        what_if = cascade(self.network, own, self.state.buffer_left)
-        return self.operational_population(what_if.down) - self.operational_population(self.state.down)
+        spent = np.zeros_like(self.state.buffer_left)
+        with_it = cascade(self.network, own, spent).down
+        without = cascade(self.network, self.own, spent).down
+        return self.operational_population(with_it) - self.operational_population(without)
 
     def travel_factor(self) -> float:
         """Speed factor from the transport sector's service level (1 when there is none)."""
@@ -165,27 +173,31 @@ class RippleModel(mesa.Model):
         return self.board.add(node, work, duration, self.tick, self.tick if available is None else available,
                               int(self.network.sector[node]), before)
 
-    def hit(self, node: int, effect: str, scene: bool = False, blast: bool = False) -> None:
-        """A landed attack reaches ``node``: damage it or shut it, and open its incident."""
+    def hit(self, node: int, effect: str, scene: bool = False, blast: bool = False,
+            cordon: Task | None = None, direct: bool = True) -> Task | None:
+        """``node`` is damaged or shut: set its bits and open its incident. Work inside a
+        cordon (a blast zone) waits for the cordon's last task. Return the node's last task
+        before repair (for blast neighbours to wait on)."""
         net, response = self.network, self.scenario.response
         bits = DAMAGED if effect == "damage" else SHUT
         if scene:
             bits |= SHUT
         self.own[node] |= bits
-        self.ever_hit[node] = True
+        self.ever_hit[node] |= direct
         self.dirty = True
-        self.log("hit", node=node, effect=effect, scene=scene)
-        before = None
+        self.log("hit" if direct else "outage_damage", node=node, effect=effect, scene=scene)
+        before = cordon
         if bits & SHUT:
             before = self.board.pending(node, "clear") or self._add_task(node, "clear", self.draw_duration(response.police_clear), None)
             for task in self.board.tasks:
-                if task.node == node and not task.done and task.team is None and task is not before and task.work != "clear":
+                if task.node == node and not task.done and not task.crew and task is not before and task.work != "clear":
                     task.before = before
         if blast:
             before = self._add_task(node, "make_safe", self.draw_duration(response.fire_make_safe), before)
         if bits & DAMAGED and self.board.pending(node, "repair") is None:
             dist = (float(net.repair_median[node]), float(net.repair_p90[node]))
             self._add_task(node, "repair", self.draw_duration(dist), before)
+        return before
 
     def compromise(self, node: int, spread_p: float, dwell_h: float) -> None:
         """A control system is taken over; defenders learn of it after ``dwell_h`` hours
@@ -245,6 +257,17 @@ class RippleModel(mesa.Model):
         self.dirty = True
         self.log("task_done", node=node, team=unit.label, work=task.work)
 
+    def add_action(self, cell_id: str, action: Action) -> None:
+        """Add ``action`` to cell ``cell_id``'s plan at run time (an exercise controller's
+        attack), creating the cell if new; the action must lie at or after the current tick."""
+        if self.tick_of(action.at) < self.tick:
+            raise ValueError(f"action at {action.at:g}s lies before the current tick {self.tick}")
+        attacker = next((a for a in self.attackers if a.cell_id == cell_id), None)
+        if attacker is None:
+            self.attackers.append(Attacker(self, cell_id, [action]))
+        else:
+            bisect.insort(attacker.plan, action, lo=attacker.next_action, key=lambda a: a.at)
+
     def activate_mutual_aid(self, team: str, reason: str) -> None:
         spec = self.scenario.responders[team].mutual_aid
         delay = spec.delay * (1.0 - 0.5 * self.information_sharing)
@@ -281,8 +304,13 @@ class RippleModel(mesa.Model):
 
     def _cascade(self) -> None:
         if self.dirty:
+            was_up = self.state.down == 0
             self.outcome = self._run_kernel()
             self.recorder.node_changes(self.tick)
+            knocked_out = np.flatnonzero(was_up & (self.state.down != 0) & (self.own == 0) & self.outage_fragile)
+            for node in knocked_out.tolist():
+                self.outage_fragile[node] = False
+                self.hit(node, "damage", direct=False)
         if drain_buffers(self.network, self.state.buffer_left, self.outcome.group_failed):
             self.dirty = True
 

@@ -7,6 +7,7 @@ Built once from a validated scenario. Node state that changes during a run lives
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 import scipy.sparse as sp
@@ -46,6 +47,7 @@ class Network:
     repair_median: np.ndarray     # seconds
     repair_p90: np.ndarray        # seconds
     rule: np.ndarray              # connectivity rule per sector code
+    outage_damage: np.ndarray     # chance a node knocked out by the cascade is damaged too
     link_rows: np.ndarray         # both directions, sorted by row (CSR order)
     link_cols: np.ndarray
     dep_node: np.ndarray          # dependent node per dependency group
@@ -57,6 +59,7 @@ class Network:
     index: dict[str, int] = field(init=False)
     linked: np.ndarray = field(init=False)         # node is in a sector with a connectivity rule
     sector_population: np.ndarray = field(init=False)
+    kernel_layout: Any = field(default=None, init=False, repr=False, compare=False)  # built by sim.cascade.layout
 
     def __post_init__(self) -> None:
         self.index = {node_id: i for i, node_id in enumerate(self.ids)}
@@ -114,6 +117,7 @@ class Network:
             repair_median=np.full(n, 4 * 3600.0),
             repair_p90=np.full(n, 12 * 3600.0),
             rule=np.array([_RULES[r] for r in rules], dtype=np.int8),
+            outage_damage=np.zeros(n),
             link_rows=np.ascontiguousarray(both[:, 0], dtype=np.int32),
             link_cols=np.ascontiguousarray(both[:, 1], dtype=np.int32),
             dep_node=np.asarray(dep_node, dtype=np.int64),
@@ -164,6 +168,8 @@ class Network:
         repair = [node.repair or s.sectors.get(node.sector, Sector()).repair for node in nodes]
         net.repair_median = np.array([r.median for r in repair], dtype=float)
         net.repair_p90 = np.array([r.p90 for r in repair], dtype=float)
+        net.outage_damage = np.array([s.sectors[name].outage_damage if name in s.sectors else 0.0
+                                      for name in net.sector_names])[net.sector]
         if s.network.coordinates == "lonlat":
             net.xy = lonlat_to_km(net.xy)
         return net

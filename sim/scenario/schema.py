@@ -94,6 +94,9 @@ class Sector(Strict):
         None, description="default: sources if the sector has a source node, none without links, else giant_component"
     )
     repair: TimeDistribution = TimeDistribution(median="4h", p90="12h")
+    outage_damage: Fraction = Field(
+        0.0, description="chance that a node the cascade knocks out is damaged too (surges, water hammer, failed restarts)"
+    )
 
 
 class Clock(Strict):
@@ -164,6 +167,8 @@ class Policies(Strict):
     police_scale: float = Field(2.0, gt=0, description="police units that raise P_R by 63% of its headroom")
     decisiveness: float = Field(1.0, gt=0, description="exponent m of the contest success function")
     min_travel_factor: Fraction = Field(0.25, description="speed factor when transport service is 0")
+    max_crew: int = Field(3, ge=1, description="units that may share one task (idle units reinforce work under way)")
+    reinforce: list[TeamKind] = Field(["repair"], description="kinds of team whose idle units reinforce work under way")
     load_model: bool = Field(False, description="Motter-Lai load redistribution in linked sectors")
     load_alpha: float = Field(0.2, ge=0, description="capacity = (1 + alpha) x initial load")
 

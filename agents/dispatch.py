@@ -2,9 +2,9 @@
 
 A policy is a small function ``(tasks, units, model) -> [(task, unit), ...]``:
 
-- ``criticality``: the task whose node's recovery would serve the most population first,
-  counting the people behind backup buffers as if the buffers had run out (two
-  cascade-kernel runs per node), nearest unit.
+- ``criticality``: the task whose node matters most to the restored network first: the
+  population that would stay unserved if that node alone stayed down once all other work
+  is done and backup buffers are spent (cascade-kernel runs per node), nearest unit.
 - ``fifo``: oldest task first, nearest unit.
 - ``nearest``: the closest (unit, task) pairs first, greedily.
 - ``manual``: nothing automatic; units move only on orders (:meth:`Dispatcher.order`).

@@ -138,15 +138,17 @@ class RippleModel(mesa.Model):
         return self.operational_population(self.state.down) - self.operational_population(what_if.down)
 
     def restoration_value(self, node: int) -> float:
-        """Population that depends on ``node``'s recovery: served with it and not without
-        it once every backup buffer has run out (two kernel runs), so a feeder whose loss
-        is still masked by generators counts for the people behind them."""
-        own = self.own.copy()
-        own[node] = 0
+        """Population that depends on ``node``: served once every node awaiting recovery
+        is back, and not served if ``node`` alone stays down, with backup buffers spent.
+        Valuing nodes in the restored network, not the broken one, ranks a feeder above the
+        substations behind it and counts the people that generators still mask."""
+        awaiting = self.own.copy()
+        awaiting[[t.node for t in self.board.open_tasks()]] = 0
         spent = np.zeros_like(self.state.buffer_left)
-        with_it = cascade(self.network, own, spent).down
-        without = cascade(self.network, self.own, spent).down
-        return self.operational_population(with_it) - self.operational_population(without)
+        restored = cascade(self.network, awaiting, spent).down
+        awaiting[node] = self.own[node]
+        without = cascade(self.network, awaiting, spent).down
+        return self.operational_population(restored) - self.operational_population(without)
 
     def travel_factor(self) -> float:
         """Speed factor from the transport sector's service level (1 when there is none)."""

@@ -1,0 +1,583 @@
+"""The after-action report of an exercise (HSEEP AAR/IP), as one self-contained HTML page
+or as Markdown.
+
+It follows the outline of the HSEEP After-Action Report / Improvement Plan (FEMA, *Homeland
+Security Exercise and Evaluation Program*, 2020): exercise overview, executive summary,
+analysis of core capabilities, improvement plan (Appendix A) and participants (Appendix B),
+with what a simulation adds: the timeline of injects, attacks, failures and decisions, the
+service curves with the decisions marked, and a counterfactual — the same scenario and seed
+run without the players' decisions — so the report states what the decisions bought.
+
+Every page carries the Traffic Light Protocol marking (FIRST, *TLP v2.0*, 2022) in a fixed
+band at the top and bottom on screen and in the margin of each printed page.
+"""
+
+from __future__ import annotations
+
+import html
+import math
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from pathlib import Path
+from typing import Any, Sequence
+
+import numpy as np
+import plotly.graph_objects as go
+
+from dashboards import page
+from dashboards.figures import BLACK, service_curves
+from dashboards.replay import describe
+from sim.exercise import CLOCK_VERBS, DUE_DAYS, RATINGS, ExerciseSession, Rating
+from sim.results import Event, RunResult, clean
+from sim.scenario.timefmt import format_clock
+
+# TLP 2.0 labels: (text colour on black, who may see it)
+TLP = {
+    "clear": ("#FFFFFF", "Recipients can spread this to the world; there is no limit on disclosure."),
+    "green": ("#33FF00", "Limited disclosure: recipients can spread this within their community, "
+                         "but not via publicly accessible channels."),
+    "amber": ("#FFC000", "Limited disclosure: recipients can only spread this on a need-to-know basis "
+                         "within their organisation and its clients."),
+    "amber+strict": ("#FFC000", "Limited disclosure: recipients can only spread this on a need-to-know basis "
+                                "within their organisation only."),
+    "red": ("#FF2B2B", "For the eyes and ears of individual recipients only, no further disclosure."),
+}
+PLAYER_VERBS = ("dispatch", "recall", "aid", "harden", "policy", "sharing")
+CONTROLLER_VERBS = ("attack", "inject")
+TIMELINE_KINDS = ("inject", "attack", "mutual_aid", "mutual_aid_arrived", "out_of_service", "back_in_service")
+HEADLINE = [
+    ("resilience_loss_h", "Resilience loss (Bruneau 2003)", "h"),
+    ("unserved_person_h", "Unserved person-hours", "person-h"),
+    ("min_service", "Minimum service", "%"),
+    ("min_service_time_h", "Time of minimum service", "h"),
+    ("recovery_90_h", "Time to recover to 90%", "h"),
+    ("recovery_95_h", "Time to recover to 95%", "h"),
+    ("recovery_100_h", "Time to full recovery", "h"),
+    ("nodes_down", "Nodes that went down", ""),
+    ("cascade_amplification", "Cascade amplification", "×"),
+    ("attacks_landed", "Attacks landed", ""),
+    ("attacks_interdicted", "Attacks interdicted", ""),
+    ("responder_utilisation", "Responder utilisation", "%"),
+]
+LOWER_IS_BETTER = {"resilience_loss_h", "unserved_person_h", "recovery_90_h", "recovery_95_h", "recovery_100_h",
+                   "nodes_down", "cascade_amplification", "attacks_landed"}
+HIGHER_IS_BETTER = {"min_service", "attacks_interdicted"}
+
+
+class ReportError(ValueError):
+    """The report cannot be built as asked (one clear message)."""
+
+
+@dataclass
+class PlanItem:
+    """One row of the improvement plan (HSEEP AAR/IP Appendix A)."""
+
+    capability: str
+    rating: str
+    issue: str
+    action: str
+    element: str
+    organisation: str
+    start: str
+    due: str
+
+
+@dataclass
+class Report:
+    session: ExerciseSession
+    exercise: RunResult
+    counterfactual: RunResult
+    stopped_tick: int
+    tlp: str
+    participants: list[str]
+    plan: list[PlanItem] = field(default_factory=list)
+
+    @property
+    def entries(self) -> list[dict[str, Any]]:
+        return self.session.entries
+
+    @property
+    def tick_seconds(self) -> float:
+        return self.exercise.tick_seconds
+
+    def clock(self, tick: int) -> str:
+        return format_clock(tick * self.tick_seconds)
+
+
+def build_report(log: str | Path, scenario: str | Path | None = None, tlp: str = "amber",
+                 participants: Sequence[str] | None = None) -> Report:
+    """Replay ``log``, play on to the end of the clock without further decisions, and run the
+    counterfactual: ``RippleModel(scenario, seed).run()``."""
+    tlp = tlp.lower()
+    if tlp not in TLP:
+        raise ReportError(f"TLP '{tlp}' is not one of {', '.join(TLP)}")
+    session = ExerciseSession.from_log(log, scenario_path=scenario, keep_logging=False)
+    stopped = min(session.model.tick, session.model.n_ticks)
+    session.model.advance()
+    people = list(participants) if participants else list(session.header.get("participants", []))
+    report = Report(session, session.result(), session.counterfactual(), stopped, tlp, people)
+    report.plan = improvement_plan(session, exercise_date(session))
+    return report
+
+
+# ---------------------------------------------------------------- the analysis
+def exercise_date(session: ExerciseSession) -> date:
+    walls = [e.get("wall", "") for e in session.entries] + [session.header.get("started", "")]
+    for wall in walls:
+        try:
+            return datetime.fromisoformat(wall).date()
+        except (TypeError, ValueError):
+            continue
+    return date.today()
+
+
+def improvement_plan(session: ExerciseSession, day: date) -> list[PlanItem]:
+    """A row per capability rated S, M or U (worst first), seeded from the rating's notes and
+    options and, where those are silent, from the MSEL's expected actions for it."""
+    order = {"U": 0, "M": 1, "S": 2}
+    rows = []
+    latest = sorted((r for r in session.latest_ratings().values() if r.rating in order),
+                    key=lambda r: (order[r.rating], r.capability))
+    for r in latest:
+        lines = [i for i in session.scenario.injects if i.capability == r.capability]
+        expected = " ".join(dict.fromkeys(sentence(i.expected_action) for i in lines if i.expected_action))
+        recipients = ", ".join(dict.fromkeys(i.to for i in lines if i.to))
+        issue = r.notes or f"Rated {r.rating} ({RATINGS[r.rating]})"
+        action = r.action or (f"Revise plans and train to: {expected}" if expected else
+                              f"Review {r.capability} plans and procedures and re-exercise them")
+        due = r.due or (day + timedelta(days=DUE_DAYS[r.rating])).isoformat()
+        rows.append(PlanItem(r.capability, r.rating, issue, action, r.element or "to be assigned at the after-action meeting",
+                             r.organisation or recipients or "to be assigned at the after-action meeting",
+                             day.isoformat(), due))
+    return rows
+
+
+def sentence(text: str) -> str:
+    text = text.strip()
+    return text if text.endswith((".", "!", "?")) else text + "."
+
+
+def decision_entries(report: Report, verbs: Sequence[str]) -> list[dict[str, Any]]:
+    return [e for e in report.entries if e["verb"] in verbs]
+
+
+def entry_text(entry: dict[str, Any]) -> str:
+    """A log entry as one line of plain text."""
+    a, verb = entry["args"], entry["verb"]
+    if verb == "dispatch":
+        return f"Dispatch {a['unit']} to {a['node']}"
+    if verb == "recall":
+        return f"Recall {a['unit']}"
+    if verb == "aid":
+        return f"Activate mutual aid: {a['team']}"
+    if verb == "harden":
+        return f"Harden {a['node']} to {a['level']:g}"
+    if verb == "policy":
+        return f"Dispatch policy: {a['name']}"
+    if verb == "sharing":
+        return f"Information sharing: {a['level']:g}"
+    if verb == "attack":
+        target = a["target"] if isinstance(a["target"], str) else a["target"].get("rule", "?")
+        return f"Controller attack: {a['tactic']} on {target}" + (f" at {a['at']}" if a.get("at") else "")
+    if verb == "inject":
+        return f"Ad-hoc inject from {a.get('sender') or 'controller'}: {a['message']}"
+    if verb == "note":
+        return f"Note: {a['text']}"
+    if verb == "rate":
+        return f"Rating: {a['capability']} {str(a['rating']).upper()}"
+    return f"{verb} {a}"
+
+
+def timeline(report: Report) -> list[tuple[int, str, str, str]]:
+    """(tick, category, text, wall time) rows in the order things happened: decisions, notes
+    and controller actions (taken before their tick runs), then the tick's injects, attacks,
+    failures and restorations (grouped), and mutual aid."""
+    net, rows = report.session.model.network, []
+    for entry in report.entries:
+        if entry["verb"] in CLOCK_VERBS or entry["verb"] == "rate":
+            continue
+        category = "decision" if entry["verb"] in PLAYER_VERBS else "note" if entry["verb"] == "note" else "controller"
+        rows.append((entry["tick"], 0, category, entry_text(entry), short_wall(entry.get("wall", ""))))
+    group: list[Event] = []
+
+    def flush() -> None:
+        if group:
+            what = "down" if group[0].kind == "node_down" else "back in service"
+            rows.append((group[0].tick, 1, "failure" if what == "down" else "restore", group_text(group, net, what), ""))
+            group.clear()
+
+    for e in report.exercise.timeline():
+        if e.kind in ("node_down", "node_up"):
+            if group and (group[0].kind != e.kind or group[0].tick != e.tick):
+                flush()
+            group.append(e)
+            continue
+        flush()
+        if e.kind in TIMELINE_KINDS and not (e.kind == "inject" and e.detail.get("adhoc")):
+            category = "inject" if e.kind == "inject" else "attack" if e.kind == "attack" else "response"
+            rows.append((e.tick, 1, category, describe(e, net, report.tick_seconds), ""))
+    flush()
+    rows.sort(key=lambda r: (r[0], r[1]))
+    return [(tick, category, text, wall) for tick, _, category, text, wall in rows]
+
+
+def short_wall(wall: str) -> str:
+    """An ISO wall time as 'YYYY-MM-DD HH:MM'."""
+    try:
+        return datetime.fromisoformat(wall).strftime("%Y-%m-%d %H:%M")
+    except (TypeError, ValueError):
+        return wall
+
+
+def group_text(events: list[Event], net: Any, what: str) -> str:
+    by_sector: dict[str, int] = {}
+    for e in events:
+        sector = net.sector_names[net.sector[net.index[e.node]]]
+        by_sector[sector] = by_sector.get(sector, 0) + 1
+    names = [net.names[net.index[e.node]] for e in events]
+    shown = ", ".join(names[:6]) + (f" and {len(names) - 6} more" if len(names) > 6 else "")
+    sectors = ", ".join(f"{s} {n}" for s, n in sorted(by_sector.items()))
+    noun = "node" if len(events) == 1 else "nodes"
+    return f"{len(events)} {noun} {what} ({sectors}): {shown}"
+
+
+def number(value: Any, unit: str) -> str:
+    if value is None or (isinstance(value, float) and not math.isfinite(value)):
+        return "not reached"
+    if unit == "%":
+        return f"{100.0 * value:.1f}%"
+    if isinstance(value, (int, np.integer)) or unit == "":
+        return f"{value:,.0f}" if float(value).is_integer() else f"{value:,.2f}"
+    if unit == "person-h":
+        return f"{value:,.0f} person-h"
+    return f"{value:,.2f} {unit}" if unit != "×" else f"{value:,.2f}×"
+
+
+def difference(metric: str, ours: Any, theirs: Any, unit: str) -> str:
+    """Exercise − counterfactual, with a word for which way is better."""
+    def finite(v: Any) -> bool:
+        return v is not None and not (isinstance(v, float) and not math.isfinite(v))
+
+    if not (finite(ours) and finite(theirs)):
+        if finite(ours) and not finite(theirs):
+            return "reached only with the decisions"
+        if finite(theirs) and not finite(ours):
+            return "reached only without the decisions"
+        return ""
+    delta = float(ours) - float(theirs)
+    if number(ours, unit) == number(theirs, unit):
+        return "same"
+    if unit == "%":
+        shown = f"{delta * 100:+.1f} points"
+    elif unit in ("", "person-h") and abs(delta) >= 1.0:
+        shown = f"{delta:+,.0f} {unit}".rstrip()
+    else:
+        shown = f"{delta:+,.2f}{unit}" if unit == "×" else f"{delta:+,.2f} {unit}".rstrip()
+    if metric in LOWER_IS_BETTER:
+        better = delta < 0
+    elif metric in HIGHER_IS_BETTER:
+        better = delta > 0
+    else:
+        return shown
+    return f"{shown} ({'better' if better else 'worse'})"
+
+
+def metric_rows(report: Report) -> list[tuple[str, str, str, str]]:
+    ours, theirs = report.exercise.metrics, report.counterfactual.metrics
+    rows = [(label, number(ours.get(key), unit), number(theirs.get(key), unit), difference(key, ours.get(key), theirs.get(key), unit))
+            for key, label, unit in HEADLINE]
+    for sector in report.exercise.sectors:
+        key = f"resilience_loss_h_{sector}"
+        rows.append((f"  Resilience loss, {sector}", number(ours[key], "h"), number(theirs[key], "h"),
+                     difference(key.removesuffix(f"_{sector}"), ours[key], theirs[key], "h")))
+    return rows
+
+
+def bought(report: Report) -> str:
+    """The sentence that says what the decisions bought."""
+    ours, theirs = report.exercise.metrics, report.counterfactual.metrics
+    a, b = ours["resilience_loss_h"], theirs["resilience_loss_h"]
+    people = theirs["unserved_person_h"] - ours["unserved_person_h"]
+    head = f"resilience loss {a:,.1f} h vs {b:,.1f} h without the players' decisions"
+    if abs(a - b) < 1e-9:
+        return head + ": the decisions did not change the outcome"
+    if a < b:
+        return head + f": the decisions bought {b - a:,.1f} h of full service ({people:,.0f} person-hours of service)"
+    return head + f": the run with the decisions lost {a - b:,.1f} h more ({-people:,.0f} person-hours)"
+
+
+def executive_summary(report: Report) -> list[str]:
+    s, m, session = report.exercise, report.exercise.metrics, report.session
+    scenario = session.scenario
+    decisions = decision_entries(report, PLAYER_VERBS)
+    counts: dict[str, int] = {}
+    for e in decisions:
+        counts[e["verb"]] = counts.get(e["verb"], 0) + 1
+    kinds = ", ".join(f"{n} {verb}" for verb, n in counts.items())
+    injects = [e for e in s.events if e.kind == "inject"]
+    span = f"T+0:00 to {report.clock(report.stopped_tick)}"
+    end = format_clock(scenario.clock.duration)
+    played_on = "" if report.stopped_tick >= session.model.n_ticks else \
+        f"; the run was continued to {end} with no further decisions, so both runs cover the same span"
+    paragraphs = [
+        f"{scenario.name} was played on {exercise_date(session).isoformat()} with seed {s.seed}, covering exercise "
+        f"time {span} of the {end} scenario{played_on}. {len(injects)} injects were released; "
+        f"{m['attacks_landed']} of {m['attacks_attempted']} attacks landed and {m['nodes_down']} nodes went down "
+        f"(cascade amplification {number(m['cascade_amplification'], '×')}).",
+        f"Players made {len(decisions)} decision{'' if len(decisions) == 1 else 's'}"
+        f"{' (' + kinds + ')' if kinds else ''}. Compared with the same scenario and seed run without them: "
+        f"{bought(report)}. Minimum service: {number(m['min_service'], '%')} (without: "
+        f"{number(report.counterfactual.metrics['min_service'], '%')}); time to full recovery: "
+        f"{number(m['recovery_100_h'], 'h')} (without: {number(report.counterfactual.metrics['recovery_100_h'], 'h')}).",
+    ]
+    ratings = session.latest_ratings()
+    if ratings:
+        tally = ", ".join(f"{sum(1 for r in ratings.values() if r.rating == k)} {k}" for k in RATINGS)
+        strengths = [r.capability for r in ratings.values() if r.rating == "P"]
+        weak = [r.capability for r in ratings.values() if r.rating in ("M", "U")]
+        text = f"Evaluators rated {len(ratings)} core capabilities ({tally})."
+        if strengths:
+            text += f" Strengths: {'; '.join(strengths)}."
+        if weak:
+            text += f" Areas for improvement: {'; '.join(weak)}."
+        paragraphs.append(text)
+    else:
+        paragraphs.append("No core capability was rated during the exercise.")
+    return paragraphs
+
+
+def capability_rows(report: Report) -> list[tuple[str, str, str, str, str]]:
+    """(objective, capability, rating, meaning, notes), MSEL capabilities first."""
+    session = report.session
+    ratings = session.latest_ratings()
+    objectives: dict[str, list[str]] = {}
+    for inject in session.scenario.injects:
+        if inject.capability and inject.objective:
+            objectives.setdefault(inject.capability, [])
+            if inject.objective not in objectives[inject.capability]:
+                objectives[inject.capability].append(inject.objective)
+    names = list(dict.fromkeys([i.capability for i in session.scenario.injects if i.capability] + list(ratings)))
+    rows = []
+    for name in names:
+        r: Rating | None = ratings.get(name)
+        rows.append((", ".join(objectives.get(name, [])), name, r.rating if r else "not rated",
+                     RATINGS[r.rating] if r else "", r.notes if r else ""))
+    return rows
+
+
+def overview_rows(report: Report) -> list[tuple[str, str]]:
+    session, scenario = report.session, report.session.scenario
+    header = session.header
+    tactics = sorted({a.tactic for cell in scenario.attackers for a in cell.plan} |
+                     {e["args"]["tactic"] for e in decision_entries(report, ("attack",))})
+    walls = [e.get("wall", "") for e in report.entries if e.get("wall")]
+    when = f"{short_wall(walls[0])} to {short_wall(walls[-1])}" if walls else short_wall(str(header.get("started", "")))
+    return [
+        ("Exercise name", scenario.name),
+        ("Exercise dates", when),
+        ("Type", "Discussion-based (tabletop) exercise with a simulation that reacts to the players' decisions"),
+        ("Scenario", f"{scenario.id} ({header.get('scenario', '')}, sha256 {str(header.get('sha256', ''))[:16]}…), seed {report.exercise.seed}"),
+        ("Exercise clock", f"T+0 = {scenario.clock.start or 'not set'}; played {report.clock(0)} to "
+                           f"{report.clock(report.stopped_tick)} of {format_clock(scenario.clock.duration)}"),
+        ("Threat / hazard", ", ".join(t.replace("_", " ") for t in tactics) or "none scripted"),
+        ("Core capabilities", "; ".join(dict.fromkeys(r[1] for r in capability_rows(report))) or "none listed"),
+        ("Participants", "; ".join(report.participants) or "not recorded (ripple exercise --participants or ripple aar --participants)"),
+    ]
+
+
+# --------------------------------------------------------------------- figure
+def mark_decisions(fig: go.Figure, entries: Sequence[dict[str, Any]], tick_seconds: float, y: float = 101.0) -> None:
+    """Decisions and controller actions as markers along the top of a service-curve figure."""
+    for verbs, name, symbol in ((PLAYER_VERBS, "decision", "triangle-down"),
+                                (CONTROLLER_VERBS, "controller action", "diamond")):
+        chosen = [e for e in entries if e["verb"] in verbs]
+        if not chosen:
+            continue
+        fig.add_trace(go.Scatter(
+            x=[e["tick"] * tick_seconds / 3600.0 for e in chosen], y=[y] * len(chosen), mode="markers", name=name,
+            meta=f"marks:{name}", marker=dict(symbol=symbol, size=11, color=BLACK if name == "decision" else "#888"),
+            hovertext=[f"{e['time']}: {html.escape(entry_text(e))}" for e in chosen],
+            hovertemplate="%{hovertext}<extra></extra>"))
+        for e in chosen:
+            fig.add_vline(x=e["tick"] * tick_seconds / 3600.0, line=dict(color="#999", width=1, dash="dot"))
+
+
+def curves_figure(report: Report) -> go.Figure:
+    fig = service_curves(report.exercise.series, report.exercise.sectors,
+                         title="Service level Q(t): with the players' decisions, and without (dashed)")
+    cf = report.counterfactual.series
+    fig.add_trace(go.Scatter(x=cf["time_h"], y=np.asarray(cf["service"]) * 100.0, mode="lines",
+                             name="overall, without decisions", meta="counterfactual",
+                             line=dict(color="#777", width=2.5, dash="dash"),
+                             hovertemplate="without decisions: %{y:.1f}%<extra></extra>"))
+    mark_decisions(fig, report.entries, report.tick_seconds)
+    if report.stopped_tick < report.session.model.n_ticks:
+        x = report.stopped_tick * report.tick_seconds / 3600.0
+        fig.add_vline(x=x, line=dict(color="#c00", width=1.5, dash="dash"),
+                      annotation_text="exercise stopped", annotation_position="top left")
+    fig.update_yaxes(range=[fig.layout.yaxis.range[0], 104])
+    fig.update_layout(height=460)
+    return fig
+
+
+# ----------------------------------------------------------------------- HTML
+def _table(headers: Sequence[str] | None, rows: Sequence[Sequence[str]], cls: str = "") -> str:
+    head = "" if headers is None else \
+        "<thead><tr>" + "".join(f"<th>{html.escape(h)}</th>" for h in headers) + "</tr></thead>"
+    body = "".join("<tr>" + "".join(f"<td>{html.escape(str(c))}</td>" for c in row) + "</tr>" for row in rows)
+    return f'<table class="{cls}">{head}<tbody>{body}</tbody></table>'
+
+
+def tlp_label(tlp: str) -> str:
+    return f"TLP:{tlp.upper()}"
+
+
+def to_html(report: Report) -> str:
+    """The report as one self-contained HTML document (plotly.js inline, no network)."""
+    scenario, tlp = report.session.scenario, report.tlp
+    colour, meaning = TLP[tlp]
+    label = tlp_label(tlp)
+    band = f'<div class="tlp {{pos}}" role="note">{label} <span class="tlp-def">— {html.escape(meaning)}</span></div>'
+    timeline_rows = [(report.clock(t), cat, text, wall) for t, cat, text, wall in timeline(report)]
+    plan_rows = [(p.capability, p.rating, p.issue, p.action, p.element, p.organisation, p.start, p.due) for p in report.plan]
+    data = clean({"tlp": label, "seed": report.exercise.seed, "stopped_tick": report.stopped_tick,
+                  "exercise": report.exercise.metrics, "counterfactual": report.counterfactual.metrics,
+                  "decisions": len(decision_entries(report, PLAYER_VERBS))})
+    objectives = "".join(f"<li>{html.escape(o)}</li>" for o in scenario.objectives) or "<li>none listed</li>"
+    body = f"""
+{band.format(pos="top")}
+<header>
+  <div class="sub">After-Action Report / Improvement Plan</div>
+  <h1>{html.escape(scenario.name)}</h1>
+  <div class="sub">{html.escape(exercise_date(report.session).isoformat())} · scenario {html.escape(scenario.id)} · seed {report.exercise.seed}</div>
+</header>
+<main>
+<section id="overview"><h2>Exercise overview</h2>
+{_table(None, overview_rows(report), "overview")}
+<h3>Objectives</h3><ul class="objectives">{objectives}</ul>
+{f'<p class="scenario">{html.escape(scenario.description)}</p>' if scenario.description else ''}
+</section>
+<section id="summary"><h2>Executive summary</h2>
+{"".join(f"<p>{html.escape(p)}</p>" for p in executive_summary(report))}
+</section>
+<section id="metrics"><h2>Headline metrics: with the decisions and without</h2>
+<p class="sub">Without = the same scenario and seed run with no exercise input (<code>ripple run</code>).</p>
+{_table(("metric", "with decisions", "without (counterfactual)", "difference"), metric_rows(report), "metrics")}
+</section>
+<section id="curves" class="panel">{page.figure_div(curves_figure(report), "service-curves")}</section>
+<section id="timeline"><h2>Timeline</h2>
+{_table(("time", "what", "", "wall time"), timeline_rows, "timeline")}
+</section>
+<section id="capabilities"><h2>Analysis of core capabilities</h2>
+<p class="sub">P: {RATINGS['P']} · S: {RATINGS['S']} · M: {RATINGS['M']} · U: {RATINGS['U']}</p>
+{_table(("objective", "core capability", "rating", "", "observations"), capability_rows(report), "capabilities")}
+</section>
+<section id="improvement-plan"><h2>Appendix A: Improvement plan</h2>
+{_table(("core capability", "rating", "issue / area for improvement", "corrective action", "capability element",
+         "responsible organisation", "start", "due"), plan_rows, "plan") if plan_rows else
+ "<p>No capability was rated S, M or U; no corrective actions were raised.</p>"}
+</section>
+<section id="participants"><h2>Appendix B: Participants</h2>
+{"<ul>" + "".join(f"<li>{html.escape(p)}</li>" for p in report.participants) + "</ul>" if report.participants else "<p>Not recorded.</p>"}
+</section>
+</main>
+{band.format(pos="bottom")}
+{page.json_script("aar-data", data)}
+"""
+    css = AAR_CSS.replace("TLPCOLOUR", colour).replace("TLPLABEL", label)
+    return page.render(f"{label} After-action report: {scenario.name}", body, css)
+
+
+AAR_CSS = """
+body { padding: 34px 0; background: #fff; }
+.tlp { position: fixed; left: 0; right: 0; z-index: 100; background: #000; color: TLPCOLOUR; text-align: center;
+       font: bold 12pt "DejaVu Sans Mono", monospace; padding: 6px 10px; letter-spacing: 0.5px; }
+.tlp.top { top: 0; } .tlp.bottom { bottom: 0; }
+.tlp-def { font-weight: normal; font-size: 9pt; color: #ddd; font-family: "DejaVu Sans", sans-serif; }
+header { border-bottom: 2px solid #222; }
+main { max-width: 1200px; }
+section { margin-bottom: 18px; }
+h3 { font-size: 14px; margin: 12px 0 4px; }
+ul.objectives { list-style: none; padding-left: 12px; }
+:root { -webkit-print-color-adjust: exact; print-color-adjust: exact; }
+table { width: 100%; margin: 6px 0; }
+td { vertical-align: top; text-align: left; }
+th { text-align: left; }
+table.metrics td:not(:first-child), table.metrics th:not(:first-child) { text-align: right; }
+table.overview td:first-child { font-weight: bold; width: 180px; }
+table.timeline td:first-child { white-space: nowrap; font-family: "DejaVu Sans Mono", monospace; }
+table.timeline td:nth-child(2) { white-space: nowrap; color: #555; }
+table.timeline td:last-child { white-space: nowrap; color: #777; font-size: 11px; }
+table.plan td:nth-last-child(-n+2) { white-space: nowrap; }
+#curves { height: 480px; }
+@page { margin: 14mm 12mm;
+  @top-center { content: "TLPLABEL"; color: TLPCOLOUR; background: #000; font: bold 12pt monospace;
+                padding: 2mm 6mm; -webkit-print-color-adjust: exact; print-color-adjust: exact; }
+  @bottom-center { content: "TLPLABEL"; color: TLPCOLOUR; background: #000; font: bold 12pt monospace;
+                   padding: 2mm 6mm; -webkit-print-color-adjust: exact; print-color-adjust: exact; } }
+@media print {
+  .tlp { display: none; }
+  body { padding: 0; }
+  section { break-inside: auto; }
+  tr { break-inside: avoid; }
+  #curves { break-inside: avoid; }
+}
+"""
+
+
+# ------------------------------------------------------------------- Markdown
+def _md_cell(value: Any) -> str:
+    return str(value).replace("|", "\\|").replace("\n", " ")
+
+
+def _md_table(headers: Sequence[str], rows: Sequence[Sequence[Any]]) -> str:
+    lines = ["| " + " | ".join(_md_cell(h) for h in headers) + " |", "|" + "---|" * len(headers)]
+    lines += ["| " + " | ".join(_md_cell(c) for c in row) + " |" for row in rows]
+    return "\n".join(lines)
+
+
+def service_milestones(report: Report, every_h: float | None = None) -> list[tuple[str, str, str]]:
+    """Overall service with and without the decisions at regular times (Markdown's curve)."""
+    t = np.asarray(report.exercise.series["time_h"])
+    total = float(t[-1]) if len(t) else 0.0
+    step = every_h or max(1.0, float(np.ceil(total / 12.0)))
+    rows = []
+    for h in np.arange(0.0, total + 1e-9, step):
+        i = int(np.searchsorted(t, h - 1e-9))
+        rows.append((format_clock(h * 3600.0), f"{report.exercise.series['service'][i]:.1%}",
+                     f"{report.counterfactual.series['service'][i]:.1%}"))
+    return rows
+
+
+def to_markdown(report: Report) -> str:
+    scenario = report.session.scenario
+    label = tlp_label(report.tlp)
+    meaning = TLP[report.tlp][1]
+    parts = [
+        f"**{label}** — {meaning}", "",
+        f"# After-Action Report / Improvement Plan: {scenario.name}", "",
+        "## Exercise overview", "", _md_table(("field", "value"), overview_rows(report)), "",
+        "### Objectives", "", *(f"- {o}" for o in scenario.objectives or ["none listed"]), "",
+        "## Executive summary", "", *(p + "\n" for p in executive_summary(report)),
+        "## Headline metrics: with the decisions and without", "",
+        "Without = the same scenario and seed run with no exercise input (`ripple run`).", "",
+        _md_table(("metric", "with decisions", "without (counterfactual)", "difference"), metric_rows(report)), "",
+        "## Service level, overall", "",
+        _md_table(("time", "with decisions", "without"), service_milestones(report)), "",
+        "## Timeline", "",
+        _md_table(("time", "what", "", "wall time"), [(report.clock(t), c, x, w) for t, c, x, w in timeline(report)]), "",
+        "## Analysis of core capabilities", "",
+        _md_table(("objective", "core capability", "rating", "", "observations"), capability_rows(report)), "",
+        "## Appendix A: Improvement plan", "",
+        _md_table(("core capability", "rating", "issue / area for improvement", "corrective action", "capability element",
+                   "responsible organisation", "start", "due"),
+                  [(p.capability, p.rating, p.issue, p.action, p.element, p.organisation, p.start, p.due) for p in report.plan])
+        if report.plan else "No capability was rated S, M or U; no corrective actions were raised.", "",
+        "## Appendix B: Participants", "", *(f"- {p}" for p in report.participants or ["Not recorded."]), "",
+        f"**{label}**", "",
+    ]
+    return "\n".join(parts)
+
+
+def write_report(report: Report, path: str | Path, markdown: bool = False) -> Path:
+    return page.write(path, to_markdown(report) if markdown else to_html(report))

@@ -1,0 +1,170 @@
+"""``ripple exercise`` (terminal console), ``ripple serve`` (browser console) and
+``ripple aar`` (after-action report) — the tabletop-exercise commands."""
+
+from __future__ import annotations
+
+import socket
+import sys
+from datetime import datetime
+from pathlib import Path
+
+import typer
+
+from sim.cli.app import app, console, fail, load_or_exit
+from sim.exercise import ExerciseError, ExerciseSession
+from sim.scenario import ScenarioError
+
+ScenarioArg = typer.Argument(..., help="scenario file (YAML)", show_default=False)
+
+
+def default_log(scenario_id: str, seed: int) -> Path:
+    stamp = datetime.now().strftime("%Y%m%d-%H%M%S")
+    return Path("runs") / f"exercise-{scenario_id}-seed{seed}-{stamp}.jsonl"
+
+
+def open_session(scenario: Path, seed: int | None, log: Path | None, resume: Path | None,
+                 participants: str) -> ExerciseSession:
+    """A new session, or one rebuilt from ``resume``; exits with one message on bad input."""
+    s = load_or_exit(scenario)
+    people = [p.strip() for p in participants.split(";") if p.strip()]
+    try:
+        if resume is None:
+            session = ExerciseSession(scenario, seed=seed, scenario=s, participants=people)
+            session.log_path = log or default_log(s.id, session.seed)
+            session.save()
+            return session
+        session = ExerciseSession.from_log(resume, scenario_path=scenario)
+    except ScenarioError as exc:
+        fail(str(exc))
+    except ExerciseError as exc:
+        fail(str(exc))
+    except OSError as exc:
+        fail(f"cannot write the exercise log: {exc}")
+    if seed is not None and seed != session.seed:
+        fail(f"{resume} was played with seed {session.seed}, not {seed}; drop --seed to resume it")
+    if people:
+        session.header["participants"] = people
+    if log is not None:
+        session.log_path = log
+    try:
+        session.save()
+    except OSError as exc:
+        fail(f"cannot write the exercise log: {exc}")
+    return session
+
+
+@app.command()
+def exercise(
+    scenario: Path = ScenarioArg,
+    seed: int | None = typer.Option(None, help="random seed (default: the scenario's)"),
+    log: Path | None = typer.Option(None, help="exercise log, JSON lines (default: runs/exercise-<id>-seed<seed>-<time>.jsonl)"),
+    resume: Path | None = typer.Option(None, help="continue a saved exercise log (replays it first)"),
+    participants: str = typer.Option("", help="participating organisations or people, separated by ';'"),
+) -> None:
+    """Run a tabletop exercise in the terminal: injects on the clock, player decisions, ratings.
+
+    Reads commands from a pipe or file too (one a line, echoed), so an exercise can be scripted."""
+    from sim.cli.console import ExerciseConsole
+
+    session = open_session(scenario, seed, log, resume, participants)
+    interactive = sys.stdin.isatty()
+    shell = ExerciseConsole(session, console, sys.stdin, interactive)
+    verb = "resumed" if resume else "started"
+    console.print(f"{session.scenario.name}: exercise {verb} at {session.clock()} (seed {session.seed}); "
+                  f"log {session.log_path}", highlight=False, soft_wrap=True)
+    if interactive:
+        for objective in session.scenario.objectives:
+            console.print(f"  objective {objective}", highlight=False, soft_wrap=True)
+        console.print("type `help` for the commands, `next` to run to the first inject", highlight=False)
+    shell.show_news()
+    shell.status_line()
+    try:
+        shell.cmdloop()
+    except KeyboardInterrupt:
+        console.print(f"\ninterrupted; log saved: {session.log_path}", highlight=False)
+    if not interactive and shell.failures:
+        fail(f"{shell.failures} command(s) could not be carried out (see the messages above)")
+
+
+TLP_NAMES = ("clear", "green", "amber", "amber+strict", "red")
+
+
+@app.command()
+def aar(
+    log: Path = typer.Argument(..., help="exercise log (from ripple exercise or ripple serve)", show_default=False),
+    out: Path | None = typer.Option(None, help="output file (default: aar.html, or aar.md with --markdown)"),
+    markdown: bool = typer.Option(False, "--markdown", help="write Markdown instead of HTML"),
+    tlp: str = typer.Option("amber", help=f"Traffic Light Protocol marking: {' | '.join(TLP_NAMES)}"),
+    participants: str = typer.Option("", help="participants, separated by ';' (default: those in the log)"),
+    scenario: Path | None = typer.Option(None, help="scenario file (default: the one named in the log)"),
+) -> None:
+    """Write the after-action report and improvement plan (HSEEP AAR/IP) of an exercise log,
+    with the counterfactual: the same scenario and seed run without the players' decisions."""
+    from dashboards.aar import ReportError, build_report, bought, write_report
+
+    if tlp.lower() not in TLP_NAMES:
+        fail(f"--tlp must be one of {', '.join(TLP_NAMES)}, not '{tlp}'")
+    people = [p.strip() for p in participants.split(";") if p.strip()]
+    try:
+        with console.status("replaying the exercise and running the counterfactual"):
+            report = build_report(log, scenario, tlp, people)
+    except ScenarioError as exc:
+        fail(str(exc))
+    except (ExerciseError, ReportError) as exc:
+        fail(str(exc))
+    target = out or Path("aar.md" if markdown else "aar.html")
+    try:
+        write_report(report, target, markdown)
+    except OSError as exc:
+        fail(f"cannot write {target}: {exc}")
+    console.print(f"{bought(report)}", highlight=False, soft_wrap=True)
+    console.print(f"wrote {target} (TLP:{tlp.upper()})", highlight=False)
+
+
+def free_port(host: str, port: int) -> None:
+    """Exit with one message unless ``host:port`` can be listened on."""
+    try:
+        infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
+    except socket.gaierror as exc:
+        fail(f"--host {host}: {exc.strerror}")
+    family, kind, proto, _, address = infos[0]
+    with socket.socket(family, kind, proto) as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            probe.bind(address)
+        except OSError as exc:
+            fail(f"cannot listen on {host}:{port}: {exc.strerror or exc}")
+
+
+@app.command()
+def serve(
+    scenario: Path = ScenarioArg,
+    host: str = typer.Option("127.0.0.1", help="address to listen on (only this machine by default)"),
+    port: int = typer.Option(8050, min=1, max=65535, help="port to listen on"),
+    seed: int | None = typer.Option(None, help="random seed (default: the scenario's)"),
+    log: Path | None = typer.Option(None, help="exercise log, JSON lines (default: runs/exercise-<id>-seed<seed>-<time>.jsonl)"),
+    resume: Path | None = typer.Option(None, help="continue a saved exercise log (replays it first)"),
+    participants: str = typer.Option("", help="participating organisations or people, separated by ';'"),
+) -> None:
+    """Run a tabletop exercise in the browser: map, service curves, inject feed, clock controls
+    and decision forms, over one exercise session held by this process."""
+    import logging
+
+    from dashboards.app import create_app
+
+    free_port(host, port)
+    session = open_session(scenario, seed, log, resume, participants)
+    dash_app = create_app(session)
+    if host not in ("127.0.0.1", "localhost", "::1"):
+        console.print(f"[bold yellow]warning:[/] listening on {host}: anyone who can reach it can drive the exercise "
+                      "(there is no login)", highlight=False)
+    logging.getLogger("werkzeug").setLevel(logging.WARNING)
+    shown = f"[{host}]" if ":" in host else host
+    console.print(f"{session.scenario.name}: serving the exercise at http://{shown}:{port}/ (seed {session.seed}); "
+                  f"log {session.log_path}; Ctrl+C stops", highlight=False, soft_wrap=True)
+    try:
+        dash_app.run(host=host, port=port, debug=False)
+    except OSError as exc:
+        fail(f"cannot listen on {host}:{port}: {exc.strerror or exc}")
+    except SystemExit:
+        fail(f"cannot listen on {host}:{port} (is the port in use?)")

@@ -1,0 +1,147 @@
+"""The after-action report: HSEEP outline, the counterfactual equal to a plain run, the
+improvement plan seeded from low ratings, the TLP marking on every page, and a page that
+opens with no network."""
+
+from __future__ import annotations
+
+import io
+import json
+import re
+from pathlib import Path
+
+import pypdf
+import pytest
+from typer.testing import CliRunner
+
+from browser import chromium, open_page
+from sim.cli import app
+from sim.exercise import ExerciseSession
+
+DATA = Path(__file__).parent / "data"
+SCENARIO = DATA / "exercise_manual.yaml"
+
+
+def ripple(*args: str):
+    return CliRunner().invoke(app, list(args))
+
+
+@pytest.fixture(scope="module")
+def played(tmp_path_factory) -> Path:
+    """An exercise stopped at T+6:00: the crew sent, two capabilities rated low, one well."""
+    log = tmp_path_factory.mktemp("aar") / "exercise.jsonl"
+    session = ExerciseSession(SCENARIO, log_path=log, participants=["Town EOC", "Town Power"])
+    session.run_to_next_inject()
+    session.run_to_next_inject()
+    session.dispatch("crew-1", "sub")
+    session.note("Players debated whether the crew needed a police escort")
+    session.rate("Infrastructure Systems", "P", "Crew sent within ten minutes of the report")
+    session.rate("Public Information", "U", "No statement before the Herald deadline")
+    session.rate("Operational Coordination", "M", "No common operating picture", element="Planning",
+                 org="Town EOC", action="Write an EOC activation checklist", due="2026-09-01")
+    session.run_until("T+6:00")
+    return log
+
+
+def aar_data(page: str) -> dict:
+    found = re.search(r'<script type="application/json" id="aar-data">(.*?)</script>', page, re.S)
+    assert found, "the report embeds its numbers"
+    return json.loads(found.group(1))
+
+
+def test_counterfactual_equals_a_plain_run_and_the_report_says_what_decisions_bought(played, tmp_path):
+    out = tmp_path / "aar.html"
+    done = ripple("aar", str(played), "--out", str(out))
+    assert done.exit_code == 0, done.stderr
+    assert "the decisions bought" in done.stdout
+    run = ripple("run", str(SCENARIO), "--seed", "11", "--out", str(tmp_path / "run"))
+    assert run.exit_code == 0, run.stderr
+    summary = json.loads((tmp_path / "run" / "summary.json").read_text())
+    page = out.read_text()
+    data = aar_data(page)
+    assert data["counterfactual"] == summary["metrics"]
+    assert data["seed"] == summary["seed"] == 11
+    ours, theirs = data["exercise"], data["counterfactual"]
+    assert ours["resilience_loss_h"] < theirs["resilience_loss_h"]
+    sentence = (f"resilience loss {ours['resilience_loss_h']:,.1f} h vs {theirs['resilience_loss_h']:,.1f} h "
+                f"without the players&#x27; decisions: the decisions bought "
+                f"{theirs['resilience_loss_h'] - ours['resilience_loss_h']:,.1f} h of full service")
+    assert sentence in page
+    assert f"<td>{theirs['resilience_loss_h']:,.2f} h</td>" in page       # the metrics table, without column
+    # the exercise stopped at T+6:00; the rest ran on without decisions, over the same span
+    assert data["stopped_tick"] == 72
+    assert "the run was continued to T+24:00 with no further decisions" in page
+
+
+def test_report_follows_the_hseep_outline(played, tmp_path):
+    out = tmp_path / "aar.html"
+    assert ripple("aar", str(played), "--out", str(out), "--tlp", "green").exit_code == 0
+    page = out.read_text()
+    for section in ("Exercise overview", "Executive summary", "Headline metrics: with the decisions and without",
+                    "Timeline", "Analysis of core capabilities", "Appendix A: Improvement plan",
+                    "Appendix B: Participants"):
+        assert f">{section}</h2>" in page, section
+    assert "<li>Town EOC</li>" in page and "<li>Town Power</li>" in page
+    assert "1. Restore power to the hospital before its generator runs out." in page
+    # the timeline has the inject, the attack, the failures, the decision and the note, in order
+    timeline = page[page.index('id="timeline"'):page.index('id="capabilities"')]
+    order = ["Attack: drone on Mill Lane Substation by cell, landed", "nodes down (energy 2)",
+             "Inject 1, Grid Control", "Dispatch crew-1 to sub", "Note: Players debated", "back in service"]
+    positions = [timeline.index(text) for text in order]
+    assert positions == sorted(positions)
+    # improvement plan: worst first; defaults from the MSEL, explicit options kept
+    plan = page[page.index('id="improvement-plan"'):page.index('id="participants"')]
+    rows = re.findall(r"<tr><td>(.*?)</td><td>([PSMU])</td><td>(.*?)</td><td>(.*?)</td><td>(.*?)</td><td>(.*?)</td>"
+                      r"<td>(.*?)</td><td>(.*?)</td></tr>", plan)
+    assert [(r[0], r[1]) for r in rows] == [("Public Information and Warning", "U"), ("Operational Coordination", "M")]
+    pio = rows[0]
+    assert pio[2] == "No statement before the Herald deadline"
+    assert pio[3] == "Revise plans and train to: Issue a statement on the outage and the restoration estimate."
+    assert pio[5] == "Public Information Officer"                      # the inject's recipient
+    start = pio[6]
+    assert pio[7] > start                                               # due 30 days on for U
+    assert rows[1][3:6] == ("Write an EOC activation checklist", "Planning", "Town EOC") and rows[1][7] == "2026-09-01"
+    assert "Infrastructure Systems" not in plan                         # rated P: no corrective action
+    assert page.count("TLP:GREEN") >= 3
+
+
+def test_markdown_report_and_tlp_options(played, tmp_path):
+    out = tmp_path / "aar.md"
+    done = ripple("aar", str(played), "--markdown", "--out", str(out), "--tlp", "amber+strict",
+                  "--participants", "Alpha; Beta")
+    assert done.exit_code == 0, done.stderr
+    text = out.read_text()
+    lines = text.strip().splitlines()
+    assert lines[0].startswith("**TLP:AMBER+STRICT**") and lines[-1] == "**TLP:AMBER+STRICT**"
+    assert "| Resilience loss (Bruneau 2003) |" in text and "## Appendix A: Improvement plan" in text
+    assert "- Alpha\n- Beta" in text
+    assert "| T+0:00 | 100.0% | 100.0% |" in text                          # service with and without
+    bad = ripple("aar", str(played), "--tlp", "purple")
+    assert bad.exit_code == 2 and "--tlp must be one of clear, green, amber, amber+strict, red" in bad.stderr
+    missing = ripple("aar", str(tmp_path / "nope.jsonl"))
+    assert missing.exit_code == 2 and "log file not found" in missing.stderr and "Traceback" not in missing.stderr
+
+
+@pytest.mark.browser
+def test_report_opens_offline_and_every_printed_page_is_marked(played, tmp_path):
+    out = tmp_path / "aar.html"
+    assert ripple("aar", str(played), "--out", str(out)).exit_code == 0
+    with chromium() as browser, open_page(browser, out) as session:
+        page = session.page
+        page.wait_for_selector("#service-curves .main-svg", timeout=20_000)
+        traces = page.evaluate("document.getElementById('service-curves').data.map(t => t.name)")
+        assert "overall" in traces and "overall, without decisions" in traces and "decision" in traces
+        for band in (".tlp.top", ".tlp.bottom"):
+            assert page.locator(band).is_visible()
+            assert page.locator(band).inner_text().startswith("TLP:AMBER")
+        top = page.locator(".tlp.top").bounding_box()
+        assert top["y"] == 0
+        page.mouse.wheel(0, 3000)
+        page.wait_for_timeout(200)
+        assert page.locator(".tlp.top").bounding_box()["y"] == 0          # fixed: stays on screen
+        pdf = page.pdf(format="A4")
+        assert session.blocked == [] and session.errors == []
+    reader = pypdf.PdfReader(io.BytesIO(pdf))
+    assert len(reader.pages) >= 2
+    for number, sheet in enumerate(reader.pages, 1):
+        text = sheet.extract_text()
+        assert text.count("TLP:AMBER") >= 2, f"printed page {number} lacks its TLP marks"

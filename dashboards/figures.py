@@ -1,0 +1,469 @@
+"""Plotly figures for ripple's pages and console: data in, ``go.Figure`` out.
+
+Every function is pure and is given the state to draw (a tick's node states, the time to
+mark), so the replay page, the Monte Carlo report and the live console draw with the same
+code. Sector colours come from the Okabe–Ito palette (Okabe & Ito, "Color Universal Design",
+2008), which stays distinguishable under the common colour-vision deficiencies; node state
+is carried by marker shape, so it reads without colour too.
+"""
+
+from __future__ import annotations
+
+import html
+import math
+from dataclasses import dataclass
+from typing import Iterable, Mapping, Sequence
+
+import numpy as np
+import plotly.graph_objects as go
+from plotly.subplots import make_subplots
+
+from sim.network import Network, reason_names
+
+OKABE_ITO = ("#E69F00", "#56B4E9", "#009E73", "#F0E442", "#0072B2", "#D55E00", "#CC79A7", "#000000")
+ORANGE, SKY_BLUE, GREEN, YELLOW, BLUE, VERMILLION, PURPLE, BLACK = OKABE_ITO
+# fixed colours for the sectors ripple's scenarios use, so a sector looks the same on every page
+PREFERRED = {"energy": ORANGE, "water": BLUE, "telecom": PURPLE, "transport": GREEN,
+             "health": VERMILLION, "emergency": SKY_BLUE, "fuel": YELLOW}
+ARM_COLOURS = (BLUE, VERMILLION, GREEN, PURPLE, ORANGE, SKY_BLUE, YELLOW)   # arms of a comparison, in order
+GRID = "#e5e5e5"
+FAINT = "#b0b0b0"
+
+OPERATIONAL, BACKUP, DOWN = 0, 1, 2
+STATE_NAMES = ("operational", "on backup", "down")
+STATE_SYMBOLS = ("circle", "diamond", "x")
+STATE_SIZES = (9, 12, 13)
+
+UNIT_SYMBOLS = {"police": "square", "fire": "triangle-up", "repair": "pentagon", "cyber": "hexagon"}
+UNIT_NAMES = {"police": "police", "fire": "fire/EMS", "repair": "repair crew", "cyber": "cyber response"}
+INACTIVE, IDLE, TRAVELLING, WORKING, OUT = 0, 1, 2, 3, 4   # unit status codes
+
+HEADLINE = ("resilience_loss_h", "min_service", "recovery_95_h", "cascade_amplification")
+# metric -> (label, unit, scale from the stored value to the unit shown)
+METRICS = {
+    "resilience_loss_h": ("Resilience loss", "h", 1.0),
+    "min_service": ("Minimum service", "%", 100.0),
+    "min_service_time_h": ("Time of minimum service", "h", 1.0),
+    "recovery_90_h": ("Time to 90% recovery", "h", 1.0),
+    "recovery_95_h": ("Time to 95% recovery", "h", 1.0),
+    "recovery_100_h": ("Time to full recovery", "h", 1.0),
+    "cascade_amplification": ("Cascade amplification", "×", 1.0),
+    "unserved_person_h": ("Unserved person-hours", "person-h", 1.0),
+    "nodes_down": ("Nodes down", "nodes", 1.0),
+    "nodes_hit": ("Nodes hit", "nodes", 1.0),
+    "responder_utilisation": ("Responder utilisation", "%", 100.0),
+}
+FONT = dict(family="DejaVu Sans, Verdana, Arial, sans-serif", size=12, color="#222")
+
+
+def metric_info(metric: str) -> tuple[str, str, float]:
+    """(label, unit, scale) of a metric column, also for per-sector and attack columns."""
+    if metric in METRICS:
+        return METRICS[metric]
+    for prefix, (label, unit, scale) in METRICS.items():
+        if metric.startswith(prefix + "_"):
+            return f"{label} ({metric[len(prefix) + 1:]})", unit, scale
+    if metric.startswith("attacks_"):
+        return f"Attacks {metric[len('attacks_'):]}", "attacks", 1.0
+    return metric.replace("_", " ").capitalize(), "", 1.0
+
+
+def no_value(metric: str) -> str:
+    """What a NaN of the metric means."""
+    if metric.startswith("recovery_"):
+        return "not recovered within the run"
+    if metric == "cascade_amplification":
+        return "no node hit"
+    return "no value"
+
+
+def axis_title(metric: str, prefix: str = "") -> str:
+    label, unit, _ = metric_info(metric)
+    return f"{prefix}{label} ({unit})" if unit else f"{prefix}{label}"
+
+
+def sector_colours(sectors: Iterable[str]) -> dict[str, str]:
+    """Okabe–Ito colour per sector: fixed ones for the usual sectors, the rest in name order."""
+    names = sorted(set(sectors))
+    taken = {PREFERRED[s] for s in names if s in PREFERRED}
+    spare = [c for c in OKABE_ITO[:-1] if c not in taken] or list(OKABE_ITO[:-1])
+    out, k = {}, 0
+    for name in names:
+        if name in PREFERRED:
+            out[name] = PREFERRED[name]
+        else:
+            out[name] = spare[k % len(spare)]
+            k += 1
+    return out
+
+
+def y_floor(lowest: float) -> float:
+    """Bottom of a service axis (%): the lowest value rounded down to 5%, less a margin."""
+    return max(0.0, math.floor(lowest * 20.0) * 5.0 - 2.0)
+
+
+def _base_layout(title: str, **extra: object) -> dict:
+    layout = dict(title=dict(text=title, x=0.01, xanchor="left"), font=FONT, plot_bgcolor="white",
+                  paper_bgcolor="white", margin=dict(l=60, r=20, t=50, b=50))
+    return {**layout, **extra}
+
+
+# ----------------------------------------------------------------------- the map
+@dataclass(frozen=True)
+class UnitMark:
+    """A responder unit as drawn at one tick."""
+
+    label: str
+    kind: str
+    team: str
+    x: float
+    y: float
+    status: int          # INACTIVE, IDLE, TRAVELLING, WORKING, OUT
+    note: str            # what it is doing, e.g. "travelling to Kestrel Hill (repair)"
+    dest: int = -1       # node it travels to, or -1
+
+
+@dataclass(frozen=True)
+class AttackMark:
+    """An attack attempt as drawn once it has happened."""
+
+    node: int
+    tactic: str
+    attacker: str
+    outcome: str         # landed, failed, interdicted
+    time: str            # exercise clock, e.g. "T+0:30"
+
+
+def node_states(down: np.ndarray, backup: np.ndarray) -> np.ndarray:
+    """OPERATIONAL, BACKUP or DOWN per node."""
+    return np.where(down != 0, DOWN, np.where(backup, BACKUP, OPERATIONAL)).astype(np.int8)
+
+
+def state_label(down: int, backup: bool) -> str:
+    """What hover text says of a node's state, e.g. ``down: DAMAGED, SHUT``."""
+    if down:
+        return "down: " + ", ".join(reason_names(int(down)))
+    return STATE_NAMES[BACKUP] if backup else STATE_NAMES[OPERATIONAL]
+
+
+def node_hover(net: Network) -> list[str]:
+    """The fixed part of each node's hover text: name, id, sector, kind, population."""
+    out = []
+    for i in range(net.n):
+        line = (f"<b>{html.escape(net.names[i])}</b><br>{html.escape(net.ids[i])} · "
+                f"{html.escape(net.sector_names[net.sector[i]])} · {html.escape(net.kind[i] or 'node')}")
+        if net.population[i] > 0:
+            line += f"<br>serves {net.population[i]:,.0f} people"
+        out.append(line)
+    return out
+
+
+def sector_members(net: Network) -> list[np.ndarray]:
+    """Node indices per sector code, in the order the map draws them."""
+    return [np.flatnonzero(net.sector == code) for code in range(len(net.sector_names))]
+
+
+def _segments(xy: np.ndarray, a: np.ndarray, b: np.ndarray) -> tuple[list, list]:
+    """Line segments a→b as one trace's x and y, separated by gaps."""
+    xs = np.full((len(a), 3), np.nan)
+    ys = np.full((len(a), 3), np.nan)
+    xs[:, 0], xs[:, 1] = xy[a, 0], xy[b, 0]
+    ys[:, 0], ys[:, 1] = xy[a, 1], xy[b, 1]
+    return [None if math.isnan(v) else v for v in xs.ravel()], [None if math.isnan(v) else v for v in ys.ravel()]
+
+
+def unit_groups(units: Sequence[UnitMark], kind: str) -> tuple[list[float], list[float], list[str], list[str]]:
+    """Visible units of one kind grouped by place: x, y, count label and hover text."""
+    places: dict[tuple[float, float], list[UnitMark]] = {}
+    for u in units:
+        if u.kind == kind and u.status != INACTIVE:
+            places.setdefault((round(u.x, 3), round(u.y, 3)), []).append(u)
+    xs, ys, counts, hovers = [], [], [], []   # an empty trace keeps a [None] so its legend entry stays
+    for (x, y), here in places.items():
+        xs.append(x)
+        ys.append(y)
+        counts.append(str(len(here)) if len(here) > 1 else "")
+        lines = "<br>".join(f"{html.escape(u.label)}: {html.escape(u.note)}" for u in here)
+        hovers.append(f"<b>{len(here)} {UNIT_NAMES.get(kind, kind)} unit{'s' if len(here) > 1 else ''}</b><br>{lines}")
+    return (xs, ys, counts, hovers) if xs else ([None], [None], [""], [""])
+
+
+def route_lines(units: Sequence[UnitMark], xy: np.ndarray) -> tuple[list, list]:
+    """Dashed lines from each travelling unit to the node it is heading for."""
+    xs, ys = [], []
+    for u in units:
+        if u.status == TRAVELLING and u.dest >= 0:
+            xs += [u.x, float(xy[u.dest, 0]), None]
+            ys += [u.y, float(xy[u.dest, 1]), None]
+    return (xs, ys) if xs else ([None], [None])
+
+
+def attack_points(attacks: Sequence[AttackMark], net: Network) -> tuple[list, list, list, list]:
+    xs = [float(net.xy[a.node, 0]) for a in attacks]
+    ys = [float(net.xy[a.node, 1]) for a in attacks]
+    symbols = ["star" if a.outcome == "landed" else "star-open" for a in attacks]
+    hovers = [f"<b>attack: {html.escape(a.tactic)}</b> at {a.time}<br>target: {html.escape(net.names[a.node])}"
+              f"<br>by {html.escape(a.attacker)}: {a.outcome}" for a in attacks]
+    return xs, ys, symbols, hovers
+
+
+def visible_attacks(attacks: Sequence[AttackMark], net: Network) -> tuple[list, list, list, list]:
+    """The attack trace's points; [None] while there are none, so its legend entry stays."""
+    return attack_points(attacks, net) if attacks else ([None], [None], ["star"], [""])
+
+
+def map_extent(net: Network, points: Iterable[tuple[float, float]] = ()) -> tuple[float, float, float, float]:
+    """x0, x1, y0, y1 in km covering the nodes and any extra points, with a margin."""
+    xy = np.vstack([net.xy.reshape(-1, 2), np.array(list(points), dtype=float).reshape(-1, 2)])
+    lo, hi = xy.min(axis=0), xy.max(axis=0)
+    pad = max(0.5, 0.04 * float((hi - lo).max()))
+    return float(lo[0] - pad), float(hi[0] + pad), float(lo[1] - pad), float(hi[1] + pad)
+
+
+def network_map(net: Network, down: np.ndarray, backup: np.ndarray, units: Sequence[UnitMark] = (),
+                attacks: Sequence[AttackMark] = (), unit_kinds: Sequence[str] | None = None,
+                extent: tuple[float, float, float, float] | None = None, title: str = "Network") -> go.Figure:
+    """The infrastructure map at one moment.
+
+    Nodes sit at their positions (km), one trace per sector in its colour, shaped by state
+    (● operational, ◆ on backup, ✕ down); a sector trace's point 0 is an empty point that
+    keeps its legend marker a circle, so the sector's k-th node is point k + 1 (in
+    :func:`sector_members` order). Links and dependencies are drawn faintly; attacks
+    that have happened are stars; responder units are black markers grouped by place, with a
+    dashed line to where a travelling unit is heading. Each trace's ``meta`` names its role
+    (``links``, ``deps``, ``nodes:<sector>``, ``units:<kind>``, ``routes``, ``attacks``) so a
+    player can restyle it by tick.
+    """
+    colours = sector_colours(net.sector_names)
+    state = node_states(down, backup)
+    hover = node_hover(net)
+    fig = go.Figure()
+    lx, ly = _segments(net.xy, net.link_rows[net.link_rows < net.link_cols], net.link_cols[net.link_rows < net.link_cols])
+    fig.add_trace(go.Scatter(x=lx, y=ly, mode="lines", line=dict(color=FAINT, width=1), hoverinfo="skip",
+                             name="links (within a sector)", meta="links", legendgroup="edges",
+                             legendgrouptitle_text="edges"))
+    sup = net.supply.tocoo()
+    dx, dy = _segments(net.xy, sup.col, net.dep_node[sup.row])
+    fig.add_trace(go.Scatter(x=dx, y=dy, mode="lines", line=dict(color=FAINT, width=1, dash="dot"),
+                             hoverinfo="skip", name="dependencies (supplier → user)", meta="deps",
+                             legendgroup="edges", opacity=0.8))
+    for code, members in enumerate(sector_members(net)):
+        if not len(members):
+            continue
+        name = net.sector_names[code]
+        s = state[members]
+        fig.add_trace(go.Scatter(
+            x=[None, *net.xy[members, 0].tolist()], y=[None, *net.xy[members, 1].tolist()], mode="markers",
+            name=f"{name} ({len(members)})", meta=f"nodes:{name}", legendgroup="sectors", legendgrouptitle_text="sectors",
+            marker=dict(color=colours[name], symbol=[STATE_SYMBOLS[OPERATIONAL], *(STATE_SYMBOLS[v] for v in s)],
+                        size=[STATE_SIZES[OPERATIONAL], *(STATE_SIZES[v] for v in s)], line=dict(color="#333", width=0.8)),
+            text=["", *(hover[i] for i in members)], customdata=["", *(state_label(down[i], backup[i]) for i in members)],
+            hovertemplate="%{text}<br>%{customdata}<extra></extra>"))
+    for value, label in enumerate(STATE_NAMES):
+        fig.add_trace(go.Scatter(x=[None], y=[None], mode="markers", name=label, legendgroup="state",
+                                 legendgrouptitle_text="node state", meta=f"key:{label}",
+                                 marker=dict(color="#777", symbol=STATE_SYMBOLS[value], size=STATE_SIZES[value],
+                                             line=dict(color="#333", width=0.8))))
+    rx, ry = route_lines(units, net.xy)
+    fig.add_trace(go.Scatter(x=rx, y=ry, mode="lines", line=dict(color=BLACK, width=1.5, dash="dash"),
+                             hoverinfo="skip", name="unit on its way", meta="routes", legendgroup="responders",
+                             legendgrouptitle_text="responders"))
+    kinds = list(unit_kinds) if unit_kinds is not None else sorted({u.kind for u in units}, key=kind_order)
+    for kind in kinds:
+        ux, uy, counts, hovers = unit_groups(units, kind)
+        fig.add_trace(go.Scatter(
+            x=ux, y=uy, mode="markers+text", text=counts, textposition="top right",
+            textfont=dict(size=11, color=BLACK), name=UNIT_NAMES.get(kind, kind), meta=f"units:{kind}",
+            legendgroup="responders", hovertext=hovers, hovertemplate="%{hovertext}<extra></extra>",
+            marker=dict(color=BLACK, symbol=UNIT_SYMBOLS.get(kind, "star-square"), size=13,
+                        line=dict(color="white", width=1.5))))
+    ax, ay, symbols, hovers = visible_attacks(attacks, net)
+    fig.add_trace(go.Scatter(x=ax, y=ay, mode="markers", name="attack (open: failed or interdicted)", meta="attacks",
+                             legendgroup="attacks", legendgrouptitle_text="attacks", hovertext=hovers,
+                             hovertemplate="%{hovertext}<extra></extra>",
+                             marker=dict(color=BLACK, symbol=symbols, size=22, line=dict(color=BLACK, width=1.5))))
+    x0, x1, y0, y1 = extent or map_extent(net, [(u.x, u.y) for u in units])
+    fig.update_layout(**_base_layout(title, hovermode="closest", uirevision="map", margin=dict(l=55, r=10, t=40, b=45),
+                                     legend=dict(groupclick="toggleitem", itemsizing="constant", font=dict(size=11))))
+    fig.update_xaxes(title_text="east (km)", range=[x0, x1], showgrid=True, gridcolor=GRID, zeroline=False)
+    fig.update_yaxes(title_text="north (km)", range=[y0, y1], showgrid=True, gridcolor=GRID, zeroline=False,
+                     scaleanchor="x", scaleratio=1)
+    return fig
+
+
+def kind_order(kind: str) -> tuple[int, str]:
+    order = list(UNIT_SYMBOLS)
+    return (order.index(kind) if kind in order else len(order), kind)
+
+
+# ---------------------------------------------------------------- service curves
+def service_curves(series: Mapping[str, np.ndarray], sectors: Sequence[str], current_h: float | None = None,
+                   title: str = "Service level Q(t)") -> go.Figure:
+    """Population-weighted service per sector and overall (%) over time, with the current
+    time marked by a vertical line (the figure's first shape)."""
+    colours = sector_colours(sectors)
+    t = np.asarray(series["time_h"], dtype=float)
+    fig = go.Figure()
+    lows = [float(np.min(series["service"]))] if len(t) else [1.0]
+    for name in sectors:
+        values = np.asarray(series[f"service_{name}"], dtype=float)
+        lows.append(float(values.min()) if len(values) else 1.0)
+        fig.add_trace(go.Scatter(x=t, y=values * 100.0, mode="lines", name=name, meta=f"service:{name}",
+                                 line=dict(color=colours[name], width=1.8),
+                                 hovertemplate=f"{html.escape(name)}: %{{y:.1f}}%<extra></extra>"))
+    fig.add_trace(go.Scatter(x=t, y=np.asarray(series["service"], dtype=float) * 100.0, mode="lines", name="overall",
+                             meta="service", line=dict(color=BLACK, width=3),
+                             hovertemplate="overall: %{y:.1f}%<extra></extra>"))
+    floor = y_floor(min(lows))
+    fig.update_layout(**_base_layout(title, hovermode="x unified", margin=dict(l=60, r=15, t=40, b=40),
+                                     legend=dict(orientation="h", yanchor="top", y=-0.25, x=0, font=dict(size=11))))
+    fig.update_xaxes(title_text="time since T+0 (h)", showgrid=True, gridcolor=GRID, zeroline=False,
+                     range=[float(t[0]), float(t[-1])] if len(t) else None)
+    fig.update_yaxes(title_text="population served (%)", range=[floor, 101.5], showgrid=True, gridcolor=GRID)
+    if current_h is not None:
+        fig.add_shape(type="line", xref="x", yref="paper", x0=current_h, x1=current_h, y0=0, y1=1,
+                      line=dict(color="#555", width=1.5, dash="dash"), name="now")
+    return fig
+
+
+# --------------------------------------------------------------------- Monte Carlo
+@dataclass(frozen=True)
+class Fan:
+    """Quantiles of a service series over time (fractions 0..1)."""
+
+    time_h: np.ndarray
+    q05: np.ndarray
+    q25: np.ndarray
+    q50: np.ndarray
+    q75: np.ndarray
+    q95: np.ndarray
+
+
+def _rgba(colour: str, alpha: float) -> str:
+    r, g, b = (int(colour[i:i + 2], 16) for i in (1, 3, 5))
+    return f"rgba({r},{g},{b},{alpha})"
+
+
+BANDS = {"5–95%": ("q05", "q95", 0.15), "25–75%": ("q25", "q75", 0.35)}
+
+
+def fan_chart(fans: Mapping[str, Fan], title: str = "Service level Q(t) across runs",
+              colours: Mapping[str, str] | None = None, bands: Sequence[str] = tuple(BANDS)) -> go.Figure:
+    """Median with 25–75% and 5–95% bands of Q(t) (or the ``bands`` asked), one fan per
+    label (e.g. per variant)."""
+    fig = go.Figure()
+    lows = [1.0]
+    for k, (label, fan) in enumerate(fans.items()):
+        colour = (colours or {}).get(label, ARM_COLOURS[k % len(ARM_COLOURS)])
+        t = np.asarray(fan.time_h, dtype=float)
+        if len(t):
+            lows += [float(np.nanmin(getattr(fan, BANDS[b][0]))) for b in bands] + [float(np.nanmin(fan.q50))]
+        prefix = f"{label}: " if len(fans) > 1 else ""
+        for band in bands:
+            low, high, alpha = BANDS[band]
+            lo, hi = getattr(fan, low), getattr(fan, high)
+            fig.add_trace(go.Scatter(x=t, y=np.asarray(lo) * 100.0, mode="lines", line=dict(width=0),
+                                     showlegend=False, hoverinfo="skip", legendgroup=f"{label}{band}"))
+            fig.add_trace(go.Scatter(x=t, y=np.asarray(hi) * 100.0, mode="lines", line=dict(width=0), fill="tonexty",
+                                     fillcolor=_rgba(colour, alpha), name=f"{prefix}{band} of runs",
+                                     legendgroup=f"{label}{band}", hoverinfo="skip"))
+        fig.add_trace(go.Scatter(x=t, y=np.asarray(fan.q50) * 100.0, mode="lines", line=dict(color=colour, width=2.5),
+                                 name=f"{prefix}median", meta=f"median:{label}",
+                                 hovertemplate=f"{html.escape(prefix)}median %{{y:.1f}}% at %{{x:.2f}} h<extra></extra>"))
+    floor = y_floor(min(lows))
+    fig.update_layout(**_base_layout(title, hovermode="closest", legend=dict(orientation="h", yanchor="top", y=-0.2, x=0)))
+    fig.update_xaxes(title_text="time since T+0 (h)", showgrid=True, gridcolor=GRID, zeroline=False)
+    fig.update_yaxes(title_text="population served (%)", range=[floor, 101.5], showgrid=True, gridcolor=GRID)
+    return fig
+
+
+def ecdf(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Sorted finite values and the share of all runs at or below each."""
+    finite = np.sort(values[np.isfinite(values)])
+    return finite, np.arange(1, len(finite) + 1) / max(1, len(values))
+
+
+def metric_distributions(samples: Mapping[str, Mapping[str, np.ndarray]], metrics: Sequence[str] = HEADLINE,
+                         title: str = "Distributions across runs") -> go.Figure:
+    """One panel per metric: a histogram of the runs for a single batch, or one ECDF per
+    label when comparing (overlaid histograms hide each other). Runs where a metric was not
+    reached (NaN, e.g. never recovered) are counted in the panel title."""
+    metrics = [m for m in metrics if any(m in s for s in samples.values())]
+    cols = 2 if len(metrics) > 1 else 1
+    rows = max(1, math.ceil(len(metrics) / cols))
+    titles = []
+    for m in metrics:
+        missing = [(label, int(np.sum(~np.isfinite(s[m]))), len(s[m])) for label, s in samples.items() if m in s]
+        note = "; ".join(f"{label + ': ' if len(samples) > 1 else ''}{no_value(m)} in {k} of {n} runs"
+                         for label, k, n in missing if k)
+        titles.append(f"{metric_info(m)[0]}" + (f"<br><span style='font-size:11px'>{note}</span>" if note else ""))
+    fig = make_subplots(rows=rows, cols=cols, subplot_titles=titles or None, vertical_spacing=0.2, horizontal_spacing=0.1)
+    single = len(samples) == 1
+    for k, m in enumerate(metrics):
+        row, col = k // cols + 1, k % cols + 1
+        _, unit, scale = metric_info(m)
+        for j, (label, s) in enumerate(samples.items()):
+            if m not in s:
+                continue
+            values = np.asarray(s[m], dtype=float) * scale
+            colour = ARM_COLOURS[j % len(ARM_COLOURS)]
+            if single:
+                finite = values[np.isfinite(values)]
+                fig.add_trace(go.Histogram(x=finite, name=label, marker_color=colour,
+                                           nbinsx=int(min(40, max(10, 2 * math.sqrt(len(finite))))),
+                                           marker_line=dict(color="white", width=0.5), showlegend=False,
+                                           meta=f"hist:{m}", hovertemplate=f"%{{x}} {unit}: %{{y}} runs<extra></extra>"),
+                              row=row, col=col)
+            else:
+                x, y = ecdf(values)
+                fig.add_trace(go.Scatter(x=x, y=y * 100.0, mode="lines", line=dict(color=colour, width=2, shape="hv"),
+                                         name=label, legendgroup=label, showlegend=k == 0, meta=f"ecdf:{m}:{label}",
+                                         hovertemplate=f"{html.escape(label)}: %{{y:.0f}}% of runs ≤ %{{x:.3g}} {unit}<extra></extra>"),
+                              row=row, col=col)
+        fig.update_xaxes(title_text=axis_title(m), showgrid=True, gridcolor=GRID, row=row, col=col)
+        fig.update_yaxes(title_text="runs" if single else "runs at or below (%)", showgrid=True, gridcolor=GRID,
+                         row=row, col=col)
+    fig.update_layout(**_base_layout(title, bargap=0.05, height=330 * rows + 80,
+                                     legend=dict(orientation="h", yanchor="bottom", y=1.04, x=1, xanchor="right")))
+    return fig
+
+
+def paired_differences(comparison: Mapping[str, Mapping[str, Mapping[str, float]]], base: str = "base",
+                       metrics: Sequence[str] = HEADLINE,
+                       title: str = "Paired differences, variant − base (mean and 95% CI)") -> go.Figure:
+    """One panel per metric, one row per variant: the mean paired difference from the base
+    with its confidence interval; filled where the interval excludes zero."""
+    variants = list(comparison)
+    metrics = [m for m in metrics if any(m in comparison[v] for v in variants)]
+    fig = make_subplots(rows=1, cols=max(1, len(metrics)), shared_yaxes=True, horizontal_spacing=0.04,
+                        subplot_titles=[metric_info(m)[0] for m in metrics] or None)
+    for k, m in enumerate(metrics):
+        _, unit, scale = metric_info(m)
+        names, mean, plus, minus, symbols, hovers = [], [], [], [], [], []
+        for v in variants:
+            d = comparison[v].get(m)
+            if d is None:
+                continue
+            mu, lo, hi = (_num(d.get(key)) * scale for key in ("mean_diff", "ci_low", "ci_high"))
+            names.append(v)
+            mean.append(mu)
+            plus.append(hi - mu)
+            minus.append(mu - lo)
+            clear = lo > 0 or hi < 0
+            symbols.append("circle" if clear else "circle-open")
+            p, n = _num(d.get("p_value")), d.get("n")
+            hovers.append(f"<b>{html.escape(v)} − {html.escape(base)}</b><br>{mu:+.3g} {unit} (95% CI {lo:+.3g} to {hi:+.3g})"
+                          f"<br>p = {p:.3g}, n = {n} paired runs")
+        fig.add_trace(go.Scatter(x=mean, y=names, mode="markers", meta=f"diff:{m}", showlegend=False,
+                                 error_x=dict(type="data", array=plus, arrayminus=minus, color=BLACK, thickness=1.5, width=6),
+                                 marker=dict(color=BLACK, size=10, symbol=symbols, line=dict(color=BLACK, width=1.5)),
+                                 hovertext=hovers, hovertemplate="%{hovertext}<extra></extra>"), row=1, col=k + 1)
+        fig.add_vline(x=0, line=dict(color="#888", width=1, dash="dash"), row=1, col=k + 1)
+        fig.update_xaxes(title_text=axis_title(m, "Δ "), showgrid=True, gridcolor=GRID, zeroline=False, row=1, col=k + 1)
+    fig.update_yaxes(autorange="reversed", showgrid=True, gridcolor=GRID, title_text="variant", row=1, col=1)
+    fig.update_layout(**_base_layout(title, height=max(260, 80 + 60 * len(variants)), hovermode="closest"))
+    return fig
+
+
+def _num(value: object) -> float:
+    return float("nan") if value is None else float(value)

@@ -1,0 +1,236 @@
+"""Monte Carlo batches: many runs of one scenario, in chunks, on any engine, crash-safe.
+
+Run *i* of a batch is ``RippleModel(scenario, seed=seed, run_index=i)``, which seeds from
+``SeedSequence(seed, spawn_key=(i,))``: a pure function of (scenario, seed, i), so the rows
+do not depend on the engine, the number of workers or the order in which chunks finish.
+Runs go out in chunks of 10–50 so that scheduling costs stay small; each finished chunk is
+written at once (:mod:`sim.batchstore`), and ``resume`` runs only the missing indices.
+
+With ``until_ci=(metric, width)`` the batch stops after the chunk at which the 95% interval
+of the metric's mean is at most ``width`` wide (checked once ``MIN_RUNS_FOR_CI`` runs have a value).
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from contextlib import nullcontext
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Protocol
+
+import numpy as np
+import pyarrow as pa
+
+from sim.batchstore import (
+    FORMAT, MANIFEST, ChunkResult, StoreError, check_resumable, clear_temporaries, done_indices, is_empty, now,
+    read_manifest, read_runs, versions, write_chunk, write_json, write_quantiles,
+)
+from sim.engines import Engine, open_engine
+from sim.model import RippleModel
+from sim.overrides import Override, Prepared, prepare
+from sim.scenario import Scenario
+from sim.stats import describe
+
+DEFAULT_RUNS = 1000
+MIN_CHUNK, MAX_CHUNK = 10, 50
+MIN_RUNS_FOR_CI = 30
+
+
+class BatchError(RuntimeError):
+    """A batch stopped because a chunk failed (a worker died, a run raised)."""
+
+
+class Progress(Protocol):
+    def start(self, total: int, done: int) -> None: ...
+
+    def advance(self, runs: int) -> None: ...
+
+
+@dataclass
+class BatchResult:
+    folder: Path
+    runs: int                 # runs asked
+    done: int                 # runs in the folder now
+    ran: int                  # runs this call executed
+    seconds: float
+    engine: str
+    stopped_early: str = ""   # why, when --until-ci was met
+
+    def rows(self) -> pa.Table:
+        return read_runs(self.folder)
+
+
+# ------------------------------------------------------------------- workers
+def run_chunk(scenario: Scenario, seed: int, start: int, stop: int) -> ChunkResult:
+    """Runs ``start .. stop-1``: one row of metrics each, and the service series."""
+    columns: dict[str, list[Any]] = {"run_index": [], "seed": [], "seed_key": []}
+    series: dict[str, list[np.ndarray]] = {}
+    time_h = np.zeros(0)
+    for i in range(start, stop):
+        result = RippleModel(scenario, seed=seed, run_index=i).run()
+        columns["run_index"].append(i)
+        columns["seed"].append(seed)
+        columns["seed_key"].append(f"{seed}/{i}")
+        for name, value in result.metrics.items():
+            columns.setdefault(name, []).append(value)
+        for name, values in result.series.items():
+            if name == "service" or name.startswith("service_"):
+                series.setdefault(name, []).append(values.astype(np.float32))
+        time_h = result.series["time_h"]
+    return ChunkResult(start, stop, columns, {k: np.stack(v) for k, v in series.items()}, time_h)
+
+
+def metric_names(scenario: Scenario) -> list[str]:
+    """The metric columns a run of ``scenario`` has (from an unrun model; nothing is simulated)."""
+    return list(RippleModel(scenario, seed=0, run_index=0).result().metrics)
+
+
+# ------------------------------------------------------------------ planning
+def chunk_size_for(runs: int, slots: int) -> int:
+    """About ten chunks per worker, 10–50 runs each: run times vary (a run whose attacks fail
+    is quick), and many chunks keep every worker busy to the end."""
+    return max(MIN_CHUNK, min(MAX_CHUNK, math.ceil(runs / (10 * max(1, slots)))))
+
+
+def plan(missing: np.ndarray, size: int) -> list[tuple[int, int]]:
+    """Contiguous (start, stop) ranges covering ``missing``, cut at multiples of ``size``."""
+    ranges: list[tuple[int, int]] = []
+    for i in np.sort(missing).tolist():
+        if ranges and ranges[-1][1] == i and i % size:
+            ranges[-1] = (ranges[-1][0], i + 1)
+        else:
+            ranges.append((i, i + 1))
+    return ranges
+
+
+# ------------------------------------------------------------------ manifest
+def _prepared(scenario: str | Path | Scenario | Prepared, overrides: tuple[Override, ...]) -> Prepared:
+    if isinstance(scenario, Prepared):
+        return scenario
+    if isinstance(scenario, Scenario):
+        if overrides:
+            raise ValueError("overrides apply to a scenario file; pass its path")
+        return Prepared(scenario, scenario.model_dump_json(), (), "")
+    return prepare(scenario, overrides)
+
+
+def _open(folder: Path, prepared: Prepared, seed: int | None, runs: int | None, resume: bool, chunk: int | None,
+          command: str) -> dict[str, Any]:
+    """The manifest of a new batch in an empty ``folder`` (its chunk size still None unless
+    given), or the checked one of a batch to resume (whose seed and runs apply unless given).
+    Nothing is written yet."""
+    manifest = read_manifest(folder)
+    if manifest is None:
+        seed = prepared.scenario.seed if seed is None else seed
+        if not is_empty(folder):
+            raise StoreError(f"{folder} exists and is not empty (and holds no batch); choose another --out")
+        runs = DEFAULT_RUNS if runs is None else runs
+        if runs < 1:
+            raise StoreError(f"--runs must be at least 1, got {runs}")
+        manifest = {
+            "format": FORMAT,
+            "scenario": {"source": prepared.source, "id": prepared.scenario.id, "name": prepared.scenario.name,
+                         "sha256": prepared.sha256, "text": prepared.text},
+            "overrides": prepared.records, "seed": seed, "runs": runs,
+            "chunk_size": chunk,
+            "versions": versions(), "command": command, "created": now(), "resumed": [],
+        }
+    elif not resume:
+        have = len(done_indices(folder))
+        raise StoreError(f"{folder} already holds a batch ({have} of {manifest['runs']} runs); "
+                         "pass --resume to continue it, or choose another --out")
+    else:
+        check_resumable(folder, manifest, prepared.sha256, prepared.records, manifest["seed"] if seed is None else seed)
+        done = done_indices(folder)
+        if runs is not None and len(done) and runs <= int(done.max()):
+            raise StoreError(f"{folder} already holds runs up to index {int(done.max())}; "
+                             f"--runs {runs} would leave extra runs (ask for at least {int(done.max()) + 1})")
+        manifest["runs"] = manifest["runs"] if runs is None else runs
+        manifest["resumed"].append({"command": command, "time": now()})
+    return manifest
+
+
+# ------------------------------------------------------------------- running
+def run_batch(
+    scenario: str | Path | Scenario | Prepared,
+    runs: int | None = None,
+    out: str | Path = "results/batch",
+    seed: int | None = None,
+    *,
+    overrides: tuple[Override, ...] = (),
+    workers: int | None = None,
+    scheduler: str | None = None,
+    engine: Engine | None = None,
+    resume: bool = False,
+    chunk_size: int | None = None,
+    until_ci: tuple[str, float] | None = None,
+    progress: Progress | None = None,
+    command: str | None = None,
+) -> BatchResult:
+    """Run ``runs`` runs of ``scenario`` (a file, a validated scenario, or a prepared one)
+    into the folder ``out``; see the module docstring. Pass ``engine`` to share one engine
+    across batches, else one is made from ``workers``/``scheduler`` and closed at the end."""
+    prepared = _prepared(scenario, tuple(overrides))
+    folder = Path(out)
+    if until_ci and until_ci[0] not in (names := metric_names(prepared.scenario)):
+        raise StoreError(f"--until-ci: no metric '{until_ci[0]}'; the metrics are: {', '.join(names)}")
+    manifest = _open(folder, prepared, seed, runs, resume, chunk_size, command or "run_batch (Python)")
+    with nullcontext(engine) if engine else open_engine(workers, scheduler) as engine:
+        manifest["chunk_size"] = manifest["chunk_size"] or chunk_size_for(manifest["runs"], engine.slots)
+        folder.mkdir(parents=True, exist_ok=True)
+        clear_temporaries(folder)
+        write_json(folder / MANIFEST, manifest)
+        result = _drive(engine, folder, prepared.scenario, manifest, until_ci, progress)
+    if result.stopped_early:
+        manifest["until_ci"] = {"metric": until_ci[0], "width": until_ci[1], "stopped_at": result.done}
+        write_json(folder / MANIFEST, manifest)
+    if result.done:
+        write_quantiles(folder)
+    return result
+
+
+def _drive(engine: Engine, folder: Path, scenario: Scenario, manifest: dict[str, Any],
+           until_ci: tuple[str, float] | None, progress: Progress | None) -> BatchResult:
+    runs, seed = manifest["runs"], manifest["seed"]
+    done = done_indices(folder)
+    todo = plan(np.setdiff1d(np.arange(runs), done), manifest["chunk_size"])
+    watched: list[float] = []
+    if until_ci and len(done):
+        watched = read_runs(folder).column(until_ci[0]).to_numpy(zero_copy_only=False).astype(float).tolist()
+    if progress:
+        progress.start(runs, len(done))
+    started, ran, stopped = time.perf_counter(), 0, ""
+    window = 1 if engine.slots == 1 else 2 * engine.slots
+    queue, pending = list(reversed(todo)), {}
+    try:
+        while queue or pending:
+            while queue and not stopped and len(pending) < window:
+                start, stop = queue.pop()
+                pending[engine.submit(run_chunk, scenario, seed, start, stop)] = (start, stop)
+            if not pending:
+                break
+            finished, _ = engine.wait_first(pending)
+            for future in finished:
+                start, stop = pending.pop(future)
+                try:
+                    chunk = future.result()
+                except Exception as exc:
+                    have = len(done) + ran
+                    raise BatchError(f"runs {start}-{stop - 1} failed ({type(exc).__name__}: {exc}); "
+                                     f"{have} finished runs are kept in {folder}; --resume finishes the batch") from exc
+                write_chunk(folder, chunk)
+                ran += stop - start
+                if progress:
+                    progress.advance(stop - start)
+                if until_ci and not stopped:
+                    watched += [float(v) for v in chunk.columns[until_ci[0]]]
+                    summary = describe(np.array(watched))
+                    if summary.n >= MIN_RUNS_FOR_CI and summary.ci_width <= until_ci[1]:
+                        stopped = (f"the 95% interval of {until_ci[0]} is {summary.ci_width:.4g} wide "
+                                   f"(≤ {until_ci[1]:g}) after {len(watched)} runs")
+                        queue.clear()
+    except BaseException:
+        engine.cancel(pending)
+        raise
+    return BatchResult(folder, runs, len(done) + ran, ran, time.perf_counter() - started, engine.name, stopped)

@@ -1,0 +1,215 @@
+"""The results folder of a batch, and how it is written so that a crash loses nothing finished.
+
+::
+
+    NAME/manifest.json                        scenario text and sha256, overrides, seed, runs, ...
+    NAME/runs/part-000000-000049.parquet      one row per run (zstd): run_index, seed, seed_key, metrics
+    NAME/series/000000-000049.npz             the chunk's per-run service series (float32)
+    NAME/quantiles.parquet                    per-tick 5/25/50/75/95% of Q(t), overall and per sector
+
+Every file is written to a temporary file in its own folder, flushed to disk and renamed
+over its final name (``os.replace``), so a reader sees a whole file or none. A chunk's
+series file is written before its part file: the part file is what marks a chunk done.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import os
+import re
+import sys
+import tempfile
+from dataclasses import dataclass
+from importlib import metadata
+from pathlib import Path
+from typing import IO, Any, Callable
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+from sim.results import clean
+
+MANIFEST = "manifest.json"
+QUANTILES = "quantiles.parquet"
+FORMAT = "ripple-batch/1"
+LEVELS = (0.05, 0.25, 0.50, 0.75, 0.95)
+PART = re.compile(r"^part-(\d+)-(\d+)\.parquet$")
+PACKAGES = ("ripple-sim", "mesa", "numpy", "scipy", "pydantic", "pyarrow", "networkx", "dask", "distributed")
+
+
+class StoreError(ValueError):
+    """A results folder that cannot be used as asked; the message says why and what to do."""
+
+
+@dataclass
+class ChunkResult:
+    """What a worker sends back for runs ``start .. stop-1``."""
+
+    start: int
+    stop: int
+    columns: dict[str, list[Any]]        # run_index, seed, seed_key, then every metric
+    series: dict[str, np.ndarray]        # name → (runs, ticks) float32: service, service_<sector>
+    time_h: np.ndarray
+
+
+# ------------------------------------------------------------------- writing
+def atomic_write(path: Path, write: Callable[[IO[bytes]], None]) -> None:
+    """Write ``path`` whole or not at all: temp file in the same folder, fsync, rename."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-", suffix=path.suffix)
+    try:
+        with os.fdopen(fd, "wb") as out:
+            write(out)
+            out.flush()
+            os.fsync(out.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+    folder = os.open(path.parent, os.O_RDONLY)
+    try:
+        os.fsync(folder)
+    finally:
+        os.close(folder)
+
+
+def write_json(path: Path, data: Any) -> None:
+    """Atomically, with NaN written as null."""
+    text = json.dumps(clean(data), indent=2, sort_keys=True, allow_nan=False) + "\n"
+    atomic_write(path, lambda out: out.write(text.encode()))
+
+
+def range_name(start: int, stop: int) -> str:
+    return f"{start:06d}-{stop - 1:06d}"
+
+
+def write_chunk(folder: Path, chunk: ChunkResult) -> None:
+    """Store a finished chunk: its series first, then its rows (which mark it done)."""
+    runs = folder / "runs"
+    name = range_name(chunk.start, chunk.stop)
+    arrays = {"run_index": np.asarray(chunk.columns["run_index"], np.int64), "time_h": chunk.time_h, **chunk.series}
+    atomic_write(folder / "series" / f"{name}.npz", lambda out: np.savez_compressed(out, **arrays))
+    table = pa.table(chunk.columns)
+    atomic_write(runs / f"part-{name}.parquet", lambda out: pq.write_table(table, out, compression="zstd"))
+
+
+def clear_temporaries(folder: Path) -> None:
+    """Remove half-written files a killed batch left behind."""
+    for tmp in [*(folder / "runs").glob(".tmp-*"), *(folder / "series").glob(".tmp-*")]:
+        tmp.unlink(missing_ok=True)
+
+
+# ------------------------------------------------------------------- reading
+def part_ranges(folder: Path) -> list[tuple[int, int]]:
+    """The (start, stop) run ranges of the finished chunks."""
+    out = []
+    for path in (folder / "runs").glob("part-*.parquet"):
+        match = PART.match(path.name)
+        if match:
+            out.append((int(match[1]), int(match[2]) + 1))
+    return sorted(out)
+
+
+def done_indices(folder: Path) -> np.ndarray:
+    ranges = part_ranges(folder)
+    if not ranges:
+        return np.zeros(0, np.int64)
+    return np.concatenate([np.arange(a, b) for a, b in ranges])
+
+
+def read_runs(folder: Path) -> pa.Table:
+    """Every finished run, one row each, sorted by run index."""
+    tables = [pq.read_table(folder / "runs" / f"part-{range_name(a, b)}.parquet") for a, b in part_ranges(folder)]
+    if not tables:
+        raise StoreError(f"{folder} holds no finished runs")
+    table = pa.concat_tables(tables, promote_options="permissive")
+    table = table.sort_by("run_index")
+    index = table.column("run_index").to_numpy()
+    if len(np.unique(index)) != len(index):
+        raise StoreError(f"{folder} holds some runs twice; its runs/ folder was changed by hand")
+    return table
+
+
+def write_quantiles(folder: Path) -> Path:
+    """Per-tick quantiles of each service series over all finished runs (from the series files)."""
+    files = [folder / "series" / f"{range_name(a, b)}.npz" for a, b in part_ranges(folder)]
+    missing = [f.name for f in files if not f.exists()]
+    if missing:
+        raise StoreError(f"{folder}: series file(s) missing for finished chunks: {', '.join(missing)}")
+    if not files:
+        raise StoreError(f"{folder} holds no finished runs")
+    with np.load(files[0]) as first:
+        names = [k for k in first.files if k not in ("run_index", "time_h")]
+        time_h = first["time_h"]
+    columns: dict[str, list[np.ndarray]] = {k: [] for k in ("series", "tick", "time_h", *(f"q{round(q * 100):02d}" for q in LEVELS))}
+    for name in names:
+        stacked = []
+        for file in files:
+            with np.load(file) as data:
+                stacked.append(data[name])
+        values = np.quantile(np.concatenate(stacked).astype(np.float64), LEVELS, axis=0)
+        columns["series"].append(np.full(len(time_h), name, dtype=object))
+        columns["tick"].append(np.arange(len(time_h)))
+        columns["time_h"].append(time_h)
+        for level, row in zip(LEVELS, values):
+            columns[f"q{round(level * 100):02d}"].append(row)
+    table = pa.table({k: np.concatenate(v) for k, v in columns.items()})
+    path = folder / QUANTILES
+    atomic_write(path, lambda out: pq.write_table(table, out, compression="zstd"))
+    return path
+
+
+# ------------------------------------------------------------------ manifest
+def versions() -> dict[str, str]:
+    out = {"python": sys.version.split()[0]}
+    for package in PACKAGES:
+        try:
+            out[package] = metadata.version(package)
+        except metadata.PackageNotFoundError:
+            continue
+    return out
+
+
+def now() -> str:
+    return dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds")
+
+
+def read_manifest(folder: Path) -> dict[str, Any] | None:
+    path = folder / MANIFEST
+    if not path.exists():
+        return None
+    try:
+        manifest = json.loads(path.read_text())
+    except (OSError, json.JSONDecodeError) as exc:
+        raise StoreError(f"{path} is not readable ({exc}); it is not a ripple batch folder") from None
+    if not isinstance(manifest, dict) or manifest.get("format") != FORMAT:
+        raise StoreError(f"{path} is not a ripple batch manifest")
+    return manifest
+
+
+def is_empty(folder: Path) -> bool:
+    if folder.exists() and not folder.is_dir():
+        raise StoreError(f"{folder} is a file, not a folder; choose another --out")
+    return not folder.exists() or not any(folder.iterdir())
+
+
+def _labels(overrides: list[dict[str, Any]]) -> str:
+    return ", ".join(f"--set {o['set']}" if "set" in o else f"overlay {o['overlay']}" for o in overrides) or "none"
+
+
+def check_resumable(folder: Path, manifest: dict[str, Any], sha256: str, overrides: list[dict[str, Any]],
+                    seed: int) -> None:
+    """Refuse to resume a batch of another scenario, seed or overrides."""
+    why = []
+    if manifest["scenario"]["sha256"] != sha256:
+        why.append(f"the scenario changed (sha256 {manifest['scenario']['sha256'][:12]}… then, {sha256[:12]}… now)")
+    if manifest["seed"] != seed:
+        why.append(f"the seed differs ({manifest['seed']} then, {seed} now)")
+    if manifest["overrides"] != overrides:
+        then, current = _labels(manifest["overrides"]), _labels(overrides)
+        changed = " (an overlay file's content changed)" if then == current else ""
+        why.append(f"the overrides differ ({then} then; {current} now){changed}")
+    if why:
+        raise StoreError(f"cannot resume {folder}: " + "; ".join(why) + ". Choose another --out to start a new batch.")

@@ -1,0 +1,287 @@
+"""``ripple batch``, ``ripple compare`` and ``ripple summary``: Monte Carlo studies."""
+
+from __future__ import annotations
+
+import math
+import shlex
+import sys
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Iterator
+
+import typer
+from rich.progress import (
+    BarColumn, MofNCompleteColumn, Progress, ProgressColumn, Task, TextColumn, TimeElapsedColumn, TimeRemainingColumn,
+)
+from rich.table import Table
+from rich.text import Text
+
+from sim.batch import BatchError, BatchResult, run_batch
+from sim.batchstore import MANIFEST, StoreError, done_indices, read_manifest, read_runs, write_json
+from sim.cli.app import app, console, fail, load_or_exit
+from sim.compare import HEADLINE, PLAN, Comparison, run_compare, write_comparison
+from sim.engines import DASK_ENV, EngineError
+from sim.overrides import OverrideError, Variant, parse_set, parse_sweep, parse_variant, prepare
+from sim.stats import MetricSummary, PairedDifference, summarize
+
+ScenarioArg = typer.Argument(..., help="scenario file (YAML)", show_default=False)
+RunsOpt = typer.Option(None, "--runs", min=1, help="runs per batch (default 1000; on --resume, the batch's own)")
+SeedOpt = typer.Option(None, "--seed", help="batch seed; run i seeds from (seed, i) (default: the scenario's)")
+WorkersOpt = typer.Option(None, "--workers", min=1, help="local worker processes; 1 runs serially (default: all cores)")
+SchedulerOpt = typer.Option(None, "--scheduler", envvar=DASK_ENV, help="Dask scheduler address, e.g. tcp://host:8786")
+SetOpt = typer.Option([], "--set", help="override a scenario field: path=value (repeatable), e.g. policies.dispatch=fifo")
+ResumeOpt = typer.Option(False, "--resume", help="continue the batch in --out, running only the missing runs")
+HtmlOpt = typer.Option(False, "--html", help="also write an HTML report of the results")
+ChunkOpt = typer.Option(None, "--chunk-size", min=1, help="runs per task (default: 10-50, by runs per worker)")
+
+
+# ------------------------------------------------------------------ display
+def num(value: float) -> str:
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return "–"
+    if abs(value) >= 1000:
+        return f"{value:,.0f}"
+    return f"{value:.4g}"
+
+
+def p_value(p: float | None) -> str:
+    return "–" if p is None else ("<0.001" if p < 0.001 else f"{p:.3f}")
+
+
+class RunsPerSecond(ProgressColumn):
+    def render(self, task: Task) -> Text:
+        return Text(f"{task.speed:.1f} runs/s" if task.speed else "– runs/s", style="progress.data.speed")
+
+
+@contextmanager
+def progress_bar() -> Iterator[Progress]:
+    """A progress bar that appears when the first batch starts running: not before, so that
+    an early error prints alone and local workers are forked before its refresh thread runs."""
+    bar = Progress(TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(), TextColumn("runs"),
+                   RunsPerSecond(), TextColumn("elapsed"), TimeElapsedColumn(), TextColumn("left"),
+                   TimeRemainingColumn(), console=console)
+    try:
+        yield bar
+    finally:
+        if bar.live.is_started:
+            bar.stop()
+
+
+class BarTask:
+    """Adapts one task of a rich progress bar to the batch driver's progress calls."""
+
+    def __init__(self, bar: Progress, label: str):
+        self.bar, self.label, self.task = bar, label, None
+
+    def start(self, total: int, done: int) -> None:
+        if not self.bar.live.is_started:
+            self.bar.start()
+        self.task = self.bar.add_task(self.label, total=total, completed=done)
+
+    def advance(self, runs: int) -> None:
+        self.bar.advance(self.task, runs)
+
+
+def summary_table(title: str, summaries: dict[str, MetricSummary], only: tuple[str, ...] = ()) -> Table:
+    table = Table(title=title)
+    table.add_column("metric", no_wrap=True)
+    for name in ("n", "NaN", "mean", "sd", "5%", "50%", "95%", "95% CI of the mean"):
+        table.add_column(name, justify="right")
+    for metric, s in summaries.items():
+        if only and metric not in only:
+            continue
+        table.add_row(metric, str(s.n), str(s.missing) if s.missing else "", num(s.mean), num(s.sd), num(s.q05),
+                      num(s.q50), num(s.q95), f"[{num(s.ci_low)}, {num(s.ci_high)}]")
+    return table
+
+
+def comparison_table(comparison: Comparison) -> Table:
+    table = Table(title=f"paired differences, variant − {comparison.reference} (common random numbers)")
+    for name in ("variant", "metric", "pairs", "reference mean", "variant mean", "difference", "95% CI",
+                 "t-test p", "Wilcoxon p"):
+        table.add_column(name, justify="left" if name in ("variant", "metric") else "right",
+                         no_wrap=name in ("variant", "metric", "95% CI"))
+    for variant, metrics in comparison.differences.items():
+        for metric in HEADLINE:
+            d: PairedDifference | None = metrics.get(metric)
+            if d is None:
+                continue
+            clear = not math.isnan(d.ci_low) and (d.ci_low > 0 or d.ci_high < 0)
+            diff = f"[bold]{num(d.mean)}[/]" if clear else num(d.mean)
+            table.add_row(variant, metric, str(d.n), num(d.reference_mean), num(d.variant_mean), diff,
+                          f"[{num(d.ci_low)}, {num(d.ci_high)}]", p_value(d.t_p), p_value(d.wilcoxon_p))
+        table.add_section()
+    return table
+
+
+# ------------------------------------------------------------------ helpers
+def command_line() -> str:
+    return shlex.join(["ripple", *sys.argv[1:]])
+
+
+@contextmanager
+def handled(folder: Path | None = None) -> Iterator[None]:
+    """Turn the batch's expected failures into one clear message and an exit code."""
+    try:
+        yield
+    except (OverrideError, StoreError, EngineError) as exc:
+        fail(str(exc))
+    except BatchError as exc:
+        fail(str(exc), code=1)
+    except (OSError, TimeoutError) as exc:
+        fail(f"{type(exc).__name__}: {exc}", code=1)
+    except KeyboardInterrupt:
+        have = sum(len(done_indices(m.parent)) for m in folder.rglob(MANIFEST)) if folder and folder.exists() else 0
+        kept = f"; {have} finished runs are kept in {folder}" if have else ""
+        fail(f"interrupted{kept}. Run the same command with --resume to finish.", code=130)
+
+
+def until_ci_option(text: str | None) -> tuple[str, float] | None:
+    if text is None:
+        return None
+    metric, eq, width = text.partition("=")
+    try:
+        value = float(width)
+    except ValueError:
+        value = math.nan
+    if not eq or not metric or not value > 0:
+        fail(f"--until-ci {text}: expected METRIC=WIDTH with WIDTH > 0, e.g. resilience_loss_h=0.5")
+    return metric.strip(), value
+
+
+def write_summary(folder: Path, only: tuple[str, ...] = ()) -> None:
+    """Print a batch folder's summary table (of the metrics in ``only``, or all) and write
+    ``summary.json`` (all metrics) into it."""
+    with handled():
+        manifest = read_manifest(folder)
+        if manifest is None:
+            raise StoreError(f"{folder} holds no batch ({MANIFEST} is missing)")
+        rows = read_runs(folder)
+    summaries = summarize(rows)
+    n = rows.num_rows
+    write_json(folder / "summary.json", {
+        "folder": str(folder), "scenario": manifest["scenario"]["id"], "seed": manifest["seed"], "runs": n,
+        "runs_asked": manifest["runs"], "level": 0.95, "runs_to_halve_ci": 4 * n,
+        "metrics": {name: s.as_dict() for name, s in summaries.items()},
+    })
+    title = f"{manifest['scenario']['name']}: {n} runs, seed {manifest['seed']}"
+    console.print(summary_table(title, summaries, only))
+    if n < manifest["runs"]:
+        stop = manifest.get("until_ci")
+        why = (f"stopped early by --until-ci {stop['metric']}={stop['width']:g}" if stop
+               else "unfinished; --resume finishes it")
+        console.print(f"{n} of {manifest['runs']} runs asked ({why}).", highlight=False)
+    console.print(f"Halving these confidence intervals takes about 4n = {4 * n:,} runs."
+                  + (f" All metrics: ripple summary {folder}" if only else ""), highlight=False)
+
+
+def write_html(folder: Path) -> None:
+    from dashboards.report import ReportError, write_report
+
+    try:
+        path = write_report(folder)
+    except ReportError as exc:
+        fail(str(exc))
+    console.print(f"wrote {path}", highlight=False)
+
+
+def finish_batch(result: BatchResult, html: bool) -> None:
+    if result.ran:
+        rate = result.ran / result.seconds
+        console.print(f"{result.ran} runs in {result.seconds:.1f} s ({rate:.1f} runs/s, {result.engine}); "
+                      f"{result.done} of {result.runs} in {result.folder}/", highlight=False)
+    else:
+        console.print(f"nothing to run: {result.folder}/ already holds {result.done} of {result.runs} runs",
+                      highlight=False)
+    if result.stopped_early:
+        console.print(f"stopped early: {result.stopped_early}", highlight=False)
+    write_summary(result.folder, only=HEADLINE)
+    if html:
+        write_html(result.folder)
+
+
+def comparison(scenario: Path, variants: list[Variant], sets: list[str], runs: int | None, seed: int | None,
+               out: Path, workers: int | None, scheduler: str | None, resume: bool, chunk_size: int | None,
+               sweep: bool, html: bool) -> None:
+    with handled(out), progress_bar() as bar:
+        result = run_compare(scenario, variants, runs, out, seed, overrides=tuple(parse_set(s) for s in sets),
+                             sweep=sweep, workers=workers, scheduler=scheduler, resume=resume, chunk_size=chunk_size,
+                             progress=lambda name: BarTask(bar, name), command=command_line())
+    console.print(comparison_table(result))
+    console.print(f"all metrics: {out / 'comparison.json'}; each arm's runs: {out}/<arm>/", highlight=False)
+    if html:
+        write_html(out)
+
+
+# ----------------------------------------------------------------- commands
+@app.command()
+def batch(
+    scenario: Path = ScenarioArg,
+    runs: int | None = RunsOpt,
+    seed: int | None = SeedOpt,
+    out: Path | None = typer.Option(None, help="results folder (default: results/<scenario id>)"),
+    workers: int | None = WorkersOpt,
+    scheduler: str | None = SchedulerOpt,
+    sets: list[str] = SetOpt,
+    sweep: str | None = typer.Option(None, "--sweep", help="compare over values of one field: path=v1,v2,v3"),
+    until_ci: str | None = typer.Option(None, "--until-ci", metavar="METRIC=WIDTH",
+                                        help="stop once the 95% CI of METRIC's mean is at most WIDTH wide"),
+    resume: bool = ResumeOpt,
+    html: bool = HtmlOpt,
+    chunk_size: int | None = ChunkOpt,
+) -> None:
+    """Run a scenario many times (Monte Carlo) on all cores or a Dask cluster; results survive a crash."""
+    base = load_or_exit(scenario)
+    stop = until_ci_option(until_ci)
+    if sweep is not None:
+        if stop:
+            fail("--until-ci applies to a single batch, not to --sweep")
+        with handled():
+            variants = parse_sweep(sweep)
+        out = out or Path("results") / f"{base.id}-sweep"
+        comparison(scenario, variants, sets, runs, seed, out, workers, scheduler, resume, chunk_size, True, html)
+        return
+    out = out or Path("results") / base.id
+    with handled():
+        prepared = prepare(scenario, [parse_set(s) for s in sets])
+    with handled(out), progress_bar() as bar:
+        result = run_batch(prepared, runs, out, seed, workers=workers, scheduler=scheduler, resume=resume,
+                           chunk_size=chunk_size, until_ci=stop, progress=BarTask(bar, prepared.scenario.id),
+                           command=command_line())
+    finish_batch(result, html)
+
+
+@app.command()
+def compare(
+    scenario: Path = ScenarioArg,
+    variants: list[str] = typer.Option(..., "--variant", help="NAME=overlay.yaml or NAME=path=value;path=value (repeatable)"),
+    runs: int | None = RunsOpt,
+    seed: int | None = SeedOpt,
+    out: Path | None = typer.Option(None, help="results folder (default: results/<scenario id>-compare)"),
+    workers: int | None = WorkersOpt,
+    scheduler: str | None = SchedulerOpt,
+    sets: list[str] = SetOpt,
+    resume: bool = ResumeOpt,
+    html: bool = HtmlOpt,
+    chunk_size: int | None = ChunkOpt,
+) -> None:
+    """Run the scenario and each variant on the same run indices; report paired differences."""
+    base = load_or_exit(scenario)
+    with handled():
+        parsed = [parse_variant(v) for v in variants]
+    out = out or Path("results") / f"{base.id}-compare"
+    comparison(scenario, parsed, sets, runs, seed, out, workers, scheduler, resume, chunk_size, False, html)
+
+
+@app.command()
+def summary(folder: Path = typer.Argument(..., help="a results folder of ripple batch or compare", show_default=False)) -> None:
+    """Summarise a batch (per metric: mean, sd, quantiles, 95% CI) or a comparison; writes summary.json."""
+    if (folder / PLAN).exists():
+        with handled():
+            result = write_comparison(folder)
+        console.print(comparison_table(result))
+        console.print(f"all metrics: {folder / 'comparison.json'}", highlight=False)
+        return
+    if not folder.is_dir():
+        fail(f"{folder}: no such results folder")
+    write_summary(folder)

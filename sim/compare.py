@@ -1,0 +1,123 @@
+"""Policy comparisons on common random numbers: every arm (the base and each variant, or each
+value of a sweep) runs the same run indices with the same seed, into ``NAME/<arm>/``; the
+paired differences against the reference arm go to ``NAME/comparison.json``.
+
+Because every subsystem draws from its own stream (:mod:`sim.streams`), run *i* of a
+response-policy variant meets the same attacks as run *i* of the base, so the paired
+difference isolates the policy's effect (see :mod:`sim.stats`).
+"""
+
+from __future__ import annotations
+
+import json
+from contextlib import nullcontext
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Callable
+
+from sim.batch import BatchResult, Progress, run_batch
+from sim.batchstore import StoreError, is_empty, now, read_runs, write_json
+from sim.engines import Engine, open_engine
+from sim.overrides import Override, Prepared, Variant, prepare
+from sim.stats import PairedDifference, compare
+
+PLAN = "compare.json"
+RESULT = "comparison.json"
+FORMAT = "ripple-compare/1"
+HEADLINE = ("resilience_loss_h", "min_service", "recovery_95_h", "unserved_person_h", "cascade_amplification")
+
+
+@dataclass
+class Comparison:
+    folder: Path
+    reference: str
+    arms: dict[str, BatchResult]
+    differences: dict[str, dict[str, PairedDifference]]   # variant → metric → paired difference
+
+
+def _arms(scenario: str | Path, variants: list[Variant], base: tuple[Override, ...], sweep: bool) -> dict[str, Prepared]:
+    """Validate every arm before anything runs. A comparison has a ``base`` arm; a sweep's
+    reference is its first value."""
+    arms = [] if sweep else [Variant("base")]
+    arms += variants
+    names = [a.name for a in arms]
+    if len(set(names)) < len(names):
+        raise StoreError(f"variant names must differ (and not be 'base'): {', '.join(names)}")
+    return {arm.name: prepare(scenario, base + arm.overrides) for arm in arms}
+
+
+def _plan(folder: Path, arms: dict[str, Prepared], seed: int | None, runs: int | None, resume: bool,
+          command: str) -> int:
+    """Write (or, on resume, check) the list of arms at the top of the comparison folder;
+    return the seed (on resume, the comparison's own unless given)."""
+    path = folder / PLAN
+    if resume and path.exists() and seed is None:
+        seed = json.loads(path.read_text()).get("seed")
+    seed = next(iter(arms.values())).scenario.seed if seed is None else seed
+    plan = {"format": FORMAT, "reference": next(iter(arms)), "seed": seed, "runs": runs,
+            "arms": [{"name": name, "overrides": p.records} for name, p in arms.items()],
+            "command": command, "created": now()}
+    if path.exists():
+        if not resume:
+            raise StoreError(f"{folder} already holds a comparison; pass --resume to continue it, or choose another --out")
+        old = json.loads(path.read_text())
+        if old.get("arms") != plan["arms"]:
+            names = ", ".join(arm["name"] for arm in old.get("arms", []))
+            raise StoreError(f"cannot resume {folder}: it compares other variants ({names}) or other overrides; "
+                             "choose another --out")
+        return seed
+    if not is_empty(folder):
+        raise StoreError(f"{folder} exists and is not empty; pass --resume to continue, or choose another --out")
+    folder.mkdir(parents=True, exist_ok=True)
+    write_json(path, plan)
+    return seed
+
+
+def run_compare(
+    scenario: str | Path,
+    variants: list[Variant],
+    runs: int | None = None,
+    out: str | Path = "results/compare",
+    seed: int | None = None,
+    *,
+    overrides: tuple[Override, ...] = (),
+    sweep: bool = False,
+    workers: int | None = None,
+    scheduler: str | None = None,
+    engine: Engine | None = None,
+    resume: bool = False,
+    chunk_size: int | None = None,
+    progress: Callable[[str], Progress] | None = None,
+    command: str | None = None,
+) -> Comparison:
+    """Run every arm on the same run indices and compare each with the reference arm. Pass
+    ``engine`` to use one you manage, else one is made from ``workers``/``scheduler``."""
+    folder = Path(out)
+    arms = _arms(scenario, variants, tuple(overrides), sweep)
+    command = command or "run_compare (Python)"
+    seed = _plan(folder, arms, seed, runs, resume, command)
+    results: dict[str, BatchResult] = {}
+    with nullcontext(engine) if engine else open_engine(workers, scheduler) as engine:
+        for name, prepared in arms.items():
+            results[name] = run_batch(prepared, runs, folder / name, seed, engine=engine, chunk_size=chunk_size,
+                                      resume=resume, command=command, progress=progress(name) if progress else None)
+    comparison = write_comparison(folder)
+    comparison.arms = results
+    return comparison
+
+
+def write_comparison(folder: Path) -> Comparison:
+    """Compare each arm's rows with the reference arm's and write ``comparison.json``."""
+    plan = json.loads((folder / PLAN).read_text())
+    reference = plan["reference"]
+    overrides = {arm["name"]: arm["overrides"] for arm in plan["arms"]}
+    rows = {name: read_runs(folder / name) for name in overrides}
+    differences = {name: compare(rows[reference], table) for name, table in rows.items() if name != reference}
+    data: dict[str, Any] = {
+        "reference": reference, "seed": plan["seed"], "level": 0.95, "headline": list(HEADLINE),
+        "order": list(overrides), "runs": {name: table.num_rows for name, table in rows.items()},
+        "variants": {name: {"overrides": overrides[name], "metrics": {m: d.as_dict() for m, d in diffs.items()}}
+                     for name, diffs in differences.items()},
+    }
+    write_json(folder / RESULT, data)
+    return Comparison(folder, reference, {}, differences)

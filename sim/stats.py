@@ -1,0 +1,155 @@
+"""Statistics of batch results: per-metric summaries with confidence intervals, and paired
+comparisons of policies run on common random numbers.
+
+- The interval of a mean is Student's t: mean ± t(0.975, n − 1) · s / √n. Its width shrinks
+  as 1/√n, so halving it takes about four times the runs.
+- A comparison pairs run *i* of a variant with run *i* of the reference: both drew the same
+  attacks (common random numbers, Law & Kelton, *Simulation Modeling and Analysis*, §11.2),
+  so the variance of the difference is Var(X) + Var(Y) − 2 Cov(X, Y), smaller than for
+  independent batches whenever the outcomes are positively correlated. The interval is t on
+  the paired differences; the tests are the paired t-test and the Wilcoxon signed-rank test.
+
+NaN values (e.g. a recovery time never reached within the run) are left out and counted.
+"""
+
+from __future__ import annotations
+
+import math
+import warnings
+from dataclasses import asdict, dataclass
+from typing import Any
+
+import numpy as np
+import pyarrow as pa
+from scipy import stats
+
+LEVEL = 0.95
+ID_COLUMNS = ("run_index", "seed", "seed_key")
+
+
+def _t_interval(mean: float, sd: float, n: int, level: float) -> tuple[float, float]:
+    if n < 2:
+        return math.nan, math.nan
+    if sd == 0.0:
+        return mean, mean
+    low, high = stats.t.interval(level, n - 1, loc=mean, scale=sd / math.sqrt(n))
+    return float(low), float(high)
+
+
+@dataclass(frozen=True)
+class MetricSummary:
+    n: int              # runs with a value
+    missing: int        # runs without (NaN)
+    mean: float
+    sd: float
+    q05: float
+    q50: float
+    q95: float
+    ci_low: float
+    ci_high: float
+
+    @property
+    def ci_width(self) -> float:
+        return self.ci_high - self.ci_low
+
+    def as_dict(self) -> dict[str, Any]:
+        return {**asdict(self), "ci_width": self.ci_width}
+
+
+def describe(values: np.ndarray, level: float = LEVEL) -> MetricSummary:
+    """n, mean, sd, 5/50/95% quantiles and the t interval of the mean, NaNs left out."""
+    values = np.asarray(values, dtype=np.float64)
+    valid = values[~np.isnan(values)]
+    n = len(valid)
+    if n == 0:
+        return MetricSummary(0, len(values), *([math.nan] * 7))
+    mean = float(valid.mean())
+    sd = float(valid.std(ddof=1)) if n > 1 else math.nan
+    q05, q50, q95 = (float(q) for q in np.quantile(valid, [0.05, 0.50, 0.95]))
+    return MetricSummary(n, len(values) - n, mean, sd, q05, q50, q95, *_t_interval(mean, sd, n, level))
+
+
+def metric_columns(table: pa.Table) -> list[str]:
+    return [name for name in table.column_names if name not in ID_COLUMNS]
+
+
+def column(table: pa.Table, name: str) -> np.ndarray:
+    return table.column(name).to_numpy(zero_copy_only=False).astype(np.float64)
+
+
+def summarize(table: pa.Table, level: float = LEVEL) -> dict[str, MetricSummary]:
+    """A summary of every metric column of a batch's rows."""
+    return {name: describe(column(table, name), level) for name in metric_columns(table)}
+
+
+@dataclass(frozen=True)
+class PairedDifference:
+    n: int                   # pairs with both values
+    excluded: int            # pairs left out for a NaN on either side
+    reference_mean: float
+    variant_mean: float
+    mean: float              # mean of variant − reference
+    sd: float
+    ci_low: float
+    ci_high: float
+    t_p: float | None        # paired t-test
+    wilcoxon_p: float | None  # Wilcoxon signed-rank test
+
+    def as_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+def _p_value(test, *args) -> float | None:
+    """A test's p-value, or None where the test is not defined (too few or all-equal pairs)."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)
+        try:
+            p = float(test(*args).pvalue)
+        except ValueError:
+            return None
+    return None if math.isnan(p) else p
+
+
+def _wilcoxon(d: np.ndarray):
+    """The signed-rank test: exact up to 50 pairs without zeros or ties, else the normal
+    approximation (scipy would fall back to a slow permutation test)."""
+    nonzero = d[d != 0]
+    exact = len(d) <= 50 and len(nonzero) == len(d) and len(np.unique(np.abs(nonzero))) == len(nonzero)
+    return stats.wilcoxon(d, method="exact" if exact else "approx")
+
+
+def paired(reference: np.ndarray, variant: np.ndarray, level: float = LEVEL) -> PairedDifference:
+    """The paired difference variant − reference, its t interval and paired tests."""
+    reference = np.asarray(reference, np.float64)
+    variant = np.asarray(variant, np.float64)
+    keep = ~(np.isnan(reference) | np.isnan(variant))
+    x, y = reference[keep], variant[keep]
+    d = y - x
+    n = len(d)
+    if n == 0:
+        return PairedDifference(0, int((~keep).sum()), *([math.nan] * 6), None, None)
+    mean = float(d.mean())
+    sd = float(d.std(ddof=1)) if n > 1 else math.nan
+    varies = n > 1 and sd > 0
+    t_p = _p_value(stats.ttest_rel, y, x) if varies else None
+    w_p = _p_value(_wilcoxon, d) if n > 1 and np.any(d != 0) else None
+    return PairedDifference(n, int((~keep).sum()), float(x.mean()), float(y.mean()), mean, sd,
+                            *_t_interval(mean, sd, n, level), t_p, w_p)
+
+
+def pair_up(reference: pa.Table, variant: pa.Table) -> tuple[pa.Table, pa.Table]:
+    """The rows of both tables on the run indices they share, in the same order."""
+    common = np.intersect1d(reference.column("run_index").to_numpy(), variant.column("run_index").to_numpy())
+
+    def take(table: pa.Table) -> pa.Table:
+        index = table.column("run_index").to_numpy()
+        return table.take(pa.array(np.searchsorted(index, common)))
+
+    return take(reference.sort_by("run_index")), take(variant.sort_by("run_index"))
+
+
+def compare(reference: pa.Table, variant: pa.Table, level: float = LEVEL) -> dict[str, PairedDifference]:
+    """Per metric, the paired difference variant − reference on the shared run indices."""
+    ref, var = pair_up(reference, variant)
+    names = [m for m in metric_columns(ref) if m in var.column_names]
+    return {name: paired(column(ref, name), column(var, name), level) for name in names}

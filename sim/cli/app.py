@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+import sys
 from pathlib import Path
 from typing import Any, NoReturn
 
@@ -17,8 +19,10 @@ app = typer.Typer(
     add_completion=False,
     pretty_exceptions_enable=False,
 )
-console = Console()
-errors = Console(stderr=True)
+# piped output (files, CI logs) gets room for the wide summary tables rich would squeeze to 80
+_WIDTH = None if sys.stdout.isatty() or "COLUMNS" in os.environ else 140
+console = Console(width=_WIDTH)
+errors = Console(stderr=True, width=_WIDTH)
 
 
 def fail(message: str, code: int = 2) -> NoReturn:

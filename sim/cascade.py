@@ -35,12 +35,14 @@ from __future__ import annotations
 import threading
 from collections import OrderedDict
 from dataclasses import dataclass
+from typing import Callable
 
 import numpy as np
 import scipy.sparse as sp
 from scipy.sparse.csgraph import connected_components, reverse_cuthill_mckee
 
-from sim.network import GIANT, ISOLATED, OWN_CAUSES, SOURCES, UNSUPPLIED, Network
+from sim.load import overloaded
+from sim.network import GIANT, ISOLATED, OVERLOADED, OWN_CAUSES, SOURCES, UNSUPPLIED, Network
 
 LOCAL_ABOVE = 20_000   # linked nodes above which later rounds re-check connectivity locally,
 LOCAL_LOSS = 1 / 400   # ... when they lost at most this share of linked nodes
@@ -441,7 +443,11 @@ def cascade(net: Network, down: np.ndarray, buffer_left: np.ndarray) -> Outcome:
         if known is not None:
             lay.memo.move_to_end(key)
     if known is None:
-        known = _propagate(lay, own, spare)
+        overload = None
+        if net.capacity is not None:  # Motter-Lai load redistribution, in original node order
+            def overload(working: np.ndarray) -> np.ndarray:
+                return overloaded(net, working[lay.rank], net.capacity)[lay.order]
+        known = _propagate(lay, own, spare, overload)
         with lay.lock:
             lay.memo[key] = known
             while len(lay.memo) > lay.memo_size:
@@ -449,8 +455,11 @@ def cascade(net: Network, down: np.ndarray, buffer_left: np.ndarray) -> Outcome:
     return Outcome(known.down.copy(), known.group_failed.copy(), known.backup.copy(), known.rounds)
 
 
-def _propagate(lay: Layout, own_bits: np.ndarray, spare_buffer: np.ndarray) -> Outcome:
-    """The kernel proper (see :func:`cascade`), on own causes and buffers in network order."""
+def _propagate(lay: Layout, own_bits: np.ndarray, spare_buffer: np.ndarray,
+               overload: Callable[[np.ndarray], np.ndarray] | None = None) -> Outcome:
+    """The kernel proper (see :func:`cascade`), on own causes and buffers in network order.
+    With ``overload``, working nodes above capacity fail once the rest has settled, and the
+    propagation resumes from them, until no node is overloaded."""
     own = own_bits[lay.order]
     working = own == 0
     spare = spare_buffer[lay.gorder]
@@ -466,8 +475,17 @@ def _propagate(lay: Layout, own_bits: np.ndarray, spare_buffer: np.ndarray) -> O
     count = lay.supply @ working.astype(np.float32)
     failed = count < lay.need
     lost = _unsupplied(lay, np.flatnonzero(failed), spare, unsupplied, working)
+    over = np.zeros(n, bool)
     rounds = 1
-    while len(lost):
+    while True:
+        if not len(lost):
+            if overload is None:
+                break
+            lost = np.flatnonzero(overload(working) & working)
+            if not len(lost):
+                break
+            over[lost] = True
+            working[lost] = False
         rounds += 1
         gone = lost[lost < lay.m]
         newly_cut = np.zeros(0, np.int64)
@@ -485,7 +503,7 @@ def _propagate(lay: Layout, own_bits: np.ndarray, spare_buffer: np.ndarray) -> O
         failing = _drop(lay, count, failed, np.concatenate([lost, newly_cut]))
         lost = _unsupplied(lay, failing, spare, unsupplied, working)
 
-    state = own | (cut * np.uint8(ISOLATED)) | (unsupplied * np.uint8(UNSUPPLIED))
+    state = own | (cut * np.uint8(ISOLATED)) | (unsupplied * np.uint8(UNSUPPLIED)) | (over * np.uint8(OVERLOADED))
     backup = np.zeros(n, bool)
     backup[lay.dep_node[failed & spare]] = True
     return Outcome(state[lay.rank], failed[lay.grank], (backup & working)[lay.rank], rounds)

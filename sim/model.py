@@ -35,7 +35,8 @@ from agents.nodes import InfrastructureNode
 from agents.responders import INACTIVE, OUT, TRAVELLING, WORKING, Responder
 from agents.tactics import EFFECTS, Tactic
 from sim.cascade import Outcome, cascade, drain_buffers
-from sim.network import COMPROMISED, DAMAGED, OWN_CAUSES, SHUT, Network, NodeState
+from sim.load import capacities
+from sim.network import COMPROMISED, DAMAGED, NONE, SHUT, Network, NodeState
 from sim.recorder import Recorder
 from sim.results import Event, RunResult
 from sim.scenario.schema import Action, Scenario, TimeDistribution
@@ -62,6 +63,9 @@ class RippleModel(mesa.Model):
         self.information_sharing = scenario.policies.information_sharing
 
         self.network = net = Network.from_scenario(scenario)
+        if scenario.policies.load_model:
+            linked = [code for code in range(len(net.sector_names)) if net.rule[code] != NONE]
+            net.capacity = capacities(net, linked, scenario.policies.load_alpha)
         self.own = np.zeros(net.n, np.uint8)        # own-cause bits, written by agents
         self.state = NodeState.fresh(net)
         self.spread_p = np.zeros(net.n)            # per compromised node, until contained

@@ -60,6 +60,7 @@ class Network:
     linked: np.ndarray = field(init=False)         # node is in a sector with a connectivity rule
     sector_population: np.ndarray = field(init=False)
     kernel_layout: Any = field(default=None, init=False, repr=False, compare=False)  # built by sim.cascade.layout
+    capacity: np.ndarray | None = field(default=None, init=False, repr=False)  # Motter-Lai load model, if on
 
     def __post_init__(self) -> None:
         self.index = {node_id: i for i, node_id in enumerate(self.ids)}

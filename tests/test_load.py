@@ -1,0 +1,73 @@
+"""Motter & Lai, "Cascade-based attacks on complex networks", Phys. Rev. E 66, 065102 (2002):
+with load = betweenness and capacity = (1 + α)·initial load, removing the highest-load node
+of a scale-free network collapses far more of it than removing a random node, and far more
+than the same attack on a homogeneous network of the same size and mean degree."""
+
+import networkx as nx
+import numpy as np
+import pytest
+
+from scenarios import scenario
+from sim.cascade import cascade
+from sim.load import capacities
+from sim.model import RippleModel
+from sim.network import DAMAGED, OVERLOADED, Network
+
+ALPHA = 0.2
+
+
+def network(graph: nx.Graph) -> Network:
+    graph = nx.convert_node_labels_to_integers(graph)
+    net = Network.from_arrays(
+        sector=np.zeros(graph.number_of_nodes()), sector_names=["grid"], rules=["giant_component"],
+        links=np.array(list(graph.edges()), dtype=np.int64), dep_node=np.zeros(0, np.int64), dep_need=np.zeros(0),
+        dep_buffer=np.zeros(0, np.int64), supplier_group=np.zeros(0, np.int64), supplier_node=np.zeros(0, np.int64))
+    net.capacity = capacities(net, [0], ALPHA)
+    return net
+
+
+def giant_left(net: Network, removed: int) -> float:
+    """Fraction of the original nodes still working (the kept giant component) after the
+    removal and the overload cascade it sets off."""
+    own = np.zeros(net.n, np.uint8)
+    own[removed] = DAMAGED
+    out = cascade(net, own, np.zeros(0, np.int64))
+    return float((out.down == 0).mean())
+
+
+@pytest.fixture(scope="module")
+def scale_free():
+    return network(nx.barabasi_albert_graph(500, 2, seed=2002))
+
+
+def test_attack_on_the_highest_load_node_collapses_a_scale_free_network(scale_free):
+    top = int(np.argmax(scale_free.capacity))
+    rng = np.random.default_rng(1)
+    random_nodes = rng.choice(scale_free.n, size=5, replace=False)
+    after_attack = giant_left(scale_free, top)
+    after_random = np.mean([giant_left(scale_free, int(i)) for i in random_nodes])
+    assert after_attack < 0.6 < 0.95 < after_random
+
+
+def test_a_homogeneous_network_keeps_more_than_the_scale_free_one(scale_free):
+    graph = nx.gnm_random_graph(500, scale_free.link_rows.size // 2, seed=2002)
+    graph = graph.subgraph(max(nx.connected_components(graph), key=len))
+    homogeneous = network(graph)
+    keep_er = giant_left(homogeneous, int(np.argmax(homogeneous.capacity)))
+    keep_ba = giant_left(scale_free, int(np.argmax(scale_free.capacity)))
+    assert keep_er > keep_ba + 0.2
+
+
+def test_overloaded_nodes_are_marked_and_the_model_switch_works():
+    on = scenario("town", {"policies": {"load_model": True, "load_alpha": 0.0}},
+                  {"attackers": [{"id": "cell", "plan": [{"at": "T+0:05", "tactic": "insider", "target": "sub_b"}]}]},
+                  {"responders": {"crew": {"count": 0}}})
+    model = RippleModel(on, node_agents=False)
+    model.advance(3)
+    # with no spare capacity, the grid's shortest paths all crowd through sub_a once sub_b is
+    # gone, and it goes down OVERLOADED
+    assert model.state.down[model.network.index["sub_a"]] & OVERLOADED
+    off = scenario("town", {"attackers": on.model_dump(by_alias=True)["attackers"]}, {"responders": {"crew": {"count": 0}}})
+    model = RippleModel(off, node_agents=False)
+    model.advance(3)
+    assert not (model.state.down & OVERLOADED).any()

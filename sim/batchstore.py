@@ -16,19 +16,18 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import os
 import re
 import sys
-import tempfile
 from dataclasses import dataclass
 from importlib import metadata
 from pathlib import Path
-from typing import IO, Any, Callable
+from typing import Any
 
 import numpy as np
 import pyarrow as pa
 import pyarrow.parquet as pq
 
+from sim.files import atomic_write
 from sim.results import clean
 
 MANIFEST = "manifest.json"
@@ -55,26 +54,6 @@ class ChunkResult:
 
 
 # ------------------------------------------------------------------- writing
-def atomic_write(path: Path, write: Callable[[IO[bytes]], None]) -> None:
-    """Write ``path`` whole or not at all: temp file in the same folder, fsync, rename."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-", suffix=path.suffix)
-    try:
-        with os.fdopen(fd, "wb") as out:
-            write(out)
-            out.flush()
-            os.fsync(out.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-    folder = os.open(path.parent, os.O_RDONLY)
-    try:
-        os.fsync(folder)
-    finally:
-        os.close(folder)
-
-
 def write_json(path: Path, data: Any) -> None:
     """Atomically, with NaN written as null."""
     text = json.dumps(clean(data), indent=2, sort_keys=True, allow_nan=False) + "\n"

@@ -18,8 +18,6 @@ from __future__ import annotations
 import difflib
 import hashlib
 import json
-import os
-import tempfile
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta, timezone
 from pathlib import Path
@@ -31,6 +29,7 @@ from agents.dispatch import POLICIES
 from agents.incidents import WORK_TEAM, Task
 from agents.responders import INACTIVE, OUT, TRAVELLING, WORKING, Responder
 from agents.tactics import TACTICS
+from sim.files import write_text_atomic
 from sim.model import RippleModel
 from sim.network import reason_names
 from sim.results import Event, RunResult
@@ -85,21 +84,6 @@ def scenario_digest(path: str | Path) -> str:
 
 def now_wall() -> str:
     return datetime.now(timezone.utc).astimezone().isoformat(timespec="seconds")
-
-
-def write_atomic(path: Path, text: str) -> None:
-    """Write ``text`` to ``path`` via a temp file in the same folder and ``os.replace``."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as out:
-            out.write(text)
-            out.flush()
-            os.fsync(out.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
 
 
 def read_log(path: str | Path) -> tuple[dict[str, Any], list[dict[str, Any]]]:
@@ -212,7 +196,7 @@ class ExerciseSession:
         if self.log_path is None:
             return
         lines = [json.dumps(self.header, sort_keys=True)] + [json.dumps(e, sort_keys=True) for e in self.entries]
-        write_atomic(self.log_path, "\n".join(lines) + "\n")
+        write_text_atomic(self.log_path, "\n".join(lines) + "\n")
 
     def do(self, verb: str, **args: Any) -> str:
         """Carry out one verb, log it with its exercise and wall time, save the log."""

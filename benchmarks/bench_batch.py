@@ -46,14 +46,18 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--scenario", type=Path, default=FLAGSHIP if FLAGSHIP.exists() else SMALL)
     args = parser.parse_args(argv)
     cores = cpu_count()
-    console = Console()
+    console = Console(width=120)
     console.print(f"{args.scenario.name}: {args.runs} runs a batch, best of {args.repeat}, {cores} cores",
                   highlight=False)
+    import dask
     from dask.distributed import LocalCluster
 
     rates: dict[str, list[float]] = {"serial": [], "pool": [], "dask": []}
     with tempfile.TemporaryDirectory() as tmp, open_engine(workers=1) as serial, open_engine(workers=cores) as pool:
-        with LocalCluster(n_workers=cores, threads_per_worker=1, processes=True, dashboard_address=":0") as cluster, \
+        # the workers' statistical profiler samples every 10 ms by default: on a small
+        # machine that shares its cores with the scheduler it costs several percent
+        with dask.config.set({"distributed.worker.profile.enabled": False}), \
+                LocalCluster(n_workers=cores, threads_per_worker=1, processes=True, dashboard_address=":0") as cluster, \
                 open_engine(scheduler=cluster.scheduler_address) as dask:
             dask.client.run(import_module, "sim.batch")
             engines = {"serial": serial, "pool": pool, "dask": dask}

@@ -50,7 +50,7 @@ def fifo(tasks: list[Task], units: list[Responder], model: "RippleModel") -> lis
 
 
 def criticality(tasks: list[Task], units: list[Responder], model: "RippleModel") -> list[tuple[Task, Responder]]:
-    value = {node: model.restoration_value(node) for node in {t.node for t in tasks}}
+    value = model.restoration_values(sorted({t.node for t in tasks}))
     population = model.network.population
     return _in_order(sorted(tasks, key=lambda t: (-value[t.node], -population[t.node], t.opened, t.seq)), units, model)
 

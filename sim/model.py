@@ -141,18 +141,21 @@ class RippleModel(mesa.Model):
         what_if = cascade(self.network, own, self.state.buffer_left)
         return self.operational_population(self.state.down) - self.operational_population(what_if.down)
 
-    def restoration_value(self, node: int) -> float:
-        """Population that depends on ``node``: served once every node awaiting recovery
-        is back, and not served if ``node`` alone stays down, with backup buffers spent.
+    def restoration_values(self, nodes: list[int]) -> dict[int, float]:
+        """Population that depends on each node: served once every node awaiting recovery
+        is back, and not served if that node alone stays down, with backup buffers spent.
         Valuing nodes in the restored network, not the broken one, ranks a feeder above the
         substations behind it and counts the people that generators still mask."""
         awaiting = self.own.copy()
         awaiting[[t.node for t in self.board.open_tasks()]] = 0
         spent = np.zeros_like(self.state.buffer_left)
-        restored = cascade(self.network, awaiting, spent).down
-        awaiting[node] = self.own[node]
-        without = cascade(self.network, awaiting, spent).down
-        return self.operational_population(restored) - self.operational_population(without)
+        served = self.operational_population(cascade(self.network, awaiting, spent).down)
+        values = {}
+        for node in nodes:
+            alone = awaiting.copy()
+            alone[node] = self.own[node]
+            values[node] = served - self.operational_population(cascade(self.network, alone, spent).down)
+        return values
 
     def travel_factor(self) -> float:
         """Speed factor from the transport sector's service level (1 when there is none)."""

@@ -101,8 +101,8 @@ def test_criticality_counts_the_people_kept_off_spent_buffers():
     model = RippleModel(s, node_agents=False)
     model.advance(2)
     index = model.network.index
-    assert model.restoration_value(index["sub_c"]) == 1000 + 6000
-    assert model.restoration_value(index["sub_a"]) == 3000
+    values = model.restoration_values([index["sub_c"], index["sub_a"]])
+    assert values == {index["sub_c"]: 1000 + 6000, index["sub_a"]: 3000}
 
 
 def test_criticality_restores_more_people_sooner_than_fifo():

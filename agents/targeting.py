@@ -35,7 +35,7 @@ def candidates(model: "RippleModel", rule: TargetRule) -> np.ndarray:
     if rule.sector is not None:
         mask &= net.sector == net.sector_names.index(rule.sector)
     if rule.kind is not None:
-        mask &= np.array([k == rule.kind for k in net.kind])
+        mask &= np.asarray(net.kind) == rule.kind
     return np.flatnonzero(mask)
 
 

@@ -39,7 +39,7 @@ from sim.load import capacities
 from sim.network import COMPROMISED, DAMAGED, NONE, SHUT, Network, NodeState
 from sim.recorder import Recorder
 from sim.results import Event, RunResult
-from sim.scenario.schema import Action, Scenario, TimeDistribution
+from sim.scenario.schema import Action, Scenario
 from sim.streams import spawn_streams
 
 Z90 = 1.2815515655446004  # standard normal 90th percentile
@@ -96,9 +96,8 @@ class RippleModel(mesa.Model):
 
     # ----------------------------------------------------------------- set-up
     def _make_responders(self) -> list[Responder]:
-        units, net = [], None
+        units, net = [], self.network
         for name, team in self.scenario.responders.items():
-            net = self.network
             base = net.xy[net.index[team.base]] if isinstance(team.base, str) else np.array(team.base, float)
             sectors = {net.sector_names.index(s) for s in team.sectors}
             for unit in range(team.count):
@@ -124,9 +123,8 @@ class RippleModel(mesa.Model):
     def tactic(self, action: Action) -> Tactic:
         return make_tactic(action.tactic, self.scenario.tactics.get(action.tactic, {}), action.params)
 
-    def draw_duration(self, dist: TimeDistribution | tuple[float, float]) -> int:
-        """Ticks of work, lognormal with the given median and 90th percentile."""
-        median, p90 = (dist.median, dist.p90) if isinstance(dist, TimeDistribution) else dist
+    def draw_duration(self, median: float, p90: float) -> int:
+        """Ticks of work, lognormal with the given median and 90th percentile (seconds)."""
         sigma = math.log(max(p90, median) / median) / Z90 if median > 0 else 0.0
         z = self.streams.response.standard_normal()
         return self.ticks(median * math.exp(sigma * z))
@@ -197,15 +195,15 @@ class RippleModel(mesa.Model):
         self.log("hit" if direct else "outage_damage", node=node, effect=effect, scene=scene)
         before = cordon
         if bits & SHUT:
-            before = self.board.pending(node, "clear") or self._add_task(node, "clear", self.draw_duration(response.police_clear), None)
+            before = self.board.pending(node, "clear") or self._add_task(node, "clear", self.draw_duration(response.police_clear.median, response.police_clear.p90), None)
             for task in self.board.tasks:
                 if task.node == node and not task.done and not task.crew and task is not before and task.work != "clear":
                     task.before = before
         if blast:
-            before = self._add_task(node, "make_safe", self.draw_duration(response.fire_make_safe), before)
+            before = self._add_task(node, "make_safe", self.draw_duration(response.fire_make_safe.median, response.fire_make_safe.p90), before)
         if bits & DAMAGED and self.board.pending(node, "repair") is None:
-            dist = (float(net.repair_median[node]), float(net.repair_p90[node]))
-            self._add_task(node, "repair", self.draw_duration(dist), before)
+            duration = self.draw_duration(float(net.repair_median[node]), float(net.repair_p90[node]))
+            self._add_task(node, "repair", duration, before)
         return before
 
     def compromise(self, node: int, spread_p: float, dwell_h: float) -> None:
@@ -220,8 +218,8 @@ class RippleModel(mesa.Model):
         self.log("compromise", node=node, detected_at_tick=known)
         if self.board.pending(node, "remediate") is None:
             response = self.scenario.response
-            contain = self._add_task(node, "contain", self.draw_duration(response.cyber_contain), None, known)
-            self._add_task(node, "remediate", self.draw_duration(response.cyber_remediate), contain, known)
+            contain = self._add_task(node, "contain", self.draw_duration(response.cyber_contain.median, response.cyber_contain.p90), None, known)
+            self._add_task(node, "remediate", self.draw_duration(response.cyber_remediate.median, response.cyber_remediate.p90), contain, known)
 
     def strike_responders(self, node: int, hours: float) -> None:
         for unit in self.responders_at(node):

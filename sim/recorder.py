@@ -100,7 +100,8 @@ class Recorder:
             series[f"service_{name}"] = values.copy()
         series.update(nodes_down=self.nodes_down.copy(), nodes_on_backup=self.nodes_backup.copy(),
                       units_busy=self.units_busy.copy(), units_active=self.units_active.copy())
-        parts = list(zip(*self._changes)) if self._changes else [[np.zeros(0, np.int64)]] * 2 + [[np.zeros(0, np.uint8)], [np.zeros(0, bool)]]
+        empty = (np.zeros(0, np.int64), np.zeros(0, np.int64), np.zeros(0, np.uint8), np.zeros(0, bool))
+        parts = zip(empty, *self._changes)
         changes = {key: np.concatenate(part) for key, part in zip(("tick", "node", "down", "backup"), parts)}
         return RunResult(
             scenario_id=model.scenario.id, scenario_name=model.scenario.name, seed=model.seed,

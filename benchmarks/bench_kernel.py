@@ -65,12 +65,17 @@ def best(fn: Callable[[], Any], repeat: int) -> float:
 
 
 class Counter:
-    """Counts the kernel's connectivity passes by kind: over all linked nodes, over some
-    sectors, or around the nodes just lost (wraps the module's functions)."""
+    """Counts the kernel's connectivity passes by kind: a search from the sources, a full
+    pass over all linked nodes, over some sectors, or a re-check around the nodes just lost
+    (wraps the module's functions)."""
 
     def __init__(self, module: Any):
-        self.full = self.sectors = self.local = 0
-        full, sectors, local = module._cut_full, module._cut_sectors, module._cut_local
+        self.search = self.full = self.sectors = self.local = 0
+        full, sectors, local, search = module._cut_full, module._cut_sectors, module._cut_local, module.Reach.cut
+
+        def counted_search(*args: Any) -> Any:
+            self.search += 1
+            return search(*args)
 
         def counted_full(*args: Any) -> Any:
             self.full += 1
@@ -87,9 +92,10 @@ class Counter:
             return out
 
         module._cut_full, module._cut_sectors, module._cut_local = counted_full, counted_sectors, counted_local
+        module.Reach.cut = counted_search
 
     def reset(self) -> None:
-        self.full = self.sectors = self.local = 0
+        self.search = self.full = self.sectors = self.local = 0
 
 
 # ---------------------------------------------------------------------------- tasks
@@ -129,8 +135,8 @@ def task_size(n: int, naive_ticks: int) -> dict[str, Any]:
         start = cpu()
         out = kernel.cascade(net, own, buffer_left)
         kernel.drain_buffers(net, buffer_left, out.group_failed)
-        ticks.append({"s": cpu() - start, "rounds": out.rounds, "full": count.full, "sectors": count.sectors,
-                      "local": count.local,
+        ticks.append({"s": cpu() - start, "rounds": out.rounds, "search": count.search, "full": count.full,
+                      "sectors": count.sectors, "local": count.local,
                       "down": int((out.down != 0).sum()), "own": own, "buffer": before, "out": out})
 
     quiet_own = np.zeros(n, np.uint8)
@@ -177,28 +183,30 @@ def task_size(n: int, naive_ticks: int) -> dict[str, Any]:
             exact &= bool((out.down == ref.down()).all() and (out.backup == ref.backup()).all()
                           and (out.group_failed == ref.group_failed()).all() and out.rounds == ref.rounds)
         naive.update(tick_s=median(times), ticks=len(times), exact=exact)
-    local_equals_full = None
+    local_equals_search = None
     if lay.m > kernel.LOCAL_ABOVE:
         tick = ticks[0]
         saved, kernel.LOCAL_ABOVE = kernel.LOCAL_ABOVE, 10**18
         lay.memo.clear()
         try:
-            full = kernel.cascade(net, tick["own"], tick["buffer"].copy())
+            searched = kernel.cascade(net, tick["own"], tick["buffer"].copy())
         finally:
             kernel.LOCAL_ABOVE = saved
-        local_equals_full = bool((full.down == tick["out"].down).all() and (full.backup == tick["out"].backup).all()
-                                 and full.rounds == tick["out"].rounds)
+        local_equals_search = bool((searched.down == tick["out"].down).all()
+                                   and (searched.backup == tick["out"].backup).all()
+                                   and searched.rounds == tick["out"].rounds)
 
     return {
         "n": n, "links": int(len(net.link_rows) // 2), "groups": net.n_groups, "suppliers": int(net.supply.nnz),
         "generate_s": generate_s, "build_s": build_s, "layout_s": layout_s,
         "tick_s": median(t["s"] for t in ticks), "ticks": len(ticks),
-        "rounds": median(t["rounds"] for t in ticks), "full_passes": median(t["full"] for t in ticks),
+        "rounds": median(t["rounds"] for t in ticks), "searches": median(t["search"] for t in ticks),
+        "full_passes": median(t["full"] for t in ticks),
         "sector_passes": median(t["sectors"] for t in ticks), "local_passes": median(t["local"] for t in ticks),
         "down": median(t["down"] for t in ticks),
         "limit_tick_s": median(t["rounds"] * (cc_s + spmv_s) for t in ticks),
         "quiet_s": quiet_s, "cc_s": cc_s, "spmv_s": spmv_s, "stored_cc_s": stored_cc_s, "stored_spmv_s": stored_spmv_s,
-        "naive": naive, "local_equals_full": local_equals_full,
+        "naive": naive, "local_equals_search": local_equals_search,
         "base_mb": base, "peak_mb": peak_mb(),
     }
 
@@ -357,28 +365,30 @@ def report(sizes: list[dict[str, Any]], agents: dict[str, Any] | None, model: di
         "",
         "### Kernel per tick (a fresh attack on 1% of the nodes; cascade + drain_buffers)",
         "",
-        "| nodes | links | groups | rounds | connectivity: all / sectors / local | ripple µs/tick | limit µs/round "
+        "| nodes | links | groups | rounds | connectivity: search / all / sectors / local | ripple µs/tick | limit µs/round "
         "| limit µs/tick | ripple ÷ limit | naive µs/tick | naive ÷ ripple | exact | quiet tick µs |",
         "|---|---|---|---|---|---|---|---|---|---|---|---|---|",
     ]
     for s in sizes:
         naive = s["naive"]
         exact = "naive ✓" if naive.get("exact") else "naive ✗" if naive else ""
-        if s["local_equals_full"] is not None:
-            exact += (" · " if exact else "") + ("local = full ✓" if s["local_equals_full"] else "local ≠ full ✗")
+        if s["local_equals_search"] is not None:
+            exact += (" · " if exact else "") + ("local = search ✓" if s["local_equals_search"] else "local ≠ search ✗")
         versus = (f"{us(naive['tick_s'])} | {naive['tick_s'] / s['tick_s']:,.0f}×") if naive else "— | —"
         lines.append(
             f"| {s['n']:,} | {s['links']:,} | {s['groups']:,} | {s['rounds']:g} "
-            f"| {s['full_passes']:g} / {s['sector_passes']:g} / {s['local_passes']:g} "
+            f"| {s['searches']:g} / {s['full_passes']:g} / {s['sector_passes']:g} / {s['local_passes']:g} "
             f"| {us(s['tick_s'])} | {us(s['cc_s'] + s['spmv_s'])} | {us(s['limit_tick_s'])} "
             f"| {s['tick_s'] / s['limit_tick_s']:.2f} | {versus} | {exact} | {us(s['quiet_s'])} |")
     lines += [
         "",
         "*limit* = one `connected_components` over the link graph of working nodes plus one sparse "
         "product over the dependency matrix, timed alone in a loop (µs/round); per tick, times the "
-        "rounds the tick needed. *connectivity*: rounds whose connectivity took a full "
-        "`connected_components` pass over all linked nodes, over the sectors that lost nodes, or a "
-        "re-check around the nodes just lost (the other rounds lost no node that could cut a path). "
+        "rounds the tick needed. *connectivity*: rounds whose connectivity took a breadth-first search "
+        "from the sources (networks up to `LOCAL_ABOVE` linked nodes), a full `connected_components` "
+        "pass over all linked nodes or over the sectors that lost nodes, or a re-check around the "
+        "nodes just lost (the other rounds lost no node that could cut a path); *local = search*: the "
+        "first tick gives the same states with the searches instead. "
         "*quiet tick*: the "
         "kernel run on an undamaged network (one round), what a tick costs when nothing spreads.",
         "",

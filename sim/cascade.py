@@ -22,12 +22,15 @@ naive Mesa reference in benchmarks/naive.py checks it):
   network): linked sectors first, each a contiguous span, nodes in reverse Cuthill–McKee
   order of the link graph (Cuthill & McKee 1969) so that neighbours sit close in memory;
   each link once for ``connected_components``; supplier counts in float32.
-- The first round finds components with ``scipy.sparse.csgraph.connected_components`` and
-  counts working suppliers with one sparse product. Later rounds subtract only the
-  suppliers just lost, and re-check connectivity only as far as the nodes just lost
-  require: not at all when none of them can cut a path (:func:`_harmless`); on large
-  networks, in their neighbourhood (:func:`_cut_local`); else by a full pass over just
-  their sectors, or over all.
+- The first round counts working suppliers with one sparse product; later rounds subtract
+  only the suppliers just lost. Connectivity is re-checked only as far as the nodes just
+  lost require: not at all when none of them can cut a path (:func:`_harmless`).
+- Up to ``LOCAL_ABOVE`` linked nodes, connectivity is a breadth-first search from the
+  sources (:class:`Reach`), in the sectors that lost nodes. Above, the first round labels
+  components with ``scipy.sparse.csgraph.connected_components``, and later rounds re-check
+  the neighbourhood of the loss (:func:`_cut_local`), else make a full pass over just the
+  sectors that lost nodes, or over all: a search from the sources would cross the whole
+  network every round.
 """
 
 from __future__ import annotations
@@ -39,12 +42,12 @@ from typing import Callable
 
 import numpy as np
 import scipy.sparse as sp
-from scipy.sparse.csgraph import connected_components, reverse_cuthill_mckee
+from scipy.sparse.csgraph import breadth_first_order, connected_components, reverse_cuthill_mckee
 
 from sim.load import overloaded
 from sim.network import GIANT, ISOLATED, OVERLOADED, OWN_CAUSES, SOURCES, UNSUPPLIED, Network
 
-LOCAL_ABOVE = 20_000   # linked nodes above which later rounds re-check connectivity locally,
+LOCAL_ABOVE = 40_000   # linked nodes above which later rounds re-check connectivity locally,
 LOCAL_LOSS = 1 / 400   # ... when they lost at most this share of linked nodes
 LOCAL_HOPS = 4         # hops searched around the nodes just lost, doubled while undecided
 LOCAL_SHARE = 0.25     # a neighbourhood larger than this share of linked nodes: full pass
@@ -135,6 +138,10 @@ class Layout:
         self.half_cols32 = half.indices.astype(np.int32)
         self.half_rows = np.repeat(np.arange(m, dtype=np.int64), np.diff(self.half_ptr))
         self.ones = np.ones(len(self.link_cols))
+        # the search graph's fixed parts (see Reach): after the links, a root joined to every feeder
+        self.feeders32 = np.flatnonzero(self.feeder).astype(np.int32)
+        self.reach_ptr = np.append(links.indptr, links.indptr[-1] + len(self.feeders32) * np.ones(2, np.int32))
+        self.reach_ones = np.ones(len(self.link_cols) + len(self.feeders32))
 
         self.gorder = np.argsort(self.rank[net.dep_node], kind="stable")
         self.grank = _inverse(self.gorder)
@@ -147,6 +154,13 @@ class Layout:
         feeds = self.supply.T.tocsr()                     # node -> the groups it supplies
         self.feeds_ptr, self.feeds_group, self.feeds_weight = feeds.indptr, feeds.indices.astype(np.int64), feeds.data
 
+        # per giant-component sector, a node of its giant when all work: where searches start (Reach)
+        everything = np.ones(n, bool)
+        self.anchors = {}
+        for a, b in self.giant_spans:
+            kept = everything[a:b].copy()
+            kept[_cut_span(self, everything, a, b)[0] - a] = False
+            self.anchors[a] = a + int(np.argmax(kept))
         self.memo: OrderedDict[bytes, Outcome] = OrderedDict()      # recent answers (see cascade)
         self.memo_size = int(np.clip(MEMO_BYTES // (4 * n + 2 * len(self.gorder) + 1), 1, 32))
         self.lock = threading.Lock()
@@ -242,6 +256,62 @@ class Scratch:
 
     mark: np.ndarray
     slot: np.ndarray
+
+
+class Reach:
+    """Connectivity by breadth-first search, for networks of up to ``LOCAL_ABOVE`` linked
+    nodes: cheaper than ``connected_components``, which labels every component and builds the
+    transpose of the graph first.
+
+    The search graph is the link graph of one cascade call, plus a root ``m`` joined to every
+    feeder and a sink ``m + 1``; the links out of a node that stops working are sent to the
+    sink, so a search enters a lost node but never leaves it. In sources sectors a working
+    node is kept when the search from the root reaches it. A giant-component sector held one
+    component after its last pass (the rest was cut) and only splits: a search from one of
+    its working nodes finds the piece that holds it, which is the giant when it holds more
+    than half of them; otherwise the sector gets a full pass (:func:`_cut_span`).
+    """
+
+    def __init__(self, lay: Layout, working: np.ndarray):
+        self.lay = lay
+        self.anchors = dict(lay.anchors)      # per giant sector, a node of its giant at the last pass
+        links = np.where(working[lay.link_rows], lay.link_cols32, np.int32(lay.m + 1))
+        size = lay.m + 2
+        self.graph = sp.csr_matrix((lay.reach_ones, np.concatenate([links, lay.feeders32]), lay.reach_ptr),
+                                   shape=(size, size))
+
+    def cut(self, working: np.ndarray, lost: np.ndarray | None = None, scratch: Scratch | None = None) -> np.ndarray:
+        """Working linked nodes cut off where losing ``lost`` (linked nodes, no longer
+        working) may have cut a path; everywhere when None. Nodes cut off need not leave the
+        search graph: no working node is next to one."""
+        lay, m = self.lay, self.lay.m
+        if lost is None:
+            danger = None
+        elif not len(lost):
+            return lost
+        else:
+            pos, owner = _rows_of(lay.link_ptr, lost)
+            self.graph.indices[pos] = m + 1
+            danger = lost[_may_cut(lay, working, lost, pos, owner, scratch)]
+        reached = np.zeros(m + 2, bool)
+        cut = []
+        if danger is None or lay.source_rule[danger].any():
+            reached[breadth_first_order(self.graph, m, return_predecessors=False)] = True
+            cut.append(np.flatnonzero(working[:m] & lay.source_rule & ~reached[:m]))
+        for a, b in lay.giant_spans:
+            alive = working[a:b]
+            total = np.count_nonzero(alive)
+            if not total or (danger is not None and not ((danger >= a) & (danger < b)).any()):
+                continue
+            start = self.anchors[a] if working[self.anchors[a]] else a + int(np.argmax(alive))
+            reached[breadth_first_order(self.graph, start, return_predecessors=False)] = True
+            kept = reached[a:b] & alive
+            if 2 * np.count_nonzero(kept) > total:
+                cut.append(a + np.flatnonzero(alive & ~kept))
+                self.anchors[a] = start
+            else:
+                cut.append(_cut_span(lay, working, a, b)[0])
+        return np.concatenate(cut) if cut else np.zeros(0, np.int64)
 
 
 def _label(n: int, rows: np.ndarray, cols: np.ndarray) -> np.ndarray:
@@ -366,21 +436,22 @@ def _closed_pieces(lay: Layout, working: np.ndarray, lost: np.ndarray,
     return nodes, np.concatenate(closed_piece)[first]
 
 
-def _harmless(lay: Layout, working: np.ndarray, lost: np.ndarray, scratch: Scratch) -> bool:
-    """True when losing ``lost`` cannot change which nodes are connected as their rule
-    needs: no source among them, none next to another, each next to at most one working
-    node (a path never runs through such a node, and each sector's kept components stay)."""
-    if lay.feeder[lost].any():
-        return False
-    pos, owner = _rows_of(lay.link_ptr, lost)
+def _may_cut(lay: Layout, working: np.ndarray, lost: np.ndarray, pos: np.ndarray, owner: np.ndarray,
+             scratch: Scratch) -> np.ndarray:
+    """Which of ``lost`` may change which nodes are connected as their rule needs (``pos``,
+    ``owner``: their links, from :func:`_rows_of`). One that is no source, next to no other lost
+    node and to at most one working node cannot: a path never runs through such a node, and
+    each sector's kept components stay."""
     nb = lay.link_cols[pos]
-    alive = working[nb]
-    if np.bincount(owner[alive], minlength=len(lost)).max(initial=0) > 1:
-        return False
     scratch.mark[lost] = True
-    touching = scratch.mark[nb].any()
+    touching = np.bincount(owner[scratch.mark[nb]], minlength=len(lost)) > 0
     scratch.mark[lost] = False
-    return not touching
+    return lay.feeder[lost] | touching | (np.bincount(owner[working[nb]], minlength=len(lost)) > 1)
+
+
+def _harmless(lay: Layout, working: np.ndarray, lost: np.ndarray, scratch: Scratch) -> bool:
+    """True when no node of ``lost`` may cut a path (:func:`_may_cut`)."""
+    return not _may_cut(lay, working, lost, *_rows_of(lay.link_ptr, lost), scratch).any()
 
 
 def _cut_local(lay: Layout, working: np.ndarray, lost: np.ndarray, pieces: Pieces,
@@ -469,7 +540,11 @@ def _propagate(lay: Layout, own_bits: np.ndarray, spare_buffer: np.ndarray,
     local = lay.m > LOCAL_ABOVE
     scratch = Scratch(np.zeros(lay.m, bool), np.empty(lay.m, np.int64))
 
-    newly_cut, pieces = _cut_full(lay, working)
+    if local:
+        newly_cut, pieces = _cut_full(lay, working)
+    else:
+        reach = Reach(lay, working)
+        newly_cut = reach.cut(working)
     cut[newly_cut] = True
     working[newly_cut] = False
     count = lay.supply @ working.astype(np.float32)
@@ -489,17 +564,16 @@ def _propagate(lay: Layout, own_bits: np.ndarray, spare_buffer: np.ndarray,
         rounds += 1
         gone = lost[lost < lay.m]
         newly_cut = np.zeros(0, np.int64)
-        if len(gone) and not _harmless(lay, working, gone, scratch):
-            found = None
-            if local and len(gone) <= LOCAL_LOSS * lay.m:
-                found = _cut_local(lay, working, gone, pieces, scratch)
-            if found is None and lay.m > STRONG_BELOW:      # on small networks one pass costs as little
-                found = _cut_sectors(lay, working, gone, pieces)
-            if found is None:
-                found, pieces = _cut_full(lay, working)
-            newly_cut = found
-            cut[newly_cut] = True
-            working[newly_cut] = False
+        if not local:
+            newly_cut = reach.cut(working, gone, scratch)
+        elif len(gone) and not _harmless(lay, working, gone, scratch):
+            newly_cut = _cut_local(lay, working, gone, pieces, scratch) if len(gone) <= LOCAL_LOSS * lay.m else None
+            if newly_cut is None:
+                newly_cut = _cut_sectors(lay, working, gone, pieces)
+            if newly_cut is None:
+                newly_cut, pieces = _cut_full(lay, working)
+        cut[newly_cut] = True
+        working[newly_cut] = False
         failing = _drop(lay, count, failed, np.concatenate([lost, newly_cut]))
         lost = _unsupplied(lay, failing, spare, unsupplied, working)
 

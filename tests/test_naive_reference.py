@@ -79,7 +79,8 @@ def assert_same(net: Network, naive: NaiveCascade, own: np.ndarray, buffer_left:
 
 MODES = {
     "small": {},                                            # the defaults for networks this size
-    "sectors": {"STRONG_BELOW": 0},                         # the large-network passes, by sector
+    "full": {"LOCAL_ABOVE": 0, "LOCAL_LOSS": 0.0, "STRONG_BELOW": 10**9},   # large networks' full passes
+    "sectors": {"LOCAL_ABOVE": 0, "LOCAL_LOSS": 0.0, "STRONG_BELOW": 0},    # ... and by sector
     "local": {"STRONG_BELOW": 0, "LOCAL_ABOVE": 0, "LOCAL_LOSS": 1.0},   # neighbourhood re-checks
 }
 

@@ -89,7 +89,8 @@ def _rows_of(indptr: np.ndarray, nodes: np.ndarray) -> tuple[np.ndarray, np.ndar
     start = indptr[nodes]
     count = indptr[nodes + 1] - start
     owner = np.repeat(np.arange(len(nodes)), count)
-    return np.arange(len(owner)) - (np.cumsum(count) - count)[owner] + start[owner], owner
+    shift = start + count - np.cumsum(count)       # a row's first position less the entries before it
+    return np.arange(len(owner)) + shift[owner], owner
 
 
 class Layout:
@@ -138,10 +139,6 @@ class Layout:
         self.half_cols32 = half.indices.astype(np.int32)
         self.half_rows = np.repeat(np.arange(m, dtype=np.int64), np.diff(self.half_ptr))
         self.ones = np.ones(len(self.link_cols))
-        # the search graph's fixed parts (see Reach): after the links, a root joined to every feeder
-        self.feeders32 = np.flatnonzero(self.feeder).astype(np.int32)
-        self.reach_ptr = np.append(links.indptr, links.indptr[-1] + len(self.feeders32) * np.ones(2, np.int32))
-        self.reach_ones = np.ones(len(self.link_cols) + len(self.feeders32))
 
         self.gorder = np.argsort(self.rank[net.dep_node], kind="stable")
         self.grank = _inverse(self.gorder)
@@ -154,13 +151,23 @@ class Layout:
         feeds = self.supply.T.tocsr()                     # node -> the groups it supplies
         self.feeds_ptr, self.feeds_group, self.feeds_weight = feeds.indptr, feeds.indices.astype(np.int64), feeds.data
 
-        # per giant-component sector, a node of its giant when all work: where searches start (Reach)
+        # the search graph's fixed parts (see Reach): after the links, a root row holding each
+        # sources sector's feeders and, per giant-component sector, a node of its giant when all
+        # work; then an empty sink row
         everything = np.ones(n, bool)
-        self.anchors = {}
-        for a, b in self.giant_spans:
-            kept = everything[a:b].copy()
-            kept[_cut_span(self, everything, a, b)[0] - a] = False
-            self.anchors[a] = a + int(np.argmax(kept))
+        row = []
+        for a, b, giant in self.spans:
+            if giant:
+                kept = everything[a:b].copy()
+                kept[_cut_span(self, everything, a, b)[0] - a] = False
+                row.append([a + int(np.argmax(kept))])
+            else:
+                row.append(a + np.flatnonzero(self.feeder[a:b]))
+        self.root_row = np.concatenate([np.zeros(0, np.int64), *row]).astype(np.int32)
+        self.root_slots = np.cumsum([0] + [len(r) for r in row])
+        entries = len(self.link_cols32) + len(self.root_row)
+        self.reach_ptr = np.append(links.indptr, [entries, entries]).astype(np.int32)
+        self.reach_ones = np.ones(entries)
         self.memo: OrderedDict[bytes, Outcome] = OrderedDict()      # recent answers (see cascade)
         self.memo_size = int(np.clip(MEMO_BYTES // (4 * n + 2 * len(self.gorder) + 1), 1, 32))
         self.lock = threading.Lock()
@@ -263,55 +270,65 @@ class Reach:
     nodes: cheaper than ``connected_components``, which labels every component and builds the
     transpose of the graph first.
 
-    The search graph is the link graph of one cascade call, plus a root ``m`` joined to every
-    feeder and a sink ``m + 1``; the links out of a node that stops working are sent to the
-    sink, so a search enters a lost node but never leaves it. In sources sectors a working
-    node is kept when the search from the root reaches it. A giant-component sector held one
-    component after its last pass (the rest was cut) and only splits: a search from one of
-    its working nodes finds the piece that holds it, which is the giant when it holds more
-    than half of them; otherwise the sector gets a full pass (:func:`_cut_span`).
+    The search graph is the link graph of one cascade call plus a root ``m`` and a sink
+    ``m + 1``; the links out of a node that stops working lead to the sink, so a search
+    enters a lost node but never leaves it. One search a round, from the root, covers the
+    sectors where the round's loss may have cut a path: the root is joined to the feeders of
+    such a sources sector, which keeps the working nodes the search reaches, and to one working
+    node of such a giant-component sector. That sector held one component after its last pass
+    (the rest was cut) and only splits: the piece reached is the giant when it holds more than
+    half of the sector's working nodes; otherwise the sector gets a full pass (:func:`_cut_span`).
     """
 
     def __init__(self, lay: Layout, working: np.ndarray):
         self.lay = lay
-        self.anchors = dict(lay.anchors)      # per giant sector, a node of its giant at the last pass
-        links = np.where(working[lay.link_rows], lay.link_cols32, np.int32(lay.m + 1))
-        size = lay.m + 2
-        self.graph = sp.csr_matrix((lay.reach_ones, np.concatenate([links, lay.feeders32]), lay.reach_ptr),
-                                   shape=(size, size))
+        graph = sp.csr_matrix((lay.reach_ones, np.concatenate([lay.link_cols32, lay.root_row]), lay.reach_ptr),
+                              shape=(lay.m + 2, lay.m + 2))
+        graph.indices[_rows_of(lay.link_ptr, np.flatnonzero(~working[:lay.m]))[0]] = lay.m + 1
+        self.graph = graph
+        self.root = graph.indices[len(lay.link_cols32):]       # the root's row, a view
+        self.start = {k: int(lay.root_row[lay.root_slots[k]])   # per giant sector, a node of its giant
+                      for k, (_, _, giant) in enumerate(lay.spans) if giant}
 
     def cut(self, working: np.ndarray, lost: np.ndarray | None = None, scratch: Scratch | None = None) -> np.ndarray:
         """Working linked nodes cut off where losing ``lost`` (linked nodes, no longer
         working) may have cut a path; everywhere when None. Nodes cut off need not leave the
         search graph: no working node is next to one."""
         lay, m = self.lay, self.lay.m
-        if lost is None:
-            danger = None
-        elif not len(lost):
-            return lost
-        else:
+        spans = np.ones(len(lay.spans), bool)
+        if lost is not None:
+            if not len(lost):
+                return lost
             pos, owner = _rows_of(lay.link_ptr, lost)
             self.graph.indices[pos] = m + 1
             danger = lost[_may_cut(lay, working, lost, pos, owner, scratch)]
-        reached = np.zeros(m + 2, bool)
-        cut = []
-        if danger is None or lay.source_rule[danger].any():
-            reached[breadth_first_order(self.graph, m, return_predecessors=False)] = True
-            cut.append(np.flatnonzero(working[:m] & lay.source_rule & ~reached[:m]))
-        for a, b in lay.giant_spans:
+            spans[:] = False
+            spans[np.searchsorted(lay.span_starts, danger, "right") - 1] = True
+        searched = []
+        for k, (a, b, giant) in enumerate(lay.spans):
+            lo, hi = lay.root_slots[k], lay.root_slots[k + 1]
             alive = working[a:b]
-            total = np.count_nonzero(alive)
-            if not total or (danger is not None and not ((danger >= a) & (danger < b)).any()):
-                continue
-            start = self.anchors[a] if working[self.anchors[a]] else a + int(np.argmax(alive))
-            reached[breadth_first_order(self.graph, start, return_predecessors=False)] = True
-            kept = reached[a:b] & alive
-            if 2 * np.count_nonzero(kept) > total:
-                cut.append(a + np.flatnonzero(alive & ~kept))
-                self.anchors[a] = start
+            if spans[k] and giant and alive.any():
+                if not working[self.start[k]]:
+                    self.start[k] = a + int(np.argmax(alive))
+                self.root[lo] = self.start[k]
+            elif spans[k] and not giant:
+                self.root[lo:hi] = lay.root_row[lo:hi]
             else:
+                self.root[lo:hi] = m + 1
+                continue
+            searched.append((a, b, giant, alive))
+        if not searched:
+            return np.zeros(0, np.int64)
+        reached = breadth_first_order(self.graph, m)[1] >= 0      # every node reached has a predecessor
+        cut = []
+        for a, b, giant, alive in searched:
+            kept = reached[a:b] & alive
+            if giant and 2 * np.count_nonzero(kept) <= np.count_nonzero(alive):
                 cut.append(_cut_span(lay, working, a, b)[0])
-        return np.concatenate(cut) if cut else np.zeros(0, np.int64)
+            else:
+                cut.append(a + np.flatnonzero(alive & ~kept))
+        return np.concatenate(cut)
 
 
 def _label(n: int, rows: np.ndarray, cols: np.ndarray) -> np.ndarray:
@@ -584,14 +601,15 @@ def _propagate(lay: Layout, own_bits: np.ndarray, spare_buffer: np.ndarray,
 
 
 def _drop(lay: Layout, count: np.ndarray, failed: np.ndarray, nodes: np.ndarray) -> np.ndarray:
-    """Take ``nodes`` out of their groups' supplier counts; return the groups that fail now."""
+    """Take ``nodes`` out of their groups' supplier counts; return the groups that fail now
+    (a group may repeat)."""
     pos, _ = _rows_of(lay.feeds_ptr, nodes)
     groups = lay.feeds_group[pos]
     if len(groups) > len(count) // 8:
         count -= np.bincount(groups, weights=lay.feeds_weight[pos], minlength=len(count))
     else:
         np.subtract.at(count, groups, lay.feeds_weight[pos])
-    new = np.unique(groups[(count[groups] < lay.need[groups]) & ~failed[groups]])
+    new = groups[(count[groups] < lay.need[groups]) & ~failed[groups]]
     failed[new] = True
     return new
 

@@ -47,7 +47,7 @@ from scipy.sparse.csgraph import breadth_first_order, connected_components, reve
 from sim.load import overloaded
 from sim.network import GIANT, ISOLATED, OVERLOADED, OWN_CAUSES, SOURCES, UNSUPPLIED, Network
 
-LOCAL_ABOVE = 40_000   # linked nodes above which later rounds re-check connectivity locally,
+LOCAL_ABOVE = 60_000   # linked nodes above which later rounds re-check connectivity locally,
 LOCAL_LOSS = 1 / 400   # ... when they lost at most this share of linked nodes
 LOCAL_HOPS = 4         # hops searched around the nodes just lost, doubled while undecided
 LOCAL_SHARE = 0.25     # a neighbourhood larger than this share of linked nodes: full pass

@@ -24,12 +24,12 @@ naive Mesa reference in benchmarks/naive.py checks it):
   each link once for ``connected_components``; supplier counts in float32.
 - The first round counts working suppliers with one sparse product; later rounds subtract
   only the suppliers just lost. Connectivity is re-checked only as far as the nodes just
-  lost require: not at all when none of them can cut a path (:func:`_harmless`).
-- Up to ``LOCAL_ABOVE`` linked nodes, connectivity is a breadth-first search from the
-  sources (:class:`Reach`), in the sectors that lost nodes. Above, the first round labels
-  components with ``scipy.sparse.csgraph.connected_components``, and later rounds re-check
-  the neighbourhood of the loss (:func:`_cut_local`), else make a full pass over just the
-  sectors that lost nodes, or over all: a search from the sources would cross the whole
+  lost require: not at all in sectors where none of them can cut a path (:func:`_may_cut`).
+- Up to ``LOCAL_ABOVE`` linked nodes, connectivity is one breadth-first search a round
+  (``scipy.sparse.csgraph.breadth_first_order``) over just those sectors (:class:`Reach`).
+  Above, the first round labels components with ``connected_components``, and later rounds
+  re-check the neighbourhood of the loss (:func:`_cut_local`), else make a full pass over
+  just the sectors that lost nodes, or over all: there a search would cross most of the
   network every round.
 """
 

@@ -102,8 +102,9 @@ def test_kernel_equals_naive_reference_on_random_networks(seed, mode, monkeypatc
 
 
 @pytest.mark.parametrize("seed", range(3))
-def test_kernel_equals_naive_reference_on_synthetic_networks(seed, monkeypatch):
-    use("local", monkeypatch)
+@pytest.mark.parametrize("mode", ["small", "local"])
+def test_kernel_equals_naive_reference_on_synthetic_networks(seed, mode, monkeypatch):
+    use(mode, monkeypatch)
     rng = np.random.default_rng(seed)
     for syn in (generate(3000, seed=seed), generate(3000, seed=seed, cross=0.4, per_cell=3)):
         net = syn.network()

@@ -71,7 +71,7 @@ class Counter:
 
     def __init__(self, module: Any):
         self.search = self.full = self.sectors = self.local = 0
-        full, sectors, local, search = module._cut_full, module._cut_sectors, module._cut_local, module.Reach.cut
+        full, sectors, local, search = module.cut_full, module.cut_sectors, module.cut_local, module.Reach.cut
 
         def counted_search(*args: Any) -> Any:
             self.search += 1
@@ -91,7 +91,7 @@ class Counter:
             self.local += out is not None
             return out
 
-        module._cut_full, module._cut_sectors, module._cut_local = counted_full, counted_sectors, counted_local
+        module.cut_full, module.cut_sectors, module.cut_local = counted_full, counted_sectors, counted_local
         module.Reach.cut = counted_search
 
     def reset(self) -> None:
@@ -415,7 +415,7 @@ def report(sizes: list[dict[str, Any]], agents: dict[str, Any] | None, model: di
     lines += [
         "",
         "*as stored*: the same operations on the network as built (file order, both link directions, "
-        "float64), which is what the kernel did before it kept its own layout (sim/cascade.py, "
+        "float64), which is what the kernel did before it kept its own layout (sim/kernel/layout.py, "
         "`Layout`). Peak memory is the whole benchmark process (interpreter, generator, network, "
         "layout, ticks), read before the naive reference runs; bytes/node counts what it added to "
         "the interpreter's own footprint. *naive*: building the reference's Mesa agents, and the "

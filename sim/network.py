@@ -59,7 +59,7 @@ class Network:
     index: dict[str, int] = field(init=False)
     linked: np.ndarray = field(init=False)         # node is in a sector with a connectivity rule
     sector_population: np.ndarray = field(init=False)
-    kernel_layout: Any = field(default=None, init=False, repr=False, compare=False)  # built by sim.cascade.layout
+    kernel_layout: Any = field(default=None, init=False, repr=False, compare=False)  # built by sim.kernel.layout.layout
     capacity: np.ndarray | None = field(default=None, init=False, repr=False)  # Motter-Lai load model, if on
 
     def __post_init__(self) -> None:

@@ -9,6 +9,7 @@ import numpy as np
 import pytest
 
 import sim.cascade as kernel
+import sim.kernel.passes as passes
 from sim.cascade import cascade
 from sim.network import COMPROMISED, DAMAGED, SHUT, Network
 
@@ -87,7 +88,7 @@ MODES = {
 
 def use(mode: str, monkeypatch: pytest.MonkeyPatch) -> None:
     for name, value in MODES[mode].items():
-        monkeypatch.setattr(kernel, name, value)
+        monkeypatch.setattr(passes if name == "STRONG_BELOW" else kernel, name, value)
 
 
 @pytest.mark.parametrize("seed", range(6))

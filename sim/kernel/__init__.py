@@ -1,0 +1,1 @@
+"""The cascade kernel's parts; :mod:`sim.cascade` is its entry point."""

@@ -536,6 +536,9 @@ def main(argv: list[str] | None = None) -> None:
     if not args.no_write:
         write_results(section)
         print(f"wrote {RESULTS.relative_to(ROOT)}")
+    missed = [name for name, _, ok in checks if not ok]
+    if missed:
+        sys.exit("targets missed: " + "; ".join(missed))
 
 
 if __name__ == "__main__":

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import math
 from pathlib import Path
 
 import typer
@@ -27,7 +28,7 @@ def describe(s: Scenario) -> str:
 
 
 def fmt(value: float | int | None, unit: str = "") -> str:
-    if value is None or (isinstance(value, float) and value != value):
+    if value is None or (isinstance(value, float) and math.isnan(value)):
         return "not reached"
     if isinstance(value, int):
         return f"{value:,}"

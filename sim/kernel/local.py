@@ -1,7 +1,8 @@
-"""Connectivity re-checked near the nodes just lost, for the rounds after the first on large
-networks: whether a loss can cut a path at all (:func:`may_cut`), and the whole components it
-splits off, found in a neighbourhood of the loss that grows only while it cannot tell
-(:func:`cut_local`). Exact: ``tests/test_naive_reference.py`` compares it with full passes.
+"""Connectivity re-checked near the nodes just lost, in the rounds after the first: which lost
+nodes can cut a path at all (:func:`may_cut`, for every network), and on large networks the
+whole components the loss splits off, found in a neighbourhood of it that grows only while
+it cannot tell (:func:`cut_local`). Exact: ``tests/test_naive_reference.py`` compares it
+with the naive reference.
 """
 
 from __future__ import annotations

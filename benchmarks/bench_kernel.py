@@ -394,8 +394,9 @@ def report(sizes: list[dict[str, Any]], agents: dict[str, Any] | None, model: di
         "pass over all linked nodes or over the sectors that lost nodes, or a re-check around the "
         "nodes just lost (the other rounds lost no node that could cut a path); *local = search*: the "
         "first tick gives the same states with the searches instead. "
-        "*quiet tick*: the "
-        "kernel run again and again on an undamaged network, what a tick costs when nothing spreads (the synthetic networks have small fragments cut off from their sources, and their dependants fail too: one to three rounds).",
+        "*quiet tick*: the kernel run again and again on an undamaged network, what a tick costs "
+        "when nothing spreads (the synthetic networks have small fragments cut off from their "
+        "sources, and their dependants fail too: one to three rounds).",
         "",
         "### The limit's two operations, and build time and memory",
         "",

@@ -27,7 +27,7 @@ import sys
 from pathlib import Path
 
 import numpy as np
-import yaml
+from builder import flow
 
 SEED = 2010
 N = 1000
@@ -66,10 +66,6 @@ def build(n: int = N, mean_degree: float = MEAN_DEGREE, seed: int = SEED) -> dic
         deps += [{"node": f"{mine}_{i}", "resource": "control", "kind": "logical", "suppliers": [f"{other}_{i}"],
                   "need": 1, "buffer": "0min"} for i in range(n)]
     return {"nodes": nodes, "links": links, "dependencies": deps}
-
-
-def flow(value) -> str:
-    return yaml.safe_dump(value, default_flow_style=True, sort_keys=False, width=1_000_000).strip()
 
 
 def dump(data: dict, n: int, mean_degree: float, seed: int) -> str:

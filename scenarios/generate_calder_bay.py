@@ -45,11 +45,10 @@ import argparse
 import math
 import re
 import sys
-from collections import deque
 from pathlib import Path
 
 import numpy as np
-import yaml
+from builder import NetworkBuilder, reach
 
 SEED = 20260514
 DEFAULT_OUT = Path(__file__).resolve().parent / "calder_bay_network.yaml"
@@ -57,7 +56,6 @@ DEFAULT_OUT = Path(__file__).resolve().parent / "calder_bay_network.yaml"
 WIDTH, HEIGHT = 30.0, 20.0
 BAY_CENTRE, BAY_RADII = (21.0, 0.0), (7.0, 5.5)
 TOTAL_POPULATION = 600_000
-SECTORS = ("energy", "water", "telecom", "transport", "health", "emergency")
 
 # name, x, y, relative density of people, spread (km)
 NEIGHBOURHOODS = [
@@ -139,19 +137,12 @@ def spread(raw: np.ndarray, lo: float, hi: float, total: float, step: int = 100)
 
 # --------------------------------------------------------------------------- the builder
 
-class Network:
-    """Nodes, links and dependencies in the order they are written."""
+class Network(NetworkBuilder):
+    """The builder, with names taken from the neighbourhoods and positions on land."""
 
     def __init__(self, rng: np.random.Generator):
-        self.rng = rng
-        self.nodes: list[dict] = []
-        self.by_id: dict[str, dict] = {}
-        self.links: list[tuple[str, str]] = []
-        self.link_set: set[tuple[str, str]] = set()
-        self.deps: list[dict] = []
+        super().__init__(rng)
         self.names: set[str] = set()
-        self.groups: dict[str, list[str]] = {}  # kind -> ids, in creation order
-        self.section: dict[int, str] = {}  # index of the first node of a section -> comment
 
     # ---- nodes
     def unique_name(self, hood: str, suffix: str, x: float, y: float) -> tuple[str, str]:
@@ -175,78 +166,22 @@ class Network:
             k += 1
         return f"{base}_{k}"
 
-    def node(self, id: str, sector: str, kind: str, name: str, x: float, y: float, population: float = 0,
-             source: bool = False, hardening: float = 0.0, repair: dict | None = None) -> str:
-        if id in self.by_id:
-            raise ValueError(f"duplicate node id {id}")
+    def node(self, id: str, sector: str, kind: str, name: str, x: float, y: float, **attrs) -> str:
         if name in self.names:
             raise ValueError(f"duplicate name {name}")
         if not on_land(x, y, margin=0.0):
             raise ValueError(f"{id} at ({x}, {y}) is in the bay or off the map")
-        n = {"id": id, "sector": sector, "kind": kind, "name": name, "x": round(float(x), 2), "y": round(float(y), 2)}
-        if population:
-            n["population"] = int(population)
-        if source:
-            n["source"] = True
-        if hardening:
-            n["hardening"] = round(float(hardening), 2)
-        if repair:
-            n["repair"] = dict(repair)
-        self.nodes.append(n)
-        self.by_id[id] = n
         self.names.add(name)
-        self.groups.setdefault(kind, []).append(id)
-        return id
+        return super().node(id, sector, kind, name, x, y, **attrs)
 
     def place(self, suffix: str, x: float, y: float, id_prefix: str) -> tuple[str, str]:
         """An id and a name for a node named after the neighbourhood it stands in."""
         name, place = self.unique_name(neighbourhood(x, y), suffix, x, y)
         return self.unique_id(f"{id_prefix}_{slug(place)}"), name
 
-    def xy(self, id: str) -> tuple[float, float]:
-        n = self.by_id[id]
-        return n["x"], n["y"]
-
     def dist(self, a: str, b: str) -> float:
         (ax, ay), (bx, by) = self.xy(a), self.xy(b)
         return math.hypot(ax - bx, ay - by)
-
-    def nearest(self, x: float, y: float, ids: list[str], k: int = 1, exclude: tuple[str, ...] = ()) -> list[str]:
-        ranked = sorted((math.hypot(self.by_id[i]["x"] - x, self.by_id[i]["y"] - y), j, i)
-                        for j, i in enumerate(ids) if i not in exclude)
-        return [i for _, _, i in ranked[:k]]
-
-    def nearest_to(self, id: str, ids: list[str], k: int = 1) -> list[str]:
-        x, y = self.xy(id)
-        return self.nearest(x, y, ids, k, exclude=(id,))
-
-    # ---- edges
-    def link(self, a: str, b: str) -> bool:
-        if a == b:
-            raise ValueError(f"self link {a}")
-        if self.by_id[a]["sector"] != self.by_id[b]["sector"]:
-            raise ValueError(f"cross-sector link {a} - {b}")
-        key = (a, b) if a < b else (b, a)
-        if key in self.link_set:
-            return False
-        self.link_set.add(key)
-        self.links.append((a, b))
-        return True
-
-    def linked(self, a: str, b: str) -> bool:
-        return ((a, b) if a < b else (b, a)) in self.link_set
-
-    def dep(self, node: str, resource: str, suppliers: list[str], need: int = 1, buffer: str = "0min",
-            kind: str | None = None) -> None:
-        if not 1 <= need <= len(suppliers):
-            raise ValueError(f"{node}: need {need} of {len(suppliers)} suppliers")
-        if node in suppliers or len(set(suppliers)) != len(suppliers):
-            raise ValueError(f"{node}: bad suppliers {suppliers}")
-        d = {"node": node, "resource": resource}
-        if kind:
-            d["kind"] = kind
-        d.update({"suppliers": list(suppliers), "need": need, "buffer": buffer})
-        self.deps.append(d)
 
     # ---- sampling
     def sample(self, n: int, min_dist: float, avoid: list[str] = ()) -> list[tuple[float, float]]:
@@ -282,10 +217,6 @@ class Network:
 
     def choice(self, options: list[str]) -> str:
         return options[int(self.rng.integers(len(options)))]
-
-    def mark(self, comment: str) -> None:
-        """A comment line before the next node written."""
-        self.section[len(self.nodes)] = comment
 
 
 # --------------------------------------------------------------------------- sectors
@@ -713,34 +644,11 @@ def build_dependencies(net: Network) -> None:
 
 # --------------------------------------------------------------------------- checks and output
 
-def adjacency(net: Network, removed: tuple[str, ...] = ()) -> dict[str, list[str]]:
-    adj: dict[str, list[str]] = {n["id"]: [] for n in net.nodes if n["id"] not in removed}
-    for a, b in net.links:
-        if a in adj and b in adj:
-            adj[a].append(b)
-            adj[b].append(a)
-    return adj
-
-
-def reach(adj: dict[str, list[str]], starts: list[str]) -> set[str]:
-    seen = set(starts)
-    todo = deque(starts)
-    while todo:
-        for nb in adj[todo.popleft()]:
-            if nb not in seen:
-                seen.add(nb)
-                todo.append(nb)
-    return seen
-
-
 def check(net: Network) -> None:
     """Baseline feasibility: the checks the module docstring promises."""
-    problems = []
-    adj = adjacency(net)
-    for sector in ("energy", "water", "telecom"):
-        members = [n["id"] for n in net.nodes if n["sector"] == sector]
-        fed = reach(adj, [n["id"] for n in net.nodes if n["sector"] == sector and n.get("source")])
-        problems += [f"{i} has no path to a {sector} source" for i in members if i not in fed]
+    problems = [f"{i} has no path to a {net.by_id[i]['sector']} source"
+                for i in net.unfed(("energy", "water", "telecom"))]
+    adj = net.adjacency()
     transport = [n["id"] for n in net.nodes if n["sector"] == "transport"]
     if any(n.get("source") for n in net.nodes if n["sector"] == "transport"):
         problems.append("transport has a source")
@@ -749,9 +657,6 @@ def check(net: Network) -> None:
     for n in net.nodes:
         if n["sector"] in ("health", "emergency") and adj[n["id"]]:
             problems.append(f"{n['id']} has links")
-    for d in net.deps:
-        if d["need"] > len(d["suppliers"]):
-            problems.append(f"{d['node']} needs more than it lists")
     if problems:
         raise SystemExit("generate_calder_bay: " + "; ".join(problems))
 
@@ -760,43 +665,17 @@ def transmission_impact(net: Network) -> list[tuple[int, str, list[str]]]:
     """For each transmission substation: the customers cut off from every source if it is lost."""
     out = []
     for t in net.groups["transmission_substation"]:
-        adj = adjacency(net, removed=(t,))
-        fed = reach(adj, [n["id"] for n in net.nodes if n["sector"] == "energy" and n.get("source")])
-        cut = [d for d in net.groups["distribution_substation"] if d not in fed]
+        cut = set(net.unfed(("energy",), removed=(t,)))
+        cut = [d for d in net.groups["distribution_substation"] if d in cut]
         out.append((sum(net.by_id[d]["population"] for d in cut), t, cut))
     return sorted(out, reverse=True)
 
 
-def flow(value) -> str:
-    return yaml.safe_dump(value, default_flow_style=True, sort_keys=False, width=1_000_000).strip()
-
-
-def dump(net: Network, seed: int) -> str:
-    lines = [
-        "# Calder Bay metro network: invented coastal city, ~600k people, 30 x 20 km (km, x east, y north).",
-        f"# Generated by scenarios/generate_calder_bay.py --seed {seed}; do not edit by hand, change the",
-        "# generator and re-run it. Used by calder_bay.yaml and all_tactics.yaml.",
-        "nodes:",
-    ]
-    for i, n in enumerate(net.nodes):
-        if i in net.section:
-            lines.append(f"# {net.section[i]}")
-        lines.append(f"- {flow(n)}")
-    lines.append("links:")
-    sector = None
-    for a, b in net.links:
-        if net.by_id[a]["sector"] != sector:
-            sector = net.by_id[a]["sector"]
-            lines.append(f"# {sector} links")
-        lines.append(f"- {flow([a, b])}")
-    lines.append("dependencies:")
-    sector = None
-    for d in net.deps:
-        if net.by_id[d["node"]]["sector"] != sector:
-            sector = net.by_id[d["node"]]["sector"]
-            lines.append(f"# dependencies of {sector} nodes")
-        lines.append(f"- {flow(d)}")
-    return "\n".join(lines) + "\n"
+HEADER = [
+    "Calder Bay metro network: invented coastal city, ~600k people, 30 x 20 km (km, x east, y north).",
+    "Generated by scenarios/generate_calder_bay.py --seed {seed}; do not edit by hand, change the",
+    "generator and re-run it. Used by calder_bay.yaml and all_tactics.yaml.",
+]
 
 
 def build(seed: int = SEED) -> Network:
@@ -819,10 +698,8 @@ def main(argv: list[str] | None = None) -> int:
                         help="output file (default scenarios/calder_bay_network.yaml)")
     args = parser.parse_args(argv)
     net = build(args.seed)
-    args.out.write_text(dump(net, args.seed), encoding="utf-8")
-    counts = {s: sum(1 for n in net.nodes if n["sector"] == s) for s in SECTORS}
-    print(f"wrote {args.out}: {len(net.nodes)} nodes ({', '.join(f'{s} {c}' for s, c in counts.items())}), "
-          f"{len(net.links)} links, {len(net.deps)} dependencies")
+    args.out.write_text(net.dump([line.format(seed=args.seed) for line in HEADER]), encoding="utf-8")
+    print(f"wrote {args.out}: {net.summary()}")
     print("customers cut off by the loss of each transmission substation:")
     for pop, t, cut in transmission_impact(net):
         print(f"  {t:18s} {pop:7d}  {len(cut)} substations")

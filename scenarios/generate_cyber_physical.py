@@ -26,12 +26,11 @@ The output is a pure function of the seed. Run from the repository root::
 from __future__ import annotations
 
 import argparse
-import math
 import sys
 from pathlib import Path
 
 import numpy as np
-import yaml
+from builder import NetworkBuilder
 
 SEED = 4242
 DEFAULT_OUT = Path(__file__).resolve().parent / "cyber_physical_network.yaml"
@@ -68,57 +67,8 @@ TOWERS = [("Castle Mound", 5.8, 7.0), ("Riverside", 5.2, 4.9), ("Ravensgate", 2.
           ("Kilnworth", 7.4, 1.8), ("Sallowmead", 4.0, 2.2), ("Eastholme", 10.8, 4.6), ("Westbeck", 2.0, 5.0)]
 
 
-class Network:
-    def __init__(self, rng: np.random.Generator):
-        self.rng = rng
-        self.nodes: list[dict] = []
-        self.by_id: dict[str, dict] = {}
-        self.links: list[tuple[str, str]] = []
-        self.deps: list[dict] = []
-        self.comments: dict[int, str] = {}
-
-    def mark(self, text: str) -> None:
-        self.comments[len(self.nodes)] = text
-
-    def node(self, id, sector, kind, name, x, y, population=0, source=False, hardening=0.0, repair=None):
-        n = {"id": id, "sector": sector, "kind": kind, "name": name, "x": round(float(x), 2), "y": round(float(y), 2)}
-        if population:
-            n["population"] = int(population)
-        if source:
-            n["source"] = True
-        if hardening:
-            n["hardening"] = round(float(hardening), 2)
-        if repair:
-            n["repair"] = dict(repair)
-        assert id not in self.by_id, id
-        self.nodes.append(n)
-        self.by_id[id] = n
-        return id
-
-    def link(self, a, b):
-        assert self.by_id[a]["sector"] == self.by_id[b]["sector"], (a, b)
-        self.links.append((a, b))
-
-    def dep(self, node, resource, suppliers, need=1, buffer="0min", kind=None):
-        assert 1 <= need <= len(suppliers) and node not in suppliers
-        d = {"node": node, "resource": resource}
-        if kind:
-            d["kind"] = kind
-        d.update({"suppliers": list(suppliers), "need": need, "buffer": buffer})
-        self.deps.append(d)
-
-    def nearest(self, id, pool, k=1):
-        x, y = self.by_id[id]["x"], self.by_id[id]["y"]
-        ranked = sorted((math.hypot(self.by_id[p]["x"] - x, self.by_id[p]["y"] - y), j, p)
-                        for j, p in enumerate(pool) if p != id)
-        return [p for _, _, p in ranked[:k]]
-
-    def kinds(self, kind):
-        return [n["id"] for n in self.nodes if n["kind"] == kind]
-
-
-def build(seed: int = SEED) -> Network:
-    net = Network(np.random.default_rng(seed))
+def build(seed: int = SEED) -> NetworkBuilder:
+    net = NetworkBuilder(np.random.default_rng(seed))
     rng = net.rng
 
     net.mark("energy: grid supply points (sources) and primary substations")
@@ -176,7 +126,7 @@ def build(seed: int = SEED) -> Network:
     for name, (x, y), pop in zip(ZONE_NAMES, ZONE_POSITIONS, zpops):
         id = "zone_" + name.lower().replace(" ", "_")
         net.node(id, "water", "pressure_zone", f"{name} Pressure Zone", x, y, population=pop)
-        first, second = net.nearest(id, pumps, 2)
+        first, second = net.nearest_to(id, pumps, 2)
         net.link(id, first)
         if rng.random() < 0.3:
             net.link(id, second)
@@ -197,7 +147,7 @@ def build(seed: int = SEED) -> Network:
     for (name, x, y), pop in zip(TOWERS, tpops):
         id = "cell_" + name.lower().replace(" ", "_")
         net.node(id, "telecom", "cell_tower", f"{name} Cell Site", x, y, population=pop, hardening=0.1)
-        first, second = net.nearest(id, ["co_north", "co_south"], 2)
+        first, second = net.nearest_to(id, ["co_north", "co_south"], 2)
         net.link(id, first)
         if rng.random() < 0.4:
             net.link(id, second)
@@ -218,14 +168,14 @@ def build(seed: int = SEED) -> Network:
 
     # ---- dependencies
     ds = [s[0] for s in SUBSTATIONS]
-    zones = net.kinds("pressure_zone")
+    zones = net.groups["pressure_zone"]
     cos = ["co_north", "co_south"]
     for d in ds:
         net.dep(d, "control", ["energy_scada"], kind="cyber", buffer="2h")
     net.dep("energy_scada", "telecom", ["core_varrow"], buffer="4h")
-    for g in net.kinds("backup_generator"):
+    for g in net.groups["backup_generator"]:
         net.dep(g, "fuel", ["fuel_terminal"], buffer="24h")
-    net.dep("wtp_varrow", "power", net.nearest("wtp_varrow", ds, 2), buffer="12h")
+    net.dep("wtp_varrow", "power", net.nearest_to("wtp_varrow", ds, 2), buffer="12h")
     for pid, _, _, _, feeder in PUMPS:
         # grid feeder or standby generator; 30 min of surge tanks and storage before pressure drops
         net.dep(pid, "power", [feeder, f"gen_{pid.removeprefix('pump_')}"], need=1, buffer="30min")
@@ -234,61 +184,35 @@ def build(seed: int = SEED) -> Network:
     net.dep("water_scada", "telecom", cos, buffer="1h")
     net.dep("core_varrow", "power", ["ds_old_town", "ds_riverside"], buffer="24h")
     for c in cos:
-        net.dep(c, "power", net.nearest(c, ds, 1), buffer="8h")
-    for i, t in enumerate(net.kinds("cell_tower")):
-        net.dep(t, "power", net.nearest(t, ds, 1), buffer=["2h", "3h", "4h"][i % 3])
-    for h in net.kinds("hospital"):
-        net.dep(h, "power", net.nearest(h, ds, 2), buffer="24h")
-        net.dep(h, "water", net.nearest(h, zones, 2), buffer="24h")
+        net.dep(c, "power", net.nearest_to(c, ds, 1), buffer="8h")
+    for i, t in enumerate(net.groups["cell_tower"]):
+        net.dep(t, "power", net.nearest_to(t, ds, 1), buffer=["2h", "3h", "4h"][i % 3])
+    for h in net.groups["hospital"]:
+        net.dep(h, "power", net.nearest_to(h, ds, 2), buffer="24h")
+        net.dep(h, "water", net.nearest_to(h, zones, 2), buffer="24h")
         net.dep(h, "telecom", cos, buffer="4h")
-    for c in net.kinds("clinic"):
-        net.dep(c, "power", net.nearest(c, ds, 1), buffer="1h")
-        net.dep(c, "water", net.nearest(c, zones, 1), buffer="12h")
-    for c in net.kinds("care_home"):
-        net.dep(c, "power", net.nearest(c, ds, 1), buffer="2h")
-        net.dep(c, "water", net.nearest(c, zones, 1), buffer="8h")
+    for c in net.groups["clinic"]:
+        net.dep(c, "power", net.nearest_to(c, ds, 1), buffer="1h")
+        net.dep(c, "water", net.nearest_to(c, zones, 1), buffer="12h")
+    for c in net.groups["care_home"]:
+        net.dep(c, "power", net.nearest_to(c, ds, 1), buffer="2h")
+        net.dep(c, "water", net.nearest_to(c, zones, 1), buffer="8h")
     check(net)
     return net
 
 
-def check(net: Network) -> None:
+def check(net: NetworkBuilder) -> None:
     """Baseline feasibility: every node of a sector with sources has a link path to one of them."""
-    adj: dict[str, list[str]] = {n["id"]: [] for n in net.nodes}
-    for a, b in net.links:
-        adj[a].append(b)
-        adj[b].append(a)
-    problems = []
-    for sector in ("energy", "water", "telecom"):
-        seen = [n["id"] for n in net.nodes if n["sector"] == sector and n.get("source")]
-        todo = list(seen)
-        while todo:
-            for nb in adj[todo.pop()]:
-                if nb not in seen:
-                    seen.append(nb)
-                    todo.append(nb)
-        problems += [n["id"] for n in net.nodes if n["sector"] == sector and n["id"] not in seen]
+    problems = net.unfed(("energy", "water", "telecom"))
     if problems:
         raise SystemExit(f"generate_cyber_physical: no path to a source: {problems}")
 
 
-def flow(value) -> str:
-    return yaml.safe_dump(value, default_flow_style=True, sort_keys=False, width=1_000_000).strip()
-
-
-def dump(net: Network, seed: int) -> str:
-    lines = ["# Varrow Valley network: invented river town, ~120k people, 12 x 10 km (km, x east, y north).",
-             f"# Generated by scenarios/generate_cyber_physical.py --seed {seed}; do not edit by hand.",
-             "# Used by cyber_physical.yaml.",
-             "nodes:"]
-    for i, n in enumerate(net.nodes):
-        if i in net.comments:
-            lines.append(f"# {net.comments[i]}")
-        lines.append(f"- {flow(n)}")
-    lines.append("links:")
-    lines += [f"- {flow([a, b])}" for a, b in net.links]
-    lines.append("dependencies:")
-    lines += [f"- {flow(d)}" for d in net.deps]
-    return "\n".join(lines) + "\n"
+HEADER = [
+    "Varrow Valley network: invented river town, ~120k people, 12 x 10 km (km, x east, y north).",
+    "Generated by scenarios/generate_cyber_physical.py --seed {seed}; do not edit by hand.",
+    "Used by cyber_physical.yaml.",
+]
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -298,12 +222,8 @@ def main(argv: list[str] | None = None) -> int:
                         help="output file (default scenarios/cyber_physical_network.yaml)")
     args = parser.parse_args(argv)
     net = build(args.seed)
-    args.out.write_text(dump(net, args.seed), encoding="utf-8")
-    counts: dict[str, int] = {}
-    for n in net.nodes:
-        counts[n["sector"]] = counts.get(n["sector"], 0) + 1
-    print(f"wrote {args.out}: {len(net.nodes)} nodes ({', '.join(f'{s} {c}' for s, c in counts.items())}), "
-          f"{len(net.links)} links, {len(net.deps)} dependencies")
+    args.out.write_text(net.dump([line.format(seed=args.seed) for line in HEADER]), encoding="utf-8")
+    print(f"wrote {args.out}: {net.summary()}")
     return 0
 
 

@@ -176,9 +176,11 @@ class RippleModel(mesa.Model):
         return near, np.hypot(*(self.network.xy[near] - self.network.xy[node]).T)
 
     # ---------------------------------------------------------------- effects
-    def _add_task(self, node: int, work: str, duration: int, before: Task | None, available: int | None = None) -> Task:
-        return self.board.add(node, work, duration, self.tick, self.tick if available is None else available,
-                              int(self.network.sector[node]), before)
+    def _add_task(self, node: int, work: str, median: float, p90: float, before: Task | None,
+                  available: int | None = None) -> Task:
+        """Open a task of ``work`` at ``node``, its duration drawn (:meth:`draw_duration`)."""
+        return self.board.add(node, work, self.draw_duration(median, p90), self.tick,
+                              self.tick if available is None else available, int(self.network.sector[node]), before)
 
     def hit(self, node: int, effect: str, scene: bool = False, blast: bool = False,
             cordon: Task | None = None, direct: bool = True) -> Task | None:
@@ -195,15 +197,16 @@ class RippleModel(mesa.Model):
         self.log("hit" if direct else "outage_damage", node=node, effect=effect, scene=scene)
         before = cordon
         if bits & SHUT:
-            before = self.board.pending(node, "clear") or self._add_task(node, "clear", self.draw_duration(response.police_clear.median, response.police_clear.p90), None)
+            clear = response.police_clear
+            before = self.board.pending(node, "clear") or self._add_task(node, "clear", clear.median, clear.p90, None)
             for task in self.board.tasks:
                 if task.node == node and not task.done and not task.crew and task is not before and task.work != "clear":
                     task.before = before
         if blast:
-            before = self._add_task(node, "make_safe", self.draw_duration(response.fire_make_safe.median, response.fire_make_safe.p90), before)
+            before = self._add_task(node, "make_safe", response.fire_make_safe.median, response.fire_make_safe.p90,
+                                    before)
         if bits & DAMAGED and self.board.pending(node, "repair") is None:
-            duration = self.draw_duration(float(net.repair_median[node]), float(net.repair_p90[node]))
-            self._add_task(node, "repair", duration, before)
+            self._add_task(node, "repair", float(net.repair_median[node]), float(net.repair_p90[node]), before)
         return before
 
     def compromise(self, node: int, spread_p: float, dwell_h: float) -> None:
@@ -218,8 +221,9 @@ class RippleModel(mesa.Model):
         self.log("compromise", node=node, detected_at_tick=known)
         if self.board.pending(node, "remediate") is None:
             response = self.scenario.response
-            contain = self._add_task(node, "contain", self.draw_duration(response.cyber_contain.median, response.cyber_contain.p90), None, known)
-            self._add_task(node, "remediate", self.draw_duration(response.cyber_remediate.median, response.cyber_remediate.p90), contain, known)
+            contain, remediate = response.cyber_contain, response.cyber_remediate
+            first = self._add_task(node, "contain", contain.median, contain.p90, None, known)
+            self._add_task(node, "remediate", remediate.median, remediate.p90, first, known)
 
     def strike_responders(self, node: int, hours: float) -> None:
         for unit in self.responders_at(node):

@@ -102,7 +102,8 @@ def read_log(path: str | Path) -> tuple[dict[str, Any], list[dict[str, Any]]]:
         try:
             records.append(json.loads(line))
         except json.JSONDecodeError as exc:
-            raise ExerciseError(f"{path}:{number}: not valid JSON ({exc.msg})") from None
+            raise ExerciseError(f"{path}:{number}: not valid JSON ({exc.msg}); an exercise log holds one JSON "
+                                "object per line, as `ripple exercise` writes it") from None
     if not records or not isinstance(records[0], dict) or records[0].get("kind") != LOG_KIND:
         raise ExerciseError(f"{path}: not a ripple exercise log (its first line must be the header)")
     header = records[0]

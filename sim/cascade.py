@@ -35,13 +35,12 @@ naive Mesa reference in benchmarks/naive.py checks it). The parts live in ``sim/
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
 
 import numpy as np
 import scipy.sparse as sp
 from scipy.sparse.csgraph import connected_components
 
-from sim.kernel.layout import Layout, layout, rows_of
+from sim.kernel.layout import Layout, Outcome, layout, rows_of
 from sim.kernel.local import Scratch, cut_local, harmless
 from sim.kernel.passes import cut_full, cut_sectors
 from sim.kernel.search import Reach
@@ -52,14 +51,6 @@ LOCAL_ABOVE = 60_000   # linked nodes above which later rounds re-check connecti
 LOCAL_LOSS = 1 / 400   # ... when they lost at most this share of linked nodes
 
 __all__ = ["LOCAL_ABOVE", "LOCAL_LOSS", "Outcome", "cascade", "components", "drain_buffers", "isolated", "layout"]
-
-
-@dataclass
-class Outcome:
-    down: np.ndarray           # full bitmask: own causes plus ISOLATED / UNSUPPLIED
-    group_failed: np.ndarray   # bool per group: fewer than ``need`` suppliers work
-    backup: np.ndarray         # bool per node: working only because a buffer is left
-    rounds: int
 
 
 def cascade(net: Network, down: np.ndarray, buffer_left: np.ndarray) -> Outcome:

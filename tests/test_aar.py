@@ -14,7 +14,7 @@ import pytest
 from typer.testing import CliRunner
 
 from browser import chromium, open_page
-from sim.cli import app
+from ripple import app
 from sim.exercise import ExerciseSession
 
 DATA = Path(__file__).parent / "data"

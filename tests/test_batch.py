@@ -19,7 +19,7 @@ from typer.testing import CliRunner
 
 from sim import RippleModel, load_scenario, run_batch
 from sim.batch import plan
-from sim.cli import app
+from ripple import app
 from sim.compare import run_compare
 from sim.engines import open_engine
 from sim.overrides import parse_variant

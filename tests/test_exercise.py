@@ -18,8 +18,8 @@ import pytest
 from rich.console import Console
 from typer.testing import CliRunner
 
-from sim.cli import app
-from sim.cli.console import ExerciseConsole
+from ripple import app
+from ripple.console import ExerciseConsole
 from sim.exercise import ExerciseError, ExerciseSession, read_log
 from sim.model import RippleModel
 from sim.results import clean
@@ -28,7 +28,7 @@ from sim.scenario.schema import Action
 
 DATA = Path(__file__).parent / "data"
 SCENARIO = DATA / "exercise_manual.yaml"
-RIPPLE = [sys.executable, "-c", "from sim.cli import app; app(prog_name='ripple')"]
+RIPPLE = [sys.executable, "-c", "from ripple import app; app(prog_name='ripple')"]
 
 SCRIPT = """\
 # the whole exercise, scripted

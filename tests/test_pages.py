@@ -23,7 +23,7 @@ from dashboards.replay import (
     attack_events, attacks_until, node_state_at, unit_infos, unit_keys, units_at, write_replay,
 )
 from dashboards.report import ReportError, read_comparison, write_report
-from sim.cli import app
+from ripple import app
 from sim.model import RippleModel
 from sim.network import DAMAGED, SHUT
 from sim.scenario import load_scenario

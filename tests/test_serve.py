@@ -16,12 +16,12 @@ from typer.testing import CliRunner
 
 from browser import chromium, open_page
 from dashboards.app import perform
-from sim.cli import app
+from ripple import app
 from sim.exercise import ExerciseError, ExerciseSession, read_log
 
 DATA = Path(__file__).parent / "data"
 SCENARIO = DATA / "exercise_manual.yaml"
-RIPPLE = [sys.executable, "-c", "from sim.cli import app; app(prog_name='ripple')"]
+RIPPLE = [sys.executable, "-c", "from ripple import app; app(prog_name='ripple')"]
 
 
 def free_port() -> int:

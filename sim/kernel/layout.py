@@ -11,7 +11,8 @@ from __future__ import annotations
 
 import threading
 from collections import OrderedDict
-from typing import TYPE_CHECKING, Any
+from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import scipy.sparse as sp
@@ -19,10 +20,17 @@ from scipy.sparse.csgraph import reverse_cuthill_mckee
 
 from sim.network import GIANT, SOURCES, Network
 
-if TYPE_CHECKING:
-    from sim.cascade import Outcome
-
 MEMO_BYTES = 64 * 2**20  # memory for remembered answers per network (see sim.cascade.cascade)
+
+
+@dataclass
+class Outcome:
+    """The kernel's answer for one state of the own-cause bits (:func:`sim.cascade.cascade`)."""
+
+    down: np.ndarray           # full bitmask: own causes plus ISOLATED / UNSUPPLIED
+    group_failed: np.ndarray   # bool per group: fewer than ``need`` suppliers work
+    backup: np.ndarray         # bool per node: working only because a buffer is left
+    rounds: int
 
 
 def inverse(order: np.ndarray) -> np.ndarray:

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import typer
 
-from sim.cli.app import app, console, fail, load_or_exit
+from ripple.app import app, console, fail, load_or_exit
 from sim.exercise import ExerciseError, ExerciseSession
 from sim.scenario import ScenarioError
 
@@ -64,7 +64,7 @@ def exercise(
     """Run a tabletop exercise in the terminal: injects on the clock, player decisions, ratings.
 
     Reads commands from a pipe or file too (one a line, echoed), so an exercise can be scripted."""
-    from sim.cli.console import ExerciseConsole
+    from ripple.console import ExerciseConsole
 
     session = open_session(scenario, seed, log, resume, participants)
     interactive = sys.stdin.isatty()

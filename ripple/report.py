@@ -6,7 +6,7 @@ from pathlib import Path
 
 import typer
 
-from sim.cli.app import app, console, fail
+from ripple.app import app, console, fail
 
 
 @app.command()

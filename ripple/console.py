@@ -142,7 +142,7 @@ class ExerciseConsole(cmd.Cmd):
             self.say(f"nodes down: {before} → {after}")
         self.status_line()
         if self.session.finished:
-            from sim.cli.run import summary_table
+            from ripple.run import summary_table
             self.out.print(summary_table(self.session.result()))
             where = self.session.log_path or "the log"
             self.say(f"exercise over; `ripple aar {where} --out aar.html` writes the after-action report")

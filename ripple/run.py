@@ -9,7 +9,7 @@ from pathlib import Path
 import typer
 from rich.table import Table
 
-from sim.cli.app import app, console, load_or_exit
+from ripple.app import app, console, load_or_exit
 from sim.model import RippleModel
 from sim.results import RunResult
 from sim.scenario import Scenario

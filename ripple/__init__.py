@@ -1,0 +1,12 @@
+"""The application layer: the ``ripple`` command line and the consoles.
+
+The one package allowed to import every other (sim, agents, dashboards); nothing imports it.
+Each module registers its commands on the shared app."""
+
+from ripple import run  # noqa: F401  (registers commands)
+from ripple import exercise  # noqa: F401  (exercise, serve, aar)
+from ripple import batch  # noqa: F401  (batch, compare, summary)
+from ripple import report  # noqa: F401  (report)
+from ripple.app import app
+
+__all__ = ["app"]

@@ -15,6 +15,9 @@ import threading
 from contextlib import contextmanager
 from typing import Any, Callable, Iterable, Iterator
 
+__all__ = ["DASK_ENV", "DaskEngine", "Engine", "EngineError", "PoolEngine", "SerialEngine", "cpu_count",
+           "make_engine", "open_engine"]
+
 DASK_ENV = "DASK_SCHEDULER_ADDRESS"
 
 
@@ -23,7 +26,13 @@ class EngineError(ValueError):
 
 
 def cpu_count() -> int:
-    """Cores this process may use."""
+    """The number of cores this process may use.
+
+    Returns
+    -------
+    int
+        Cores in this process's CPU affinity set (Linux), else all cores; at least 1.
+    """
     try:
         return len(os.sched_getaffinity(0))
     except AttributeError:  # not on Linux
@@ -36,12 +45,39 @@ def _ignore_sigint() -> None:
 
 
 class SerialEngine:
-    """Runs each task in this process when it is submitted."""
+    """Runs each task in this process when it is submitted.
+
+    Attributes
+    ----------
+    name : str
+        ``"serial"``, as manifests record it.
+    slots : int
+        Tasks that run at once: 1.
+
+    Examples
+    --------
+    >>> SerialEngine().submit(pow, 2, 10).result()
+    1024
+    """
 
     name = "serial"
     slots = 1
 
     def submit(self, fn: Callable[..., Any], *args: Any) -> cf.Future:
+        """Run ``fn(*args)`` now.
+
+        Parameters
+        ----------
+        fn : callable
+            The task (picklable, as for every engine).
+        *args
+            Its arguments.
+
+        Returns
+        -------
+        concurrent.futures.Future
+            Already done: holding the result, or the exception the task raised.
+        """
         future: cf.Future = cf.Future()
         try:
             future.set_result(fn(*args))
@@ -50,15 +86,40 @@ class SerialEngine:
         return future
 
     def wait_first(self, futures: Iterable[cf.Future]) -> tuple[set, set]:
+        """Wait until at least one of ``futures`` is done.
+
+        Parameters
+        ----------
+        futures : iterable of Future
+            Futures this engine handed out.
+
+        Returns
+        -------
+        done, pending : tuple of set
+            The futures that are done, and the rest.
+        """
         done, pending = cf.wait(list(futures), return_when=cf.FIRST_COMPLETED)
         return set(done), set(pending)
 
     def cancel(self, futures: Iterable[cf.Future]) -> None:
+        """Cancel the tasks of ``futures`` that have not started.
+
+        Parameters
+        ----------
+        futures : iterable of Future
+            Futures this engine handed out.
+        """
         for future in futures:
             future.cancel()
 
     def close(self, abort: bool = False) -> None:
-        pass
+        """Release the engine (nothing to release here).
+
+        Parameters
+        ----------
+        abort : bool, optional
+            Also stop running tasks (used on errors and Ctrl-C).
+        """
 
 
 def _context() -> multiprocessing.context.BaseContext:
@@ -73,7 +134,13 @@ def _context() -> multiprocessing.context.BaseContext:
 
 
 class PoolEngine(SerialEngine):
-    """A local pool of ``workers`` processes, all started before it returns."""
+    """A local pool of ``workers`` processes, all started before it returns.
+
+    Parameters
+    ----------
+    workers : int
+        Worker processes (and ``slots``, the tasks that run at once).
+    """
 
     name = "processes"
 
@@ -83,10 +150,30 @@ class PoolEngine(SerialEngine):
         self.pool.submit(int).result()   # start the workers now, before any other thread
 
     def submit(self, fn: Callable[..., Any], *args: Any) -> cf.Future:
+        """Queue ``fn(*args)`` on the pool.
+
+        Parameters
+        ----------
+        fn : callable
+            The task; picklable.
+        *args
+            Its arguments; picklable.
+
+        Returns
+        -------
+        concurrent.futures.Future
+            The task's future.
+        """
         return self.pool.submit(fn, *args)
 
     def close(self, abort: bool = False) -> None:
-        """Shut the pool down; ``abort`` also stops tasks that are running (Ctrl-C)."""
+        """Shut the pool down, waiting for its workers to exit; queued tasks are cancelled.
+
+        Parameters
+        ----------
+        abort : bool, optional
+            Also stop tasks that are running (on errors and Ctrl-C).
+        """
         # Python < 3.14 has no public call to stop a running task; the pool's own table of
         # its worker processes is the only handle on them.
         if abort:
@@ -96,7 +183,22 @@ class PoolEngine(SerialEngine):
 
 
 class DaskEngine:
-    """A Dask distributed cluster at ``address`` (``tcp://host:8786``)."""
+    """A Dask distributed cluster.
+
+    Parameters
+    ----------
+    address : str
+        The scheduler's address, e.g. ``tcp://host:8786``.
+
+    Raises
+    ------
+    EngineError
+        When the scheduler cannot be reached within 20 seconds.
+
+    Notes
+    -----
+    ``slots`` is the cluster's total worker threads when connecting (at least 1).
+    """
 
     name = "dask"
 
@@ -112,20 +214,60 @@ class DaskEngine:
         self.slots = max(1, sum(w.get("nthreads", 1) for w in workers.values()))
 
     def submit(self, fn: Callable[..., Any], *args: Any) -> Any:
+        """Submit ``fn(*args)`` to the cluster (``pure=False``: never deduplicated).
+
+        Parameters
+        ----------
+        fn : callable
+            The task; picklable.
+        *args
+            Its arguments; picklable.
+
+        Returns
+        -------
+        dask.distributed.Future
+            The task's future.
+        """
         return self.client.submit(fn, *args, pure=False)
 
     def wait_first(self, futures: Iterable[Any]) -> tuple[set, set]:
+        """Wait until at least one of ``futures`` is done.
+
+        Parameters
+        ----------
+        futures : iterable of dask.distributed.Future
+            Futures this engine handed out.
+
+        Returns
+        -------
+        done, pending : tuple of set
+            The futures that are done, and the rest.
+        """
         from dask.distributed import wait
 
         result = wait(list(futures), return_when="FIRST_COMPLETED")
         return set(result.done), set(result.not_done)
 
     def cancel(self, futures: Iterable[Any]) -> None:
+        """Cancel the tasks of ``futures`` on the cluster.
+
+        Parameters
+        ----------
+        futures : iterable of dask.distributed.Future
+            Futures this engine handed out.
+        """
         futures = list(futures)
         if futures:
             self.client.cancel(futures)
 
     def close(self, abort: bool = False) -> None:
+        """Disconnect from the cluster; the cluster itself keeps running.
+
+        Parameters
+        ----------
+        abort : bool, optional
+            Not used: disconnecting releases the client's tasks.
+        """
         self.client.close()
 
 
@@ -133,8 +275,27 @@ Engine = SerialEngine | PoolEngine | DaskEngine
 
 
 def make_engine(workers: int | None = None, scheduler: str | None = None) -> Engine:
-    """``scheduler`` (or ``$DASK_SCHEDULER_ADDRESS``) → Dask; ``workers == 1`` → serial;
-    otherwise a process pool of ``workers`` (default: all cores)."""
+    """The engine asked for.
+
+    Parameters
+    ----------
+    workers : int or None, optional
+        Processes to run at once; None for :func:`cpu_count`. Ignored when a scheduler is
+        given.
+    scheduler : str or None, optional
+        A Dask scheduler address; None to use ``$DASK_SCHEDULER_ADDRESS`` if set.
+
+    Returns
+    -------
+    Engine
+        A :class:`DaskEngine` when a scheduler address is given or set, a
+        :class:`SerialEngine` for one worker, else a :class:`PoolEngine`.
+
+    Raises
+    ------
+    EngineError
+        When ``workers`` is below 1 or the scheduler cannot be reached.
+    """
     address = scheduler or os.environ.get(DASK_ENV)
     if address:
         return DaskEngine(address)
@@ -146,7 +307,25 @@ def make_engine(workers: int | None = None, scheduler: str | None = None) -> Eng
 
 @contextmanager
 def open_engine(workers: int | None = None, scheduler: str | None = None) -> Iterator[Engine]:
-    """An engine for a ``with`` block; on an error or Ctrl-C its running tasks are stopped."""
+    """An engine for a ``with`` block, closed at its end.
+
+    Parameters
+    ----------
+    workers : int or None, optional
+        As for :func:`make_engine`.
+    scheduler : str or None, optional
+        As for :func:`make_engine`.
+
+    Yields
+    ------
+    Engine
+        The engine; on an error or Ctrl-C in the block its running tasks are stopped.
+
+    Raises
+    ------
+    EngineError
+        As :func:`make_engine`.
+    """
     engine = make_engine(workers, scheduler)
     try:
         yield engine

@@ -54,13 +54,61 @@ __all__ = ["LOCAL_ABOVE", "LOCAL_LOSS", "Outcome", "cascade", "components", "dra
 
 
 def cascade(net: Network, down: np.ndarray, buffer_left: np.ndarray) -> Outcome:
-    """Propagate the own-cause bits in ``down`` to a fixpoint; return every node's state.
+    r"""Propagate the own-cause bits in ``down`` to a fixpoint; return every node's state.
 
-    ``buffer_left`` (ticks per group) says which failed groups still ride on backup. The
-    caller drains and refills buffers between ticks (:func:`drain_buffers`).
+    Parameters
+    ----------
+    net : Network
+        The network.
+    down : numpy.ndarray of uint8, shape (net.n,)
+        Down-reason bitmask per node; only the own-cause bits (``OWN_CAUSES``: DAMAGED,
+        SHUT, COMPROMISED) are read, derived bits are recomputed.
+    buffer_left : numpy.ndarray of int, shape (net.n_groups,)
+        Ticks of buffer left per dependency group; a failed group with buffer > 0 still
+        rides on backup. The caller drains and refills buffers between ticks
+        (:func:`drain_buffers`).
+
+    Returns
+    -------
+    Outcome
+        ``down``: the full bitmask per node (own causes plus ISOLATED, UNSUPPLIED and,
+        with the load model on, OVERLOADED); ``group_failed``: bool per group, fewer than
+        ``need`` suppliers work; ``backup``: bool per node, working only on a buffer;
+        ``rounds``: propagation rounds to the fixpoint (>= 1). Its arrays are the
+        caller's to change.
+
+    Notes
+    -----
+    Each round applies, until a round removes nothing:
+
+    1. connectivity per sector (Buldyrev et al. [1]_): with the sources rule a working node
+       is ISOLATED unless a path of working nodes joins it to a working source; with the
+       giant-component rule only the largest component of working nodes works (ties: the
+       component holding the lowest node index);
+    2. dependencies (Rinaldi, Peerenboom & Kelly [2]_): a group fails when
+
+       .. math:: \sum_{j \in \mathrm{suppliers}(g)} \mathrm{working}_j < \mathrm{need}_g
+
+       and its node is UNSUPPLIED once the group's buffer is spent.
+
+    Failures within a call are sticky, so the working set shrinks monotonically. With
+    ``net.capacity`` set, working nodes whose load exceeds their capacity
+    (:func:`sim.load.overloaded`, Motter & Lai [3]_) are then OVERLOADED and propagation
+    resumes from them.
 
     The answer depends only on the own causes and on which buffers are left, so the last
-    few answers per network are remembered: what-if evaluations repeat many questions.
+    few answers per network are remembered (as many as fit in
+    :data:`sim.kernel.layout.MEMO_BYTES`, 1 to 32): what-if evaluations repeat many questions.
+
+    References
+    ----------
+    .. [1] S. V. Buldyrev, R. Parshani, G. Paul, H. E. Stanley and S. Havlin, "Catastrophic
+       cascade of failures in interdependent networks", Nature 464, 1025-1028 (2010).
+    .. [2] S. M. Rinaldi, J. P. Peerenboom and T. K. Kelly, "Identifying, understanding, and
+       analyzing critical infrastructure interdependencies", IEEE Control Systems Magazine
+       21(6), 11-25 (2001).
+    .. [3] A. E. Motter and Y.-C. Lai, "Cascade-based attacks on complex networks",
+       Phys. Rev. E 66, 065102 (2002).
     """
     lay = layout(net)
     own = (np.asarray(down) & OWN_CAUSES).astype(np.uint8)
@@ -165,7 +213,22 @@ def _unsupplied(lay: Layout, new_failed: np.ndarray, spare: np.ndarray, unsuppli
 
 
 def components(net: Network, working: np.ndarray) -> tuple[int, np.ndarray]:
-    """Connected components of the link graph restricted to working nodes."""
+    """Connected components of the link graph restricted to working nodes.
+
+    Parameters
+    ----------
+    net : Network
+        The network.
+    working : numpy.ndarray of bool, shape (net.n,)
+        Which nodes work.
+
+    Returns
+    -------
+    n_components : int
+        Number of components; every node not working is a component of its own.
+    labels : numpy.ndarray of int32, shape (net.n,)
+        Component label per node.
+    """
     keep = working[net.link_rows] & working[net.link_cols]
     counts = np.bincount(net.link_rows[keep], minlength=net.n)
     indptr = np.empty(net.n + 1, dtype=np.int32)
@@ -177,7 +240,21 @@ def components(net: Network, working: np.ndarray) -> tuple[int, np.ndarray]:
 
 
 def isolated(net: Network, working: np.ndarray) -> np.ndarray:
-    """Working nodes that their sector's connectivity rule cuts off."""
+    """Working nodes that their sector's connectivity rule cuts off (one full pass).
+
+    Parameters
+    ----------
+    net : Network
+        The network.
+    working : numpy.ndarray of bool, shape (net.n,)
+        Which nodes work.
+
+    Returns
+    -------
+    numpy.ndarray of bool, shape (net.n,)
+        True for working nodes of linked sectors that the sources or giant-component rule
+        cuts off; dependencies are not applied.
+    """
     lay = layout(net)
     out = np.zeros(net.n, bool)
     out[cut_full(lay, working[lay.order])[0]] = True
@@ -185,9 +262,27 @@ def isolated(net: Network, working: np.ndarray) -> np.ndarray:
 
 
 def drain_buffers(net: Network, buffer_left: np.ndarray, group_failed: np.ndarray) -> bool:
-    """Spend one tick of buffer in failed groups, refill satisfied ones (tanks refilled,
-    batteries recharged). Return True when a buffer ran out or came back, i.e. when the
-    next cascade may differ."""
+    """Spend one tick of buffer in failed groups and refill satisfied ones, in place.
+
+    Parameters
+    ----------
+    net : Network
+        The network; ``net.dep_buffer`` holds each group's full buffer, in ticks.
+    buffer_left : numpy.ndarray of int, shape (net.n_groups,)
+        Ticks of buffer left per group; changed in place.
+    group_failed : numpy.ndarray of bool, shape (net.n_groups,)
+        Which groups failed (``Outcome.group_failed``).
+
+    Returns
+    -------
+    bool
+        True when a buffer ran out or came back, i.e. when the next cascade may differ.
+
+    Notes
+    -----
+    A failed group with buffer left loses one tick; a group not failed is refilled to
+    ``net.dep_buffer`` at once (tanks refilled, batteries recharged).
+    """
     before = buffer_left <= 0
     np.subtract(buffer_left, 1, out=buffer_left, where=group_failed & (buffer_left > 0))
     np.copyto(buffer_left, net.dep_buffer, where=~group_failed)

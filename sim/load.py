@@ -19,14 +19,52 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:
     from sim.network import Network
 
-SAMPLE_ABOVE = 2000
-PIVOTS = 256
-SEED = 2002
+__all__ = ["PIVOTS", "SAMPLE_ABOVE", "SEED", "capacities", "loads", "overloaded"]
+
+SAMPLE_ABOVE = 2000    # working nodes in a sector above which betweenness is sampled
+PIVOTS = 256           # sampled source nodes (pivots) for the estimate
+SEED = 2002            # the sampler's fixed seed
 
 
 def loads(net: Network, working: np.ndarray, nodes: np.ndarray) -> np.ndarray:
-    """Betweenness (unnormalised, pairs counted once) of each working node of ``nodes``'
-    link graph; 0 for nodes not working. Indexed like the full network."""
+    r"""The load of each working node in the link graph among ``nodes``.
+
+    Parameters
+    ----------
+    net : Network
+        The network.
+    working : numpy.ndarray of bool, shape (net.n,)
+        Which nodes work.
+    nodes : numpy.ndarray of int
+        Node indices of the subgraph (one sector's nodes).
+
+    Returns
+    -------
+    numpy.ndarray of float, shape (net.n,)
+        Load in shortest paths through the node, indexed like the network; 0 for nodes
+        outside ``nodes`` or not working.
+
+    Notes
+    -----
+    The load of node :math:`v` is its unnormalised betweenness among the working nodes,
+    each unordered pair counted once:
+
+    .. math:: L(v) = \sum_{s < t,\ s, t \ne v} \sigma_{st}(v) / \sigma_{st}
+
+    with :math:`\sigma_{st}` the number of shortest paths from :math:`s` to :math:`t` and
+    :math:`\sigma_{st}(v)` those through :math:`v` [1]_. Exact (Brandes' algorithm [2]_) up
+    to ``SAMPLE_ABOVE`` working nodes; above, estimated from ``PIVOTS`` source nodes drawn
+    with seed ``SEED`` [3]_.
+
+    References
+    ----------
+    .. [1] A. E. Motter and Y.-C. Lai, "Cascade-based attacks on complex networks",
+       Phys. Rev. E 66, 065102 (2002).
+    .. [2] U. Brandes, "A faster algorithm for betweenness centrality", J. Math. Sociol.
+       25(2), 163-177 (2001).
+    .. [3] U. Brandes and C. Pich, "Centrality estimation in large networks", Int. J.
+       Bifurcation and Chaos 17(7), 2303-2318 (2007).
+    """
     member = np.zeros(net.n, bool)
     member[nodes] = True
     alive = member & working
@@ -44,7 +82,28 @@ def loads(net: Network, working: np.ndarray, nodes: np.ndarray) -> np.ndarray:
 
 
 def capacities(net: Network, sectors: list[int], alpha: float) -> np.ndarray:
-    """``(1 + α)`` × the intact network's load for nodes of ``sectors``; +inf elsewhere."""
+    r"""The capacity of each node: its load in the intact network times ``1 + alpha``.
+
+    Parameters
+    ----------
+    net : Network
+        The network.
+    sectors : list of int
+        Sector codes under the load model.
+    alpha : float
+        Tolerance parameter, >= 0 (dimensionless; 0.2 means 20 % headroom).
+
+    Returns
+    -------
+    numpy.ndarray of float, shape (net.n,)
+        :math:`C(v) = (1 + \alpha) L_0(v)` in shortest paths (:func:`loads`, all nodes
+        working) for nodes of ``sectors``; ``+inf`` elsewhere.
+
+    References
+    ----------
+    .. [1] A. E. Motter and Y.-C. Lai, "Cascade-based attacks on complex networks",
+       Phys. Rev. E 66, 065102 (2002).
+    """
     cap = np.full(net.n, np.inf)
     every = np.ones(net.n, bool)
     for code in sectors:
@@ -54,7 +113,23 @@ def capacities(net: Network, sectors: list[int], alpha: float) -> np.ndarray:
 
 
 def overloaded(net: Network, working: np.ndarray, capacity: np.ndarray) -> np.ndarray:
-    """Working nodes whose load now exceeds their capacity (loads recomputed per sector)."""
+    """Which working nodes carry more load than their capacity.
+
+    Parameters
+    ----------
+    net : Network
+        The network.
+    working : numpy.ndarray of bool, shape (net.n,)
+        Which nodes work.
+    capacity : numpy.ndarray of float, shape (net.n,)
+        From :func:`capacities`; sectors with a finite capacity are checked.
+
+    Returns
+    -------
+    numpy.ndarray of bool, shape (net.n,)
+        True where a node works and :math:`L(v) > C(v)` (loads recomputed per sector on the
+        working nodes, with a tolerance of 1e-9 for rounding).
+    """
     out = np.zeros(net.n, bool)
     for code in np.unique(net.sector[np.isfinite(capacity)]):
         nodes = np.flatnonzero(net.sector == code)

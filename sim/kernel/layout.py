@@ -20,12 +20,26 @@ from scipy.sparse.csgraph import reverse_cuthill_mckee
 
 from sim.network import GIANT, SOURCES, Network
 
+__all__ = ["MEMO_BYTES", "Layout", "Outcome", "csr", "distinct", "inverse", "layout", "rows_of"]
+
 MEMO_BYTES = 64 * 2**20  # memory for remembered answers per network (see sim.cascade.cascade)
 
 
 @dataclass
 class Outcome:
-    """The kernel's answer for one state of the own-cause bits (:func:`sim.cascade.cascade`)."""
+    """The kernel's answer for one state of the own-cause bits (:func:`sim.cascade.cascade`).
+
+    Attributes
+    ----------
+    down : numpy.ndarray of uint8, shape (n,)
+        Down-reason bitmask per node: own causes plus ISOLATED, UNSUPPLIED, OVERLOADED.
+    group_failed : numpy.ndarray of bool, shape (n_groups,)
+        Per dependency group: fewer than ``need`` suppliers work.
+    backup : numpy.ndarray of bool, shape (n,)
+        Per node: working only because a buffer is left.
+    rounds : int
+        Propagation rounds to the fixpoint.
+    """
 
     down: np.ndarray           # full bitmask: own causes plus ISOLATED / UNSUPPLIED
     group_failed: np.ndarray   # bool per group: fewer than ``need`` suppliers work
@@ -34,28 +48,103 @@ class Outcome:
 
 
 def inverse(order: np.ndarray) -> np.ndarray:
+    """The inverse of a permutation.
+
+    Parameters
+    ----------
+    order : numpy.ndarray of int
+        A permutation of ``0..len(order) - 1``.
+
+    Returns
+    -------
+    numpy.ndarray of int64
+        ``rank`` with ``rank[order[j]] == j``.
+
+    Examples
+    --------
+    >>> inverse(np.array([2, 0, 1])).tolist()
+    [1, 2, 0]
+    """
     rank = np.empty(len(order), np.int64)
     rank[order] = np.arange(len(order))
     return rank
 
 
 def csr(rows: np.ndarray, cols: np.ndarray, data: np.ndarray, n_rows: int, n_cols: int) -> sp.csr_matrix:
-    """A CSR matrix from entries already sorted by row, without scipy's COO round trip."""
+    """A CSR matrix from entries already sorted by row, without scipy's COO round trip.
+
+    Parameters
+    ----------
+    rows, cols : numpy.ndarray of int
+        Row and column of each entry; ``rows`` sorted ascending.
+    data : numpy.ndarray
+        Value of each entry.
+    n_rows, n_cols : int
+        The matrix's shape.
+
+    Returns
+    -------
+    scipy.sparse.csr_matrix
+        With int32 indices; repeated entries are kept, not summed.
+
+    Examples
+    --------
+    >>> csr(np.array([0, 0, 2]), np.array([1, 2, 0]), np.ones(3), 3, 3).toarray().tolist()
+    [[0.0, 1.0, 1.0], [0.0, 0.0, 0.0], [1.0, 0.0, 0.0]]
+    """
     indptr = np.zeros(n_rows + 1, np.int32)
     np.cumsum(np.bincount(rows, minlength=n_rows), out=indptr[1:])
     return sp.csr_matrix((data, cols.astype(np.int32, copy=False), indptr), shape=(n_rows, n_cols))
 
 
 def distinct(values: np.ndarray, slot: np.ndarray) -> np.ndarray:
-    """``values`` without repeats, in no particular order, without a sort (``slot``: scratch
-    of at least ``values.max() + 1`` entries)."""
+    """``values`` without repeats, in no particular order, without a sort.
+
+    Parameters
+    ----------
+    values : numpy.ndarray of int
+        Non-negative integers (node indices).
+    slot : numpy.ndarray of int
+        Scratch of at least ``values.max() + 1`` entries; overwritten.
+
+    Returns
+    -------
+    numpy.ndarray of int
+        Each value once.
+
+    Examples
+    --------
+    >>> sorted(distinct(np.array([3, 1, 3, 0, 1]), np.empty(4, np.int64)).tolist())
+    [0, 1, 3]
+    """
     at = np.arange(len(values))
     slot[values] = at
     return values[slot[values] == at]
 
 
 def rows_of(indptr: np.ndarray, nodes: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Positions of the CSR entries of rows ``nodes``, and for each the index of its row in ``nodes``."""
+    """The CSR entries of some rows: their positions, and for each its row's index in ``nodes``.
+
+    Parameters
+    ----------
+    indptr : numpy.ndarray of int
+        The CSR row pointer.
+    nodes : numpy.ndarray of int
+        Rows to gather.
+
+    Returns
+    -------
+    positions : numpy.ndarray of int
+        Positions in the CSR ``indices``/``data`` arrays, row after row.
+    owner : numpy.ndarray of int
+        For each position, the index into ``nodes`` of its row.
+
+    Examples
+    --------
+    >>> pos, owner = rows_of(np.array([0, 2, 3, 5]), np.array([2, 0]))
+    >>> pos.tolist(), owner.tolist()
+    ([3, 4, 0, 1], [0, 0, 1, 1])
+    """
     start = indptr[nodes]
     count = indptr[nodes + 1] - start
     owner = np.repeat(np.arange(len(nodes)), count)
@@ -64,8 +153,38 @@ def rows_of(indptr: np.ndarray, nodes: np.ndarray) -> tuple[np.ndarray, np.ndarr
 
 
 class Layout:
-    """The kernel's copy of a network's structure (see the module docstring). Node ``i`` of
-    the network is ``rank[i]`` here; here ``j`` is ``order[j]``."""
+    """The kernel's copy of a network's structure (see the module docstring).
+
+    Node ``i`` of the network is ``rank[i]`` here; here ``j`` is ``order[j]``.
+
+    Parameters
+    ----------
+    net : Network
+        The network whose structure is copied.
+
+    Attributes
+    ----------
+    order, rank : numpy.ndarray of int64, shape (n,)
+        Layout position to network index, and back.
+    m : int
+        Linked nodes (in a sector with a connectivity rule); they are ``[0, m)``.
+    spans : list of (int, int, bool)
+        Per linked sector, its span ``[a, b)`` and whether it has the giant-component rule.
+    supply : scipy.sparse.csr_matrix of float32, shape (n_groups, n)
+        1 where a node supplies a group, groups in ``gorder`` and nodes in layout order.
+    memo : OrderedDict
+        Recent answers of :func:`sim.cascade.cascade`, at most ``memo_size``.
+
+    Notes
+    -----
+    Nodes are sorted linked first, then by sector, then in reverse Cuthill-McKee order of
+    the link graph [1]_, which keeps neighbours close in memory.
+
+    References
+    ----------
+    .. [1] E. Cuthill and J. McKee, "Reducing the bandwidth of sparse symmetric matrices",
+       Proc. 24th ACM National Conference, 157-172 (1969).
+    """
 
     def __init__(self, net: Network):
         n = net.n
@@ -127,13 +246,36 @@ class Layout:
         self.lock = threading.Lock()
 
     def fits(self, net: Network) -> bool:
+        """Whether this layout was built from ``net``'s current structure arrays.
+
+        Parameters
+        ----------
+        net : Network
+            The network.
+
+        Returns
+        -------
+        bool
+            True when each structure array is the very object the layout was built from.
+        """
         now = (net.link_rows, net.link_cols, net.supply, net.dep_node, net.dep_need, net.sector, net.source, net.rule)
         return all(a is b for a, b in zip(self.key, now))
 
 
 def layout(net: Network) -> Layout:
-    """The network's kernel layout, built on first use. The structure is taken as fixed once
-    built: replacing one of its arrays rebuilds the layout, changing one in place does not."""
+    """The network's kernel layout, built on first use and kept on ``net.kernel_layout``.
+
+    Parameters
+    ----------
+    net : Network
+        The network.
+
+    Returns
+    -------
+    Layout
+        The layout. The structure is taken as fixed once built: replacing one of its arrays
+        rebuilds the layout, changing one in place does not.
+    """
     if net.kernel_layout is None or not net.kernel_layout.fits(net):
         net.kernel_layout = Layout(net)
     return net.kernel_layout

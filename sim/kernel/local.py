@@ -15,14 +15,23 @@ from scipy.sparse.csgraph import connected_components
 from sim.kernel.layout import Layout, csr, distinct, rows_of
 from sim.kernel.passes import Pieces
 
+__all__ = ["LOCAL_HOPS", "LOCAL_SHARE", "Scratch", "cut_local", "harmless", "may_cut"]
+
 LOCAL_HOPS = 4         # hops searched around the nodes just lost, doubled while undecided
 LOCAL_SHARE = 0.25     # a neighbourhood larger than this share of linked nodes: full pass
 
 
 @dataclass
 class Scratch:
-    """Work arrays over the linked nodes, reused through one cascade call: ``mark`` is
-    all False between uses; ``slot`` holds garbage."""
+    """Work arrays over the linked nodes, reused through one cascade call.
+
+    Attributes
+    ----------
+    mark : numpy.ndarray of bool, shape (m,)
+        All False between uses.
+    slot : numpy.ndarray of int64, shape (m,)
+        Holds garbage between uses.
+    """
 
     mark: np.ndarray
     slot: np.ndarray
@@ -30,10 +39,28 @@ class Scratch:
 
 def may_cut(lay: Layout, working: np.ndarray, lost: np.ndarray, pos: np.ndarray, owner: np.ndarray,
             scratch: Scratch) -> np.ndarray:
-    """Which of ``lost`` may change which nodes are connected as their rule needs (``pos``,
-    ``owner``: their links, from :func:`rows_of`). One that is no source, next to no other lost
-    node and to at most one working node cannot: a path never runs through such a node, and
-    each sector's kept components stay."""
+    """Which of ``lost`` may change which nodes are connected as their rule needs.
+
+    Parameters
+    ----------
+    lay : Layout
+        The network's layout.
+    working : numpy.ndarray of bool, shape (n,)
+        Which nodes work, in layout order (``lost`` no longer among them).
+    lost : numpy.ndarray of int
+        Linked nodes (layout positions) just lost.
+    pos, owner : numpy.ndarray of int
+        Their links, from :func:`sim.kernel.layout.rows_of` on ``lay.link_ptr``.
+    scratch : Scratch
+        Work arrays; left as found.
+
+    Returns
+    -------
+    numpy.ndarray of bool, shape (len(lost),)
+        False for a lost node that cannot cut a path: one that is no feeder, next to no
+        other lost node and to at most one working node. A path never runs through such
+        a node, and each sector's kept components stay.
+    """
     nb = lay.link_cols[pos]
     scratch.mark[lost] = True
     touching = np.bincount(owner[scratch.mark[nb]], minlength=len(lost)) > 0
@@ -42,7 +69,24 @@ def may_cut(lay: Layout, working: np.ndarray, lost: np.ndarray, pos: np.ndarray,
 
 
 def harmless(lay: Layout, working: np.ndarray, lost: np.ndarray, scratch: Scratch) -> bool:
-    """True when no node of ``lost`` may cut a path (:func:`may_cut`)."""
+    """True when no node of ``lost`` may cut a path (:func:`may_cut`).
+
+    Parameters
+    ----------
+    lay : Layout
+        The network's layout.
+    working : numpy.ndarray of bool, shape (n,)
+        Which nodes work, in layout order.
+    lost : numpy.ndarray of int
+        Linked nodes (layout positions) just lost.
+    scratch : Scratch
+        Work arrays; left as found.
+
+    Returns
+    -------
+    bool
+        True when connectivity need not be re-checked.
+    """
     return not may_cut(lay, working, lost, *rows_of(lay.link_ptr, lost), scratch).any()
 
 
@@ -170,11 +214,32 @@ def _closed_pieces(lay: Layout, working: np.ndarray, lost: np.ndarray,
 
 def cut_local(lay: Layout, working: np.ndarray, lost: np.ndarray, pieces: Pieces,
                scratch: Scratch) -> np.ndarray | None:
-    """Linked nodes that losing ``lost`` (linked, no longer in ``working``) cuts off, found
-    from the closed pieces the loss splits off (:func:`_closed_pieces`) and ``pieces``, which
-    it updates; None when the neighbourhood of the loss cannot tell.
+    """Linked nodes that losing ``lost`` cuts off, found near the loss.
 
-    Before the loss every working linked node sat in a component its rule keeps. A closed
+    Parameters
+    ----------
+    lay : Layout
+        The network's layout.
+    working : numpy.ndarray of bool, shape (n,)
+        Which nodes work, in layout order (``lost`` no longer among them).
+    lost : numpy.ndarray of int
+        Linked nodes (layout positions) just lost.
+    pieces : Pieces
+        Components before the loss; updated in place when an answer is returned.
+    scratch : Scratch
+        Work arrays; left as found.
+
+    Returns
+    -------
+    numpy.ndarray of int or None
+        Layout positions of the working nodes cut off; None when the neighbourhood of the
+        loss cannot tell (the caller then makes a full pass).
+
+    Notes
+    -----
+    The closed pieces the loss splits off come from :func:`_closed_pieces`; the
+    neighbourhood searched starts at ``LOCAL_HOPS`` hops, doubles while undecided, and
+    gives up past ``LOCAL_SHARE`` of the linked nodes. Before the loss every working linked node sat in a component its rule keeps. A closed
     piece is cut unless it holds a working source (sources rule) or it is larger than the
     rest of its sector (giant rule); what remains of an old component is still one
     component, and it is cut when its last source was lost or split off.

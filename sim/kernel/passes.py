@@ -17,6 +17,8 @@ from scipy.sparse.csgraph import connected_components
 
 from sim.kernel.layout import Layout
 
+__all__ = ["STRONG_BELOW", "Pieces", "cut_full", "cut_sectors", "cut_span"]
+
 STRONG_BELOW = 5_000   # full passes over fewer nodes use the symmetric graph (see cut_span)
 
 
@@ -32,16 +34,47 @@ def _largest(lay: Layout, labels: np.ndarray, members: np.ndarray, start: int) -
 
 @dataclass
 class Pieces:
-    """Connectivity within one cascade call: every working linked node's component, and
-    the working sources in each component (sources-rule sectors)."""
+    """Connectivity within one cascade call.
+
+    Attributes
+    ----------
+    labels : numpy.ndarray of int, shape (m,)
+        Component label of each linked node, in layout order (meaningful for working ones).
+    sources : numpy.ndarray of int
+        Working feeders (sources of sources-rule sectors) per label.
+    """
 
     labels: np.ndarray
     sources: np.ndarray
 
 
 def cut_span(lay: Layout, working: np.ndarray, a: int, b: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """A full pass over the linked nodes [a, b) (whole sectors): the working ones their
-    sector's rule cuts off, every node's component label, and working sources per label."""
+    """A full pass over the linked nodes ``[a, b)`` (whole sectors).
+
+    Parameters
+    ----------
+    lay : Layout
+        The network's layout.
+    working : numpy.ndarray of bool, shape (n,)
+        Which nodes work, in layout order.
+    a, b : int
+        The span of layout positions; starts and ends of linked sectors.
+
+    Returns
+    -------
+    cut : numpy.ndarray of int
+        Working nodes (layout positions) that their sector's rule cuts off.
+    labels : numpy.ndarray of int32, shape (b - a,)
+        Component label of each node of the span.
+    sources : numpy.ndarray of int
+        Working feeders per label.
+
+    Notes
+    -----
+    Sources rule: a working node is cut unless its component holds a working source.
+    Giant-component rule: all but the largest component are cut, ties going to the one
+    holding the lowest network index (Buldyrev et al., Nature 464, 2010).
+    """
     alive = working[a:b]
     if b - a <= STRONG_BELOW:
         # every link both ways and never repeated: strong components are the connected ones,
@@ -70,15 +103,46 @@ def cut_span(lay: Layout, working: np.ndarray, a: int, b: int) -> tuple[np.ndarr
 
 
 def cut_full(lay: Layout, working: np.ndarray) -> tuple[np.ndarray, Pieces]:
-    """Linked nodes, working so far, that their sector's rule cuts off (a full pass)."""
+    """Linked nodes, working so far, that their sector's rule cuts off (a full pass).
+
+    Parameters
+    ----------
+    lay : Layout
+        The network's layout.
+    working : numpy.ndarray of bool, shape (n,)
+        Which nodes work, in layout order.
+
+    Returns
+    -------
+    cut : numpy.ndarray of int
+        Layout positions of the nodes cut off.
+    pieces : Pieces
+        Every linked node's component, for later rounds.
+    """
     cut, labels, sources = cut_span(lay, working, 0, lay.m)
     return cut, Pieces(labels, sources)
 
 
 def cut_sectors(lay: Layout, working: np.ndarray, nodes: np.ndarray, pieces: Pieces) -> np.ndarray | None:
-    """Linked nodes that their sector's rule cuts off, in the sectors of ``nodes`` only (a
-    full pass over each); their components get fresh labels in ``pieces``. None when those
-    sectors hold over half the linked nodes: one pass over all is then cheaper."""
+    """Linked nodes that their sector's rule cuts off, in the sectors of ``nodes`` only.
+
+    Parameters
+    ----------
+    lay : Layout
+        The network's layout.
+    working : numpy.ndarray of bool, shape (n,)
+        Which nodes work, in layout order.
+    nodes : numpy.ndarray of int
+        Linked nodes (layout positions) whose sectors get a full pass each.
+    pieces : Pieces
+        Updated in place: those sectors' components get fresh labels.
+
+    Returns
+    -------
+    numpy.ndarray of int or None
+        Layout positions of the nodes cut off; None when those sectors hold over half the
+        linked nodes (one pass over all is then cheaper) and ``pieces`` is left unchanged.
+    """
     spans = [lay.spans[k] for k in np.unique(np.searchsorted(lay.span_starts, nodes, "right") - 1)]
     if sum(b - a for a, b, _ in spans) > lay.m / 2:
         return None

@@ -17,13 +17,27 @@ from sim.kernel.layout import Layout, rows_of
 from sim.kernel.local import Scratch, may_cut
 from sim.kernel.passes import cut_span
 
+__all__ = ["Fixed", "Reach"]
+
 
 @dataclass
 class Fixed:
     """The parts of a layout's search graph that every cascade call shares: after the links,
     a root row holding each sources sector's feeders and, per giant-component sector, a node
     of its giant when all work (``slots[k]:slots[k + 1]`` for ``lay.spans[k]``); then an empty
-    sink row."""
+    sink row.
+
+    Attributes
+    ----------
+    root_row : numpy.ndarray of int32
+        The root's targets (layout positions).
+    slots : numpy.ndarray of int
+        Per linked sector ``k``, its part ``slots[k]:slots[k + 1]`` of ``root_row``.
+    ptr : numpy.ndarray of int32, shape (m + 3,)
+        The search graph's CSR row pointer.
+    ones : numpy.ndarray of float
+        The graph's entries, all 1.
+    """
 
     root_row: np.ndarray
     slots: np.ndarray
@@ -61,6 +75,13 @@ class Reach:
     node of such a giant-component sector. That sector held one component after its last pass
     (the rest was cut) and only splits: the piece reached is the giant when it holds more than
     half of the sector's working nodes; otherwise the sector gets a full pass (:func:`cut_span`).
+
+    Parameters
+    ----------
+    lay : Layout
+        The network's layout.
+    working : numpy.ndarray of bool, shape (n,)
+        Which nodes work at the start of the cascade call, in layout order.
     """
 
     def __init__(self, lay: Layout, working: np.ndarray):
@@ -76,9 +97,24 @@ class Reach:
                       for k, (_, _, giant) in enumerate(lay.spans) if giant}
 
     def cut(self, working: np.ndarray, lost: np.ndarray | None = None, scratch: Scratch | None = None) -> np.ndarray:
-        """Working linked nodes cut off where losing ``lost`` (linked nodes, no longer
-        working) may have cut a path; everywhere when None. Nodes cut off need not leave the
-        search graph: no working node is next to one."""
+        """Working linked nodes cut off where losing ``lost`` may have cut a path.
+
+        Parameters
+        ----------
+        working : numpy.ndarray of bool, shape (n,)
+            Which nodes work, in layout order (``lost`` no longer among them).
+        lost : numpy.ndarray of int or None, optional
+            Linked nodes (layout positions) just lost; their links are redirected to the
+            sink. None: search every sector (the first round).
+        scratch : Scratch or None, optional
+            Work arrays for :func:`may_cut`; needed with ``lost``.
+
+        Returns
+        -------
+        numpy.ndarray of int
+            Layout positions of the nodes cut off. They need not leave the search graph:
+            no working node is next to one.
+        """
         lay, m = self.lay, self.lay.m
         spans = np.ones(len(lay.spans), bool)
         if lost is not None:

@@ -27,7 +27,10 @@ import yaml
 from sim.scenario import Problem, Scenario, ScenarioError, deep_merge, load_scenario_data, validate_data
 from sim.scenario.loader import Loc, field_path
 
-NAME = re.compile(r"^[A-Za-z0-9_.,=+-]+$")
+__all__ = ["NAME", "Override", "OverrideError", "Prepared", "Variant", "parse_overlay", "parse_set", "parse_sweep",
+           "parse_variant", "prepare", "set_patch", "split_path", "yaml_value"]
+
+NAME = re.compile(r"^[A-Za-z0-9_.,=+-]+$")      # a variant's name: safe as a folder name
 
 
 class OverrideError(ValueError):
@@ -36,26 +39,66 @@ class OverrideError(ValueError):
 
 @dataclass(frozen=True)
 class Override:
-    """One ``--set`` (``spec`` is ``path=value``) or one overlay file (``data`` is its content)."""
+    """One ``--set`` or one overlay file.
+
+    Attributes
+    ----------
+    spec : str
+        ``path=value`` for a ``--set``; the file's path for an overlay.
+    data : dict or None
+        The overlay's content (a partial scenario); None for a ``--set``.
+    """
 
     spec: str
     data: dict[str, Any] | None = None
 
     def record(self) -> dict[str, Any]:
-        """What a manifest keeps: the ``--set`` text, or the overlay's name and content."""
+        """What a manifest keeps: the ``--set`` text, or the overlay's name and content.
+
+        Returns
+        -------
+        dict
+            ``{"set": spec}`` or ``{"overlay": spec, "data": data}``.
+
+        Examples
+        --------
+        >>> Override("policies.information_sharing=0.9").record()
+        {'set': 'policies.information_sharing=0.9'}
+        """
         return {"set": self.spec} if self.data is None else {"overlay": self.spec, "data": self.data}
 
 
 @dataclass(frozen=True)
 class Variant:
+    """One arm of a comparison: a name and the overrides that make it.
+
+    Attributes
+    ----------
+    name : str
+        The arm's name (letters, digits and ``_ . , = + -``), also its folder's.
+    overrides : tuple of Override
+        Applied in order.
+    """
+
     name: str
     overrides: tuple[Override, ...] = ()
 
 
 @dataclass(frozen=True)
 class Prepared:
-    """A validated scenario with its provenance: the file's canonical text, its hash, and
-    the overrides applied to it (in order)."""
+    """A validated scenario with its provenance.
+
+    Attributes
+    ----------
+    scenario : Scenario
+        The validated scenario, overrides applied.
+    text : str
+        The scenario file's data (network file included, overrides not) as canonical JSON.
+    overrides : tuple of Override
+        The overrides applied, in order.
+    source : str
+        The scenario file's path as given.
+    """
 
     scenario: Scenario
     text: str
@@ -64,16 +107,39 @@ class Prepared:
 
     @property
     def sha256(self) -> str:
+        """The SHA-256 of ``text``, in hex: identifies the scenario file's content."""
         return hashlib.sha256(self.text.encode()).hexdigest()
 
     @property
     def records(self) -> list[dict[str, Any]]:
+        """The overrides as a manifest keeps them (:meth:`Override.record`), in order."""
         return [o.record() for o in self.overrides]
 
 
 # ------------------------------------------------------------------ parsing
 def yaml_value(text: str) -> Any:
-    """A value as YAML reads it: ``0.9`` → float, ``true`` → bool, ``12h`` → str, ``[a, b]`` → list."""
+    """A value as YAML reads it.
+
+    Parameters
+    ----------
+    text : str
+        A YAML scalar or flow collection; blank text is the empty string.
+
+    Returns
+    -------
+    object
+        ``0.9`` → float, ``true`` → bool, ``12h`` → str, ``[a, b]`` → list.
+
+    Raises
+    ------
+    OverrideError
+        When ``text`` is not valid YAML.
+
+    Examples
+    --------
+    >>> yaml_value("0.9"), yaml_value("true"), yaml_value("12h"), yaml_value("[a, b]")
+    (0.9, True, '12h', ['a', 'b'])
+    """
     try:
         return yaml.safe_load(text) if text.strip() else ""
     except yaml.YAMLError as exc:
@@ -81,6 +147,28 @@ def yaml_value(text: str) -> Any:
 
 
 def split_path(path: str) -> list[str]:
+    """The segments of a dotted field path.
+
+    Parameters
+    ----------
+    path : str
+        E.g. ``attackers.0.plan``; integer segments index lists.
+
+    Returns
+    -------
+    list of str
+        The segments, as strings.
+
+    Raises
+    ------
+    OverrideError
+        When ``path`` is empty or has an empty segment.
+
+    Examples
+    --------
+    >>> split_path("attackers.0.plan")
+    ['attackers', '0', 'plan']
+    """
     parts = path.split(".")
     if not path or any(not p for p in parts):
         raise OverrideError(f"'{path}' is not a dotted field path such as policies.information_sharing")
@@ -88,7 +176,28 @@ def split_path(path: str) -> list[str]:
 
 
 def parse_set(spec: str) -> Override:
-    """``path=value`` → an override (checked for shape here, against the scenario later)."""
+    """An override from ``--set path=value``, checked for shape (against the scenario later).
+
+    Parameters
+    ----------
+    spec : str
+        ``path=value``, e.g. ``policies.information_sharing=0.9``.
+
+    Returns
+    -------
+    Override
+        With ``spec`` stripped of surrounding blanks.
+
+    Raises
+    ------
+    OverrideError
+        When there is no ``=`` or the path is not a dotted field path.
+
+    Examples
+    --------
+    >>> parse_set("policies.information_sharing=0.9")
+    Override(spec='policies.information_sharing=0.9', data=None)
+    """
     path, eq, _ = spec.partition("=")
     if not eq:
         raise OverrideError(f"--set {spec}: expected path=value, e.g. policies.information_sharing=0.9")
@@ -97,7 +206,23 @@ def parse_set(spec: str) -> Override:
 
 
 def parse_overlay(file: str | Path) -> Override:
-    """A partial scenario file (YAML) to merge onto the scenario."""
+    """An override from an overlay file: a partial scenario to merge onto the scenario.
+
+    Parameters
+    ----------
+    file : str or pathlib.Path
+        A YAML (or JSON) file holding a mapping of scenario fields.
+
+    Returns
+    -------
+    Override
+        With the file's path as ``spec`` and its content as ``data``.
+
+    Raises
+    ------
+    OverrideError
+        When the file is missing, unreadable, not YAML, or not a mapping.
+    """
     path = Path(file)
     try:
         data = yaml.safe_load(path.read_text(encoding="utf-8"))
@@ -113,7 +238,30 @@ def parse_overlay(file: str | Path) -> Override:
 
 
 def parse_variant(text: str) -> Variant:
-    """``NAME=overlay.yaml`` or ``NAME=path=value;path=value``."""
+    """A variant from ``--variant NAME=overlay.yaml`` or ``NAME=path=value;path=value``.
+
+    Parameters
+    ----------
+    text : str
+        The option's value. The part after the first ``=`` is an overlay file when it
+        names an existing file or ends in ``.yaml``, ``.yml`` or ``.json`` without an
+        ``=``; else ``;``-separated ``--set`` specs.
+
+    Returns
+    -------
+    Variant
+
+    Raises
+    ------
+    OverrideError
+        When the name or the value is missing or malformed, or an overlay cannot be read.
+
+    Examples
+    --------
+    >>> v = parse_variant("more=responders.crews.count=8;policies.information_sharing=0.9")
+    >>> v.name, [o.spec for o in v.overrides]
+    ('more', ['responders.crews.count=8', 'policies.information_sharing=0.9'])
+    """
     name, eq, value = text.partition("=")
     name, value = name.strip(), value.strip()
     if not eq or not value:
@@ -127,8 +275,31 @@ def parse_variant(text: str) -> Variant:
 
 
 def parse_sweep(text: str) -> list[Variant]:
-    """``path=v1,v2,v3`` → one variant per value, named ``path=value`` (values are YAML, so
-    ``[a, b]`` stays one value)."""
+    """One variant per value from ``--sweep path=v1,v2,v3``.
+
+    Parameters
+    ----------
+    text : str
+        ``path=v1,v2,...``; the values are read as a YAML flow list, so ``[a, b]`` stays
+        one value.
+
+    Returns
+    -------
+    list of Variant
+        One per value, named ``path=value`` (characters unsafe in a folder name become
+        ``_``), each with the one override ``path=value``.
+
+    Raises
+    ------
+    OverrideError
+        When the path is malformed, fewer than two values are given, or two values give
+        the same name.
+
+    Examples
+    --------
+    >>> [v.name for v in parse_sweep("responders.crews.count=2,4")]
+    ['responders.crews.count=2', 'responders.crews.count=4']
+    """
     path, eq, values = text.partition("=")
     path = path.strip()
     if not eq or not values.strip():
@@ -163,9 +334,37 @@ def _index(node: list[Any], part: str, shown: str) -> int:
 
 
 def set_patch(data: dict[str, Any], spec: str) -> tuple[dict[str, Any], Loc, Loc | None]:
-    """The patch for ``path=value`` on ``data``; also the path (ints for list indexes) and
-    the path of the first key the data did not have (None when all existed). A list on the
-    way is copied whole into the patch, since lists merge by replacement."""
+    """The patch that sets ``path=value`` on ``data``.
+
+    Parameters
+    ----------
+    data : dict
+        The scenario's data (not changed).
+    spec : str
+        ``path=value``; integer segments index lists.
+
+    Returns
+    -------
+    patch : dict
+        A partial scenario for :func:`sim.scenario.deep_merge`. A list on the way is copied
+        whole into it, since lists merge by replacement.
+    loc : tuple of str or int
+        The path, with ints for list indexes.
+    created : tuple of str or int, or None
+        The path of the first key ``data`` did not have; None when all existed.
+
+    Raises
+    ------
+    OverrideError
+        When the path is malformed, indexes a list with a non-number or out of range,
+        or goes through a plain value.
+
+    Examples
+    --------
+    >>> patch, loc, created = set_patch({"policies": {}}, "policies.load_alpha=0.5")
+    >>> patch, loc, created
+    ({'policies': {'load_alpha': 0.5}}, ('policies', 'load_alpha'), ('policies', 'load_alpha'))
+    """
     path, _, raw = spec.partition("=")
     parts = split_path(path.strip())
     value = yaml_value(raw)
@@ -209,6 +408,7 @@ def _within(problem: str, shown: str) -> bool:
 
 
 def _lookup(data: Any, loc: Loc) -> Any:
+    """The value at ``loc`` in ``data``; None when the path does not exist."""
     for part in loc:
         if isinstance(data, dict) and part in data:
             data = data[part]
@@ -231,9 +431,28 @@ def _describe(problem: Problem, created: Loc | None, base: dict[str, Any]) -> st
 
 
 def prepare(path: str | Path, overrides: list[Override] | tuple[Override, ...] = ()) -> Prepared:
-    """Load ``path``, apply ``overrides`` in order and validate. A problem of the file itself
-    raises :class:`ScenarioError`; a problem an override causes raises :class:`OverrideError`
-    naming the override."""
+    """Load a scenario file, apply overrides in order and validate.
+
+    Parameters
+    ----------
+    path : str or pathlib.Path
+        The scenario file.
+    overrides : sequence of Override, optional
+        Applied in order, each onto the result of the ones before.
+
+    Returns
+    -------
+    Prepared
+        The scenario with its canonical text and the overrides.
+
+    Raises
+    ------
+    ScenarioError
+        For a problem of the file itself, as ``file:line: field: message``.
+    OverrideError
+        For a problem an override causes, naming the override (``--set ...`` or
+        ``overlay ...``).
+    """
     data, lines = load_scenario_data(path)
     text = json.dumps(data, sort_keys=True, default=str)
     if not overrides:

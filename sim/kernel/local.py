@@ -233,13 +233,15 @@ def cut_local(lay: Layout, working: np.ndarray, lost: np.ndarray, pieces: Pieces
     -------
     numpy.ndarray of int or None
         Layout positions of the working nodes cut off; None when the neighbourhood of the
-        loss cannot tell (the caller then makes a full pass).
+        loss cannot tell (the caller then falls back to full passes).
 
     Notes
     -----
     The closed pieces the loss splits off come from :func:`_closed_pieces`; the
     neighbourhood searched starts at ``LOCAL_HOPS`` hops, doubles while undecided, and
-    gives up past ``LOCAL_SHARE`` of the linked nodes. Before the loss every working linked node sat in a component its rule keeps. A closed
+    gives up past ``LOCAL_SHARE`` of the linked nodes.
+
+    Before the loss every working linked node sat in a component its rule keeps. A closed
     piece is cut unless it holds a working source (sources rule) or it is larger than the
     rest of its sector (giant rule); what remains of an old component is still one
     component, and it is cut when its last source was lost or split off.

@@ -15,6 +15,8 @@ import plotly.graph_objects as go
 import plotly.io as pio
 from plotly.offline import get_plotlyjs
 
+__all__ = ["CONFIG", "CSS", "figure_div", "json_script", "render", "write"]
+
 CONFIG = {"displaylogo": False, "responsive": True, "modeBarButtonsToRemove": ["select2d", "lasso2d"],
           "toImageButtonOptions": {"scale": 2}}
 
@@ -42,19 +44,73 @@ details summary { cursor: pointer; margin: 6px 0; }
 
 
 def json_script(element_id: str, data: Any) -> str:
-    """Data embedded as a JSON script element (``</`` escaped so it cannot end the script)."""
+    r"""Data embedded as a JSON script element.
+
+    Parameters
+    ----------
+    element_id : str
+        The element's ``id``, by which the page's scripts find it.
+    data : object
+        JSON-serialisable data; NaN and infinities are refused.
+
+    Returns
+    -------
+    str
+        A ``<script type="application/json">`` element, with ``</`` escaped so the data
+        cannot end the script.
+
+    Raises
+    ------
+    ValueError
+        When ``data`` holds NaN or an infinity.
+
+    Examples
+    --------
+    >>> print(json_script("d", {"a": "</script>"}))
+    <script type="application/json" id="d">{"a":"<\/script>"}</script>
+    """
     text = json.dumps(data, separators=(",", ":"), allow_nan=False).replace("</", "<\\/")
     return f'<script type="application/json" id="{element_id}">{text}</script>'
 
 
 def figure_div(fig: go.Figure, div_id: str) -> str:
-    """A figure as a div and the script that draws it; plotly.js comes from the page head."""
+    """A figure as a div and the script that draws it; plotly.js comes from the page head.
+
+    Parameters
+    ----------
+    fig : plotly.graph_objects.Figure
+        The figure.
+    div_id : str
+        The div's ``id``.
+
+    Returns
+    -------
+    str
+        HTML filling its container (width and height 100 %), with the page's ``CONFIG``.
+    """
     return pio.to_html(fig, full_html=False, include_plotlyjs=False, include_mathjax=False, div_id=div_id,
                        config=CONFIG, default_width="100%", default_height="100%")
 
 
 def render(title: str, body: str, css: str = "", scripts: tuple[str, ...] = ()) -> str:
-    """The whole document: plotly.js inline in the head, the body, then the page's scripts."""
+    """The whole document: plotly.js inline in the head, the body, then the page's scripts.
+
+    Parameters
+    ----------
+    title : str
+        The page title (escaped here).
+    body : str
+        HTML of the body.
+    css : str, optional
+        The page's own CSS, after the shared ``CSS``.
+    scripts : tuple of str, optional
+        JavaScript sources, each in its own script element at the end of the body.
+
+    Returns
+    -------
+    str
+        A complete HTML5 document that makes no network request.
+    """
     tail = "\n".join(f"<script>{js}</script>" for js in scripts)
     return (f'<!DOCTYPE html>\n<html lang="en">\n<head>\n<meta charset="utf-8">\n'
             f'<meta name="viewport" content="width=device-width, initial-scale=1">\n'
@@ -64,6 +120,20 @@ def render(title: str, body: str, css: str = "", scripts: tuple[str, ...] = ()) 
 
 
 def write(path: str | Path, text: str) -> Path:
+    """Write a page as UTF-8, creating its folder.
+
+    Parameters
+    ----------
+    path : str or pathlib.Path
+        The file to write.
+    text : str
+        The document.
+
+    Returns
+    -------
+    pathlib.Path
+        ``path``.
+    """
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(text, encoding="utf-8")

@@ -16,6 +16,7 @@ __all__ = list(_EXPORTS)
 
 
 def __getattr__(name: str) -> Any:
+    """Import the module of an exported name on first use (PEP 562)."""
     if name in _EXPORTS:
         return getattr(import_module(_EXPORTS[name]), name)
     raise AttributeError(f"module 'sim' has no attribute {name!r}")

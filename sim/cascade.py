@@ -109,6 +109,20 @@ def cascade(net: Network, down: np.ndarray, buffer_left: np.ndarray) -> Outcome:
        21(6), 11-25 (2001).
     .. [3] A. E. Motter and Y.-C. Lai, "Cascade-based attacks on complex networks",
        Phys. Rev. E 66, 065102 (2002).
+
+    Examples
+    --------
+    A power line 0-1-2 fed at node 0, and a water node 3 that needs node 2:
+
+    >>> from sim.network import DAMAGED
+    >>> net = Network.from_arrays(
+    ...     sector=np.array([0, 0, 0, 1]), sector_names=["power", "water"], rules=["sources", "none"],
+    ...     links=np.array([[0, 1], [1, 2]]), dep_node=np.array([3]), dep_need=np.array([1.0]),
+    ...     dep_buffer=np.array([0]), supplier_group=np.array([0]), supplier_node=np.array([2]),
+    ...     source=np.array([True, False, False, False]))
+    >>> out = cascade(net, np.array([0, DAMAGED, 0, 0], np.uint8), net.dep_buffer.copy())
+    >>> out.down.tolist(), out.group_failed.tolist()    # node 2 ISOLATED (8), node 3 UNSUPPLIED (16)
+    ([0, 1, 8, 16], [True])
     """
     lay = layout(net)
     own = (np.asarray(down) & OWN_CAUSES).astype(np.uint8)
@@ -282,6 +296,22 @@ def drain_buffers(net: Network, buffer_left: np.ndarray, group_failed: np.ndarra
     -----
     A failed group with buffer left loses one tick; a group not failed is refilled to
     ``net.dep_buffer`` at once (tanks refilled, batteries recharged).
+
+    Examples
+    --------
+    Node 1 needs node 0 and has a buffer of 2 ticks:
+
+    >>> net = Network.from_arrays(
+    ...     sector=np.array([0, 1]), sector_names=["power", "water"], rules=["none", "none"],
+    ...     links=np.zeros((0, 2)), dep_node=np.array([1]), dep_need=np.array([1.0]),
+    ...     dep_buffer=np.array([2]), supplier_group=np.array([0]), supplier_node=np.array([0]))
+    >>> left = net.dep_buffer.copy()
+    >>> drain_buffers(net, left, np.array([True])), left.tolist()
+    (False, [1])
+    >>> drain_buffers(net, left, np.array([True])), left.tolist()
+    (True, [0])
+    >>> drain_buffers(net, left, np.array([False])), left.tolist()
+    (True, [2])
     """
     before = buffer_left <= 0
     np.subtract(buffer_left, 1, out=buffer_left, where=group_failed & (buffer_left > 0))

@@ -103,6 +103,19 @@ def capacities(net: Network, sectors: list[int], alpha: float) -> np.ndarray:
     ----------
     .. [1] A. E. Motter and Y.-C. Lai, "Cascade-based attacks on complex networks",
        Phys. Rev. E 66, 065102 (2002).
+
+    Examples
+    --------
+    On a path 0-1-2, only node 1 carries load (the one path from 0 to 2):
+
+    >>> from sim.network import Network
+    >>> none = np.zeros(0, np.int64)
+    >>> net = Network.from_arrays(
+    ...     sector=np.zeros(3), sector_names=["power"], rules=["giant_component"],
+    ...     links=np.array([[0, 1], [1, 2]]), dep_node=none, dep_need=none, dep_buffer=none,
+    ...     supplier_group=none, supplier_node=none)
+    >>> capacities(net, [0], alpha=0.5).tolist()
+    [0.0, 1.5, 0.0]
     """
     cap = np.full(net.n, np.inf)
     every = np.ones(net.n, bool)

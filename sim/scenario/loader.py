@@ -20,12 +20,34 @@ from pydantic import BaseModel, ValidationError
 from sim.scenario.checks import check_references
 from sim.scenario.schema import Scenario
 
-Loc = tuple[str | int, ...]
-Lines = dict[Loc, tuple[str, int]]
+__all__ = ["Lines", "Loc", "Problem", "ScenarioError", "deep_merge", "field_path", "load_scenario",
+           "load_scenario_data", "scenario_text", "validate_data"]
+
+Loc = tuple[str | int, ...]                 # a field's path in the data: keys and list indexes
+Lines = dict[Loc, tuple[str, int]]          # where each field is written: (file, line)
 
 
 @dataclass(frozen=True)
 class Problem:
+    """One problem of a scenario file, located.
+
+    Attributes
+    ----------
+    file : str
+        The file, as shown to the user.
+    line : int or None
+        1-based line number; None when unknown.
+    field : str
+        The field's path (:func:`field_path`); empty for a problem of the whole file.
+    message : str
+        What is wrong.
+
+    Examples
+    --------
+    >>> str(Problem("town.yaml", 12, "attackers[0].plan", "unknown key"))
+    'town.yaml:12: attackers[0].plan: unknown key'
+    """
+
     file: str
     line: int | None
     field: str
@@ -37,7 +59,13 @@ class Problem:
 
 
 class ScenarioError(Exception):
-    """A scenario file has one or more problems; ``str()`` lists them one a line."""
+    """A scenario file has one or more problems; ``str()`` lists them one a line.
+
+    Parameters
+    ----------
+    problems : list of Problem
+        Every problem found, kept as ``problems``.
+    """
 
     def __init__(self, problems: list[Problem]):
         self.problems = problems
@@ -45,7 +73,23 @@ class ScenarioError(Exception):
 
 
 def field_path(loc: Loc) -> str:
-    """``('attackers', 0, 'plan')`` → ``attackers[0].plan``."""
+    """A field's path as users write it.
+
+    Parameters
+    ----------
+    loc : tuple of str or int
+        Keys and list indexes.
+
+    Returns
+    -------
+    str
+        Keys joined by dots, indexes in brackets.
+
+    Examples
+    --------
+    >>> field_path(("attackers", 0, "plan"))
+    'attackers[0].plan'
+    """
     out = ""
     for part in loc:
         out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else str(part))
@@ -188,6 +232,7 @@ def _model_in(annotation: Any) -> Any:
 
 
 def _message(error: dict[str, Any]) -> str:
+    """A pydantic error's message as users read it, with 'did you mean' for unknown keys."""
     if error["type"] == "extra_forbidden":
         allowed = _allowed_keys(error["loc"])
         close = difflib.get_close_matches(str(error["loc"][-1]), allowed, n=1)
@@ -200,7 +245,26 @@ def _message(error: dict[str, Any]) -> str:
 
 
 def deep_merge(base: Any, patch: Any) -> Any:
-    """Merge a partial scenario onto a full one: mappings merge key by key, all else replaces."""
+    """Merge a partial scenario onto a full one.
+
+    Parameters
+    ----------
+    base : object
+        The scenario's data (not changed).
+    patch : object
+        A partial scenario (not changed).
+
+    Returns
+    -------
+    object
+        A new value: mappings merge key by key, anything else (lists included) is replaced
+        by a copy of the patch's.
+
+    Examples
+    --------
+    >>> deep_merge({"a": {"b": 1, "c": [1]}}, {"a": {"c": [2]}, "d": 3})
+    {'a': {'b': 1, 'c': [2]}, 'd': 3}
+    """
     if isinstance(base, dict) and isinstance(patch, dict):
         merged = dict(base)
         for key, value in patch.items():
@@ -210,7 +274,27 @@ def deep_merge(base: Any, patch: Any) -> Any:
 
 
 def load_scenario_data(path: str | Path) -> tuple[dict[str, Any], Lines]:
-    """Read a scenario file and its network file into plain data with line numbers."""
+    """Read a scenario file and its network file into plain data with line numbers.
+
+    Parameters
+    ----------
+    path : str or pathlib.Path
+        The scenario file (YAML or JSON). A ``network.file`` in it (YAML, JSON or GraphML,
+        relative to the scenario file) is read in place of the key.
+
+    Returns
+    -------
+    data : dict
+        The scenario as plain data, not validated.
+    lines : Lines
+        The file and line of every key and list item.
+
+    Raises
+    ------
+    ScenarioError
+        When a file is missing, unreadable, not YAML, has duplicate keys, or is not a
+        mapping, or a network field is given both inline and in the network file.
+    """
     path = Path(path)
     data, lines = _read_yaml(path, str(path))
     if not isinstance(data, dict):
@@ -220,7 +304,26 @@ def load_scenario_data(path: str | Path) -> tuple[dict[str, Any], Lines]:
 
 
 def validate_data(data: dict[str, Any], lines: Lines, display: str) -> Scenario:
-    """Validate plain scenario data; raise :class:`ScenarioError` listing every problem."""
+    """Validate plain scenario data against the schema and its cross-references.
+
+    Parameters
+    ----------
+    data : dict
+        The scenario as plain data.
+    lines : Lines
+        Where each field is written (from :func:`load_scenario_data`).
+    display : str
+        The file name to report problems against when a field has no line.
+
+    Returns
+    -------
+    Scenario
+
+    Raises
+    ------
+    ScenarioError
+        Listing every problem, each as ``file:line: field: message``.
+    """
     try:
         scenario = Scenario.model_validate(data)
     except ValidationError as exc:
@@ -233,7 +336,24 @@ def validate_data(data: dict[str, Any], lines: Lines, display: str) -> Scenario:
 
 
 def load_scenario(path: str | Path, patches: list[dict[str, Any]] | None = None) -> Scenario:
-    """Load, merge ``patches`` (partial scenarios) onto it, and validate a scenario file."""
+    """Load a scenario file, merge partial scenarios onto it, and validate it.
+
+    Parameters
+    ----------
+    path : str or pathlib.Path
+        The scenario file.
+    patches : list of dict or None, optional
+        Partial scenarios merged in order (:func:`deep_merge`) before validation.
+
+    Returns
+    -------
+    Scenario
+
+    Raises
+    ------
+    ScenarioError
+        Listing every problem, each as ``file:line: field: message``.
+    """
     data, lines = load_scenario_data(path)
     for patch in patches or []:
         data = deep_merge(data, patch)
@@ -241,6 +361,22 @@ def load_scenario(path: str | Path, patches: list[dict[str, Any]] | None = None)
 
 
 def scenario_text(path: str | Path) -> str:
-    """The scenario and its network file as one canonical JSON text (for manifests and hashes)."""
+    """The scenario and its network file as one canonical JSON text (for manifests and hashes).
+
+    Parameters
+    ----------
+    path : str or pathlib.Path
+        The scenario file.
+
+    Returns
+    -------
+    str
+        The data of :func:`load_scenario_data`, keys sorted, non-JSON values as strings.
+
+    Raises
+    ------
+    ScenarioError
+        As :func:`load_scenario_data`.
+    """
     data, _ = load_scenario_data(path)
     return json.dumps(data, sort_keys=True, default=str)

@@ -324,6 +324,7 @@ def parse_sweep(text: str) -> list[Variant]:
 
 # ----------------------------------------------------------------- applying
 def _index(node: list[Any], part: str, shown: str) -> int:
+    """The list index that path segment ``part`` names in ``node`` (shown as ``shown``)."""
     try:
         i = int(part)
     except ValueError:

@@ -195,6 +195,10 @@ class ExerciseSession:
         """The tick of the next MSEL inject or planned attack that carries an inject, if any."""
         return next_inject_tick(self.state)
 
+    def play_out(self) -> None:
+        """Run the rest of the clock with no further decisions, unlogged (a report's run)."""
+        self.model.advance()
+
     # --------------------------------------------------------------- the verbs
     def step(self, n: int = 1) -> str:
         """Run ``n`` ticks."""

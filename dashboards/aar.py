@@ -27,7 +27,7 @@ import plotly.graph_objects as go
 from dashboards import page
 from dashboards.figures import BLACK, service_curves
 from dashboards.replay import describe
-from sim.exercise import CLOCK_VERBS, DUE_DAYS, RATINGS, ExerciseSession, Rating
+from sim.exercise import CONTROLLER, DUE_DAYS, NOTE, PLAYER, RATINGS, VERBS, ExerciseSession, Rating, verb_names
 from sim.results import Event, RunResult, clean
 from sim.scenario.timefmt import format_clock
 
@@ -42,8 +42,10 @@ TLP = {
                                 "within their organisation only."),
     "red": ("#FF2B2B", "For the eyes and ears of individual recipients only, no further disclosure."),
 }
-PLAYER_VERBS = ("dispatch", "recall", "aid", "harden", "policy", "sharing")
-CONTROLLER_VERBS = ("attack", "inject")
+PLAYER_VERBS = verb_names(PLAYER)
+CONTROLLER_VERBS = verb_names(CONTROLLER)
+# the timeline's category of each kind of logged verb (clock steps and ratings are not shown)
+TIMELINE_CATEGORY = {PLAYER: "decision", NOTE: "note", CONTROLLER: "controller"}
 TIMELINE_KINDS = ("inject", "attack", "mutual_aid", "mutual_aid_arrived", "out_of_service", "back_in_service")
 HEADLINE = [
     ("resilience_loss_h", "Resilience loss (Bruneau 2003)", "h"),
@@ -112,8 +114,8 @@ def build_report(log: str | Path, scenario: str | Path | None = None, tlp: str =
     if tlp not in TLP:
         raise ReportError(f"TLP '{tlp}' is not one of {', '.join(TLP)}")
     session = ExerciseSession.from_log(log, scenario_path=scenario, keep_logging=False)
-    stopped = min(session.model.tick, session.model.n_ticks)
-    session.model.advance()
+    stopped = session.tick
+    session.play_out()
     people = list(participants) if participants else list(session.header.get("participants", []))
     report = Report(session, session.result(), session.counterfactual(), stopped, tlp, people)
     report.plan = improvement_plan(session, exercise_date(session))
@@ -162,42 +164,30 @@ def decision_entries(report: Report, verbs: Sequence[str]) -> list[dict[str, Any
 
 
 def entry_text(entry: dict[str, Any]) -> str:
-    """A log entry as one line of plain text."""
-    a, verb = entry["args"], entry["verb"]
-    if verb == "dispatch":
-        return f"Dispatch {a['unit']} to {a['node']}"
-    if verb == "recall":
-        return f"Recall {a['unit']}"
-    if verb == "aid":
-        return f"Activate mutual aid: {a['team']}"
-    if verb == "harden":
-        return f"Harden {a['node']} to {a['level']:g}"
-    if verb == "policy":
-        return f"Dispatch policy: {a['name']}"
-    if verb == "sharing":
-        return f"Information sharing: {a['level']:g}"
-    if verb == "attack":
-        target = a["target"] if isinstance(a["target"], str) else a["target"].get("rule", "?")
-        return f"Controller attack: {a['tactic']} on {target}" + (f" at {a['at']}" if a.get("at") else "")
-    if verb == "inject":
-        return f"Ad-hoc inject from {a.get('sender') or 'controller'}: {a['message']}"
-    if verb == "note":
-        return f"Note: {a['text']}"
-    if verb == "rate":
-        return f"Rating: {a['capability']} {str(a['rating']).upper()}"
-    return f"{verb} {a}"
+    """A log entry as one line of plain text, as its verb reads (:data:`sim.exercise.VERBS`).
+
+    Parameters
+    ----------
+    entry : dict
+        A log entry (``verb``, ``args``).
+
+    Returns
+    -------
+    str
+        e.g. ``Dispatch crew-1 to sub``.
+    """
+    return VERBS[entry["verb"]].entry_text(entry["args"])
 
 
 def timeline(report: Report) -> list[tuple[int, str, str, str]]:
     """(tick, category, text, wall time) rows in the order things happened: decisions, notes
     and controller actions (taken before their tick runs), then the tick's injects, attacks,
     failures and restorations (grouped), and mutual aid."""
-    net, rows = report.session.model.network, []
+    net, rows = report.session.network, []
     for entry in report.entries:
-        if entry["verb"] in CLOCK_VERBS or entry["verb"] == "rate":
-            continue
-        category = "decision" if entry["verb"] in PLAYER_VERBS else "note" if entry["verb"] == "note" else "controller"
-        rows.append((entry["tick"], 0, category, entry_text(entry), short_wall(entry.get("wall", ""))))
+        category = TIMELINE_CATEGORY.get(VERBS[entry["verb"]].category)
+        if category is not None:
+            rows.append((entry["tick"], 0, category, entry_text(entry), short_wall(entry.get("wall", ""))))
     group: list[Event] = []
 
     def flush() -> None:
@@ -317,7 +307,7 @@ def executive_summary(report: Report) -> list[str]:
     injects = [e for e in s.events if e.kind == "inject"]
     span = f"T+0:00 to {report.clock(report.stopped_tick)}"
     end = format_clock(scenario.clock.duration)
-    played_on = "" if report.stopped_tick >= session.model.n_ticks else \
+    played_on = "" if report.stopped_tick >= session.n_ticks else \
         f"; the run was continued to {end} with no further decisions, so both runs cover the same span"
     paragraphs = [
         f"{scenario.name} was played on {exercise_date(session).isoformat()} with seed {s.seed}, covering exercise "
@@ -411,7 +401,7 @@ def curves_figure(report: Report) -> go.Figure:
                              line=dict(color="#777", width=2.5, dash="dash"),
                              hovertemplate="without decisions: %{y:.1f}%<extra></extra>"))
     mark_decisions(fig, report.entries, report.tick_seconds)
-    if report.stopped_tick < report.session.model.n_ticks:
+    if report.stopped_tick < report.session.n_ticks:
         x = report.stopped_tick * report.tick_seconds / 3600.0
         fig.add_vline(x=x, line=dict(color="#c00", width=1.5, dash="dash"),
                       annotation_text="exercise stopped", annotation_position="top left")

@@ -18,62 +18,65 @@ import dash
 import plotly.graph_objects as go
 from dash import Input, Output, State, ctx, dcc, html
 
-from agents.dispatch import POLICIES
-from agents.responders import INACTIVE as U_INACTIVE
-from agents.responders import OUT as U_OUT
-from agents.responders import TRAVELLING as U_TRAVELLING
-from agents.responders import WORKING as U_WORKING
 from dashboards.aar import mark_decisions
 from dashboards.figures import (
     IDLE, INACTIVE, OUT, TRAVELLING, WORKING, UnitMark, kind_order, map_extent, network_map, service_curves,
 )
 from dashboards.replay import attack_events
-from sim.exercise import RATINGS, ExerciseError, ExerciseSession
+from sim.exercise import CLOCK, NOTE, PLAYER, RATING, RATINGS, VERBS, Argument, ExerciseError, ExerciseSession, Verb
 
-STATUS_CODES = {U_INACTIVE: INACTIVE, "idle": IDLE, U_TRAVELLING: TRAVELLING, U_WORKING: WORKING, U_OUT: OUT}
+__all__ = ["create_app", "perform", "auto_step"]
+
+# the map's code for each unit status the session reports
+STATUS_CODES = {"inactive": INACTIVE, "idle": IDLE, "travelling": TRAVELLING, "working": WORKING, "out of service": OUT}
 SPEEDS = [(1, "1 tick/s"), (3, "3 ticks/s"), (6, "6 ticks/s"), (12, "12 ticks/s")]
-ACTIONS = ("step", "next", "until", "run", "pause", "ticker", "dispatch-go", "recall-go", "aid-go", "harden-go",
-           "policy-go", "sharing-go", "note-go", "rate-go")
+CLOCK_VERBS = [v for v in VERBS.values() if v.category == CLOCK]
+# the verbs with a form on the page: the players' decisions, notes and ratings (the
+# controller's verbs stay in the terminal console)
+FORM_VERBS = [v for v in VERBS.values() if v.category in (PLAYER, NOTE, RATING)]
+TIMER = ("run", "pause", "ticker")
+ACTIONS = tuple(v.name for v in CLOCK_VERBS) + TIMER + tuple(f"{v.name}-go" for v in FORM_VERBS)
+
+
+def field_id(verb: Verb, argument: Argument) -> str:
+    """The page element of a verb's argument, e.g. ``dispatch-unit``."""
+    return f"{verb.name}-{argument.name}"
+
+
+def node_fields() -> list[str]:
+    """The page elements that choose a node (their options follow the open incidents)."""
+    return [field_id(v, a) for v in CLOCK_VERBS + FORM_VERBS for a in v.positional if a.kind == "node"]
 
 
 def unit_marks(session: ExerciseSession) -> list[UnitMark]:
     """Every unit where it is now, as the map draws it."""
-    net, marks = session.model.network, []
-    for unit in session.model.responders:
-        status = STATUS_CODES[unit.status]
-        dest = unit.task.node if unit.status == U_TRAVELLING and unit.task is not None else -1
-        if unit.task is not None:
-            note = f"{unit.status} · {unit.task.work} at {net.names[unit.task.node]}"
-        else:
-            note = unit.status
-        if unit.status in (U_TRAVELLING, U_WORKING, U_OUT):
-            note += f" until {session.clock(unit.until)}"
-        marks.append(UnitMark(unit.label, unit.kind, unit.team, float(unit.position[0]), float(unit.position[1]),
-                              status, note, dest))
+    marks = []
+    for unit in session.units():
+        dest = unit.node_index if unit.status == "travelling" and unit.node_index is not None else -1
+        note = f"{unit.status} · {unit.work} at {unit.node_name}" if unit.node_index is not None else unit.status
+        if unit.until:
+            note += f" until {unit.until}"
+        marks.append(UnitMark(unit.label, unit.kind, unit.team, unit.position[0], unit.position[1],
+                              STATUS_CODES[unit.status], note, dest))
     return marks
 
 
 def map_figure(session: ExerciseSession, extent: tuple[float, float, float, float]) -> go.Figure:
-    model = session.model
-    tick = min(model.tick, model.n_ticks)
-    attacks = [a for t, a in attack_events(model.events, model.network, model.tick_seconds) if t <= tick]
-    kinds = sorted({u.kind for u in model.responders}, key=kind_order)
-    return network_map(model.network, model.state.down, model.state.backup, unit_marks(session), attacks,
-                       unit_kinds=kinds, extent=extent, title=f"Network at {session.clock()}")
+    net, tick = session.network, session.tick
+    attacks = [a for t, a in attack_events(session.events, net, session.tick_seconds) if t <= tick]
+    kinds = sorted({u.kind for u in session.units()}, key=kind_order)
+    down, backup = session.node_states()
+    return network_map(net, down, backup, unit_marks(session), attacks, unit_kinds=kinds, extent=extent,
+                       title=f"Network at {session.clock()}")
 
 
 def curves_figure(session: ExerciseSession) -> go.Figure:
     """Service so far, on the whole exercise's time axis, decisions marked."""
-    model, rec = session.model, session.model.recorder
-    rows = min(model.tick, model.n_ticks + 1)
-    series: dict[str, Any] = {"time_h": [i * model.tick_seconds / 3600.0 for i in range(rows)],
-                              "service": rec.service[:rows]}
-    for i, name in enumerate(rec.sectors):
-        series[f"service_{name}"] = rec.sector_service[i, :rows]
-    now_h = min(model.tick, model.n_ticks) * model.tick_seconds / 3600.0
-    fig = service_curves(series, rec.sectors, current_h=now_h, title="Service level Q(t)")
-    mark_decisions(fig, session.entries, model.tick_seconds)
-    fig.update_xaxes(range=[0, model.n_ticks * model.tick_seconds / 3600.0])
+    series, sectors = session.series_so_far()
+    hours = session.tick_seconds / 3600.0
+    fig = service_curves(series, sectors, current_h=session.tick * hours, title="Service level Q(t)")
+    mark_decisions(fig, session.entries, session.tick_seconds)
+    fig.update_xaxes(range=[0, session.n_ticks * hours])
     fig.update_layout(uirevision="curves")
     return fig
 
@@ -120,7 +123,7 @@ def incidents_table(session: ExerciseSession) -> html.Div | html.Table:
 
 def node_options(session: ExerciseSession) -> list[dict[str, str]]:
     """Nodes with open incidents first, then all the others."""
-    net = session.model.network
+    net = session.network
     open_nodes = [r["node"] for r in session.incidents()]
     rest = [n for n in net.ids if n not in set(open_nodes)]
     return ([{"label": f"{n} (incident)", "value": n} for n in open_nodes] +
@@ -132,15 +135,40 @@ def service_text(session: ExerciseSession) -> str:
     return f"service {q:.1%} · " + " · ".join(f"{k} {v:.0%}" for k, v in sectors.items())
 
 
-def _form(title: str, *children: Any) -> html.Div:
-    return html.Div([html.Div(title, className="form-title"), *children], className="form")
+def field(session: ExerciseSession, verb: Verb, argument: Argument) -> Any:
+    """The input for one argument of a verb, chosen by what the argument names."""
+    ident, hint = field_id(verb, argument), argument.hint or argument.name
+    current = session.settings().get(argument.setting) if argument.setting else None
+    choices = {
+        "unit": lambda: [{"label": f"{u.label} ({u.kind})", "value": u.label} for u in session.units()],
+        "node": lambda: node_options(session), "team": session.aid_teams, "policy": session.policy_names,
+        "capability": lambda: [{"label": c, "value": c} for c in session.capabilities()],
+    }
+    if argument.kind in choices:
+        return dcc.Dropdown(id=ident, options=choices[argument.kind](), value=current, placeholder=hint,
+                            clearable=current is None)
+    if argument.kind == "rating":
+        return dcc.RadioItems(id=ident, options=[{"label": f" {k}", "value": k} for k in RATINGS], inline=True,
+                              className="ratings")
+    if argument.kind == "text":
+        return dcc.Textarea(id=ident, placeholder=hint)
+    if argument.type in (int, float):
+        low, high, step = (1, None, 1) if argument.type is int else (0, 1, 0.05)
+        return dcc.Input(id=ident, type="number", min=low, max=high, step=step, placeholder=hint,
+                         value=current if current is not None else argument.default, className="small")
+    return dcc.Input(id=ident, type="text", placeholder=hint, className="small")
+
+
+def _form(session: ExerciseSession, verb: Verb) -> html.Div:
+    fields = [field(session, verb, a) for a in verb.positional]
+    return html.Div([html.Div(verb.title, className="form-title"), *fields,
+                     html.Button(verb.button, id=f"{verb.name}-go", n_clicks=0)], className="form")
 
 
 def layout(session: ExerciseSession) -> html.Div:
-    model, scenario = session.model, session.scenario
-    units = [{"label": f"{u.label} ({u.kind})", "value": u.label} for u in model.responders]
-    aid = [n for n, t in scenario.responders.items() if t.mutual_aid is not None]
-    caps = [{"label": c, "value": c} for c in session.capabilities()]
+    scenario = session.scenario
+    clock_controls = [part for verb in CLOCK_VERBS for part in
+                      [field(session, verb, a) for a in verb.positional] + [html.Button(verb.button, id=verb.name, n_clicks=0)]]
     return html.Div([
         html.Header([
             html.Div([html.H1(scenario.name), html.Div(f"scenario {scenario.id} · seed {session.seed} · "
@@ -149,11 +177,7 @@ def layout(session: ExerciseSession) -> html.Div:
                       html.Div(id="service", className="service")], className="clock-box"),
         ]),
         html.Div([
-            html.Button("Step", id="step", n_clicks=0),
-            dcc.Input(id="step-n", type="number", value=1, min=1, step=1, className="small"),
-            html.Button("Run to next inject", id="next", n_clicks=0),
-            dcc.Input(id="until-at", type="text", placeholder="T+2:00", className="small"),
-            html.Button("Run until", id="until", n_clicks=0),
+            *clock_controls,
             html.Button("▶ Run", id="run", n_clicks=0),
             html.Button("❚❚ Pause", id="pause", n_clicks=0),
             dcc.Dropdown(id="speed", options=[{"label": l, "value": v} for v, l in SPEEDS], value=3, clearable=False,
@@ -169,31 +193,7 @@ def layout(session: ExerciseSession) -> html.Div:
             html.Div([
                 html.H2("Injects"), html.Div(id="feed", className="feed"),
                 html.H2("Decisions"),
-                _form("Dispatch a unit",
-                      dcc.Dropdown(id="dispatch-unit", options=units, placeholder="unit"),
-                      dcc.Dropdown(id="dispatch-node", placeholder="node"),
-                      html.Button("Dispatch", id="dispatch-go", n_clicks=0)),
-                _form("Recall a unit", dcc.Dropdown(id="recall-unit", options=units, placeholder="unit"),
-                      html.Button("Recall", id="recall-go", n_clicks=0)),
-                _form("Mutual aid", dcc.Dropdown(id="aid-team", options=aid, placeholder="team"),
-                      html.Button("Activate", id="aid-go", n_clicks=0)),
-                _form("Harden a node", dcc.Dropdown(id="harden-node", options=list(model.network.ids), placeholder="node"),
-                      dcc.Input(id="harden-level", type="number", min=0, max=1, step=0.05, placeholder="0–1",
-                                className="small"),
-                      html.Button("Harden", id="harden-go", n_clicks=0)),
-                _form("Dispatch policy", dcc.Dropdown(id="policy-name", options=list(POLICIES), value=model.dispatcher.policy,
-                                                      clearable=False),
-                      html.Button("Set policy", id="policy-go", n_clicks=0)),
-                _form("Information sharing", dcc.Input(id="sharing-level", type="number", min=0, max=1, step=0.05,
-                                                       value=model.information_sharing, className="small"),
-                      html.Button("Set sharing", id="sharing-go", n_clicks=0)),
-                _form("Note", dcc.Textarea(id="note-text", placeholder="observation, discussion point"),
-                      html.Button("Add note", id="note-go", n_clicks=0)),
-                _form("Rate a core capability", dcc.Dropdown(id="rate-cap", options=caps, placeholder="capability"),
-                      dcc.RadioItems(id="rate-level", options=[{"label": f" {k}", "value": k} for k in RATINGS],
-                                     inline=True, className="ratings"),
-                      dcc.Textarea(id="rate-notes", placeholder="observations, issues"),
-                      html.Button("Rate", id="rate-go", n_clicks=0)),
+                *[_form(session, verb) for verb in FORM_VERBS],
                 html.H2("Units"), html.Div(id="teams"),
                 html.H2("Open incidents"), html.Div(id="incidents"),
             ], className="right"),
@@ -202,31 +202,41 @@ def layout(session: ExerciseSession) -> html.Div:
 
 
 def create_app(session: ExerciseSession) -> dash.Dash:
-    """The Dash app driving ``session`` (one per server process)."""
+    """The Dash app driving ``session`` (one per server process).
+
+    Parameters
+    ----------
+    session : ExerciseSession
+        The exercise the page shows and drives.
+
+    Returns
+    -------
+    dash.Dash
+        The app; ``app.run(host, port)`` serves it.
+    """
     app = dash.Dash(__name__, serve_locally=True, title=f"ripple · {session.scenario.name}", update_title=None)
     app.index_string = INDEX.replace("{%css_extra%}", CSS)
     lock = threading.Lock()
-    net = session.model.network
-    extent = map_extent(net, [tuple(u.base) for u in session.model.responders])
+    extent = map_extent(session.network, [u.base for u in session.units()])
     app.layout = lambda: layout(session)
+    fields = {field_id(v, a): State(field_id(v, a), "value") for v in CLOCK_VERBS + FORM_VERBS for a in v.positional}
+    nodes = node_fields()
 
     @app.callback(
         output=dict(version=Output("version", "data"), message=Output("message", "children"),
                     paused=Output("ticker", "disabled")),
         inputs=dict(clicks={name: Input(name, "n_clicks" if name != "ticker" else "n_intervals") for name in ACTIONS}),
-        state=dict(
-            version=State("version", "data"), paused=State("ticker", "disabled"), n=State("step-n", "value"),
-            until_at=State("until-at", "value"), speed=State("speed", "value"), stop=State("stop-at-inject", "value"),
-            unit=State("dispatch-unit", "value"), node=State("dispatch-node", "value"),
-            recall_unit=State("recall-unit", "value"), team=State("aid-team", "value"),
-            harden_node=State("harden-node", "value"), level=State("harden-level", "value"),
-            policy=State("policy-name", "value"), sharing=State("sharing-level", "value"),
-            note=State("note-text", "value"), cap=State("rate-cap", "value"), rating=State("rate-level", "value"),
-            notes=State("rate-notes", "value")),
+        state=dict(version=State("version", "data"), paused=State("ticker", "disabled"),
+                   speed=State("speed", "value"), stop=State("stop-at-inject", "value"), fields=fields),
         prevent_initial_call=True,
     )
-    def act(clicks: dict[str, Any], version: int, paused: bool, **form: Any) -> dict[str, Any]:
+    def act(clicks: dict[str, Any], version: int, paused: bool, speed: int, stop: list[str],
+            fields: dict[str, Any]) -> dict[str, Any]:
         trigger = ctx.triggered_id
+        form: dict[str, Any] = {"speed": speed, "stop": stop}
+        verb = VERBS.get(trigger.removesuffix("-go"))
+        if verb is not None:
+            form.update({a.name: fields.get(field_id(verb, a)) for a in verb.positional})
         with lock:
             try:
                 message, paused = perform(session, trigger, paused, form)
@@ -240,7 +250,7 @@ def create_app(session: ExerciseSession) -> dash.Dash:
     @app.callback(
         Output("clock", "children"), Output("wall", "children"), Output("service", "children"),
         Output("map", "figure"), Output("curves", "figure"), Output("feed", "children"),
-        Output("teams", "children"), Output("incidents", "children"), Output("dispatch-node", "options"),
+        Output("teams", "children"), Output("incidents", "children"), *[Output(n, "options") for n in nodes],
         Input("version", "data"),
     )
     def render(version: int) -> tuple[Any, ...]:
@@ -248,24 +258,61 @@ def create_app(session: ExerciseSession) -> dash.Dash:
             end = " (end)" if session.finished else ""
             return (session.clock() + end, session.wall_clock(), service_text(session), map_figure(session, extent),
                     curves_figure(session), inject_feed(session), teams_table(session), incidents_table(session),
-                    node_options(session))
+                    *[node_options(session)] * len(nodes))
 
     return app
 
 
-def perform(session: ExerciseSession, trigger: str, paused: bool, form: dict[str, Any]) -> tuple[str, bool]:
-    """Carry out the control that fired; return the message and whether the timer is paused."""
-    def need(value: Any, what: str) -> Any:
-        if value in (None, "", []):
-            raise ExerciseError(f"choose {what} first")
-        return value
+def form_arguments(verb: Verb, form: dict[str, Any]) -> dict[str, Any]:
+    """A verb's arguments from its form's values; :class:`ExerciseError` naming what to choose.
 
-    if trigger == "step":
-        return session.step(int(form["n"] or 1)), paused
-    if trigger == "next":
-        return session.run_to_next_inject(), paused
-    if trigger == "until":
-        return session.run_until(str(need(form["until_at"], "a time (T+h:mm or end)")).strip()), paused
+    Parameters
+    ----------
+    verb : Verb
+        The verb whose button fired.
+    form : dict
+        Field values by argument name.
+
+    Returns
+    -------
+    dict
+        Arguments for :meth:`ExerciseSession.do` (empty optional fields left to their defaults).
+    """
+    args = {}
+    for argument in verb.positional:
+        value = form.get(argument.name)
+        if value in (None, "", []):
+            if not argument.optional:
+                raise ExerciseError(f"choose {argument.noun} first")
+            continue
+        if argument.type in (int, float):
+            value = argument.type(value)
+        elif argument.kind != "text":
+            value = str(value).strip()
+        args[argument.name] = value
+    return args
+
+
+def perform(session: ExerciseSession, trigger: str, paused: bool, form: dict[str, Any]) -> tuple[str, bool]:
+    """Carry out the control that fired.
+
+    Parameters
+    ----------
+    session : ExerciseSession
+        The exercise.
+    trigger : str
+        The control's id: a clock verb, ``run``, ``pause``, ``ticker`` or ``<verb>-go``.
+    paused : bool
+        Whether the run timer is paused now.
+    form : dict
+        ``speed`` (ticks per beat) and ``stop`` (``["stop"]`` to stop at injects) for the timer;
+        the fired verb's field values by argument name.
+
+    Returns
+    -------
+    tuple of (str, bool)
+        The message, and whether the timer is paused afterwards.
+    """
     if trigger == "run":
         if session.finished:
             raise ExerciseError("the exercise has ended")
@@ -274,33 +321,35 @@ def perform(session: ExerciseSession, trigger: str, paused: bool, form: dict[str
         return f"paused at {session.clock()}", True
     if trigger == "ticker":
         return auto_step(session, int(form["speed"] or 1), "stop" in (form["stop"] or []))
-    if trigger == "dispatch-go":
-        return session.dispatch(need(form["unit"], "a unit"), need(form["node"], "a node")), paused
-    if trigger == "recall-go":
-        return session.recall(need(form["recall_unit"], "a unit")), paused
-    if trigger == "aid-go":
-        return session.aid(need(form["team"], "a mutual-aid team")), paused
-    if trigger == "harden-go":
-        return session.harden(need(form["harden_node"], "a node"), float(need(form["level"], "a level"))), paused
-    if trigger == "policy-go":
-        return session.policy(need(form["policy"], "a policy")), paused
-    if trigger == "sharing-go":
-        return session.sharing(float(need(form["sharing"], "a level"))), paused
-    if trigger == "note-go":
-        return session.note(need(form["note"], "some text")), paused
-    if trigger == "rate-go":
-        return session.rate(need(form["cap"], "a capability"), need(form["rating"], "a rating"), form["notes"] or ""), paused
-    raise ExerciseError(f"unknown control '{trigger}'")
+    if trigger not in ACTIONS:
+        raise ExerciseError(f"unknown control '{trigger}'")
+    verb = VERBS[trigger.removesuffix("-go")]
+    return session.do(verb.name, **form_arguments(verb, form)), paused
 
 
 def auto_step(session: ExerciseSession, speed: int, stop_at_inject: bool) -> tuple[str, bool]:
-    """One beat of the run timer: ``speed`` ticks, cut short to stop right after an inject."""
+    """One beat of the run timer: ``speed`` ticks, cut short to stop right after an inject.
+
+    Parameters
+    ----------
+    session : ExerciseSession
+        The exercise.
+    speed : int
+        Ticks per beat.
+    stop_at_inject : bool
+        Pause right after an inject is released.
+
+    Returns
+    -------
+    tuple of (str, bool)
+        The message, and whether the timer is paused afterwards.
+    """
     if session.finished:
         return f"the exercise has ended ({session.clock()})", True
     n = speed
     upcoming = session.next_inject_tick()
     if stop_at_inject and upcoming is not None:
-        n = max(1, min(n, upcoming + 1 - session.model.tick))
+        n = max(1, min(n, upcoming + 1 - session.tick))
     released = len(session.released_injects())
     message = session.step(n)
     if session.finished:

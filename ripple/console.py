@@ -17,31 +17,16 @@ from rich.markup import escape
 from rich.panel import Panel
 from rich.table import Table
 
-from agents.dispatch import POLICIES
-from agents.tactics import TACTICS
-from sim.exercise import RATINGS, ExerciseError, ExerciseSession
+from sim.exercise import RATINGS, VERBS, ExerciseError, ExerciseSession, Verb
+from sim.exercise.verbs import CLOCK, Argument
 from sim.results import Event
-from sim.scenario.schema import TargetRuleName
 
-RULES = TargetRuleName.__args__
+__all__ = ["ExerciseConsole", "parse", "split", "describe"]
+
 QUIET_KINDS = {"decision", "note", "rating", "hit", "spread", "node_down", "node_up"}
 
-HELP = [
-    ("step [N]", "run N ticks (default 1)"),
-    ("next", "run to the next inject (MSEL line or attack that carries one)"),
-    ("until T+h:mm | end", "run until the clock shows that time, or to the end"),
-    ("dispatch UNIT NODE", "send a unit (e.g. police-1) to the first task at NODE it can do"),
-    ("recall UNIT", "stop a unit's task; it waits where it stands"),
-    ("aid TEAM", "activate a mutual-aid team (it arrives after its delay)"),
-    ("harden NODE LEVEL", "set a node's hardening, 0 to 1"),
-    ("policy NAME", f"dispatch policy: {', '.join(POLICIES)}"),
-    ("sharing X", "information-sharing level, 0 to 1"),
-    ("attack TACTIC TARGET [AT] [k=v ...]", "controller: schedule an attack (TARGET a node or a rule; "
-                                          "k=v: cell=, inject=, sector=, kind=, tactic parameters)"),
-    ("inject \"text\" [from=..] [to=..]", "controller: release an ad-hoc inject now"),
-    ("note \"text\"", "record a remark in the log"),
-    ("rate CAP P|S|M|U [\"notes\"] [k=v ...]", "rate a core capability (CAP: number, name or prefix; "
-                                            "k=v: element=, org=, action=, due=YYYY-MM-DD)"),
+# the console's own commands (the verbs come from the verb table)
+VIEW_HELP = [
     ("status | incidents | teams", "the clock and service; open incidents; all units"),
     ("injects | capabilities | ratings", "injects released; capabilities to rate; ratings given"),
     ("help [COMMAND] | quit", "this list; leave (the log is already saved)"),
@@ -65,19 +50,63 @@ def split(arg: str) -> tuple[list[str], dict[str, str]]:
 
 
 def number(text: str, what: str) -> float:
+    """``text`` as a number; :class:`ExerciseError` naming ``what`` otherwise."""
     try:
         return float(text)
     except ValueError:
         raise ExerciseError(f"{what} must be a number, not '{text}'") from None
 
 
+def convert(argument: Argument, text: str) -> Any:
+    """A word of the command line as the argument's type; a count that is not a whole number
+    is passed on as typed, for the verb to say what it takes."""
+    if argument.type is float:
+        return number(text, argument.metavar)
+    if argument.type is int and text.isdigit():
+        return int(text)
+    return text
+
+
+def parse(verb: Verb, arg: str) -> dict[str, Any]:
+    """The arguments of ``verb`` from the rest of its command line.
+
+    Parameters
+    ----------
+    verb : Verb
+        The verb, from the table.
+    arg : str
+        The command line after the verb (shell quoting; ``key=value`` options).
+
+    Returns
+    -------
+    dict
+        Arguments by name, for :meth:`ExerciseSession.do`.
+    """
+    words, options = split(arg)
+    positional = verb.positional
+    expect(words, sum(1 for a in positional if not a.optional), len(positional), verb.usage)
+    args = {a.name: convert(a, word) for a, word in zip(positional, words)}
+    for key, argument in verb.options.items():
+        if key in options:
+            args[argument.name] = convert(argument, options.pop(key))
+    if options:
+        rest = verb.other_options
+        if rest is None:
+            raise ExerciseError(f"{verb.name} has no option {', '.join(sorted(options))} "
+                                f"(options: {', '.join(verb.options) or 'none'})")
+        args[rest.name] = {k: number(v, k) for k, v in options.items()}
+    return args
+
+
 def expect(words: list[str], low: int, high: int, usage: str) -> None:
+    """:class:`ExerciseError` with the usage line unless ``low <= len(words) <= high``."""
     if not low <= len(words) <= high:
         raise ExerciseError(f"usage: {usage}")
 
 
 class ExerciseConsole(cmd.Cmd):
-    """The command loop; each ``do_`` method is one command."""
+    """The command loop: the verbs of the table (:data:`sim.exercise.VERBS`) run through
+    :meth:`default`; each ``do_`` method is one of the console's own commands."""
 
     def __init__(self, session: ExerciseSession, out: Console, stdin: IO[str], interactive: bool):
         super().__init__(completekey="tab", stdin=stdin)
@@ -121,10 +150,6 @@ class ExerciseConsole(cmd.Cmd):
     def emptyline(self) -> bool:
         return False
 
-    def default(self, line: str) -> bool:
-        self.fail(f"unknown command '{line.split()[0]}'; `help` lists the commands")
-        return False
-
     def fail(self, message: str) -> None:
         self.failures += 1
         self.out.print(f"[bold red]error:[/] {escape(message)}", highlight=False, soft_wrap=True)
@@ -132,12 +157,26 @@ class ExerciseConsole(cmd.Cmd):
     def say(self, message: str) -> None:
         self.out.print(message, highlight=False, markup=False, soft_wrap=True)
 
-    # ------------------------------------------------------------ the clock
-    def _clock(self, message: str) -> None:
-        before = int((self.session.model.state.down != 0).sum())
+    # ------------------------------------------------------------ the verbs
+    def default(self, line: str) -> bool:
+        name, arg, _ = self.parseline(line)
+        verb = VERBS.get(name or "")
+        if verb is None:
+            self.fail(f"unknown command '{line.split()[0]}'; `help` lists the commands")
+            return False
+        message = self.session.do(verb.name, **parse(verb, arg or ""))
+        if verb.category == CLOCK:
+            self._after_clock(message)
+        else:
+            self.say(message)
+            self.show_news()
+        return False
+
+    def _after_clock(self, message: str) -> None:
+        before = int((self.session.node_states()[0] != 0).sum())
         self.say(message)
         self.show_news()
-        after = int((self.session.model.state.down != 0).sum())
+        after = int((self.session.node_states()[0] != 0).sum())
         if after != before:
             self.say(f"nodes down: {before} → {after}")
         self.status_line()
@@ -146,108 +185,6 @@ class ExerciseConsole(cmd.Cmd):
             self.out.print(summary_table(self.session.result()))
             where = self.session.log_path or "the log"
             self.say(f"exercise over; `ripple aar {where} --out aar.html` writes the after-action report")
-
-    def do_step(self, arg: str) -> None:
-        """step [N]: run N ticks (default 1)."""
-        words, _ = split(arg)
-        expect(words, 0, 1, "step [N]")
-        n = words[0] if words else "1"
-        if not n.isdigit() or int(n) < 1:
-            raise ExerciseError(f"step takes a whole number of ticks >= 1, not '{n}'")
-        self._clock(self.session.step(int(n)))
-
-    def do_next(self, arg: str) -> None:
-        """next: run to the next inject (an MSEL line, or a planned attack that carries one)."""
-        expect(split(arg)[0], 0, 0, "next")
-        self._clock(self.session.run_to_next_inject())
-
-    def do_until(self, arg: str) -> None:
-        """until T+h:mm | end: run until the clock shows that time, or to the end of the exercise."""
-        words, _ = split(arg)
-        expect(words, 1, 1, "until T+h:mm | end")
-        self._clock(self.session.run_until(words[0]))
-
-    # ------------------------------------------------------------ decisions
-    def _decide(self, message: str) -> None:
-        self.say(message)
-        self.show_news()
-
-    def do_dispatch(self, arg: str) -> None:
-        """dispatch UNIT NODE: send a unit to the first waiting task at NODE that it can do."""
-        words, _ = split(arg)
-        expect(words, 2, 2, "dispatch UNIT NODE")
-        self._decide(self.session.dispatch(*words))
-
-    def do_recall(self, arg: str) -> None:
-        """recall UNIT: stop the unit's task (it returns to the queue); the unit waits where it is."""
-        words, _ = split(arg)
-        expect(words, 1, 1, "recall UNIT")
-        self._decide(self.session.recall(words[0]))
-
-    def do_aid(self, arg: str) -> None:
-        """aid TEAM: activate a mutual-aid team; it arrives after its delay."""
-        words, _ = split(arg)
-        expect(words, 1, 1, "aid TEAM")
-        self._decide(self.session.aid(words[0]))
-
-    def do_harden(self, arg: str) -> None:
-        """harden NODE LEVEL: set the node's hardening (0 none, 1 full)."""
-        words, _ = split(arg)
-        expect(words, 2, 2, "harden NODE LEVEL")
-        self._decide(self.session.harden(words[0], number(words[1], "LEVEL")))
-
-    def do_policy(self, arg: str) -> None:
-        """policy NAME: the dispatch policy (criticality, nearest, fifo, manual)."""
-        words, _ = split(arg)
-        expect(words, 1, 1, "policy NAME")
-        self._decide(self.session.policy(words[0]))
-
-    def do_sharing(self, arg: str) -> None:
-        """sharing X: the information-sharing level, 0 to 1 (raises interdiction, shortens aid delays)."""
-        words, _ = split(arg)
-        expect(words, 1, 1, "sharing X")
-        self._decide(self.session.sharing(number(words[0], "X")))
-
-    def do_attack(self, arg: str) -> None:
-        """attack TACTIC TARGET [AT] [cell=ID] [inject="text"] [sector=S] [kind=K] [PARAM=VALUE ...]:
-        schedule an attack now or at AT; TARGET is a node id or a rule (highest_betweenness,
-        most_population_served, greatest_cascade, random) narrowed by sector= and kind=."""
-        words, options = split(arg)
-        expect(words, 2, 3, "attack TACTIC TARGET [AT] [k=v ...]")
-        tactic, target = words[0], words[1]
-        cell, inject = options.pop("cell", "controller"), options.pop("inject", "")
-        rule = {k: options.pop(k) for k in ("sector", "kind") if k in options}
-        if target in RULES:
-            target_spec: str | dict[str, Any] = {"rule": target, **rule}
-        elif rule:
-            raise ExerciseError("sector= and kind= narrow a target rule, not a node id")
-        else:
-            target_spec = target
-        params = {k: number(v, k) for k, v in options.items()}
-        self._decide(self.session.attack(tactic, target_spec, words[2] if len(words) == 3 else None,
-                                         params, cell, inject))
-
-    def do_inject(self, arg: str) -> None:
-        """inject "text" [from=SENDER] [to=RECIPIENT]: release an ad-hoc inject now."""
-        words, options = split(arg)
-        expect(words, 1, 1, 'inject "text" [from=..] [to=..]')
-        self._decide(self.session.inject(words[0], options.get("from", "controller"), options.get("to", "")))
-
-    def do_note(self, arg: str) -> None:
-        """note "text": record a remark (observation, player discussion) in the log."""
-        words, _ = split(arg)
-        expect(words, 1, 1, 'note "text"')
-        self._decide(self.session.note(words[0]))
-
-    def do_rate(self, arg: str) -> None:
-        """rate CAPABILITY P|S|M|U ["notes"] [element=POETE] [org=ORG] [action="text"] [due=YYYY-MM-DD]:
-        rate a core capability; CAPABILITY is its number in `capabilities`, its name or a prefix."""
-        words, options = split(arg)
-        expect(words, 2, 3, 'rate CAPABILITY P|S|M|U ["notes"] [k=v ...]')
-        unknown = sorted(set(options) - {"element", "org", "action", "due"})
-        if unknown:
-            raise ExerciseError(f"rate has no option {', '.join(unknown)} (options: element, org, action, due)")
-        self._decide(self.session.rate(words[0], words[1], words[2] if len(words) == 3 else "", **options))
 
     # -------------------------------------------------------------- viewing
     def show_news(self) -> None:
@@ -281,7 +218,7 @@ class ExerciseConsole(cmd.Cmd):
         q, sectors = s.service()
         wall = s.wall_clock()
         parts = ", ".join(f"{name} {value:.0%}" for name, value in sectors.items())
-        idle = sum(1 for u in s.model.responders if u.status == "idle")
+        idle = sum(1 for u in s.units() if u.status == "idle")
         nxt = s.next_inject_tick()
         upcoming = f"; next inject {s.clock(nxt)}" if nxt is not None else ""
         self.say(f"[{s.clock()}{' · ' + wall if wall else ''}] service {q:.1%} ({parts}); "
@@ -291,8 +228,7 @@ class ExerciseConsole(cmd.Cmd):
         """status: the clock, service per sector, policy and what comes next."""
         s = self.session
         q, sectors = s.service()
-        self.say(f"{s.scenario.name} · {s.clock()} {s.wall_clock()} · tick {min(s.model.tick, s.model.n_ticks)}"
-                 f"/{s.model.n_ticks}")
+        self.say(f"{s.scenario.name} · {s.clock()} {s.wall_clock()} · tick {s.tick}/{s.n_ticks}")
         table = Table(show_header=True)
         table.add_column("sector")
         table.add_column("service", justify="right")
@@ -300,7 +236,8 @@ class ExerciseConsole(cmd.Cmd):
             table.add_row(name, f"{value:.1%}")
         table.add_row("[bold]overall", f"[bold]{q:.1%}")
         self.out.print(table)
-        self.say(f"dispatch policy {s.model.dispatcher.policy}; information sharing {s.model.information_sharing:g}; "
+        settings = s.settings()
+        self.say(f"dispatch policy {settings['policy']}; information sharing {settings['sharing']:g}; "
                  f"seed {s.seed}; log {s.log_path or '(none)'}")
         self.status_line()
 
@@ -353,14 +290,18 @@ class ExerciseConsole(cmd.Cmd):
 
     def do_help(self, arg: str) -> None:
         """help [COMMAND]: the list of commands, or one command's help."""
-        if arg.strip():
-            method = getattr(self, f"do_{arg.strip()}", None)
-            if method is None or arg.strip() == "EOF":
-                raise ExerciseError(f"no command '{arg.strip()}'")
+        name = arg.strip()
+        if name in VERBS:
+            self.say(f"{VERBS[name].usage}: {VERBS[name].help}")
+            return
+        if name:
+            method = getattr(self, f"do_{name}", None)
+            if method is None or name == "EOF":
+                raise ExerciseError(f"no command '{name}'")
             self.say(" ".join(method.__doc__.split()))
             return
         table = Table(show_header=False, box=None)
-        for usage, what in HELP:
+        for usage, what in [(v.usage, v.help) for v in VERBS.values()] + VIEW_HELP:
             table.add_row(escape(usage), escape(what))
         self.out.print(table)
 
@@ -377,43 +318,24 @@ class ExerciseConsole(cmd.Cmd):
         return self.do_quit(arg)
 
     # ----------------------------------------------------------- completion
-    def _complete(self, text: str, line: str, begidx: int, choices: list[list[str]]) -> list[str]:
+    def completenames(self, text: str, *ignored: Any) -> list[str]:
+        return sorted(set(super().completenames(text, *ignored)) | {v for v in VERBS if v.startswith(text)})
+
+    def completedefault(self, text: str, line: str, begidx: int, endidx: int) -> list[str]:
+        verb = VERBS.get(line.split()[0]) if line.split() else None
         position = len(line[:begidx].split()) - 1
-        if 0 <= position < len(choices):
-            return [c for c in choices[position] if c.startswith(text)]
-        return []
+        if verb is None or not 0 <= position < len(verb.positional):
+            return []
+        return [c for c in self.choices(verb.positional[position].kind) if c.startswith(text)]
 
-    def _units(self) -> list[str]:
-        return [u.label for u in self.session.model.responders]
-
-    def _nodes(self) -> list[str]:
-        return list(self.session.model.network.ids)
-
-    def complete_dispatch(self, text: str, line: str, begidx: int, endidx: int) -> list[str]:
-        return self._complete(text, line, begidx, [self._units(), self._nodes()])
-
-    def complete_recall(self, text: str, line: str, begidx: int, endidx: int) -> list[str]:
-        return self._complete(text, line, begidx, [self._units()])
-
-    def complete_aid(self, text: str, line: str, begidx: int, endidx: int) -> list[str]:
-        teams = [n for n, t in self.session.scenario.responders.items() if t.mutual_aid is not None]
-        return self._complete(text, line, begidx, [teams])
-
-    def complete_harden(self, text: str, line: str, begidx: int, endidx: int) -> list[str]:
-        return self._complete(text, line, begidx, [self._nodes()])
-
-    def complete_policy(self, text: str, line: str, begidx: int, endidx: int) -> list[str]:
-        return self._complete(text, line, begidx, [list(POLICIES)])
-
-    def complete_attack(self, text: str, line: str, begidx: int, endidx: int) -> list[str]:
-        return self._complete(text, line, begidx, [list(TACTICS), list(RULES) + self._nodes()])
-
-    def complete_until(self, text: str, line: str, begidx: int, endidx: int) -> list[str]:
-        return self._complete(text, line, begidx, [["end"]])
-
-    def complete_rate(self, text: str, line: str, begidx: int, endidx: int) -> list[str]:
-        numbers = [str(i) for i in range(1, len(self.session.capabilities()) + 1)]
-        return self._complete(text, line, begidx, [numbers, list(RATINGS)])
+    def choices(self, kind: str) -> list[str]:
+        """What an argument of ``kind`` may be, for completion ([] when anything goes)."""
+        s = self.session
+        return {
+            "unit": s.unit_labels, "node": s.node_ids, "team": s.aid_teams, "policy": s.policy_names,
+            "tactic": s.tactic_names, "target": lambda: s.target_rules() + s.node_ids(), "until": lambda: ["end"],
+            "capability": lambda: [str(i) for i in range(1, len(s.capabilities()) + 1)], "rating": lambda: list(RATINGS),
+        }.get(kind, list)()
 
 
 def plural(n: int, noun: str) -> str:

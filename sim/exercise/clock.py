@@ -1,0 +1,75 @@
+"""The clock verbs: ``step``, ``next`` and ``until``."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sim.exercise.errors import ExerciseError
+from sim.exercise.state import ExerciseState
+from sim.scenario.timefmt import format_clock, parse_duration
+
+__all__ = ["next_inject_tick", "step", "next_inject", "until"]
+
+
+def next_inject_tick(state: ExerciseState) -> int | None:
+    """The tick of the next MSEL inject or planned attack that carries an inject.
+
+    Parameters
+    ----------
+    state : ExerciseState
+        The run under play.
+
+    Returns
+    -------
+    int or None
+        A tick within the exercise, or None when no inject is left.
+    """
+    model, ticks = state.model, []
+    if model.next_inject < len(model.injects):
+        ticks.append(model.tick_of(model.injects[model.next_inject].at))
+    for attacker in model.attackers:
+        ticks += [model.tick_of(a.at) for a in attacker.plan[attacker.next_action:] if a.inject]
+    ticks = [t for t in ticks if t <= model.n_ticks]
+    return min(ticks) if ticks else None
+
+
+def _advance_to(state: ExerciseState, until: int) -> str:
+    if state.finished:
+        raise ExerciseError(f"the exercise clock has reached the end ({state.clock()})")
+    start = state.model.tick
+    state.model.advance(until)
+    return f"{format_clock(start * state.model.tick_seconds)} → {state.clock()}" + (" (end)" if state.finished else "")
+
+
+def step(state: ExerciseState, args: dict[str, Any], wall: str) -> str:
+    """Run ``args['n']`` ticks (default 1); the message reads ``T+a → T+b``."""
+    n = args.get("n", 1)
+    if not isinstance(n, int) or isinstance(n, bool) or n < 1:
+        raise ExerciseError(f"step takes a whole number of ticks >= 1, not '{n}'")
+    return _advance_to(state, state.model.tick + n)
+
+
+def next_inject(state: ExerciseState, args: dict[str, Any], wall: str) -> str:
+    """Run to just after the next inject."""
+    target = next_inject_tick(state)
+    if target is None:
+        raise ExerciseError("no injects are left; use `until T+h:mm`, `until end` or `step N`")
+    return _advance_to(state, max(target, state.model.tick) + 1)
+
+
+def until(state: ExerciseState, args: dict[str, Any], wall: str) -> str:
+    """Run until the clock shows ``args['at']`` (``T+h:mm``), or to the end for ``end``."""
+    model, at = state.model, args.get("at")
+    if at == "end":
+        return _advance_to(state, model.n_ticks + 1)
+    try:
+        seconds = parse_duration(at)
+    except ValueError as exc:
+        raise ExerciseError(f"until: {exc}") from None
+    target = model.tick_of(seconds)
+    if target <= model.tick:
+        raise ExerciseError(f"the clock is already at {state.clock()}; `until` needs a later time")
+    if target > model.n_ticks:
+        raise ExerciseError(f"{at} lies beyond the end of the exercise ({state.clock(model.n_ticks)}); "
+                            "use `until end`")
+    return _advance_to(state, target)

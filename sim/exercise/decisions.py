@@ -1,0 +1,109 @@
+"""The players' decisions: ``dispatch``, ``recall``, ``aid``, ``harden``, ``policy`` and
+``sharing``. Each checks everything before it changes the run and logs a ``decision`` event."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from agents.dispatch import POLICIES
+from agents.responders import INACTIVE, OUT, TRAVELLING, WORKING
+from sim.exercise.errors import ExerciseError
+from sim.exercise.lookup import find_node, find_unit, task_for
+from sim.exercise.state import ExerciseState
+from sim.scenario.schema import Scenario
+
+__all__ = ["policy_names", "aid_teams", "dispatch", "recall", "aid", "harden", "policy", "sharing"]
+
+
+def policy_names() -> list[str]:
+    """The dispatch policies a player can choose, by name."""
+    return list(POLICIES)
+
+
+def aid_teams(scenario: Scenario) -> list[str]:
+    """The scenario's mutual-aid teams (those a player can call with ``aid``)."""
+    return [name for name, team in scenario.responders.items() if team.mutual_aid is not None]
+
+
+def _level(value: Any, what: str) -> float:
+    if not isinstance(value, (int, float)) or isinstance(value, bool) or not 0.0 <= value <= 1.0:
+        raise ExerciseError(f"{what} is a level from 0 to 1, not '{value}'")
+    return float(value)
+
+
+def dispatch(state: ExerciseState, args: dict[str, Any], wall: str) -> str:
+    """Send unit ``args['unit']`` to the first task at node ``args['node']`` it can do."""
+    state.live()
+    model, unit, node = state.model, find_unit(state, args["unit"]), find_node(state, args["node"])
+    if unit.status == INACTIVE:
+        raise ExerciseError(f"{unit.label} is a mutual-aid unit that has not arrived (`aid {unit.team}` requests it)")
+    if unit.status == OUT:
+        raise ExerciseError(f"{unit.label} is out of service until {state.clock(unit.until)}")
+    task = task_for(state, unit, node)
+    joins = [u.label for u in task.crew]
+    model.log("decision", node=node, team=unit.label, verb="dispatch", work=task.work)
+    model.dispatcher.order(unit, task, model.tick)
+    where = "on scene" if unit.status == WORKING else f"ETA {state.clock(unit.until)}"
+    helping = f", joining {', '.join(joins)}" if joins else ""
+    return f"{unit.label} dispatched to {model.network.ids[node]} ({task.work}{helping}), {where}"
+
+
+def recall(state: ExerciseState, args: dict[str, Any], wall: str) -> str:
+    """Stop unit ``args['unit']``'s task; it waits where it stands."""
+    state.live()
+    model, unit = state.model, find_unit(state, args["unit"])
+    if unit.status not in (TRAVELLING, WORKING):
+        raise ExerciseError(f"{unit.label} is {unit.status}; only a travelling or working unit can be recalled")
+    node = unit.task.node
+    model.log("decision", node=node, team=unit.label, verb="recall", work=unit.task.work)
+    unit.recall()
+    held = "" if model.dispatcher.policy == "manual" else \
+        f" (the {model.dispatcher.policy} policy may assign it again; `policy manual` holds it)"
+    return f"{unit.label} recalled from {model.network.ids[node]}, idle where it stands{held}"
+
+
+def aid(state: ExerciseState, args: dict[str, Any], wall: str) -> str:
+    """Activate mutual-aid team ``args['team']``; it arrives after its delay."""
+    state.live()
+    team, model = args["team"], state.model
+    teams = aid_teams(state.scenario)
+    if team not in teams:
+        raise ExerciseError(f"'{team}' is not a mutual-aid team (mutual-aid teams: {', '.join(teams) or 'none'})")
+    if model.aid_due[team] is not None:
+        raise ExerciseError(f"mutual aid {team} was already activated; it arrives {state.clock(model.aid_due[team])}")
+    model.log("decision", team=team, verb="aid")
+    model.activate_mutual_aid(team, "requested by players")
+    return f"mutual aid {team} activated; arrives {state.clock(model.aid_due[team])}"
+
+
+def harden(state: ExerciseState, args: dict[str, Any], wall: str) -> str:
+    """Set node ``args['node']``'s hardening to ``args['level']`` (0 none, 1 full)."""
+    state.live()
+    node, level = find_node(state, args["node"]), _level(args["level"], "hardening")
+    net = state.model.network
+    before = float(net.hardening[node])
+    state.model.log("decision", node=node, verb="harden", level=level, before=before)
+    net.hardening[node] = level
+    return f"{net.ids[node]} hardened {before:g} → {level:g}"
+
+
+def policy(state: ExerciseState, args: dict[str, Any], wall: str) -> str:
+    """Switch the dispatch policy to ``args['name']``."""
+    state.live()
+    name, dispatcher = args["name"], state.model.dispatcher
+    if name not in POLICIES:
+        raise ExerciseError(f"no dispatch policy '{name}' (policies: {', '.join(POLICIES)})")
+    before = dispatcher.policy
+    state.model.log("decision", verb="policy", name=name, before=before)
+    dispatcher.policy = name
+    return f"dispatch policy {before} → {name}"
+
+
+def sharing(state: ExerciseState, args: dict[str, Any], wall: str) -> str:
+    """Set the information-sharing level to ``args['level']``, 0 to 1."""
+    state.live()
+    level = _level(args["level"], "information sharing")
+    before = state.model.information_sharing
+    state.model.log("decision", verb="sharing", level=level, before=before)
+    state.model.information_sharing = level
+    return f"information sharing {before:g} → {level:g}"

@@ -1,0 +1,150 @@
+"""The exercise log: JSON lines, a header then one line per verb.
+
+The header names the scenario (path, and sha256 of the scenario and its network file as
+canonical JSON, so comments don't count) and the seed. The file is rewritten atomically after
+every change (temp file + ``os.replace``), so no decision is lost if the process dies.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any
+
+from sim.exercise.errors import ExerciseError
+from sim.exercise.verbs import VERBS
+from sim.files import write_text_atomic
+from sim.scenario.loader import scenario_text
+from sim.scenario.schema import Scenario
+
+__all__ = ["LOG_KIND", "LOG_VERSION", "scenario_digest", "now_wall", "new_header", "read_log", "write_log",
+           "find_scenario"]
+
+LOG_KIND = "ripple-exercise-log"
+LOG_VERSION = 1
+
+
+def scenario_digest(path: str | Path) -> str:
+    """sha256 of the scenario and its network file (canonical JSON, so comments don't count).
+
+    Parameters
+    ----------
+    path : str or Path
+        The scenario file.
+
+    Returns
+    -------
+    str
+        64 hex digits.
+    """
+    return hashlib.sha256(scenario_text(path).encode()).hexdigest()
+
+
+def now_wall() -> str:
+    """The local wall time now, ISO 8601 to the second with its UTC offset."""
+    return datetime.now(timezone.utc).astimezone().isoformat(timespec="seconds")
+
+
+def new_header(scenario_path: Path, scenario: Scenario, digest: str, seed: int,
+               participants: list[str]) -> dict[str, Any]:
+    """The header line of a new log.
+
+    Parameters
+    ----------
+    scenario_path : Path
+        The scenario file as given (the absolute path is recorded too).
+    scenario : Scenario
+        The loaded scenario.
+    digest : str
+        Its :func:`scenario_digest`.
+    seed : int
+        The run's seed.
+    participants : list of str
+        Participating organisations or people.
+
+    Returns
+    -------
+    dict
+        The header record.
+    """
+    return {
+        "kind": LOG_KIND, "version": LOG_VERSION, "scenario": str(scenario_path),
+        "scenario_abs": str(scenario_path.resolve()), "sha256": digest, "seed": seed,
+        "scenario_id": scenario.id, "name": scenario.name, "started": now_wall(),
+        "participants": list(participants),
+    }
+
+
+def read_log(path: str | Path) -> tuple[dict[str, Any], list[dict[str, Any]]]:
+    """The header and entries of an exercise log.
+
+    Parameters
+    ----------
+    path : str or Path
+        The log file.
+
+    Returns
+    -------
+    tuple of (dict, list of dict)
+        The header and the entries; :class:`ExerciseError` if the file is not an exercise log.
+    """
+    path = Path(path)
+    try:
+        lines = path.read_text(encoding="utf-8").splitlines()
+    except FileNotFoundError:
+        raise ExerciseError(f"{path}: log file not found") from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ExerciseError(f"{path}: cannot read: {exc}") from None
+    records = []
+    for number, line in enumerate(lines, 1):
+        if not line.strip():
+            continue
+        try:
+            records.append(json.loads(line))
+        except json.JSONDecodeError as exc:
+            raise ExerciseError(f"{path}:{number}: not valid JSON ({exc.msg}); an exercise log holds one JSON "
+                                "object per line, as `ripple exercise` writes it") from None
+    if not records or not isinstance(records[0], dict) or records[0].get("kind") != LOG_KIND:
+        raise ExerciseError(f"{path}: not a ripple exercise log (its first line must be the header)")
+    header = records[0]
+    if header.get("version") != LOG_VERSION:
+        raise ExerciseError(f"{path}: log version {header.get('version')} is not supported (expected {LOG_VERSION})")
+    for number, entry in enumerate(records[1:], 2):
+        if not isinstance(entry, dict) or entry.get("verb") not in VERBS or not isinstance(entry.get("args"), dict):
+            raise ExerciseError(f"{path}:{number}: not an exercise log entry (expected a verb and its args)")
+    return header, records[1:]
+
+
+def write_log(path: Path, header: dict[str, Any], entries: list[dict[str, Any]]) -> None:
+    """Rewrite the log atomically: the header, then one line per entry.
+
+    Parameters
+    ----------
+    path : Path
+        The log file.
+    header : dict
+        The header record.
+    entries : list of dict
+        The entries, oldest first.
+    """
+    lines = [json.dumps(header, sort_keys=True)] + [json.dumps(e, sort_keys=True) for e in entries]
+    write_text_atomic(path, "\n".join(lines) + "\n")
+
+
+def find_scenario(header: dict[str, Any]) -> Path:
+    """The scenario a log names: its path as given if it exists, else its absolute path.
+
+    Parameters
+    ----------
+    header : dict
+        The log's header.
+
+    Returns
+    -------
+    Path
+        The scenario file (it may not exist).
+    """
+    given, absolute = Path(str(header.get("scenario", ""))), Path(str(header.get("scenario_abs", "")))
+    return given if given.exists() or not absolute.exists() else absolute

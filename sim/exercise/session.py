@@ -1,0 +1,355 @@
+"""The exercise session: one run of a scenario under a facilitator's control, and its log.
+
+The session coordinates the parts of :mod:`sim.exercise`: it runs each verb of the table
+(:mod:`sim.exercise.verbs`) on the run under play, appends it to the log (:mod:`sim.exercise.log`)
+with its exercise and wall time, and answers the front ends from the read models
+(:mod:`sim.exercise.views`). Replaying a log's entries on the same scenario and seed rebuilds
+the same state, bit for bit.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from sim.exercise import views
+from sim.exercise.clock import next_inject_tick
+from sim.exercise.controller import tactic_names, target_rules
+from sim.exercise.counterfactual import counterfactual
+from sim.exercise.decisions import aid_teams, policy_names
+from sim.exercise.errors import ExerciseError
+from sim.exercise.log import find_scenario, new_header, now_wall, read_log, scenario_digest, write_log
+from sim.exercise.ratings import Rating, capabilities, resolve_capability
+from sim.exercise.state import ExerciseState
+from sim.exercise.verbs import CLOCK, VERBS
+from sim.model import RippleModel
+from sim.results import Event, RunResult
+from sim.scenario.loader import load_scenario
+from sim.scenario.schema import Inject, Scenario
+from sim.scenario.timefmt import format_clock
+
+__all__ = ["ExerciseSession"]
+
+
+class ExerciseSession:
+    """A run under a facilitator's control, with its exercise log.
+
+    Verbs return a one-line message and raise :class:`ExerciseError` for anything that cannot
+    be done, before changing any state.
+
+    Parameters
+    ----------
+    scenario_path : str or Path
+        The scenario file.
+    seed : int, optional
+        The run's seed (default: the scenario's).
+    log_path : str or Path, optional
+        Where to write the log; none is written without one.
+    participants : list of str, optional
+        Participating organisations or people, recorded in the header.
+    scenario : Scenario, optional
+        The scenario already loaded from ``scenario_path``.
+    """
+
+    def __init__(self, scenario_path: str | Path, seed: int | None = None, log_path: str | Path | None = None,
+                 participants: list[str] | None = None, scenario: Scenario | None = None):
+        self.scenario_path = Path(scenario_path)
+        scenario = scenario if scenario is not None else load_scenario(self.scenario_path)
+        self.digest = scenario_digest(self.scenario_path)
+        self.state = ExerciseState(scenario, RippleModel(scenario, seed=seed))
+        self.seed = self.model.seed
+        self.header = new_header(self.scenario_path, scenario, self.digest, self.seed, participants or [])
+        self.entries: list[dict[str, Any]] = []
+        self.log_path = Path(log_path) if log_path is not None else None
+        self._cursor = 0
+        if self.log_path is not None:
+            self.save()
+
+    @property
+    def scenario(self) -> Scenario:
+        """The scenario being played."""
+        return self.state.scenario
+
+    @property
+    def model(self) -> RippleModel:
+        """The model under play."""
+        return self.state.model
+
+    @property
+    def ratings(self) -> list[Rating]:
+        """Every rating given, oldest first."""
+        return self.state.ratings
+
+    # ------------------------------------------------------------ log and replay
+    @classmethod
+    def from_log(cls, log_path: str | Path, scenario_path: str | Path | None = None,
+                 keep_logging: bool = True) -> "ExerciseSession":
+        """Rebuild a session by replaying a saved log on its scenario and seed.
+
+        Parameters
+        ----------
+        log_path : str or Path
+            The exercise log.
+        scenario_path : str or Path, optional
+            The scenario (default: the one the log names).
+        keep_logging : bool
+            Append new verbs to the same log.
+
+        Returns
+        -------
+        ExerciseSession
+            The session as the log left it; :class:`ExerciseError` if the scenario changed
+            since the log was written or the replay diverges.
+        """
+        header, entries = read_log(log_path)
+        path = Path(scenario_path) if scenario_path is not None else find_scenario(header)
+        if not path.exists():
+            raise ExerciseError(f"{path}: scenario file not found")
+        digest = scenario_digest(path)
+        if digest != header.get("sha256"):
+            raise ExerciseError(
+                f"{path} has changed since {log_path} was written (sha256 {digest[:12]}… != "
+                f"{str(header.get('sha256'))[:12]}…); a replay needs the scenario exactly as it was played")
+        session = cls(path, seed=int(header["seed"]), log_path=None)
+        session.header = header
+        for number, entry in enumerate(entries, 2):
+            if entry.get("tick") != session.model.tick:
+                raise ExerciseError(f"{log_path}:{number}: the replay reached tick {session.model.tick} where "
+                                    f"the log has tick {entry.get('tick')}; the simulator has changed since")
+            try:
+                VERBS[entry["verb"]].handler(session.state, dict(entry["args"]), entry.get("wall", ""))
+            except (ExerciseError, KeyError, TypeError) as exc:
+                raise ExerciseError(f"{log_path}:{number}: cannot replay `{entry['verb']}`: {exc}") from None
+        session.entries = list(entries)
+        session._cursor = len(session.model.events)
+        if keep_logging:
+            session.log_path = Path(log_path)
+        return session
+
+    def save(self) -> None:
+        """Rewrite the log atomically (header, then one line per entry); no-op without a log."""
+        if self.log_path is not None:
+            write_log(self.log_path, self.header, self.entries)
+
+    def do(self, verb: str, **args: Any) -> str:
+        """Carry out one verb, log it with its exercise and wall time, save the log.
+
+        Parameters
+        ----------
+        verb : str
+            A verb of :data:`sim.exercise.verbs.VERBS`.
+        **args
+            Its arguments by name.
+
+        Returns
+        -------
+        str
+            The verb's one-line message.
+        """
+        if verb not in VERBS:
+            raise ExerciseError(f"unknown verb '{verb}'")
+        record = VERBS[verb]
+        args = record.bind(args)
+        tick, wall = self.model.tick, now_wall()
+        message = record.handler(self.state, args, wall)
+        entry = {"verb": verb, "args": args, "tick": tick, "time": format_clock(tick * self.model.tick_seconds),
+                 "wall": wall}
+        if record.category == CLOCK:
+            entry["to"] = self.model.tick
+        self.entries.append(entry)
+        self.save()
+        return message
+
+    # --------------------------------------------------------------- the clock
+    @property
+    def finished(self) -> bool:
+        """True once the clock has run past the last tick."""
+        return self.state.finished
+
+    @property
+    def tick(self) -> int:
+        """The current tick, capped at the last one."""
+        return min(self.model.tick, self.model.n_ticks)
+
+    @property
+    def n_ticks(self) -> int:
+        """The last tick of the exercise."""
+        return self.model.n_ticks
+
+    @property
+    def tick_seconds(self) -> float:
+        """Length of one tick, seconds."""
+        return self.model.tick_seconds
+
+    def clock(self, tick: int | None = None) -> str:
+        """The exercise clock at ``tick`` (default: now), ``T+h:mm``."""
+        return self.state.clock(tick)
+
+    def wall_clock(self, tick: int | None = None) -> str:
+        """The scenario's wall-clock label for ``tick`` (from ``clock.start``), or ''."""
+        return self.state.wall_clock(tick)
+
+    def next_inject_tick(self) -> int | None:
+        """The tick of the next MSEL inject or planned attack that carries an inject, if any."""
+        return next_inject_tick(self.state)
+
+    def play_out(self) -> None:
+        """Run the rest of the clock with no further decisions, unlogged (a report's run)."""
+        self.model.advance()
+
+    # --------------------------------------------------------------- the verbs
+    def step(self, n: int = 1) -> str:
+        """Run ``n`` ticks."""
+        return self.do("step", n=n)
+
+    def run_to_next_inject(self) -> str:
+        """Run to just after the next inject."""
+        return self.do("next")
+
+    def run_until(self, at: str) -> str:
+        """Run until the clock shows ``at`` (``T+h:mm``), or to the end for ``end``."""
+        return self.do("until", at=at)
+
+    def dispatch(self, unit: str, node: str) -> str:
+        """Send ``unit`` to the first task at ``node`` it can do."""
+        return self.do("dispatch", unit=unit, node=node)
+
+    def recall(self, unit: str) -> str:
+        """Stop ``unit``'s task."""
+        return self.do("recall", unit=unit)
+
+    def aid(self, team: str) -> str:
+        """Activate mutual-aid ``team``."""
+        return self.do("aid", team=team)
+
+    def harden(self, node: str, level: float) -> str:
+        """Set ``node``'s hardening, 0 to 1."""
+        return self.do("harden", node=node, level=level)
+
+    def policy(self, name: str) -> str:
+        """Switch the dispatch policy."""
+        return self.do("policy", name=name)
+
+    def sharing(self, level: float) -> str:
+        """Set the information-sharing level, 0 to 1."""
+        return self.do("sharing", level=level)
+
+    def attack(self, tactic: str, target: str | dict[str, Any], at: str | None = None,
+               params: dict[str, float] | None = None, cell: str = "controller", inject: str = "",
+               sector: str | None = None, kind: str | None = None) -> str:
+        """Schedule an attack on a node id, or on a target rule narrowed by ``sector``/``kind``."""
+        return self.do("attack", tactic=tactic, target=target, at=at, params=params, cell=cell, inject=inject,
+                       sector=sector, kind=kind)
+
+    def inject(self, message: str, sender: str = "controller", to: str = "") -> str:
+        """Release an ad-hoc inject now."""
+        return self.do("inject", message=message, sender=sender, to=to)
+
+    def note(self, text: str) -> str:
+        """Record a remark in the log."""
+        return self.do("note", text=text)
+
+    def rate(self, capability: str, rating: str, notes: str = "", **plan: str) -> str:
+        """Rate a core capability; ``plan``: ``element``, ``org``, ``action``, ``due``."""
+        return self.do("rate", capability=capability, rating=rating, notes=notes, **plan)
+
+    # ------------------------------------------------------------ capabilities
+    def capabilities(self) -> list[str]:
+        """The MSEL's capabilities first (in inject order), then the other core capabilities."""
+        return capabilities(self.scenario)
+
+    def capability(self, text: str) -> str:
+        """Resolve a capability from its number in :meth:`capabilities`, its name, or a unique prefix."""
+        return resolve_capability(self.scenario, text)
+
+    def latest_ratings(self) -> dict[str, Rating]:
+        """The latest rating of each capability rated."""
+        return {r.capability: r for r in self.ratings}
+
+    # ----------------------------------------------------- what may be chosen
+    def policy_names(self) -> list[str]:
+        """The dispatch policies, by name."""
+        return policy_names()
+
+    def tactic_names(self) -> list[str]:
+        """The attack tactics, by name."""
+        return tactic_names()
+
+    def target_rules(self) -> list[str]:
+        """The target rules an attack may name instead of a node."""
+        return target_rules()
+
+    def aid_teams(self) -> list[str]:
+        """The scenario's mutual-aid teams."""
+        return aid_teams(self.scenario)
+
+    def unit_labels(self) -> list[str]:
+        """Every unit's label."""
+        return [u.label for u in self.model.responders]
+
+    def node_ids(self) -> list[str]:
+        """Every node's id."""
+        return list(self.model.network.ids)
+
+    # ---------------------------------------------------------------- viewing
+    @property
+    def network(self) -> Any:
+        """The network's structure (ids, names, sectors, coordinates)."""
+        return self.model.network
+
+    @property
+    def events(self) -> list[Event]:
+        """Every event so far."""
+        return self.model.events
+
+    def news(self) -> list[Event]:
+        """Events logged since the last call."""
+        events = self.model.events[self._cursor:]
+        self._cursor = len(self.model.events)
+        return events
+
+    def inject_record(self, event: Event) -> Inject | None:
+        """The MSEL line behind an inject event, if it came from the MSEL."""
+        return views.inject_record(self.state, event)
+
+    def service(self) -> tuple[float, dict[str, float]]:
+        """The service level now, overall and per sector (fractions)."""
+        return views.service(self.state)
+
+    def series_so_far(self) -> tuple[dict[str, Any], list[str]]:
+        """The service series recorded so far and the sector names."""
+        return views.series_so_far(self.state)
+
+    def node_states(self) -> tuple[np.ndarray, np.ndarray]:
+        """Per node, the reasons it is down (bit mask, 0: up) and whether it runs on backup."""
+        return views.node_states(self.state)
+
+    def incidents(self) -> list[dict[str, Any]]:
+        """Nodes with open tasks: the node, why it is down, and each task's state."""
+        return views.incidents(self.state)
+
+    def units(self) -> list[views.UnitView]:
+        """Every unit as it stands now."""
+        return views.units(self.state)
+
+    def teams(self) -> list[dict[str, Any]]:
+        """The units as table rows (unit, team, kind, status, node, work, until)."""
+        return views.teams(self.state)
+
+    def settings(self) -> dict[str, Any]:
+        """The dispatch policy (``policy``) and information-sharing level (``sharing``)."""
+        return views.settings(self.state)
+
+    def released_injects(self) -> list[Event]:
+        """The inject events so far."""
+        return views.released_injects(self.state)
+
+    def result(self) -> RunResult:
+        """The run so far (rows past the clock are not yet filled)."""
+        return self.model.result()
+
+    def counterfactual(self) -> RunResult:
+        """The same scenario and seed run without the players' decisions."""
+        return counterfactual(self.scenario, self.seed)

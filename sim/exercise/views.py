@@ -1,0 +1,154 @@
+"""Read models of the run under play, for the front ends: open incidents, units, service,
+released injects and the run-wide settings — plain values and strings, so that a front end
+needs neither the model nor the agents."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from agents.responders import OUT, TRAVELLING, WORKING
+from sim.exercise.lookup import describe_task, skills
+from sim.exercise.state import ExerciseState
+from sim.network import reason_names
+from sim.results import Event
+from sim.scenario.schema import Inject
+
+__all__ = ["UnitView", "status_name", "units", "teams", "incidents", "service", "series_so_far", "inject_record",
+           "released_injects", "settings", "node_states"]
+
+
+def status_name(status: Any) -> str:
+    """A unit status as its string (``idle``, ``travelling``, ``out of service``…)."""
+    return str(getattr(status, "value", status))
+
+
+@dataclass(frozen=True)
+class UnitView:
+    """One responder unit as the front ends show it.
+
+    ``position`` and ``base`` are map coordinates (the network's x, y); ``node_index`` is the
+    index of the node of its task (None without one); ``until`` is the clock label at which
+    travel, work or time out of service ends ('' otherwise).
+    """
+
+    label: str
+    team: str
+    kind: str
+    skills: str
+    status: str
+    position: tuple[float, float]
+    base: tuple[float, float]
+    node_index: int | None
+    node: str
+    node_name: str
+    work: str
+    until: str
+
+
+def units(state: ExerciseState) -> list[UnitView]:
+    """Every responder unit, as it stands now.
+
+    Parameters
+    ----------
+    state : ExerciseState
+        The run under play.
+
+    Returns
+    -------
+    list of UnitView
+        In the model's order.
+    """
+    net, out = state.model.network, []
+    for unit in state.model.responders:
+        task = unit.task
+        busy = unit.status in (TRAVELLING, WORKING, OUT)
+        out.append(UnitView(
+            unit.label, unit.team, unit.kind, skills(state, unit), status_name(unit.status),
+            (float(unit.position[0]), float(unit.position[1])), (float(unit.base[0]), float(unit.base[1])),
+            task.node if task is not None else None, net.ids[task.node] if task is not None else "",
+            net.names[task.node] if task is not None else "", task.work if task is not None else "",
+            state.clock(unit.until) if busy else ""))
+    return out
+
+
+def teams(state: ExerciseState) -> list[dict[str, Any]]:
+    """The units as table rows: unit, team, kind (skills), status, node, work, until."""
+    return [{"unit": u.label, "team": u.team, "kind": u.skills, "status": u.status, "node": u.node, "work": u.work,
+             "until": u.until} for u in units(state)]
+
+
+def incidents(state: ExerciseState) -> list[dict[str, Any]]:
+    """Nodes with open tasks: the node, why it is down, and each task's state.
+
+    Parameters
+    ----------
+    state : ExerciseState
+        The run under play.
+
+    Returns
+    -------
+    list of dict
+        ``node`` (id), ``name``, ``sector``, ``down`` (reason names), ``tasks`` (one line each).
+    """
+    model, net = state.model, state.model.network
+    nodes: dict[int, list] = {}
+    for task in model.board.tasks:
+        if not task.done:
+            nodes.setdefault(task.node, []).append(task)
+    return [{"node": net.ids[i], "name": net.names[i], "sector": net.sector_names[net.sector[i]],
+             "down": reason_names(int(model.state.down[i])), "tasks": [describe_task(state, t) for t in tasks]}
+            for i, tasks in nodes.items()]
+
+
+def service(state: ExerciseState) -> tuple[float, dict[str, float]]:
+    """The service level now: overall and per sector, fractions 0 to 1."""
+    q, sector_q = state.model.recorder.levels
+    return q, dict(zip(state.model.recorder.sectors, map(float, sector_q)))
+
+
+def series_so_far(state: ExerciseState) -> tuple[dict[str, Any], list[str]]:
+    """The service series recorded so far and the sector names.
+
+    Parameters
+    ----------
+    state : ExerciseState
+        The run under play.
+
+    Returns
+    -------
+    tuple of (dict, list of str)
+        ``time_h`` (hours), ``service`` and ``service_<sector>`` (fractions), one row per tick
+        run; and the sectors.
+    """
+    model, rec = state.model, state.model.recorder
+    rows = min(model.tick, model.n_ticks + 1)
+    series: dict[str, Any] = {"time_h": [i * model.tick_seconds / 3600.0 for i in range(rows)],
+                              "service": rec.service[:rows]}
+    for i, name in enumerate(rec.sectors):
+        series[f"service_{name}"] = rec.sector_service[i, :rows]
+    return series, list(rec.sectors)
+
+
+def inject_record(state: ExerciseState, event: Event) -> Inject | None:
+    """The MSEL line behind an inject event, if it came from the MSEL."""
+    number = event.detail.get("number")
+    return next((i for i in state.scenario.injects if i.number == number), None) if number is not None else None
+
+
+def released_injects(state: ExerciseState) -> list[Event]:
+    """The inject events so far, oldest first."""
+    return [e for e in state.model.events if e.kind == "inject"]
+
+
+def settings(state: ExerciseState) -> dict[str, Any]:
+    """The run-wide settings players change: ``policy`` (dispatch policy name) and ``sharing``
+    (information-sharing level, 0 to 1)."""
+    return {"policy": state.model.dispatcher.policy, "sharing": state.model.information_sharing}
+
+
+def node_states(state: ExerciseState) -> tuple[np.ndarray, np.ndarray]:
+    """Per node, the bit mask of reasons it is down (0: up), and whether it runs on backup."""
+    return state.model.state.down, state.model.state.backup

@@ -4,6 +4,8 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 FLAGSHIP := scenarios/calder_bay.yaml
+# where `make demo` writes its run; tests point it at a temporary folder
+DEMO_OUT ?= runs/demo
 
 .PHONY: install demo test test-all bench chromium clean
 
@@ -23,7 +25,7 @@ chromium:
 
 demo: install
 	$(BIN)/ripple validate $(FLAGSHIP)
-	$(BIN)/ripple run $(FLAGSHIP) --seed 7 --out runs/demo --html
+	$(BIN)/ripple run $(FLAGSHIP) --seed 7 --out $(DEMO_OUT) --html
 
 test: install chromium
 	$(BIN)/python -m pytest -q

@@ -13,6 +13,7 @@ from ripple.app import app, console, load_or_exit
 from sim.model import RippleModel
 from sim.results import RunResult
 from sim.scenario import Scenario
+from sim.scenario.reference import scenario_reference
 
 ScenarioArg = typer.Argument(..., help="scenario file (YAML)", show_default=False)
 
@@ -63,8 +64,14 @@ def validate(scenario: Path = ScenarioArg) -> None:
 
 
 @app.command()
-def schema() -> None:
+def schema(
+    markdown: bool = typer.Option(False, "--markdown", help="print the reference of scenario files in Markdown "
+                                  "(docs/scenario-reference.md) instead"),
+) -> None:
     """Print the JSON Schema of scenario files (for editor completion and checking)."""
+    if markdown:
+        typer.echo(scenario_reference(), nl=False)
+        return
     typer.echo(json.dumps(Scenario.model_json_schema(), indent=2))
 
 

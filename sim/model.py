@@ -1,6 +1,6 @@
 """RippleModel: infrastructure nodes, attackers and responders on one timestep engine.
 
-Each tick runs the same five phases, in this order (DESIGN.md, "Time"):
+Each tick runs the same five phases, in this order (docs/design.md, "Time"):
 
 1. **attacks** — injects due are released; attackers whose plan reaches this tick act;
    each attempt is interdicted, fails, or lands.

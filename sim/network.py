@@ -14,7 +14,7 @@ import scipy.sparse as sp
 
 from sim.scenario.schema import Scenario, Sector
 
-# down-reason bits (DESIGN.md, "Infrastructure nodes")
+# down-reason bits (docs/design.md, "Infrastructure nodes: state as arrays")
 DAMAGED, SHUT, COMPROMISED, ISOLATED, UNSUPPLIED, OVERLOADED = 1, 2, 4, 8, 16, 32
 REASONS = {DAMAGED: "DAMAGED", SHUT: "SHUT", COMPROMISED: "COMPROMISED",
            ISOLATED: "ISOLATED", UNSUPPLIED: "UNSUPPLIED", OVERLOADED: "OVERLOADED"}

@@ -70,6 +70,7 @@ def test_same_rows_on_a_process_pool(serial40, tmp_path):
     assert_same_rows(serial40.rows(), pool.rows())
 
 
+@pytest.mark.slow
 def test_same_rows_on_a_dask_cluster(serial40, cluster, tmp_path):
     dask = run_batch(SMALL, 40, tmp_path / "dask", seed=1, scheduler=cluster.scheduler_address)
     assert dask.engine == "dask"
@@ -223,6 +224,7 @@ def test_until_ci_stops_early_after_whole_chunks(tmp_path):
     assert manifest["until_ci"]["metric"] == "resilience_loss_h"
 
 
+@pytest.mark.slow
 def test_common_random_numbers_shrink_the_variance_of_differences(tmp_path):
     variant = parse_variant("crews=responders.crews.count=3")
     with open_engine(workers=2) as engine:

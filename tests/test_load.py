@@ -40,6 +40,7 @@ def scale_free():
     return network(nx.barabasi_albert_graph(500, 2, seed=2002))
 
 
+@pytest.mark.slow
 def test_attack_on_the_highest_load_node_collapses_a_scale_free_network(scale_free):
     top = int(np.argmax(scale_free.capacity))
     rng = np.random.default_rng(1)
@@ -50,6 +51,7 @@ def test_attack_on_the_highest_load_node_collapses_a_scale_free_network(scale_fr
     assert after_random > 0.95
 
 
+@pytest.mark.slow
 def test_a_homogeneous_network_keeps_more_than_the_scale_free_one(scale_free):
     graph = nx.gnm_random_graph(500, scale_free.link_rows.size // 2, seed=2002)
     graph = graph.subgraph(max(nx.connected_components(graph), key=len))

@@ -102,6 +102,7 @@ def test_kernel_equals_naive_reference_on_random_networks(seed, mode, monkeypatc
     assert max(downs) > net.n // 10          # the attacks did cascade
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("seed", range(3))
 @pytest.mark.parametrize("mode", ["small", "local"])
 def test_kernel_equals_naive_reference_on_synthetic_networks(seed, mode, monkeypatch):

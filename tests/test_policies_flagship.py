@@ -3,6 +3,7 @@
 from pathlib import Path
 
 import numpy as np
+import pytest
 
 from sim.model import RippleModel
 from sim.scenario import deep_merge, load_scenario_data, validate_data
@@ -18,6 +19,7 @@ def runs(patch, metric, n):
     return np.nan_to_num(np.array(values, dtype=float), nan=hours)  # not recovered: censored at the end
 
 
+@pytest.mark.slow
 def test_mutual_aid_shortens_time_to_95_percent_recovery():
     with_aid = runs({}, "recovery_95_h", 20)
     without = runs({"responders": {"ashgrove_power": {"count": 0}}}, "recovery_95_h", 20)
@@ -25,6 +27,7 @@ def test_mutual_aid_shortens_time_to_95_percent_recovery():
     assert (with_aid <= without + 1e-9).mean() >= 0.9
 
 
+@pytest.mark.slow
 def test_criticality_dispatch_beats_fifo_on_resilience_loss():
     criticality = runs({"policies": {"dispatch": "criticality"}}, "resilience_loss_h", 30)
     fifo = runs({"policies": {"dispatch": "fifo"}}, "resilience_loss_h", 30)

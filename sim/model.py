@@ -31,7 +31,6 @@ from scipy.spatial import cKDTree
 from agents.attackers import Attacker, Attempt, make_tactic
 from agents.dispatch import Dispatcher
 from agents.incidents import Task, TaskBoard
-from agents.nodes import InfrastructureNode
 from agents.responders import INACTIVE, OUT, TRAVELLING, WORKING, Responder
 from agents.tactics import EFFECTS, Tactic
 from sim.cascade import Outcome, cascade, drain_buffers
@@ -49,7 +48,7 @@ class RippleModel(mesa.Model):
     """One run of a scenario. ``RippleModel(scenario, seed).run()`` returns a RunResult."""
 
     def __init__(self, scenario: Scenario, seed: int | None = None, run_index: int | None = None,
-                 skip_quiet: bool = True, node_agents: bool = True):
+                 skip_quiet: bool = True):
         self.scenario = scenario
         self.seed = scenario.seed if seed is None else seed
         self.run_index = run_index
@@ -73,7 +72,6 @@ class RippleModel(mesa.Model):
         self.cyber_supply = net.supply[np.flatnonzero(net.dep_cyber)]
         self.cyber_dependent = net.dep_node[net.dep_cyber]
         self.tree = cKDTree(net.xy)
-        self.nodes = [InfrastructureNode(self, i) for i in range(net.n)] if node_agents else []
 
         self.attackers = [Attacker(self, a.id, a.plan) for a in scenario.attackers]
         self.responders = self._make_responders()

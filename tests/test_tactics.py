@@ -15,7 +15,7 @@ from sim.network import COMPROMISED, DAMAGED, SHUT
 def outcomes(s, runs=60):
     out = []
     for i in range(runs):
-        model = RippleModel(s, seed=11, run_index=i, node_agents=False)
+        model = RippleModel(s, seed=11, run_index=i)
         model.advance(3)
         out.append(next(e.detail["outcome"] for e in model.events if e.kind == "attack"))
     return out
@@ -66,14 +66,14 @@ def test_police_presence_raises_interdiction():
     assert p_response(0, policies) == 0.5
     assert p_response(2, policies) == pytest.approx(0.5 + 0.5 * (1 - np.exp(-1)))
     near = scenario("town", {"responders": {"police": {"base": "sub_c"}}})
-    model = RippleModel(near, node_agents=False)
+    model = RippleModel(near)
     assert model.police_near(model.network.index["sub_c"]) == 2
     assert model.police_near(model.network.index["reservoir"]) == 0
 
 
 def test_vbied_blast_damages_neighbours_falling_with_distance_and_closes_the_scene():
     s = scenario("town", NO_INTERDICTION, attack("vbied", "sub_a", radius_km=2.5, blast_p0=1.0))
-    model = RippleModel(s, node_agents=False)
+    model = RippleModel(s)
     model.advance(2)
     index = model.network.index
     assert model.own[index["sub_a"]] == DAMAGED | SHUT
@@ -86,7 +86,7 @@ def test_vbied_blast_damages_neighbours_falling_with_distance_and_closes_the_sce
 
 def test_active_shooter_shuts_without_damage_until_police_clear():
     s = scenario("town", NO_INTERDICTION, attack("active_shooter", "hospital"))
-    model = RippleModel(s, node_agents=False)
+    model = RippleModel(s)
     result = model.run()
     node = model.network.index["hospital"]
     assert [t.work for t in model.board.tasks] == ["clear"]
@@ -98,7 +98,7 @@ def test_active_shooter_shuts_without_damage_until_police_clear():
 def test_cyber_compromise_spreads_along_control_edges_only():
     s = scenario("town", NO_INTERDICTION, attack("cyber", "scada", spread_p=1.0, dwell_h=6.0),
                  {"responders": {"cyber": {"count": 0}}})
-    model = RippleModel(s, node_agents=False)
+    model = RippleModel(s)
     model.advance(12)
     compromised = {model.network.ids[i] for i in np.flatnonzero(model.own & COMPROMISED)}
     # pumps depend on scada through control (cyber) edges; zone_1's logical dependency and the
@@ -108,7 +108,7 @@ def test_cyber_compromise_spreads_along_control_edges_only():
 
 def test_cyber_intrusion_is_handled_only_after_its_dwell_time():
     s = scenario("town", NO_INTERDICTION, attack("cyber", "scada", spread_p=0.0, dwell_h=2.0))
-    result = RippleModel(s, node_agents=False).run()
+    result = RippleModel(s).run()
     dispatch = next(e for e in result.events if e.kind == "dispatch")
     assert dispatch.tick == 1 + 24 and dispatch.detail["work"] == "contain"
     works = [e.detail["work"] for e in result.events if e.kind == "task_done"]
@@ -122,7 +122,7 @@ def test_secondary_device_takes_out_exactly_the_teams_present():
                       {"at": "T+0:05", "tactic": "vbied", "target": "sub_a", "params": {"radius_km": 0.1}},
                       {"at": "T+0:10", "tactic": "active_shooter", "target": "zone_2"},
                       {"at": "T+3:00", "tactic": "secondary_device", "target": "sub_a"}]}]})
-    model = RippleModel(s, node_agents=False)
+    model = RippleModel(s)
     device_tick = model.tick_of(3 * 3600)
     model.advance(device_tick)
     present = {u.label for u in model.responders_at(model.network.index["sub_a"])}
@@ -140,7 +140,7 @@ def test_target_rules_pick_on_the_network_as_it_stands():
              {"at": "T+0:20", "tactic": "insider", "target": {"rule": "highest_betweenness", "sector": "transport"}}]
     s = scenario("town", NO_INTERDICTION, {"attackers": [{"id": "cell", "plan": rules}]},
                  {"responders": {"crew": {"count": 0}}})
-    result = RippleModel(s, node_agents=False).run()
+    result = RippleModel(s).run()
     targets = [e.node for e in result.events if e.kind == "attack"]
     # the second wave adapts: sub_a is down, so the next most populous working substation;
     # with both feeders gone the grid is already lost, so the greatest cascade now is in
@@ -153,9 +153,9 @@ def test_target_rules_pick_on_the_network_as_it_stands():
 def test_random_rule_stays_in_its_sector_and_is_reproducible():
     plan = [{"at": "T+0:05", "tactic": "insider", "target": {"rule": "random", "sector": "water"}}]
     s = scenario("town", NO_INTERDICTION, {"attackers": [{"id": "cell", "plan": plan}]})
-    picks = [next(e.node for e in RippleModel(s, seed=5, run_index=i, node_agents=False).run().events
+    picks = [next(e.node for e in RippleModel(s, seed=5, run_index=i).run().events
                   if e.kind == "attack") for i in range(20)]
     assert set(picks) <= {"reservoir", "scada", "pump_1", "pump_2", "zone_1", "zone_2"} and len(set(picks)) > 2
-    again = [next(e.node for e in RippleModel(s, seed=5, run_index=i, node_agents=False).run().events
+    again = [next(e.node for e in RippleModel(s, seed=5, run_index=i).run().events
                   if e.kind == "attack") for i in range(20)]
     assert picks == again

@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING, Callable
 import numpy as np
 
 from agents.incidents import Task
-from agents.responders import IDLE, Responder
+from agents.responders import Responder, UnitStatus
 
 if TYPE_CHECKING:
     from sim.model import RippleModel
@@ -84,7 +84,7 @@ class Dispatcher:
     def dispatch(self, tick: int) -> None:
         """First one unit for each waiting task, in policy order; then units still idle
         reinforce tasks in progress (up to ``policies.max_crew`` units a task)."""
-        units = [u for u in self.model.responders if u.status == IDLE]
+        units = [u for u in self.model.responders if u.status == UnitStatus.IDLE]
         if not units:
             return
         factor = self.model.travel_factor()
@@ -104,7 +104,7 @@ class Dispatcher:
         """True when some idle unit could take some waiting task at ``tick``."""
         if self.policy == "manual":
             return False
-        units = [u for u in self.model.responders if u.status == IDLE]
+        units = [u for u in self.model.responders if u.status == UnitStatus.IDLE]
         return any(u.can_do(t) for t in self.model.board.waiting(tick) for u in units)
 
     def order(self, unit: Responder, task: Task, tick: int) -> None:

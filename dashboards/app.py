@@ -19,10 +19,7 @@ import plotly.graph_objects as go
 from dash import Input, Output, State, ctx, dcc, html
 
 from agents.dispatch import POLICIES
-from agents.responders import INACTIVE as U_INACTIVE
-from agents.responders import OUT as U_OUT
-from agents.responders import TRAVELLING as U_TRAVELLING
-from agents.responders import WORKING as U_WORKING
+from agents.responders import UnitStatus
 from dashboards.aar import mark_decisions
 from dashboards.figures import (
     IDLE, INACTIVE, OUT, TRAVELLING, WORKING, UnitMark, kind_order, map_extent, network_map, service_curves,
@@ -30,7 +27,8 @@ from dashboards.figures import (
 from dashboards.replay import attack_events
 from sim.exercise import RATINGS, ExerciseError, ExerciseSession
 
-STATUS_CODES = {U_INACTIVE: INACTIVE, "idle": IDLE, U_TRAVELLING: TRAVELLING, U_WORKING: WORKING, U_OUT: OUT}
+STATUS_CODES = {UnitStatus.INACTIVE: INACTIVE, UnitStatus.IDLE: IDLE, UnitStatus.TRAVELLING: TRAVELLING,
+                UnitStatus.WORKING: WORKING, UnitStatus.OUT: OUT}
 SPEEDS = [(1, "1 tick/s"), (3, "3 ticks/s"), (6, "6 ticks/s"), (12, "12 ticks/s")]
 ACTIONS = ("step", "next", "until", "run", "pause", "ticker", "dispatch-go", "recall-go", "aid-go", "harden-go",
            "policy-go", "sharing-go", "note-go", "rate-go")
@@ -41,12 +39,12 @@ def unit_marks(session: ExerciseSession) -> list[UnitMark]:
     net, marks = session.model.network, []
     for unit in session.model.responders:
         status = STATUS_CODES[unit.status]
-        dest = unit.task.node if unit.status == U_TRAVELLING and unit.task is not None else -1
+        dest = unit.task.node if unit.status == UnitStatus.TRAVELLING and unit.task is not None else -1
         if unit.task is not None:
             note = f"{unit.status} · {unit.task.work} at {net.names[unit.task.node]}"
         else:
             note = unit.status
-        if unit.status in (U_TRAVELLING, U_WORKING, U_OUT):
+        if unit.status in (UnitStatus.TRAVELLING, UnitStatus.WORKING, UnitStatus.OUT):
             note += f" until {session.clock(unit.until)}"
         marks.append(UnitMark(unit.label, unit.kind, unit.team, float(unit.position[0]), float(unit.position[1]),
                               status, note, dest))

@@ -27,7 +27,7 @@ from pydantic import ValidationError
 
 from agents.dispatch import POLICIES
 from agents.incidents import WORK_TEAM, Task
-from agents.responders import INACTIVE, OUT, TRAVELLING, WORKING, Responder
+from agents.responders import Responder, UnitStatus
 from agents.tactics import TACTICS
 from sim.files import write_text_atomic
 from sim.model import RippleModel
@@ -355,22 +355,22 @@ class ExerciseSession:
     def _dispatch(self, args: dict[str, Any], wall: str) -> str:
         self._live()
         model, unit, node = self.model, self.unit(args["unit"]), self.node(args["node"])
-        if unit.status == INACTIVE:
+        if unit.status == UnitStatus.INACTIVE:
             raise ExerciseError(f"{unit.label} is a mutual-aid unit that has not arrived (`aid {unit.team}` requests it)")
-        if unit.status == OUT:
+        if unit.status == UnitStatus.OUT:
             raise ExerciseError(f"{unit.label} is out of service until {self.clock(unit.until)}")
         task = self.task_for(unit, node)
         joins = [u.label for u in task.crew]
         model.log("decision", node=node, team=unit.label, verb="dispatch", work=task.work)
         model.dispatcher.order(unit, task, model.tick)
-        where = "on scene" if unit.status == WORKING else f"ETA {self.clock(unit.until)}"
+        where = "on scene" if unit.status == UnitStatus.WORKING else f"ETA {self.clock(unit.until)}"
         helping = f", joining {', '.join(joins)}" if joins else ""
         return f"{unit.label} dispatched to {model.network.ids[node]} ({task.work}{helping}), {where}"
 
     def _recall(self, args: dict[str, Any], wall: str) -> str:
         self._live()
         unit = self.unit(args["unit"])
-        if unit.status not in (TRAVELLING, WORKING):
+        if unit.status not in (UnitStatus.TRAVELLING, UnitStatus.WORKING):
             raise ExerciseError(f"{unit.label} is {unit.status}; only a travelling or working unit can be recalled")
         node = unit.task.node
         self.model.log("decision", node=node, team=unit.label, verb="recall", work=unit.task.work)
@@ -595,7 +595,7 @@ class ExerciseSession:
                    "node": "", "work": "", "until": ""}
             if unit.task is not None:
                 row.update(node=net.ids[unit.task.node], work=unit.task.work)
-            if unit.status in (TRAVELLING, WORKING, OUT):
+            if unit.status in (UnitStatus.TRAVELLING, UnitStatus.WORKING, UnitStatus.OUT):
                 row["until"] = self.clock(unit.until)
             out.append(row)
         return out

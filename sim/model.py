@@ -30,8 +30,8 @@ from scipy.spatial import cKDTree
 
 from agents.attackers import Attacker, Attempt, make_tactic
 from agents.dispatch import Dispatcher
-from agents.incidents import Task, TaskBoard
-from agents.responders import INACTIVE, OUT, TRAVELLING, WORKING, Responder
+from agents.incidents import Task, TaskBoard, TeamKind, Work
+from agents.responders import Responder, UnitStatus
 from agents.tactics import EFFECTS, Tactic
 from sim.cascade import Outcome, cascade, drain_buffers
 from sim.load import capacities
@@ -161,11 +161,11 @@ class RippleModel(mesa.Model):
 
     def police_near(self, node: int) -> int:
         xy, r = self.network.xy[node], self.policies.police_radius_km
-        return sum(1 for u in self.responders if u.kind == "police" and u.status not in (INACTIVE, OUT)
+        return sum(1 for u in self.responders if u.kind == TeamKind.POLICE and u.status not in (UnitStatus.INACTIVE, UnitStatus.OUT)
                    and np.hypot(*(u.position - xy)) <= r)
 
     def responders_at(self, node: int) -> list[Responder]:
-        return [u for u in self.responders if u.status == WORKING and u.task is not None and u.task.node == node]
+        return [u for u in self.responders if u.status == UnitStatus.WORKING and u.task is not None and u.task.node == node]
 
     def nodes_within(self, node: int, radius_km: float) -> tuple[np.ndarray, np.ndarray]:
         """Other nodes within ``radius_km`` of ``node`` and their distances, by index."""
@@ -174,7 +174,7 @@ class RippleModel(mesa.Model):
         return near, np.hypot(*(self.network.xy[near] - self.network.xy[node]).T)
 
     # ---------------------------------------------------------------- effects
-    def _add_task(self, node: int, work: str, median: float, p90: float, before: Task | None,
+    def _add_task(self, node: int, work: Work, median: float, p90: float, before: Task | None,
                   available: int | None = None) -> Task:
         """Open a task of ``work`` at ``node``, its duration drawn (:meth:`draw_duration`)."""
         return self.board.add(node, work, self.draw_duration(median, p90), self.tick,
@@ -196,15 +196,15 @@ class RippleModel(mesa.Model):
         before = cordon
         if bits & SHUT:
             clear = response.police_clear
-            before = self.board.pending(node, "clear") or self._add_task(node, "clear", clear.median, clear.p90, None)
+            before = self.board.pending(node, Work.CLEAR) or self._add_task(node, Work.CLEAR, clear.median, clear.p90, None)
             for task in self.board.tasks:
-                if task.node == node and not task.done and not task.crew and task is not before and task.work != "clear":
+                if task.node == node and not task.done and not task.crew and task is not before and task.work != Work.CLEAR:
                     task.before = before
         if blast:
-            before = self._add_task(node, "make_safe", response.fire_make_safe.median, response.fire_make_safe.p90,
+            before = self._add_task(node, Work.MAKE_SAFE, response.fire_make_safe.median, response.fire_make_safe.p90,
                                     before)
-        if bits & DAMAGED and self.board.pending(node, "repair") is None:
-            self._add_task(node, "repair", float(net.repair_median[node]), float(net.repair_p90[node]), before)
+        if bits & DAMAGED and self.board.pending(node, Work.REPAIR) is None:
+            self._add_task(node, Work.REPAIR, float(net.repair_median[node]), float(net.repair_p90[node]), before)
         return before
 
     def compromise(self, node: int, spread_p: float, dwell_h: float) -> None:
@@ -217,11 +217,11 @@ class RippleModel(mesa.Model):
         known = self.tick + self.tick_of(dwell_h * 3600.0)
         self.known_at[node] = known
         self.log("compromise", node=node, detected_at_tick=known)
-        if self.board.pending(node, "remediate") is None:
+        if self.board.pending(node, Work.REMEDIATE) is None:
             response = self.scenario.response
             contain, remediate = response.cyber_contain, response.cyber_remediate
-            first = self._add_task(node, "contain", contain.median, contain.p90, None, known)
-            self._add_task(node, "remediate", remediate.median, remediate.p90, first, known)
+            first = self._add_task(node, Work.CONTAIN, contain.median, contain.p90, None, known)
+            self._add_task(node, Work.REMEDIATE, remediate.median, remediate.p90, first, known)
 
     def strike_responders(self, node: int, hours: float) -> None:
         for unit in self.responders_at(node):
@@ -255,13 +255,13 @@ class RippleModel(mesa.Model):
     def complete(self, task: Task, unit: Responder) -> None:
         task.done = True
         node = task.node
-        if task.work == "clear" and self.board.pending(node, "clear") is None:
+        if task.work == Work.CLEAR and self.board.pending(node, Work.CLEAR) is None:
             self.own[node] &= ~np.uint8(SHUT)
-        elif task.work == "repair":
+        elif task.work == Work.REPAIR:
             self.own[node] &= ~np.uint8(DAMAGED)
-        elif task.work == "contain":
+        elif task.work == Work.CONTAIN:
             self.spread_p[node] = 0.0
-        elif task.work == "remediate":
+        elif task.work == Work.REMEDIATE:
             self.own[node] &= ~np.uint8(COMPROMISED)
         self.dirty = True
         self.log("task_done", node=node, team=unit.label, work=task.work)
@@ -294,8 +294,8 @@ class RippleModel(mesa.Model):
                     self.activate_mutual_aid(team, "scheduled")
             elif due == self.tick:
                 for unit in self.responders:
-                    if unit.team == team and unit.status == INACTIVE:
-                        unit.status = "idle"
+                    if unit.team == team and unit.status == UnitStatus.INACTIVE:
+                        unit.status = UnitStatus.IDLE
                 self.log("mutual_aid_arrived", team=team)
 
     # ------------------------------------------------------------------ phases
@@ -344,7 +344,7 @@ class RippleModel(mesa.Model):
             return False
         if ((self.own & COMPROMISED) > 0).any() and (self.spread_p > 0).any():
             return False
-        if any(u.status in (TRAVELLING, WORKING, OUT) for u in self.responders):
+        if any(u.status in (UnitStatus.TRAVELLING, UnitStatus.WORKING, UnitStatus.OUT) for u in self.responders):
             return False
         q = self.recorder.current_service()
         for team, due in self.aid_due.items():

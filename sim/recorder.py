@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from agents.responders import INACTIVE, TRAVELLING, WORKING
+from agents.responders import UnitStatus
 from sim.metrics import run_metrics
 from sim.results import RunResult
 
@@ -67,8 +67,8 @@ class Recorder:
     def _row(self) -> tuple[float, np.ndarray, int, int, int, int]:
         units = self.model.responders
         return (*self.levels, int((self.model.state.down != 0).sum()), int(self.model.state.backup.sum()),
-                sum(1 for u in units if u.status in (TRAVELLING, WORKING)),
-                sum(1 for u in units if u.status != INACTIVE))
+                sum(1 for u in units if u.status in (UnitStatus.TRAVELLING, UnitStatus.WORKING)),
+                sum(1 for u in units if u.status != UnitStatus.INACTIVE))
 
     def record(self, tick: int) -> None:
         self.repeat(tick, tick + 1)

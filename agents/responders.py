@@ -22,7 +22,7 @@ import numpy as np
 from agents.incidents import Task, TeamKind
 
 if TYPE_CHECKING:
-    from sim.model import RippleModel
+    from agents.port import World
 
 
 class UnitStatus(StrEnum):
@@ -38,9 +38,9 @@ class UnitStatus(StrEnum):
 class Responder(mesa.Agent):
     """One unit of a responder team."""
 
-    model: "RippleModel"
+    model: "World"
 
-    def __init__(self, model: "RippleModel", team: str, unit: int, kind: str, sectors: set[int],
+    def __init__(self, model: "World", team: str, unit: int, kind: str, sectors: set[int],
                  speed_kmh: float, base: np.ndarray, jurisdiction: str, active: bool):
         super().__init__(model)
         self.team = team

@@ -28,11 +28,10 @@ import mesa
 import numpy as np
 from scipy.spatial import cKDTree
 
-from agents.attackers import Attacker, Attempt, make_tactic
+from agents.attackers import Attacker, Attempt
 from agents.dispatch import Dispatcher
 from agents.incidents import Task, TaskBoard, TeamKind, Work
 from agents.responders import Responder, UnitStatus
-from agents.tactics import EFFECTS, Tactic
 from sim.cascade import Outcome, cascade, drain_buffers
 from sim.load import capacities
 from sim.network import COMPROMISED, DAMAGED, NONE, SHUT, Network, NodeState
@@ -73,11 +72,11 @@ class RippleModel(mesa.Model):
         self.cyber_dependent = net.dep_node[net.dep_cyber]
         self.tree = cKDTree(net.xy)
 
-        self.attackers = [Attacker(self, a.id, a.plan) for a in scenario.attackers]
+        self.attackers = [Attacker(self, a.id, a.plan, scenario.tactics) for a in scenario.attackers]
         self.responders = self._make_responders()
         self.aid_due: dict[str, int | None] = {name: None for name, t in scenario.responders.items() if t.mutual_aid}
         self.board = TaskBoard()
-        self.dispatcher = Dispatcher(self, scenario.policies.dispatch)
+        self.dispatcher = Dispatcher(self, scenario.policies.dispatch, self.responders)
         self.injects = sorted(scenario.injects, key=lambda i: (i.at, i.number))
         self.next_inject = 0
         self.events: list[Event] = []
@@ -117,9 +116,6 @@ class RippleModel(mesa.Model):
     def count_attack(self, outcome: str) -> None:
         self.attack_counts["attempted"] += 1
         self.attack_counts[outcome] += 1
-
-    def tactic(self, action: Action) -> Tactic:
-        return make_tactic(action.tactic, self.scenario.tactics.get(action.tactic, {}), action.params)
 
     def draw_duration(self, median: float, p90: float) -> int:
         """Ticks of work, lognormal with the given median and 90th percentile (seconds)."""
@@ -247,7 +243,7 @@ class RippleModel(mesa.Model):
 
     def _apply(self, attempts: list[Attempt]) -> None:
         for attempt in attempts:
-            EFFECTS[attempt.tactic.name](attempt.tactic, self, attempt.node, self.streams.effects)
+            attempt.tactic.apply(self, attempt.node, self.streams.effects)
             if attempt.action.inject:
                 self.log("inject", node=attempt.node, message=attempt.action.inject, attacker=attempt.attacker)
 
@@ -273,7 +269,7 @@ class RippleModel(mesa.Model):
             raise ValueError(f"action at {action.at:g}s lies before the current tick {self.tick}")
         attacker = next((a for a in self.attackers if a.cell_id == cell_id), None)
         if attacker is None:
-            self.attackers.append(Attacker(self, cell_id, [action]))
+            self.attackers.append(Attacker(self, cell_id, [action], self.scenario.tactics))
         else:
             bisect.insort(attacker.plan, action, lo=attacker.next_action, key=lambda a: a.at)
 
@@ -325,7 +321,7 @@ class RippleModel(mesa.Model):
 
     def step(self) -> None:
         self._release_injects()                                        # 1 attacks
-        attempts = [a for attacker in self.attackers for a in attacker.act()]
+        attempts = [a for attacker in self.attackers for a in attacker.act(self.streams.attacks)]
         self._apply(attempts)                                          # 2 effects
         self._spread_intrusions()
         self._cascade()                                                # 3 cascade

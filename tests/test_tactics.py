@@ -1,12 +1,14 @@
 """Attack tactics, interdiction and success, target rules (agents/tactics.py, attackers.py,
 targeting.py)."""
 
+import json
+
 import numpy as np
 import pytest
 from scipy.stats import binomtest
 
-from agents.attackers import p_detection, p_interdiction, p_response, p_success
-from agents.tactics import TACTICS
+from agents.attackers import p_detection, p_interdiction, p_response
+from agents.tactics import TACTICS, p_success
 from scenarios import attack, scenario
 from sim.model import RippleModel
 from sim.network import COMPROMISED, DAMAGED, SHUT
@@ -159,3 +161,21 @@ def test_random_rule_stays_in_its_sector_and_is_reproducible():
     again = [next(e.node for e in RippleModel(s, seed=5, run_index=i).run().events
                   if e.kind == "attack") for i in range(20)]
     assert picks == again
+
+
+def test_schema_enums_are_the_agents_registries():
+    """``ripple schema`` offers exactly the names the agents define, one registry each."""
+    from typer.testing import CliRunner
+
+    from agents.dispatch import POLICIES
+    from agents.incidents import TeamKind
+    from agents.targeting import RULES
+    from ripple import app
+    from sim.network import RESOURCES
+
+    defs = json.loads(CliRunner().invoke(app, ["schema"]).stdout)["$defs"]
+    assert defs["Action"]["properties"]["tactic"]["enum"] == list(TACTICS)
+    assert defs["TargetRule"]["properties"]["rule"]["enum"] == list(RULES)
+    assert defs["Policies"]["properties"]["dispatch"]["enum"] == list(POLICIES)
+    assert defs["Team"]["properties"]["kind"]["enum"] == [k.value for k in TeamKind]
+    assert defs["Dependency"]["properties"]["resource"]["enum"] == list(RESOURCES)

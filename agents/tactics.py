@@ -27,7 +27,7 @@ if TYPE_CHECKING:
     from agents.port import World
 
 __all__ = ["Tactic", "TACTICS", "tactic", "make_tactic", "p_success",
-           "VBIED", "ActiveShooter", "Drone", "Cyber", "Insider", "SecondaryDevice"]
+           "VBIED", "ActiveShooter", "Drone", "Cyber", "Insider", "SecondaryDevice", "Sabotage"]
 
 
 def p_success(tactic: "Tactic", hardening: float, decisiveness: float = 1.0) -> float:
@@ -201,3 +201,24 @@ class SecondaryDevice(Tactic):
         world.strike_responders(node, self.out_of_service_h)
         world.hit(node, "shut", scene=True)
 
+
+@tactic
+@dataclass(frozen=True)
+class Sabotage(Tactic):
+    """Sabotage from within: damages the target, bypassing its hardening like an insider,
+    and with probability ``reach_p`` each node it links to directly (same-sector links:
+    a tampered feeder trips the substations on it, a contaminated main the pipes beyond),
+    one draw per neighbour in node order."""
+
+    bypass: float = 1.0
+    detectability: float = 0.3
+    reach_p: float = 0.5
+    name: ClassVar[str] = "sabotage"
+
+    def apply(self, world: "World", node: int, rng: np.random.Generator) -> None:
+        world.hit(node, "damage")
+        net = world.network
+        lo, hi = np.searchsorted(net.link_rows, [node, node + 1])
+        linked = net.link_cols[lo:hi]
+        for other in linked[rng.random(len(linked)) < self.reach_p]:
+            world.hit(int(other), "damage")

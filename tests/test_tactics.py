@@ -163,6 +163,25 @@ def test_random_rule_stays_in_its_sector_and_is_reproducible():
     assert picks == again
 
 
+def test_sabotage_damages_the_target_and_the_nodes_it_links_to():
+    # sub_a links to plant and sub_c; hardening does not stop it (plant is hardened 0.5)
+    s = scenario("town", NO_INTERDICTION, attack("sabotage", "sub_a", reach_p=1.0))
+    model = RippleModel(s)
+    model.advance(2)
+    hit = {e.node for e in model.events if e.kind == "hit"}
+    assert hit == {"sub_a", "plant", "sub_c"}
+    assert all(model.own[model.network.index[n]] & DAMAGED for n in hit)
+    alone = RippleModel(scenario("town", NO_INTERDICTION, attack("sabotage", "plant", reach_p=0.0)))
+    alone.advance(2)
+    assert {e.node for e in alone.events if e.kind == "hit"} == {"plant"}
+    runs = [RippleModel(scenario("town", NO_INTERDICTION, attack("sabotage", "sub_a")), seed=3, run_index=i)
+            for i in range(40)]
+    for model in runs:
+        model.advance(2)
+    reached = [len({e.node for e in m.events if e.kind == "hit"}) - 1 for m in runs]
+    assert 0 < np.mean(reached) / 2 < 1       # each neighbour with probability reach_p = 0.5
+
+
 def test_schema_enums_are_the_agents_registries():
     """``ripple schema`` offers exactly the names the agents define, one registry each."""
     from typer.testing import CliRunner
@@ -179,3 +198,4 @@ def test_schema_enums_are_the_agents_registries():
     assert defs["Policies"]["properties"]["dispatch"]["enum"] == list(POLICIES)
     assert defs["Team"]["properties"]["kind"]["enum"] == [k.value for k in TeamKind]
     assert defs["Dependency"]["properties"]["resource"]["enum"] == list(RESOURCES)
+    assert "sabotage" in TACTICS

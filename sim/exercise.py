@@ -29,6 +29,7 @@ from agents.dispatch import POLICIES
 from agents.incidents import WORK_TEAM, Task
 from agents.responders import Responder, UnitStatus
 from agents.tactics import TACTICS
+from sim.agenda import Due
 from sim.files import write_text_atomic
 from sim.model import RippleModel
 from sim.network import reason_names
@@ -236,13 +237,9 @@ class ExerciseSession:
 
     def next_inject_tick(self) -> int | None:
         """The tick of the next MSEL inject or planned attack that carries an inject, if any."""
-        model, ticks = self.model, []
-        if model.next_inject < len(model.injects):
-            ticks.append(model.tick_of(model.injects[model.next_inject].at))
-        for attacker in model.attackers:
-            ticks += [model.tick_of(a.at) for a in attacker.plan[attacker.next_action:] if a.inject]
-        ticks = [t for t in ticks if t <= model.n_ticks]
-        return min(ticks) if ticks else None
+        model = self.model
+        tick = model.agenda.first(lambda e: e.kind == Due.INJECT or (e.kind == Due.ACTION and bool(e.payload.inject)))
+        return tick if tick is not None and tick <= model.n_ticks else None
 
     def _advance_to(self, until: int) -> str:
         if self.finished:

@@ -7,7 +7,7 @@ Changing what agents may touch means changing this one file.
 
 from __future__ import annotations
 
-from typing import Any, Protocol, Sequence
+from typing import Any, Protocol, Sequence, runtime_checkable
 
 import numpy as np
 
@@ -59,6 +59,7 @@ class Labelled(Protocol):
     label: str
 
 
+@runtime_checkable
 class World(Protocol):
     """The model as agents use it: the clock, the network and its state, the incident
     board, the event log, and the effects a landed attack or finished task has."""

@@ -199,3 +199,9 @@ def test_schema_enums_are_the_agents_registries():
     assert defs["Team"]["properties"]["kind"]["enum"] == [k.value for k in TeamKind]
     assert defs["Dependency"]["properties"]["resource"]["enum"] == list(RESOURCES)
     assert "sabotage" in TACTICS
+
+
+def test_the_model_plugs_into_the_agents_port():
+    from agents.port import World
+
+    assert isinstance(RippleModel(scenario()), World)

@@ -12,52 +12,60 @@ times the probability that a response arrives in time::
 
 where ``n_police`` counts police units within ``police_radius_km`` of the target.
 
-An attempt that is not interdicted lands with the contest success function of Tullock
-(1980), in the ratio form axiomatised by Skaperdas (*Economic Theory* 7, 1996)::
-
-    P_land = A^m / (A^m + D^m),   D = h / (1 − h),   h = hardening · (1 − bypass)
-
-with ``A`` the tactic's strength and ``m`` the decisiveness; full hardening (h = 1) stops
-any tactic that does not bypass it.
+An attempt that is not interdicted lands with the tactic's own success model
+(:meth:`agents.tactics.Tactic.p_land`: the Tullock contest against the target's hardening
+unless the tactic says otherwise).
 """
 
 from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Mapping, Protocol
 
 import mesa
+import numpy as np
 
 from agents import targeting
-from agents.tactics import TACTICS, Tactic
-from sim.scenario.schema import Action, Policies, TargetRule
+from agents.tactics import Tactic, make_tactic
 
 if TYPE_CHECKING:
-    from sim.model import RippleModel
+    from agents.port import World
+
+__all__ = ["PlannedAction", "InterdictionParams", "p_detection", "p_response", "p_interdiction", "Attempt",
+           "Attacker"]
 
 
-def p_detection(tactic: Tactic, information_sharing: float, policies: Policies) -> float:
+class PlannedAction(Protocol):
+    """One action of a cell's plan (a scenario's ``attackers[].plan[]``)."""
+
+    at: float                               # seconds after T+0
+    tactic: str                             # a name in agents.tactics.TACTICS
+    target: str | targeting.Rule            # a node id, or a rule evaluated when the action fires
+    params: dict[str, float]                # overrides of the tactic's parameters
+    inject: str                             # message released to players when the action lands
+
+
+class InterdictionParams(Protocol):
+    """The EASI parameters of the scenario's policies."""
+
+    detection_base: float
+    detection_gain: float
+    response_base: float
+    police_scale: float
+
+
+def p_detection(tactic: Tactic, information_sharing: float, policies: InterdictionParams) -> float:
     return min(1.0, tactic.detectability * (policies.detection_base + policies.detection_gain * information_sharing))
 
 
-def p_response(n_police: int, policies: Policies) -> float:
+def p_response(n_police: int, policies: InterdictionParams) -> float:
     return policies.response_base + (1.0 - policies.response_base) * (1.0 - math.exp(-n_police / policies.police_scale))
 
 
-def p_interdiction(tactic: Tactic, information_sharing: float, n_police: int, policies: Policies) -> float:
+def p_interdiction(tactic: Tactic, information_sharing: float, n_police: int, policies: InterdictionParams) -> float:
     """EASI: P_I = P_D · P_R (Garcia 2007)."""
     return p_detection(tactic, information_sharing, policies) * p_response(n_police, policies)
-
-
-def p_success(tactic: Tactic, hardening: float, decisiveness: float = 1.0) -> float:
-    """Contest success function A^m / (A^m + D^m), D = h / (1 − h) (Tullock 1980)."""
-    h = hardening * (1.0 - tactic.bypass)
-    if h >= 1.0:
-        return 0.0
-    defence = h / (1.0 - h)
-    attack = tactic.strength ** decisiveness
-    return attack / (attack + defence ** decisiveness)
 
 
 @dataclass
@@ -65,21 +73,27 @@ class Attempt:
     attacker: str
     tactic: Tactic
     node: int
-    action: Action
+    action: PlannedAction
 
 
 class Attacker(mesa.Agent):
-    """A cell with a plan; actions at one time are a simultaneous attack."""
+    """A cell with a plan; actions at one time are a simultaneous attack.
 
-    model: "RippleModel"
+    ``tactic_overrides`` are the scenario-wide parameters by tactic name, applied before an
+    action's own ``params``.
+    """
 
-    def __init__(self, model: "RippleModel", cell_id: str, plan: list[Action]):
+    model: "World"
+
+    def __init__(self, model: "World", cell_id: str, plan: list[PlannedAction],
+                 tactic_overrides: Mapping[str, dict[str, float]]):
         super().__init__(model)
         self.cell_id = cell_id
+        self.tactic_overrides = tactic_overrides
         self.plan = sorted(plan, key=lambda a: a.at)
         self.next_action = 0
 
-    def due(self, tick: int) -> list[Action]:
+    def due(self, tick: int) -> list[PlannedAction]:
         out = []
         while self.next_action < len(self.plan) and self.model.tick_of(self.plan[self.next_action].at) <= tick:
             out.append(self.plan[self.next_action])
@@ -91,24 +105,27 @@ class Attacker(mesa.Agent):
             return self.model.tick_of(self.plan[self.next_action].at)
         return None
 
-    def act(self) -> list[Attempt]:
-        """Attempt every action now due; return the attempts that landed."""
-        model, rng, landed = self.model, self.model.streams.attacks, []
+    def tactic(self, action: PlannedAction) -> Tactic:
+        """The action's tactic with the scenario-wide, then the action's, parameters."""
+        return make_tactic(action.tactic, self.tactic_overrides.get(action.tactic, {}), action.params)
+
+    def act(self, rng: np.random.Generator) -> list[Attempt]:
+        """Attempt every action now due, drawing from ``rng`` (the attacks stream); return
+        the attempts that landed."""
+        model, landed = self.model, []
         for action in self.due(model.tick):
-            tactic = model.tactic(action)
-            if isinstance(action.target, TargetRule):
-                node = targeting.resolve(model, action.target, rng)
-            else:
+            tactic = self.tactic(action)
+            if isinstance(action.target, str):
                 node = model.network.index[action.target]
+            else:
+                node = targeting.resolve(model, action.target, rng)
             # always two draws per attempt, so the stream stays aligned across policies
             u_interdict, u_land = rng.random(2)
             if node is None:
                 model.log("attack", attacker=self.cell_id, tactic=action.tactic, outcome="no target")
                 continue
             p_i = p_interdiction(tactic, model.information_sharing, model.police_near(node), model.policies)
-            p_l = p_success(tactic, float(model.network.hardening[node]), model.policies.decisiveness)
-            if action.tactic == "secondary_device" and not model.responders_at(node):
-                p_l = 0.0
+            p_l = tactic.p_land(model, node)
             outcome = "interdicted" if u_interdict < p_i else "landed" if u_land < p_l else "failed"
             model.log("attack", node=node, attacker=self.cell_id, tactic=action.tactic, outcome=outcome,
                       p_interdiction=round(p_i, 4), p_success=round(p_l, 4))
@@ -117,9 +134,3 @@ class Attacker(mesa.Agent):
                 landed.append(Attempt(self.cell_id, tactic, node, action))
         return landed
 
-
-def make_tactic(name: str, *overrides: dict[str, float]) -> Tactic:
-    tactic = TACTICS[name]
-    for params in overrides:
-        tactic = tactic.with_params(params)
-    return tactic

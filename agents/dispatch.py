@@ -21,19 +21,19 @@ from typing import TYPE_CHECKING, Callable
 import numpy as np
 
 from agents.incidents import Task
-from agents.responders import IDLE, Responder
+from agents.responders import Responder, UnitStatus
 
 if TYPE_CHECKING:
-    from sim.model import RippleModel
+    from agents.port import World
 
-Policy = Callable[[list[Task], list[Responder], "RippleModel"], list[tuple[Task, Responder]]]
+Policy = Callable[[list[Task], list[Responder], "World"], list[tuple[Task, Responder]]]
 
 
-def _distance(model: "RippleModel", unit: Responder, task: Task) -> float:
+def _distance(model: "World", unit: Responder, task: Task) -> float:
     return float(np.hypot(*(model.network.xy[task.node] - unit.position)))
 
 
-def _in_order(tasks: list[Task], units: list[Responder], model: "RippleModel") -> list[tuple[Task, Responder]]:
+def _in_order(tasks: list[Task], units: list[Responder], model: "World") -> list[tuple[Task, Responder]]:
     """Give each task in turn the nearest capable unit still free."""
     free, pairs = list(units), []
     for task in tasks:
@@ -45,17 +45,17 @@ def _in_order(tasks: list[Task], units: list[Responder], model: "RippleModel") -
     return pairs
 
 
-def fifo(tasks: list[Task], units: list[Responder], model: "RippleModel") -> list[tuple[Task, Responder]]:
+def fifo(tasks: list[Task], units: list[Responder], model: "World") -> list[tuple[Task, Responder]]:
     return _in_order(sorted(tasks, key=lambda t: (t.opened, t.seq)), units, model)
 
 
-def criticality(tasks: list[Task], units: list[Responder], model: "RippleModel") -> list[tuple[Task, Responder]]:
+def criticality(tasks: list[Task], units: list[Responder], model: "World") -> list[tuple[Task, Responder]]:
     value = model.restoration_values(sorted({t.node for t in tasks}))
     population = model.network.population
     return _in_order(sorted(tasks, key=lambda t: (-value[t.node], -population[t.node], t.opened, t.seq)), units, model)
 
 
-def nearest(tasks: list[Task], units: list[Responder], model: "RippleModel") -> list[tuple[Task, Responder]]:
+def nearest(tasks: list[Task], units: list[Responder], model: "World") -> list[tuple[Task, Responder]]:
     pairs = sorted(((_distance(model, u, t), t.seq, u.unique_id, t, u) for t in tasks for u in units if u.can_do(t)),
                    key=lambda p: p[:3])
     taken_t, taken_u, out = set(), set(), []
@@ -67,24 +67,25 @@ def nearest(tasks: list[Task], units: list[Responder], model: "RippleModel") -> 
     return out
 
 
-def manual(tasks: list[Task], units: list[Responder], model: "RippleModel") -> list[tuple[Task, Responder]]:
+def manual(tasks: list[Task], units: list[Responder], model: "World") -> list[tuple[Task, Responder]]:
     return []
 
 
-POLICIES: dict[str, Policy] = {"criticality": criticality, "fifo": fifo, "nearest": nearest, "manual": manual}
+POLICIES: dict[str, Policy] = {"criticality": criticality, "nearest": nearest, "fifo": fifo, "manual": manual}
 
 
 class Dispatcher:
-    """Assigns idle units to waiting tasks each tick, by the current policy."""
+    """Assigns idle ``units`` to waiting tasks each tick, by the current policy."""
 
-    def __init__(self, model: "RippleModel", policy: str):
+    def __init__(self, model: "World", policy: str, units: list[Responder]):
         self.model = model
         self.policy = policy
+        self.units = units
 
     def dispatch(self, tick: int) -> None:
         """First one unit for each waiting task, in policy order; then units still idle
         reinforce tasks in progress (up to ``policies.max_crew`` units a task)."""
-        units = [u for u in self.model.responders if u.status == IDLE]
+        units = [u for u in self.units if u.status == UnitStatus.IDLE]
         if not units:
             return
         factor = self.model.travel_factor()
@@ -104,7 +105,7 @@ class Dispatcher:
         """True when some idle unit could take some waiting task at ``tick``."""
         if self.policy == "manual":
             return False
-        units = [u for u in self.model.responders if u.status == IDLE]
+        units = [u for u in self.units if u.status == UnitStatus.IDLE]
         return any(u.can_do(t) for t in self.model.board.waiting(tick) for u in units)
 
     def order(self, unit: Responder, task: Task, tick: int) -> None:

@@ -11,16 +11,40 @@ of each unit takes one tick of work off), which is how mutual-aid crews shorten 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from enum import StrEnum
 
-# the work of each task: which kind of team does it, and which down bit it clears
-WORK_TEAM = {"clear": "police", "make_safe": "fire", "repair": "repair", "contain": "cyber", "remediate": "cyber"}
+__all__ = ["TeamKind", "Work", "WORK_TEAM", "Task", "TaskBoard"]
+
+
+class TeamKind(StrEnum):
+    """The kinds of responder team (a scenario's ``responders.<team>.kind``)."""
+
+    POLICE = "police"
+    FIRE = "fire"
+    REPAIR = "repair"
+    CYBER = "cyber"
+
+
+class Work(StrEnum):
+    """The kinds of task an incident holds, in on-scene order."""
+
+    CLEAR = "clear"            # police clear the scene (clears SHUT)
+    MAKE_SAFE = "make_safe"    # fire/EMS make a blast scene safe
+    REPAIR = "repair"          # a crew of the node's sector repairs it (clears DAMAGED)
+    CONTAIN = "contain"        # cyber responders stop an intrusion spreading
+    REMEDIATE = "remediate"    # cyber responders clean the control system (clears COMPROMISED)
+
+
+# which kind of team does each kind of work
+WORK_TEAM = {Work.CLEAR: TeamKind.POLICE, Work.MAKE_SAFE: TeamKind.FIRE, Work.REPAIR: TeamKind.REPAIR,
+             Work.CONTAIN: TeamKind.CYBER, Work.REMEDIATE: TeamKind.CYBER}
 
 
 @dataclass(eq=False)
 class Task:
     seq: int
     node: int
-    work: str                 # clear | make_safe | repair | contain | remediate
+    work: Work
     duration: int             # ticks of work on site for one unit
     opened: int               # tick the incident opened
     available: int            # tick the defenders know of it (later for undetected intrusions)
@@ -39,7 +63,7 @@ class Task:
         return self.crew[0] if self.crew else None
 
     @property
-    def team_kind(self) -> str:
+    def team_kind(self) -> TeamKind:
         return WORK_TEAM[self.work]
 
     @property
@@ -56,7 +80,7 @@ class TaskBoard:
 
     tasks: list[Task] = field(default_factory=list)
 
-    def add(self, node: int, work: str, duration: int, opened: int, available: int, sector: int,
+    def add(self, node: int, work: Work, duration: int, opened: int, available: int, sector: int,
             before: Task | None) -> Task:
         task = Task(len(self.tasks), node, work, duration, opened, available, sector, before)
         self.tasks.append(task)
@@ -69,5 +93,5 @@ class TaskBoard:
         """Ready, known tasks that no team has taken."""
         return [t for t in self.tasks if t.waiting(tick)]
 
-    def pending(self, node: int, work: str) -> Task | None:
+    def pending(self, node: int, work: Work) -> Task | None:
         return next((t for t in reversed(self.tasks) if t.node == node and t.work == work and not t.done), None)

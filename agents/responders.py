@@ -13,25 +13,34 @@ frees the whole crew.
 from __future__ import annotations
 
 import math
+from enum import StrEnum
 from typing import TYPE_CHECKING
 
 import mesa
 import numpy as np
 
-from agents.incidents import Task
+from agents.incidents import Task, TeamKind
 
 if TYPE_CHECKING:
-    from sim.model import RippleModel
+    from agents.port import World
 
-INACTIVE, IDLE, TRAVELLING, WORKING, OUT = "inactive", "idle", "travelling", "working", "out of service"
+
+class UnitStatus(StrEnum):
+    """Where a unit is in its cycle; the values are the words events and pages show."""
+
+    INACTIVE = "inactive"          # mutual aid not yet arrived
+    IDLE = "idle"
+    TRAVELLING = "travelling"
+    WORKING = "working"
+    OUT = "out of service"         # struck by a secondary device
 
 
 class Responder(mesa.Agent):
     """One unit of a responder team."""
 
-    model: "RippleModel"
+    model: "World"
 
-    def __init__(self, model: "RippleModel", team: str, unit: int, kind: str, sectors: set[int],
+    def __init__(self, model: "World", team: str, unit: int, kind: str, sectors: set[int],
                  speed_kmh: float, base: np.ndarray, jurisdiction: str, active: bool):
         super().__init__(model)
         self.team = team
@@ -42,17 +51,17 @@ class Responder(mesa.Agent):
         self.base = base
         self.position = base.copy()
         self.jurisdiction = jurisdiction
-        self.status = IDLE if active else INACTIVE
+        self.status = UnitStatus.IDLE if active else UnitStatus.INACTIVE
         self.task: Task | None = None
         self.until = 0            # tick at which travel or time out of service ends
         self.busy_ticks = 0
 
     def can_do(self, task: Task) -> bool:
-        return self.kind == task.team_kind and (self.kind != "repair" or task.sector in self.sectors)
+        return self.kind == task.team_kind and (self.kind != TeamKind.REPAIR or task.sector in self.sectors)
 
     @property
     def busy(self) -> bool:
-        return self.status in (TRAVELLING, WORKING)
+        return self.status in (UnitStatus.TRAVELLING, UnitStatus.WORKING)
 
     def travel_ticks(self, xy: np.ndarray, speed_factor: float) -> int:
         """Straight-line distance at the team's speed times the transport factor, in ticks."""
@@ -63,7 +72,7 @@ class Responder(mesa.Agent):
     def assign(self, task: Task, tick: int, travel: int) -> None:
         self.task = task
         task.crew.append(self)
-        self.status, self.until = TRAVELLING, tick + travel
+        self.status, self.until = UnitStatus.TRAVELLING, tick + travel
         self.model.log("dispatch", node=task.node, team=self.label, work=task.work, eta_ticks=travel,
                        joins=len(task.crew) > 1)
         self.advance(tick)
@@ -74,27 +83,27 @@ class Responder(mesa.Agent):
         task = self.task
         if task is not None:
             task.crew.remove(self)
-        self.task, self.status = None, IDLE if self.status != INACTIVE else INACTIVE
+        self.task, self.status = None, UnitStatus.IDLE if self.status != UnitStatus.INACTIVE else UnitStatus.INACTIVE
         return task
 
     def put_out_of_service(self, tick: int, ticks: int) -> None:
         self.recall()
-        self.status, self.until = OUT, tick + ticks
+        self.status, self.until = UnitStatus.OUT, tick + ticks
 
     def advance(self, tick: int) -> None:
         """Move through travel → work → done as far as ``tick`` allows."""
-        if self.status == OUT and tick >= self.until:
-            self.status = IDLE
+        if self.status == UnitStatus.OUT and tick >= self.until:
+            self.status = UnitStatus.IDLE
             self.model.log("back_in_service", team=self.label)
-        if self.status == TRAVELLING and tick >= self.until:
+        if self.status == UnitStatus.TRAVELLING and tick >= self.until:
             self.position = self.model.network.xy[self.task.node].copy()
-            self.status, self.until = WORKING, tick
+            self.status, self.until = UnitStatus.WORKING, tick
             self.model.log("arrival", node=self.task.node, team=self.label, work=self.task.work)
-        elif self.status == WORKING:
+        elif self.status == UnitStatus.WORKING:
             task = self.task
             task.work_left -= 1
             if task.work_left <= 0:
                 for unit in list(task.crew):
-                    unit.task, unit.status = None, IDLE
+                    unit.task, unit.status = None, UnitStatus.IDLE
                 task.crew.clear()
                 self.model.complete(task, self)

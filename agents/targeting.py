@@ -15,21 +15,30 @@ All rules take an optional ``sector`` and ``kind``; ties go to the lowest node i
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Protocol
 
 import networkx as nx
 import numpy as np
 
-from sim.scenario.schema import TargetRule
-
 if TYPE_CHECKING:
-    from sim.model import RippleModel
+    from agents.port import World
+
+__all__ = ["Rule", "RULES", "candidates", "resolve", "highest_betweenness", "most_population_served",
+           "greatest_cascade", "random"]
+
+
+class Rule(Protocol):
+    """A target rule as a scenario states it (``target: {rule: ..., sector: ..., kind: ...}``)."""
+
+    rule: str                  # a name in RULES
+    sector: str | None         # only nodes of this sector
+    kind: str | None           # only nodes of this kind
 
 SAMPLE_ABOVE = 2000
 MAX_WHAT_IF = 256
 
 
-def candidates(model: "RippleModel", rule: TargetRule) -> np.ndarray:
+def candidates(model: "World", rule: Rule) -> np.ndarray:
     net = model.network
     mask = model.state.down == 0
     if rule.sector is not None:
@@ -39,7 +48,7 @@ def candidates(model: "RippleModel", rule: TargetRule) -> np.ndarray:
     return np.flatnonzero(mask)
 
 
-def highest_betweenness(model: "RippleModel", nodes: np.ndarray, rng: np.random.Generator) -> int:
+def highest_betweenness(model: "World", nodes: np.ndarray, rng: np.random.Generator) -> int:
     net = model.network
     working = np.zeros(net.n, bool)
     working[nodes] = True
@@ -53,12 +62,12 @@ def highest_betweenness(model: "RippleModel", nodes: np.ndarray, rng: np.random.
     return int(max(nodes, key=lambda i: (score[int(i)], -i)))
 
 
-def most_population_served(model: "RippleModel", nodes: np.ndarray, rng: np.random.Generator) -> int:
+def most_population_served(model: "World", nodes: np.ndarray, rng: np.random.Generator) -> int:
     pop = model.network.population[nodes]
     return int(nodes[np.argmax(pop)])
 
 
-def greatest_cascade(model: "RippleModel", nodes: np.ndarray, rng: np.random.Generator) -> int:
+def greatest_cascade(model: "World", nodes: np.ndarray, rng: np.random.Generator) -> int:
     net = model.network
     if len(nodes) > MAX_WHAT_IF:
         dependents = np.asarray(net.supply.sum(axis=0)).ravel()
@@ -68,7 +77,7 @@ def greatest_cascade(model: "RippleModel", nodes: np.ndarray, rng: np.random.Gen
     return int(nodes[int(np.argmax(losses))])
 
 
-def random(model: "RippleModel", nodes: np.ndarray, rng: np.random.Generator) -> int:
+def random(model: "World", nodes: np.ndarray, rng: np.random.Generator) -> int:
     return int(nodes[min(int(rng.random() * len(nodes)), len(nodes) - 1)])
 
 
@@ -76,7 +85,7 @@ RULES = {"highest_betweenness": highest_betweenness, "most_population_served": m
          "greatest_cascade": greatest_cascade, "random": random}
 
 
-def resolve(model: "RippleModel", rule: TargetRule, rng: np.random.Generator) -> int | None:
+def resolve(model: "World", rule: Rule, rng: np.random.Generator) -> int | None:
     """The node the rule picks now, or None when no working node qualifies."""
     nodes = candidates(model, rule)
     if len(nodes) == 0:

@@ -1,7 +1,6 @@
 """Kernel benchmark: the cascade kernel against the bare-library limit and a naive Mesa
 reference, on synthetic networks of 10^3 to 10^6 nodes; build time and memory; a 10^5-node
-model stepped 1,000 ticks; Mesa's own cost per node agent at 10^6; flagship runs per second
-and the cost of quiet ticks. Writes its section of benchmarks/RESULTS.md.
+model stepped 1,000 ticks; flagship runs per second and the cost of quiet ticks. Writes its section of benchmarks/RESULTS.md.
 
 A tick of the kernel = a fresh random attack damaging 1% of the nodes, then
 ``sim.cascade.cascade`` + ``sim.cascade.drain_buffers``. Times are CPU seconds of this
@@ -214,27 +213,6 @@ def task_size(n: int, naive_ticks: int) -> dict[str, Any]:
     }
 
 
-def task_agents(n: int) -> dict[str, Any]:
-    """Mesa's own bookkeeping: RippleModel's node agents (InfrastructureNode) for ``n`` nodes."""
-    import mesa
-
-    from agents.nodes import InfrastructureNode
-    from sim.network import NodeState
-    from synthetic import generate
-
-    net = generate(n, seed=1).network()
-    gc.collect()
-    model = mesa.Model(rng=1)
-    model.network, model.state = net, NodeState.fresh(net)
-    before = rss_mb()
-    start = cpu()
-    nodes = [InfrastructureNode(model, i) for i in range(n)]
-    agents_s = cpu() - start
-    after = rss_mb()
-    assert nodes[-1].operational and len(model.agents) == n
-    return {"n": n, "agents_s": agents_s, "agents_mb": after - before, "peak_mb": peak_mb()}
-
-
 def task_model(n: int, ticks: int) -> dict[str, Any]:
     """A whole RippleModel on an ``n``-node generated scenario: build, then ``ticks`` ticks."""
     import sim.model as model_module
@@ -340,7 +318,7 @@ def task_flagship(seconds: float) -> dict[str, Any]:
     }
 
 
-TASKS = {"size": task_size, "agents": task_agents, "model": task_model, "flagship": task_flagship}
+TASKS = {"size": task_size, "model": task_model, "flagship": task_flagship}
 
 
 def child(task: str, **args: Any) -> dict[str, Any]:
@@ -358,8 +336,7 @@ def us(seconds: float) -> str:
     return f"{v:,.0f}" if v >= 100 else f"{v:,.1f}"
 
 
-def report(sizes: list[dict[str, Any]], agents: dict[str, Any] | None, model: dict[str, Any] | None,
-           flagship: dict[str, Any] | None) -> tuple[str, list[tuple[str, str, bool]]]:
+def report(sizes: list[dict[str, Any]], model: dict[str, Any] | None, flagship: dict[str, Any] | None) -> tuple[str, list[tuple[str, str, bool]]]:
     """The markdown section and the target checks (name, measured, met)."""
     by_n = {s["n"]: s for s in sizes}
     lines = [
@@ -424,16 +401,11 @@ def report(sizes: list[dict[str, Any]], agents: dict[str, Any] | None, model: di
         "the interpreter's own footprint. *naive*: building the reference's Mesa agents, and the "
         "memory its agents and runs added on top.",
     ]
-    if agents:
-        lines += ["", f"Mesa node agents (`InfrastructureNode`, as RippleModel builds them) for {agents['n']:,} nodes: "
-                  f"{agents['agents_s']:.1f} s and {agents['agents_mb']:,.0f} MB "
-                  f"({agents['agents_mb'] * 2**20 / agents['n']:,.0f} bytes per agent); that process peaked at "
-                  f"{agents['peak_mb']:,.0f} MB with the network."]
     if model:
         lines += [
             "", f"### A whole model: {model['n']:,} nodes, {model['ticks']:,} ticks", "",
             f"Generated scenario (pydantic) {model['scenario_s']:.1f} s; RippleModel built (network, "
-            f"spatial index, {model['n']:,} node agents, responders) in {model['build_s']:.1f} s. "
+            f"spatial index, responders) in {model['build_s']:.1f} s. "
             f"Stepping every tick: {model['stepped_s']:.1f} s for {model['ticks']:,} ticks "
             f"({model['landed']} attacks landed, {model['nodes_down']} nodes went down); "
             f"{model['kernel_calls']:,} kernel calls (the tick's cascade and the dispatcher's what-ifs) took "
@@ -472,11 +444,6 @@ def report(sizes: list[dict[str, Any]], agents: dict[str, Any] | None, model: di
         checks.append(("10^6 nodes fit in 2 GB", f"{s['peak_mb']:,.0f} MB", s["peak_mb"] <= 2048))
         total = s["build_s"] + s["layout_s"]
         checks.append(("network build at 10^6 < 30 s", f"{total:.1f} s (from_arrays + layout)", total < 30))
-        if agents:
-            checks.append(("10^6 nodes with Mesa node agents fit in 2 GB", f"{agents['peak_mb']:,.0f} MB",
-                           agents["peak_mb"] <= 2048))
-            build = total + agents["agents_s"]
-            checks.append(("model build at 10^6 < 30 s (network + layout + node agents)", f"{build:.1f} s", build < 30))
     if model:
         per = model["stepped_s"] * 1000 / model["ticks"]
         checks.append((f"{model['n']:,} nodes step 1,000 ticks < 60 s", f"{per:.1f} s", per < 60))
@@ -505,7 +472,7 @@ def write_results(section: str) -> None:
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--sizes", default=",".join(map(str, SIZES)), help="comma-separated node counts")
-    parser.add_argument("--quick", action="store_true", help="sizes only: no model, agents or flagship runs")
+    parser.add_argument("--quick", action="store_true", help="sizes only: no model or flagship runs")
     parser.add_argument("--no-write", action="store_true", help="print, do not update RESULTS.md")
     parser.add_argument("--task", help=argparse.SUPPRESS)
     parser.add_argument("--args", default="{}", help=argparse.SUPPRESS)
@@ -526,15 +493,13 @@ def main(argv: list[str] | None = None) -> None:
         if result["naive"]:
             naive_tick_s[n] = result["naive"]["tick_s"]
         sizes.append(result)
-    agents = model = flagship = None
+    model = flagship = None
     if not args.quick:
-        print("kernel: Mesa node agents for 1,000,000 nodes ...", flush=True)
-        agents = child("agents", n=1_000_000)
         print("kernel: a 100,000-node model, 1,000 ticks ...", flush=True)
         model = child("model", n=100_000, ticks=1000)
         print("kernel: flagship runs ...", flush=True)
         flagship = child("flagship", seconds=5.0)
-    section, checks = report(sizes, agents, model, flagship)
+    section, checks = report(sizes, model, flagship)
     print(section)
     if not args.no_write:
         write_results(section)

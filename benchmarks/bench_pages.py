@@ -109,7 +109,7 @@ def replay_case(label: str, scenario: Scenario, seed: int, out: Path, shot: Path
     result = model.run()
     ran = time.perf_counter() - started
     started = time.perf_counter()
-    path = write_replay(result, model, out / "replay.html")
+    path = write_replay(result, model.network, out / "replay.html")
     wrote = time.perf_counter() - started
     lowest = int(np.argmin(result.series["service"]))
     print(f"{label}: {model.network.n} nodes, {model.n_ticks} ticks, {len(result.changes['tick'])} state changes, "

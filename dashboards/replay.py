@@ -15,7 +15,7 @@ import datetime as dt
 import html
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Sequence
+from typing import Any, Sequence
 
 import numpy as np
 
@@ -24,26 +24,17 @@ from dashboards.figures import (
     IDLE, INACTIVE, OUT, STATE_NAMES, STATE_SIZES, STATE_SYMBOLS, TRAVELLING, UNIT_NAMES, WORKING, AttackMark,
     UnitMark, attack_points, kind_order, map_extent, network_map, sector_members, service_curves,
 )
-from sim.cascade import cascade
 from sim.network import REASONS, Network
-from sim.results import Event, RunResult
+from sim.results import Event, RunResult, UnitRecord
 from sim.scenario.timefmt import format_clock
-
-if TYPE_CHECKING:
-    from sim.model import RippleModel
 
 
 # --------------------------------------------------------------- node states
-def baseline_state(net: Network) -> tuple[np.ndarray, np.ndarray]:
-    """Node states before anything happens: the kernel on the intact network (the state the
-    model starts from; recorded changes are relative to it)."""
-    outcome = cascade(net, np.zeros(net.n, np.uint8), net.dep_buffer.copy())
-    return outcome.down, outcome.backup
-
-
-def node_state_at(net: Network, changes: dict[str, np.ndarray], tick: int) -> tuple[np.ndarray, np.ndarray]:
-    """Down bitmask and on-backup flag of every node at the end of ``tick``."""
-    down, backup = (a.copy() for a in baseline_state(net))
+def node_state_at(result: RunResult, tick: int) -> tuple[np.ndarray, np.ndarray]:
+    """Down bitmask and on-backup flag of every node at the end of ``tick``: the run's
+    baseline (the state before anything happens) with its recorded changes up to ``tick``."""
+    down, backup = result.baseline_down.copy(), result.baseline_backup.copy()
+    changes = result.changes
     upto = changes["tick"] <= tick
     down[changes["node"][upto]] = changes["down"][upto]
     backup[changes["node"][upto]] = changes["backup"][upto]
@@ -51,15 +42,6 @@ def node_state_at(net: Network, changes: dict[str, np.ndarray], tick: int) -> tu
 
 
 # ---------------------------------------------------------------- responders
-@dataclass(frozen=True)
-class UnitInfo:
-    label: str
-    kind: str
-    team: str
-    base: tuple[float, float]
-    active: bool          # False for mutual aid until it arrives
-
-
 @dataclass(frozen=True)
 class UnitKey:
     """A unit's position and status from ``tick`` on."""
@@ -73,17 +55,11 @@ class UnitKey:
     note: str
 
 
-def unit_infos(model: "RippleModel") -> list[UnitInfo]:
-    teams = model.scenario.responders
-    return [UnitInfo(u.label, u.kind, u.team, (float(u.base[0]), float(u.base[1])), teams[u.team].mutual_aid is None)
-            for u in model.responders]
-
-
-def _start(unit: UnitInfo) -> tuple[int, str]:
+def _start(unit: UnitRecord) -> tuple[int, str]:
     return (IDLE, "at base") if unit.active else (INACTIVE, "mutual aid, not yet arrived")
 
 
-def unit_keys(units: Sequence[UnitInfo], events: Sequence[Event], net: Network) -> list[UnitKey]:
+def unit_keys(units: Sequence[UnitRecord], events: Sequence[Event], net: Network) -> list[UnitKey]:
     """Unit moves from the event log. A unit stays where it is until it arrives at a node
     (its base at first); a dispatched unit is shown heading for its node. A task's
     ``task_done`` frees every unit on it, travelling or working."""
@@ -130,7 +106,7 @@ def unit_keys(units: Sequence[UnitInfo], events: Sequence[Event], net: Network) 
     return keys
 
 
-def units_at(units: Sequence[UnitInfo], keys: Sequence[UnitKey], tick: int) -> list[UnitMark]:
+def units_at(units: Sequence[UnitRecord], keys: Sequence[UnitKey], tick: int) -> list[UnitMark]:
     """Every unit as drawn at the end of ``tick``."""
     marks = [UnitMark(u.label, u.kind, u.team, u.base[0], u.base[1], *_start(u)) for u in units]
     for k in keys:
@@ -254,17 +230,16 @@ def start_ms(start: str) -> float | None:
     return when.replace(tzinfo=dt.timezone.utc).timestamp() * 1000.0
 
 
-def payload(result: RunResult, model: "RippleModel", units: list[UnitInfo], keys: list[UnitKey],
+def payload(result: RunResult, net: Network, units: list[UnitRecord], keys: list[UnitKey],
             attacks: list[tuple[int, AttackMark]], timeline: list[list[Any]]) -> dict[str, Any]:
     """Everything the player needs, as compact JSON: only changes, never full frames."""
-    net = model.network
-    down0, backup0 = baseline_state(net)
+    down0, backup0 = result.baseline_down, result.baseline_backup
     odd = (down0 != 0) | backup0             # nodes not simply operational before anything happens
     ch = result.changes
     ax, ay, symbols, hovers = attack_points([a for _, a in attacks], net)
     return {
         "n": net.n, "ticks": len(result.series["time_h"]) - 1, "tickSeconds": result.tick_seconds,
-        "start": start_ms(model.scenario.clock.start),
+        "start": start_ms(result.clock_start),
         "base": {"node": np.flatnonzero(odd).tolist(), "down": down0[odd].tolist(),
                  "backup": backup0[odd].astype(int).tolist()},
         "changes": {"t": ch["tick"].tolist(), "n": ch["node"].tolist(), "d": ch["down"].tolist(),
@@ -294,29 +269,29 @@ def near_points(net: Network, points: Sequence[tuple[float, float]], margin: flo
     return [p for p in points if lo[0] - pad <= p[0] <= hi[0] + pad and lo[1] - pad <= p[1] <= hi[1] + pad]
 
 
-def replay_html(result: RunResult, model: "RippleModel") -> str:
-    """The whole replay page as one self-contained HTML document."""
-    net, s = model.network, model.scenario
-    units = unit_infos(model)
+def replay_html(result: RunResult, net: Network) -> str:
+    """The whole replay page of ``result`` on the static network ``net``, as one
+    self-contained HTML document."""
+    units = result.roster
     events = result.timeline()
     keys = unit_keys(units, events, net)
     attacks = attack_events(events, net, result.tick_seconds)
     extent = map_extent(net, near_points(net, [u.base for u in units if u.active] +
                                          [(k.x, k.y) for k in keys if k.status != INACTIVE]))
-    down, backup = node_state_at(net, result.changes, 0)
+    down, backup = node_state_at(result, 0)
     map_fig = network_map(net, down, backup, units_at(units, keys, 0), attacks_until(attacks, 0),
                           unit_kinds=sorted({u.kind for u in units}, key=kind_order), extent=extent,
                           title="Network: nodes by sector, shaped by state")
     curves = service_curves(result.series, result.sectors, current_h=0.0, title="Service level Q(t) by sector")
-    data = payload(result, model, units, keys, attacks, timeline_rows(events, net, result.tick_seconds))
-    minutes = int(round(s.clock.duration / 60.0))
+    data = payload(result, net, units, keys, attacks, timeline_rows(events, net, result.tick_seconds))
+    minutes = int(round(data["ticks"] * result.tick_seconds / 60.0))
     span = f"{minutes // 60} h" + (f" {minutes % 60} min" if minutes % 60 else "")
     body = f"""
 <header>
-  <h1>{html.escape(s.name)}</h1>
-  <div class="sub">scenario <b>{html.escape(s.id)}</b> · seed {result.seed} · {net.n} nodes in
+  <h1>{html.escape(result.scenario_name)}</h1>
+  <div class="sub">scenario <b>{html.escape(result.scenario_id)}</b> · seed {result.seed} · {net.n} nodes in
   {len(net.sector_names)} sectors · {span} at {result.tick_seconds / 60:g}-minute ticks
-  {"· T+0 = " + html.escape(s.clock.start) if s.clock.start else ""}</div>
+  {"· T+0 = " + html.escape(result.clock_start) if result.clock_start else ""}</div>
   <div class="cards">{headline_cards(result)}</div>
 </header>
 <div class="controls">
@@ -341,12 +316,12 @@ def replay_html(result: RunResult, model: "RippleModel") -> str:
 </div>
 {page.json_script("replay-data", data)}
 """
-    return page.render(f"{s.name}: replay (seed {result.seed})", body, REPLAY_CSS, (PLAYER_JS,))
+    return page.render(f"{result.scenario_name}: replay (seed {result.seed})", body, REPLAY_CSS, (PLAYER_JS,))
 
 
-def write_replay(result: RunResult, model: "RippleModel", path: str | Path) -> Path:
-    """Write the replay page of a finished run to ``path``."""
-    return page.write(path, replay_html(result, model))
+def write_replay(result: RunResult, net: Network, path: str | Path) -> Path:
+    """Write the replay page of a finished run on the static network ``net`` to ``path``."""
+    return page.write(path, replay_html(result, net))
 
 
 REPLAY_CSS = """

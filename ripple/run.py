@@ -93,6 +93,6 @@ def run(
     if html:
         from dashboards.replay import write_replay
 
-        write_replay(result, model, folder / "replay.html")
+        write_replay(result, model.network, folder / "replay.html")
     console.print(summary_table(result))
     console.print(f"wrote {folder}/", highlight=False)

@@ -12,7 +12,7 @@ from typing import Any
 import numpy as np
 import scipy.sparse as sp
 
-from sim.scenario.schema import Scenario, Sector
+from sim.scenario.schema import RESOURCES, Scenario, Sector
 
 # down-reason bits (docs/design.md, "Infrastructure nodes: state as arrays")
 DAMAGED, SHUT, COMPROMISED, ISOLATED, UNSUPPLIED, OVERLOADED = 1, 2, 4, 8, 16, 32
@@ -23,7 +23,6 @@ OWN_CAUSES = DAMAGED | SHUT | COMPROMISED  # set and cleared by agents; the kern
 # sector connectivity rules
 NONE, SOURCES, GIANT = 0, 1, 2
 _RULES = {"none": NONE, "sources": SOURCES, "giant_component": GIANT}
-RESOURCES = ("power", "water", "telecom", "fuel", "control", "transport")
 
 
 def reason_names(mask: int) -> list[str]:

@@ -1,27 +1,43 @@
 """The record phase: per-tick metrics in preallocated arrays, and node state changes.
 
 Service levels are recomputed only when the kernel ran since the last record; node changes
-are kept as (tick, node, down, backup) rows, so a replay carries only what changed.
+are kept as (tick, node, down, backup) rows, so a replay carries only what changed. The
+recorder reads the network, the node state, the units and the event log it is given; it
+keeps the state the run starts from (the baseline) and the roster of units.
 """
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import Sequence
 
 import numpy as np
 
-from agents.responders import INACTIVE, TRAVELLING, WORKING
+from agents.responders import Responder, UnitStatus
 from sim.metrics import run_metrics
-from sim.results import RunResult
+from sim.network import Network, NodeState
+from sim.results import Event, RunResult, UnitRecord
 
-if TYPE_CHECKING:
-    from sim.model import RippleModel
+__all__ = ["Recorder"]
 
 
 class Recorder:
-    def __init__(self, model: "RippleModel", rows: int):
-        self.model = model
-        net = model.network
+    """Per-tick rows for a run of ``rows`` ticks over ``network`` in ``state``.
+
+    Parameters
+    ----------
+    network : the static network.
+    state : the node state the model updates in place (read at each record).
+    units : the responder units, in roster order.
+    events : the model's event log (appended to in place).
+    tick_seconds : the length of a tick, s.
+    rows : ticks to record (the run's ticks + 1).
+    """
+
+    def __init__(self, network: Network, state: NodeState, units: Sequence[Responder], events: list[Event],
+                 tick_seconds: float, rows: int):
+        self.network, self.state, self.units, self.events = network, state, units, events
+        self.tick_seconds = tick_seconds
+        net = network
         self.sectors = [name for i, name in enumerate(net.sector_names) if net.sector_population[i] > 0]
         self._codes = np.array([net.sector_names.index(s) for s in self.sectors], dtype=np.int64)
         self._total = float(net.population.sum())
@@ -33,14 +49,18 @@ class Recorder:
         self.units_active = np.zeros(rows, np.int64)
         self.baseline_service, self.baseline_sector = self._levels()
         self.levels = (self.baseline_service, self.baseline_sector)
-        self._prev_down = model.state.down.copy()
-        self._prev_backup = model.state.backup.copy()
+        self.baseline_down = state.down.copy()
+        self.baseline_backup = state.backup.copy()
+        self.roster = [UnitRecord(u.label, u.kind, u.team, (float(u.base[0]), float(u.base[1])),
+                                  u.status != UnitStatus.INACTIVE, u.jurisdiction) for u in units]
+        self._prev_down = state.down.copy()
+        self._prev_backup = state.backup.copy()
         self.ever_down = np.zeros(net.n, bool)
         self._changes: list[tuple[np.ndarray, ...]] = []
         self.event_marks: list[tuple[int, int]] = []   # (tick, position in the event log)
 
     def _levels(self) -> tuple[float, np.ndarray]:
-        net, up = self.model.network, self.model.state.down == 0
+        net, up = self.network, self.state.down == 0
         served = np.bincount(net.sector, weights=net.population * up, minlength=len(net.sector_names))
         overall = float(served.sum() / self._total) if self._total else 1.0
         return overall, served[self._codes] / net.sector_population[self._codes]
@@ -53,22 +73,22 @@ class Recorder:
 
     def node_changes(self, tick: int) -> None:
         """After a kernel run: keep the nodes whose state changed, and refresh the levels."""
-        state = self.model.state
+        state = self.state
         changed = np.flatnonzero((state.down != self._prev_down) | (state.backup != self._prev_backup))
         if len(changed):
             self._changes.append((np.full(len(changed), tick, np.int64), changed, state.down[changed].copy(),
                                   state.backup[changed].copy()))
-            self.event_marks.append((tick, len(self.model.events)))
+            self.event_marks.append((tick, len(self.events)))
             self._prev_down[changed] = state.down[changed]
             self._prev_backup[changed] = state.backup[changed]
             self.ever_down[changed[state.down[changed] != 0]] = True
             self.levels = self._levels()
 
     def _row(self) -> tuple[float, np.ndarray, int, int, int, int]:
-        units = self.model.responders
-        return (*self.levels, int((self.model.state.down != 0).sum()), int(self.model.state.backup.sum()),
-                sum(1 for u in units if u.status in (TRAVELLING, WORKING)),
-                sum(1 for u in units if u.status != INACTIVE))
+        units = self.units
+        return (*self.levels, int((self.state.down != 0).sum()), int(self.state.backup.sum()),
+                sum(1 for u in units if u.status in (UnitStatus.TRAVELLING, UnitStatus.WORKING)),
+                sum(1 for u in units if u.status != UnitStatus.INACTIVE))
 
     def record(self, tick: int) -> None:
         self.repeat(tick, tick + 1)
@@ -83,17 +103,31 @@ class Recorder:
         self.units_busy[start:stop] = busy
         self.units_active[start:stop] = active
 
-    def result(self) -> RunResult:
-        model = self.model
-        net = model.network
-        times_h = np.arange(len(self.service)) * model.tick_seconds / 3600.0
+    def result(self, scenario_id: str, scenario_name: str, seed: int, run_index: int | None, clock_start: str,
+               attack_counts: dict[str, int], ever_hit: np.ndarray) -> RunResult:
+        """The run's result so far.
+
+        Parameters
+        ----------
+        scenario_id, scenario_name, seed, run_index : which run this is.
+        clock_start : the wall-clock label of T+0 ('' for none).
+        attack_counts : attempts by outcome.
+        ever_hit : per node, whether an attack ever hit it directly.
+
+        Returns
+        -------
+        The metrics, per-tick series, events and node changes, with the baseline and roster.
+        """
+        net = self.network
+        baseline_up = self.baseline_down == 0
+        times_h = np.arange(len(self.service)) * self.tick_seconds / 3600.0
         sector_q = {name: self.sector_service[i] for i, name in enumerate(self.sectors)}
-        hit = model.ever_hit & model.baseline_up
+        hit = ever_hit & baseline_up
         metrics = run_metrics(
             times_h, self.service, sector_q,
             {name: float(net.sector_population[net.sector_names.index(name)]) for name in self.sectors},
-            self.baseline_service, int((self.ever_down & model.baseline_up).sum()), int(hit.sum()),
-            dict(model.attack_counts), self.units_busy, self.units_active,
+            self.baseline_service, int((self.ever_down & baseline_up).sum()), int(hit.sum()),
+            dict(attack_counts), self.units_busy, self.units_active,
         )
         series = {"tick": np.arange(len(self.service)), "time_h": times_h, "service": self.service.copy()}
         for name, values in sector_q.items():
@@ -104,8 +138,10 @@ class Recorder:
         parts = zip(empty, *self._changes)
         changes = {key: np.concatenate(part) for key, part in zip(("tick", "node", "down", "backup"), parts)}
         return RunResult(
-            scenario_id=model.scenario.id, scenario_name=model.scenario.name, seed=model.seed,
-            run_index=model.run_index, tick_seconds=model.tick_seconds, sectors=self.sectors,
-            node_ids=list(net.ids), metrics=metrics, series=series, events=list(model.events),
+            scenario_id=scenario_id, scenario_name=scenario_name, seed=seed,
+            run_index=run_index, tick_seconds=self.tick_seconds, sectors=self.sectors,
+            node_ids=list(net.ids), metrics=metrics, series=series, events=list(self.events),
             changes=changes, event_marks=list(self.event_marks),
+            baseline_down=self.baseline_down.copy(), baseline_backup=self.baseline_backup.copy(),
+            roster=list(self.roster), clock_start=clock_start,
         )

@@ -51,6 +51,19 @@ def clean(value: Any) -> Any:
     return value
 
 
+@dataclass(frozen=True)
+class UnitRecord:
+    """One responder unit as a run starts: who it is, where its base is, whether it is
+    active from the start (mutual aid is not until it arrives)."""
+
+    label: str
+    kind: str
+    team: str
+    base: tuple[float, float]     # km
+    active: bool
+    jurisdiction: str
+
+
 @dataclass
 class RunResult:
     scenario_id: str
@@ -65,6 +78,11 @@ class RunResult:
     events: list[Event]
     changes: dict[str, np.ndarray]      # tick, node, down, backup: one row per node state change
     event_marks: list[tuple[int, int]] = field(default_factory=list)
+    # what pages need besides the static network (not written by save)
+    baseline_down: np.ndarray | None = None     # down bitmask per node before anything happens
+    baseline_backup: np.ndarray | None = None   # on-backup flag per node before anything happens
+    roster: list[UnitRecord] = field(default_factory=list)
+    clock_start: str = ""                       # wall-clock label of T+0, or ''
 
     def timeline(self) -> list[Event]:
         """The event log with node_down / node_up events placed where the cascade ran."""

@@ -65,12 +65,12 @@ def test_overloaded_nodes_are_marked_and_the_model_switch_works():
     on = scenario("town", {"policies": {"load_model": True, "load_alpha": 0.0}},
                   {"attackers": [{"id": "cell", "plan": [{"at": "T+0:05", "tactic": "insider", "target": "sub_b"}]}]},
                   {"responders": {"crew": {"count": 0}}})
-    model = RippleModel(on, node_agents=False)
+    model = RippleModel(on)
     model.advance(3)
     # with no spare capacity, the grid's shortest paths all crowd through sub_a once sub_b is
     # gone, and it goes down OVERLOADED
     assert model.state.down[model.network.index["sub_a"]] & OVERLOADED
     off = scenario("town", {"attackers": on.model_dump(by_alias=True)["attackers"]}, {"responders": {"crew": {"count": 0}}})
-    model = RippleModel(off, node_agents=False)
+    model = RippleModel(off)
     model.advance(3)
     assert not (model.state.down & OVERLOADED).any()

@@ -21,7 +21,7 @@ attackers:
 def check(path):
     s = load_scenario(path)
     assert [n.id for n in s.network.nodes] == ["plant", "sub", "hosp"]
-    model = RippleModel(s, node_agents=False)
+    model = RippleModel(s)
     model.advance(3)
     index = model.network.index
     assert model.state.down[index["hosp"]] == UNSUPPLIED

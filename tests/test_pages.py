@@ -20,7 +20,7 @@ from dashboards.figures import (
     sector_colours, state_label,
 )
 from dashboards.replay import (
-    attack_events, attacks_until, node_state_at, unit_infos, unit_keys, units_at, write_replay,
+    attack_events, attacks_until, node_state_at, unit_keys, units_at, write_replay,
 )
 from dashboards.report import ReportError, read_comparison, write_report
 from ripple import app
@@ -89,7 +89,7 @@ def stepped(scenario):
 @pytest.fixture(scope="module")
 def replay(stepped, tmp_path_factory):
     model, result, _, _ = stepped
-    return write_replay(result, model, tmp_path_factory.mktemp("run") / "replay.html")
+    return write_replay(result, model.network, tmp_path_factory.mktemp("run") / "replay.html")
 
 
 @pytest.fixture(scope="module")
@@ -110,7 +110,7 @@ def replay_page(browser, replay):
 def test_node_state_at_every_tick_equals_the_model(stepped):
     model, result, nodes, _ = stepped
     for tick, (down, backup) in enumerate(nodes):
-        got_down, got_backup = node_state_at(model.network, result.changes, tick)
+        got_down, got_backup = node_state_at(result, tick)
         assert np.array_equal(got_down, down), tick
         assert np.array_equal(got_backup, backup), tick
     assert any(d.any() for d, _ in nodes) and any(b.any() for _, b in nodes)   # the run has both states
@@ -119,7 +119,7 @@ def test_node_state_at_every_tick_equals_the_model(stepped):
 
 def test_units_at_every_tick_follow_the_model(stepped):
     model, result, _, truth = stepped
-    units = unit_infos(model)
+    units = result.roster
     keys = unit_keys(units, result.timeline(), model.network)
     seen = set()
     for tick, expected in enumerate(truth):
@@ -219,7 +219,7 @@ def test_replay_player_draws_what_network_map_draws(replay_page, stepped):
     """At any tick, forwards or backwards, the page's map equals the pure figure's."""
     model, result, _, _ = stepped
     net = model.network
-    units = unit_infos(model)
+    units = result.roster
     events = result.timeline()
     keys = unit_keys(units, events, net)
     attacks = attack_events(events, net, result.tick_seconds)
@@ -228,7 +228,7 @@ def test_replay_player_draws_what_network_map_draws(replay_page, stepped):
     for tick in (2, 8, 14, 19, 32, 5, 0, model.n_ticks):
         s.page.evaluate(f"window.ripple.seek({tick})")
         page = map_state(s.page)
-        fig = network_map(net, *node_state_at(net, result.changes, tick), units_at(units, keys, tick),
+        fig = network_map(net, *node_state_at(result, tick), units_at(units, keys, tick),
                           attacks_until(attacks, tick), unit_kinds=kinds, extent=map_extent(net))
         for trace in fig.data:
             meta = str(trace.meta)

@@ -15,7 +15,7 @@ def runs(patch, metric, n):
     data, lines = load_scenario_data(FLAGSHIP)
     s = validate_data(deep_merge(data, patch), lines, str(FLAGSHIP))
     hours = s.clock.duration / 3600
-    values = [RippleModel(s, seed=1, run_index=i, node_agents=False).run().metrics[metric] for i in range(n)]
+    values = [RippleModel(s, seed=1, run_index=i).run().metrics[metric] for i in range(n)]
     return np.nan_to_num(np.array(values, dtype=float), nan=hours)  # not recovered: censored at the end
 
 

@@ -18,7 +18,7 @@ def events(result, kind):
 def test_repair_never_starts_before_police_clear_the_scene():
     s = scenario("town", QUIET, attack("vbied", "sub_c", radius_km=0.1))
     for i in range(10):
-        result = RippleModel(s, run_index=i, node_agents=False).run()
+        result = RippleModel(s, run_index=i).run()
         cleared = min(e.tick for e in events(result, "task_done") if e.detail["work"] == "clear")
         made_safe = min(e.tick for e in events(result, "task_done") if e.detail["work"] == "make_safe")
         repairs = [e.tick for e in events(result, "arrival") if e.detail["work"] == "repair"]
@@ -30,7 +30,7 @@ def test_repair_times_follow_the_lognormal_median_and_p90():
                  {"sectors": {"energy": {"repair": {"median": "4h", "p90": "10h"}}}})
     hours = []
     for i in range(300):
-        model = RippleModel(s, run_index=i, node_agents=False)
+        model = RippleModel(s, run_index=i)
         model.advance(3)
         hours.append(next(t.duration for t in model.board.tasks if t.work == "repair") * 5 / 60)
     assert np.median(hours) == pytest.approx(4.0, rel=0.1)
@@ -42,7 +42,7 @@ def test_travel_slows_when_transport_is_degraded():
         {"at": "T+0:05", "tactic": "insider", "target": "road_2"},
         {"at": "T+0:05", "tactic": "insider", "target": "sub_c"}]}]},
                  {"responders": {"police": {"count": 0}, "fire": {"count": 0}}})
-    model = RippleModel(s, node_agents=False)
+    model = RippleModel(s)
     model.advance(3)
     # road_2 down splits the road into three single nodes; the giant component rule keeps one
     q = model.recorder.current_sector_service("transport")
@@ -60,7 +60,7 @@ def test_mutual_aid_joins_after_the_trigger_and_a_delay_that_sharing_shortens():
     arrivals = {}
     for sharing in (0.0, 1.0):
         s = scenario("town", QUIET, aid, {"policies": {"information_sharing": sharing}}, attack("insider", "plant"))
-        result = RippleModel(s, node_agents=False).run()
+        result = RippleModel(s).run()
         (activated,) = events(result, "mutual_aid")
         (arrived,) = events(result, "mutual_aid_arrived")
         arrivals[sharing] = arrived.tick - activated.tick
@@ -71,7 +71,7 @@ def test_mutual_aid_joins_after_the_trigger_and_a_delay_that_sharing_shortens():
 def test_mutual_aid_never_joins_without_its_trigger():
     aid = {"responders": {"aid": {"kind": "repair", "sectors": ["energy"], "base": [50.0, 0.0],
                                   "mutual_aid": {"service_below": 0.1}}}}
-    result = RippleModel(scenario("town", QUIET, aid, attack("insider", "sub_c")), node_agents=False).run()
+    result = RippleModel(scenario("town", QUIET, aid, attack("insider", "sub_c"))).run()
     assert not events(result, "mutual_aid")
     assert all(not e.team.startswith("aid") for e in events(result, "dispatch"))
 
@@ -83,7 +83,7 @@ def two_outages(policy):
     s = scenario("town", QUIET, {"attackers": [{"id": "cell", "plan": plan}],
                                  "policies": {"dispatch": policy},
                                  "responders": {"crew": {"base": [4.0, 2.0]}}})
-    return RippleModel(s, node_agents=False).run()
+    return RippleModel(s).run()
 
 
 def test_dispatch_policies_order_the_work():
@@ -98,7 +98,7 @@ def test_criticality_counts_the_people_kept_off_spent_buffers():
     s = scenario("town", QUIET, {"attackers": [{"id": "cell", "plan": [
         {"at": "T+0:05", "tactic": "insider", "target": "sub_a"},
         {"at": "T+0:05", "tactic": "insider", "target": "sub_c"}]}]})
-    model = RippleModel(s, node_agents=False)
+    model = RippleModel(s)
     model.advance(2)
     index = model.network.index
     values = model.restoration_values([index["sub_c"], index["sub_a"]])

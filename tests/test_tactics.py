@@ -1,12 +1,14 @@
 """Attack tactics, interdiction and success, target rules (agents/tactics.py, attackers.py,
 targeting.py)."""
 
+import json
+
 import numpy as np
 import pytest
 from scipy.stats import binomtest
 
-from agents.attackers import p_detection, p_interdiction, p_response, p_success
-from agents.tactics import TACTICS
+from agents.attackers import p_detection, p_interdiction, p_response
+from agents.tactics import TACTICS, p_success
 from scenarios import attack, scenario
 from sim.model import RippleModel
 from sim.network import COMPROMISED, DAMAGED, SHUT
@@ -15,7 +17,7 @@ from sim.network import COMPROMISED, DAMAGED, SHUT
 def outcomes(s, runs=60):
     out = []
     for i in range(runs):
-        model = RippleModel(s, seed=11, run_index=i, node_agents=False)
+        model = RippleModel(s, seed=11, run_index=i)
         model.advance(3)
         out.append(next(e.detail["outcome"] for e in model.events if e.kind == "attack"))
     return out
@@ -66,14 +68,14 @@ def test_police_presence_raises_interdiction():
     assert p_response(0, policies) == 0.5
     assert p_response(2, policies) == pytest.approx(0.5 + 0.5 * (1 - np.exp(-1)))
     near = scenario("town", {"responders": {"police": {"base": "sub_c"}}})
-    model = RippleModel(near, node_agents=False)
+    model = RippleModel(near)
     assert model.police_near(model.network.index["sub_c"]) == 2
     assert model.police_near(model.network.index["reservoir"]) == 0
 
 
 def test_vbied_blast_damages_neighbours_falling_with_distance_and_closes_the_scene():
     s = scenario("town", NO_INTERDICTION, attack("vbied", "sub_a", radius_km=2.5, blast_p0=1.0))
-    model = RippleModel(s, node_agents=False)
+    model = RippleModel(s)
     model.advance(2)
     index = model.network.index
     assert model.own[index["sub_a"]] == DAMAGED | SHUT
@@ -86,7 +88,7 @@ def test_vbied_blast_damages_neighbours_falling_with_distance_and_closes_the_sce
 
 def test_active_shooter_shuts_without_damage_until_police_clear():
     s = scenario("town", NO_INTERDICTION, attack("active_shooter", "hospital"))
-    model = RippleModel(s, node_agents=False)
+    model = RippleModel(s)
     result = model.run()
     node = model.network.index["hospital"]
     assert [t.work for t in model.board.tasks] == ["clear"]
@@ -98,7 +100,7 @@ def test_active_shooter_shuts_without_damage_until_police_clear():
 def test_cyber_compromise_spreads_along_control_edges_only():
     s = scenario("town", NO_INTERDICTION, attack("cyber", "scada", spread_p=1.0, dwell_h=6.0),
                  {"responders": {"cyber": {"count": 0}}})
-    model = RippleModel(s, node_agents=False)
+    model = RippleModel(s)
     model.advance(12)
     compromised = {model.network.ids[i] for i in np.flatnonzero(model.own & COMPROMISED)}
     # pumps depend on scada through control (cyber) edges; zone_1's logical dependency and the
@@ -108,7 +110,7 @@ def test_cyber_compromise_spreads_along_control_edges_only():
 
 def test_cyber_intrusion_is_handled_only_after_its_dwell_time():
     s = scenario("town", NO_INTERDICTION, attack("cyber", "scada", spread_p=0.0, dwell_h=2.0))
-    result = RippleModel(s, node_agents=False).run()
+    result = RippleModel(s).run()
     dispatch = next(e for e in result.events if e.kind == "dispatch")
     assert dispatch.tick == 1 + 24 and dispatch.detail["work"] == "contain"
     works = [e.detail["work"] for e in result.events if e.kind == "task_done"]
@@ -122,7 +124,7 @@ def test_secondary_device_takes_out_exactly_the_teams_present():
                       {"at": "T+0:05", "tactic": "vbied", "target": "sub_a", "params": {"radius_km": 0.1}},
                       {"at": "T+0:10", "tactic": "active_shooter", "target": "zone_2"},
                       {"at": "T+3:00", "tactic": "secondary_device", "target": "sub_a"}]}]})
-    model = RippleModel(s, node_agents=False)
+    model = RippleModel(s)
     device_tick = model.tick_of(3 * 3600)
     model.advance(device_tick)
     present = {u.label for u in model.responders_at(model.network.index["sub_a"])}
@@ -140,7 +142,7 @@ def test_target_rules_pick_on_the_network_as_it_stands():
              {"at": "T+0:20", "tactic": "insider", "target": {"rule": "highest_betweenness", "sector": "transport"}}]
     s = scenario("town", NO_INTERDICTION, {"attackers": [{"id": "cell", "plan": rules}]},
                  {"responders": {"crew": {"count": 0}}})
-    result = RippleModel(s, node_agents=False).run()
+    result = RippleModel(s).run()
     targets = [e.node for e in result.events if e.kind == "attack"]
     # the second wave adapts: sub_a is down, so the next most populous working substation;
     # with both feeders gone the grid is already lost, so the greatest cascade now is in
@@ -153,9 +155,53 @@ def test_target_rules_pick_on_the_network_as_it_stands():
 def test_random_rule_stays_in_its_sector_and_is_reproducible():
     plan = [{"at": "T+0:05", "tactic": "insider", "target": {"rule": "random", "sector": "water"}}]
     s = scenario("town", NO_INTERDICTION, {"attackers": [{"id": "cell", "plan": plan}]})
-    picks = [next(e.node for e in RippleModel(s, seed=5, run_index=i, node_agents=False).run().events
+    picks = [next(e.node for e in RippleModel(s, seed=5, run_index=i).run().events
                   if e.kind == "attack") for i in range(20)]
     assert set(picks) <= {"reservoir", "scada", "pump_1", "pump_2", "zone_1", "zone_2"} and len(set(picks)) > 2
-    again = [next(e.node for e in RippleModel(s, seed=5, run_index=i, node_agents=False).run().events
+    again = [next(e.node for e in RippleModel(s, seed=5, run_index=i).run().events
                   if e.kind == "attack") for i in range(20)]
     assert picks == again
+
+
+def test_sabotage_damages_the_target_and_the_nodes_it_links_to():
+    # sub_a links to plant and sub_c; hardening does not stop it (plant is hardened 0.5)
+    s = scenario("town", NO_INTERDICTION, attack("sabotage", "sub_a", reach_p=1.0))
+    model = RippleModel(s)
+    model.advance(2)
+    hit = {e.node for e in model.events if e.kind == "hit"}
+    assert hit == {"sub_a", "plant", "sub_c"}
+    assert all(model.own[model.network.index[n]] & DAMAGED for n in hit)
+    alone = RippleModel(scenario("town", NO_INTERDICTION, attack("sabotage", "plant", reach_p=0.0)))
+    alone.advance(2)
+    assert {e.node for e in alone.events if e.kind == "hit"} == {"plant"}
+    runs = [RippleModel(scenario("town", NO_INTERDICTION, attack("sabotage", "sub_a")), seed=3, run_index=i)
+            for i in range(40)]
+    for model in runs:
+        model.advance(2)
+    reached = [len({e.node for e in m.events if e.kind == "hit"}) - 1 for m in runs]
+    assert 0 < np.mean(reached) / 2 < 1       # each neighbour with probability reach_p = 0.5
+
+
+def test_schema_enums_are_the_agents_registries():
+    """``ripple schema`` offers exactly the names the agents define, one registry each."""
+    from typer.testing import CliRunner
+
+    from agents.dispatch import POLICIES
+    from agents.incidents import TeamKind
+    from agents.targeting import RULES
+    from ripple import app
+    from sim.network import RESOURCES
+
+    defs = json.loads(CliRunner().invoke(app, ["schema"]).stdout)["$defs"]
+    assert defs["Action"]["properties"]["tactic"]["enum"] == list(TACTICS)
+    assert defs["TargetRule"]["properties"]["rule"]["enum"] == list(RULES)
+    assert defs["Policies"]["properties"]["dispatch"]["enum"] == list(POLICIES)
+    assert defs["Team"]["properties"]["kind"]["enum"] == [k.value for k in TeamKind]
+    assert defs["Dependency"]["properties"]["resource"]["enum"] == list(RESOURCES)
+    assert "sabotage" in TACTICS
+
+
+def test_the_model_plugs_into_the_agents_port():
+    from agents.port import World
+
+    assert isinstance(RippleModel(scenario()), World)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from sim.agenda import Due
 from sim.exercise.errors import ExerciseError
 from sim.exercise.state import ExerciseState
 from sim.scenario.timefmt import format_clock, parse_duration
@@ -24,13 +25,9 @@ def next_inject_tick(state: ExerciseState) -> int | None:
     int or None
         A tick within the exercise, or None when no inject is left.
     """
-    model, ticks = state.model, []
-    if model.next_inject < len(model.injects):
-        ticks.append(model.tick_of(model.injects[model.next_inject].at))
-    for attacker in model.attackers:
-        ticks += [model.tick_of(a.at) for a in attacker.plan[attacker.next_action:] if a.inject]
-    ticks = [t for t in ticks if t <= model.n_ticks]
-    return min(ticks) if ticks else None
+    model = state.model
+    tick = model.agenda.first(lambda e: e.kind == Due.INJECT or (e.kind == Due.ACTION and bool(e.payload.inject)))
+    return tick if tick is not None and tick <= model.n_ticks else None
 
 
 def _advance_to(state: ExerciseState, until: int) -> str:

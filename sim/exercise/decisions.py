@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from agents.dispatch import POLICIES
-from agents.responders import INACTIVE, OUT, TRAVELLING, WORKING
+from agents.responders import UnitStatus
 from sim.exercise.errors import ExerciseError
 from sim.exercise.lookup import find_node, find_unit, task_for
 from sim.exercise.state import ExerciseState
@@ -35,15 +35,15 @@ def dispatch(state: ExerciseState, args: dict[str, Any], wall: str) -> str:
     """Send unit ``args['unit']`` to the first task at node ``args['node']`` it can do."""
     state.live()
     model, unit, node = state.model, find_unit(state, args["unit"]), find_node(state, args["node"])
-    if unit.status == INACTIVE:
+    if unit.status == UnitStatus.INACTIVE:
         raise ExerciseError(f"{unit.label} is a mutual-aid unit that has not arrived (`aid {unit.team}` requests it)")
-    if unit.status == OUT:
+    if unit.status == UnitStatus.OUT:
         raise ExerciseError(f"{unit.label} is out of service until {state.clock(unit.until)}")
     task = task_for(state, unit, node)
     joins = [u.label for u in task.crew]
     model.log("decision", node=node, team=unit.label, verb="dispatch", work=task.work)
     model.dispatcher.order(unit, task, model.tick)
-    where = "on scene" if unit.status == WORKING else f"ETA {state.clock(unit.until)}"
+    where = "on scene" if unit.status == UnitStatus.WORKING else f"ETA {state.clock(unit.until)}"
     helping = f", joining {', '.join(joins)}" if joins else ""
     return f"{unit.label} dispatched to {model.network.ids[node]} ({task.work}{helping}), {where}"
 
@@ -52,7 +52,7 @@ def recall(state: ExerciseState, args: dict[str, Any], wall: str) -> str:
     """Stop unit ``args['unit']``'s task; it waits where it stands."""
     state.live()
     model, unit = state.model, find_unit(state, args["unit"])
-    if unit.status not in (TRAVELLING, WORKING):
+    if unit.status not in (UnitStatus.TRAVELLING, UnitStatus.WORKING):
         raise ExerciseError(f"{unit.label} is {unit.status}; only a travelling or working unit can be recalled")
     node = unit.task.node
     model.log("decision", node=node, team=unit.label, verb="recall", work=unit.task.work)

@@ -9,7 +9,7 @@ from typing import Any
 
 import numpy as np
 
-from agents.responders import OUT, TRAVELLING, WORKING
+from agents.responders import UnitStatus
 from sim.exercise.lookup import describe_task, skills
 from sim.exercise.state import ExerciseState
 from sim.network import reason_names
@@ -20,9 +20,9 @@ __all__ = ["UnitView", "status_name", "units", "teams", "incidents", "service", 
            "released_injects", "settings", "node_states"]
 
 
-def status_name(status: Any) -> str:
+def status_name(status: UnitStatus) -> str:
     """A unit status as its string (``idle``, ``travelling``, ``out of service``…)."""
-    return str(getattr(status, "value", status))
+    return status.value
 
 
 @dataclass(frozen=True)
@@ -64,7 +64,7 @@ def units(state: ExerciseState) -> list[UnitView]:
     net, out = state.model.network, []
     for unit in state.model.responders:
         task = unit.task
-        busy = unit.status in (TRAVELLING, WORKING, OUT)
+        busy = unit.status in (UnitStatus.TRAVELLING, UnitStatus.WORKING, UnitStatus.OUT)
         out.append(UnitView(
             unit.label, unit.team, unit.kind, skills(state, unit), status_name(unit.status),
             (float(unit.position[0]), float(unit.position[1])), (float(unit.base[0]), float(unit.base[1])),

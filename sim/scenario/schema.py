@@ -19,6 +19,10 @@ from pydantic import (
     WithJsonSchema,
 )
 
+from agents.dispatch import POLICIES
+from agents.incidents import TeamKind as TeamKinds
+from agents.tactics import TACTICS
+from agents.targeting import RULES
 from sim.scenario.timefmt import parse_duration
 
 Duration = Annotated[
@@ -30,13 +34,15 @@ Duration = Annotated[
 ]
 Fraction = Annotated[float, Field(ge=0.0, le=1.0)]
 
-Resource = Literal["power", "water", "telecom", "fuel", "control", "transport"]
+RESOURCES = ("power", "water", "telecom", "fuel", "control", "transport")
+Resource = Literal[RESOURCES]
 DependencyKind = Literal["physical", "cyber", "geographic", "logical"]
 Connectivity = Literal["sources", "giant_component", "none"]
-TacticName = Literal["vbied", "active_shooter", "drone", "cyber", "insider", "secondary_device"]
-TargetRuleName = Literal["highest_betweenness", "most_population_served", "greatest_cascade", "random"]
-TeamKind = Literal["police", "fire", "repair", "cyber"]
-DispatchPolicy = Literal["criticality", "nearest", "fifo", "manual"]
+# the names the agents define, each from its one registry
+TacticName = Literal[tuple(TACTICS)]
+TargetRuleName = Literal[tuple(RULES)]
+TeamKind = Literal[tuple(kind.value for kind in TeamKinds)]
+DispatchPolicy = Literal[tuple(POLICIES)]
 
 
 def _by_shape(mapping_tag: str, other_tag: str):

@@ -1,0 +1,130 @@
+"""The effects phase: what landed attacks do to nodes, and how intrusions spread.
+
+:class:`Effects` is the part of the model that sets the own-cause bits (DAMAGED, SHUT,
+COMPROMISED) and opens each hit node's incident; tactics call it through the agents' port
+(:class:`agents.port.World`). It works on the model's arrays (declared below) and opens
+tasks with the response's :meth:`sim.response.Response.open_task`.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+from scipy.spatial import cKDTree
+
+from agents.attackers import Attempt
+from agents.incidents import Task, TaskBoard, Work
+from sim.network import COMPROMISED, DAMAGED, SHUT, Network
+from sim.scenario.schema import Scenario
+from sim.streams import Streams
+
+__all__ = ["Effects"]
+
+
+class Effects:
+    """Landed attacks, outage damage and intrusion spread, on the model's node arrays.
+
+    Uses, of the rest of the model: ``log``, ``tick_of``, ``ticks`` (the clock and event
+    log) and ``responders_at``, ``open_task`` (:class:`sim.response.Response`).
+    """
+
+    scenario: Scenario
+    network: Network
+    streams: Streams
+    tick: int
+    tick_seconds: float
+    board: TaskBoard
+    own: np.ndarray            # own-cause bits per node, written here and by completed tasks
+    spread_p: np.ndarray       # per compromised node, until contained
+    known_at: np.ndarray       # tick defenders learn of a node's intrusion
+    ever_hit: np.ndarray       # per node: an attack hit it directly
+    cyber_supply: Any          # control-dependency rows of the supply matrix
+    cyber_dependent: np.ndarray
+    tree: cKDTree
+    dirty: bool                # the kernel must run this tick
+
+    def nodes_within(self, node: int, radius_km: float) -> tuple[np.ndarray, np.ndarray]:
+        """Other nodes within ``radius_km`` of ``node`` and their distances, by index."""
+        near = np.array(sorted(self.tree.query_ball_point(self.network.xy[node], radius_km)), dtype=np.int64)
+        near = near[near != node]
+        return near, np.hypot(*(self.network.xy[near] - self.network.xy[node]).T)
+
+    def hit(self, node: int, effect: str, scene: bool = False, blast: bool = False,
+            cordon: Task | None = None, direct: bool = True) -> Task | None:
+        """``node`` is damaged or shut: set its bits and open its incident. Work inside a
+        cordon (a blast zone) waits for the cordon's last task. Return the node's last task
+        before repair (for blast neighbours to wait on)."""
+        net, response = self.network, self.scenario.response
+        bits = DAMAGED if effect == "damage" else SHUT
+        if scene:
+            bits |= SHUT
+        self.own[node] |= bits
+        self.ever_hit[node] |= direct
+        self.dirty = True
+        self.log("hit" if direct else "outage_damage", node=node, effect=effect, scene=scene)
+        before = cordon
+        if bits & SHUT:
+            clear = response.police_clear
+            before = self.board.pending(node, Work.CLEAR) or self.open_task(node, Work.CLEAR, clear.median,
+                                                                             clear.p90, None)
+            for task in self.board.tasks:
+                if (task.node == node and not task.done and not task.crew and task is not before
+                        and task.work != Work.CLEAR):
+                    task.before = before
+        if blast:
+            make_safe = response.fire_make_safe
+            before = self.open_task(node, Work.MAKE_SAFE, make_safe.median, make_safe.p90, before)
+        if bits & DAMAGED and self.board.pending(node, Work.REPAIR) is None:
+            self.open_task(node, Work.REPAIR, float(net.repair_median[node]), float(net.repair_p90[node]), before)
+        return before
+
+    def compromise(self, node: int, spread_p: float, dwell_h: float) -> None:
+        """A control system is taken over; defenders learn of it after ``dwell_h`` hours
+        (or, for a node reached by spread, when they learn of the intrusion it came from)."""
+        self.own[node] |= COMPROMISED
+        self.spread_p[node] = max(self.spread_p[node], spread_p)
+        self.ever_hit[node] = True
+        self.dirty = True
+        known = self.tick + self.tick_of(dwell_h * 3600.0)
+        self.known_at[node] = known
+        self.log("compromise", node=node, detected_at_tick=known)
+        if self.board.pending(node, Work.REMEDIATE) is None:
+            response = self.scenario.response
+            contain, remediate = response.cyber_contain, response.cyber_remediate
+            first = self.open_task(node, Work.CONTAIN, contain.median, contain.p90, None, known)
+            self.open_task(node, Work.REMEDIATE, remediate.median, remediate.p90, first, known)
+
+    def strike_responders(self, node: int, hours: float) -> None:
+        """Every unit working at ``node`` is out of service for ``hours``."""
+        for unit in self.responders_at(node):
+            unit.put_out_of_service(self.tick, self.ticks(hours * 3600.0))
+            self.log("out_of_service", node=node, team=unit.label, hours=hours)
+
+    def spread_intrusions(self) -> None:
+        """Open intrusions spread along control (cyber) dependencies, to dependents only."""
+        spreading = self.spread_p * ((self.own & COMPROMISED) > 0)
+        if not spreading.any() or self.cyber_supply.shape[0] == 0:
+            return
+        p = np.minimum(1.0, self.cyber_supply @ spreading)
+        exposed = np.flatnonzero(p > 0)
+        draws = self.streams.effects.random(len(exposed))
+        inherited = float(spreading.max())
+        detected = int(self.known_at[spreading > 0].min())
+        for g in exposed[draws < p[exposed]]:
+            node = int(self.cyber_dependent[g])
+            if not self.own[node] & COMPROMISED:
+                self.log("spread", node=node)
+                dwell_h = max(0, detected - self.tick) * self.tick_seconds / 3600.0
+                self.compromise(node, inherited, dwell_h)
+
+    def apply(self, attempts: list[Attempt]) -> None:
+        """Each landed attempt's effect, in order, with its inject message if it has one."""
+        for attempt in attempts:
+            attempt.tactic.apply(self, attempt.node, self.streams.effects)
+            if attempt.action.inject:
+                self.log("inject", node=attempt.node, message=attempt.action.inject, attacker=attempt.attacker)
+
+    def spreading(self) -> bool:
+        """An open intrusion may still spread."""
+        return bool(((self.own & COMPROMISED) > 0).any() and (self.spread_p > 0).any())

@@ -1,0 +1,167 @@
+"""The response phase: incident tasks, what finished work restores, mutual aid, and what
+the dispatcher and attackers ask about units.
+
+:class:`Response` is the part of the model that owns the task board and the units: it
+opens tasks (their durations drawn from the response stream), clears a node's bits when
+its work is done, activates and receives mutual aid, and answers the agents' questions
+about where units are (:class:`agents.port.World`).
+"""
+
+from __future__ import annotations
+
+import math
+import numpy as np
+
+from agents.dispatch import Dispatcher
+from agents.incidents import Task, TaskBoard, TeamKind, Work
+from agents.responders import Responder, UnitStatus
+from sim.agenda import Agenda, Due
+from sim.cascade import cascade
+from sim.network import COMPROMISED, DAMAGED, SHUT, Network, NodeState
+from sim.recorder import Recorder
+from sim.scenario.schema import Policies, Scenario
+from sim.streams import Streams
+
+__all__ = ["Response", "Z90"]
+
+Z90 = 1.2815515655446004  # standard normal 90th percentile
+
+
+class Response:
+    """Tasks, units and mutual aid, on the model's board and roster.
+
+    Uses, of the rest of the model: ``log``, ``tick_of``, ``ticks`` (the clock and event
+    log) and ``operational_population``.
+    """
+
+    scenario: Scenario
+    network: Network
+    state: NodeState
+    streams: Streams
+    policies: Policies
+    information_sharing: float
+    tick: int
+    board: TaskBoard
+    agenda: Agenda
+    recorder: Recorder
+    dispatcher: Dispatcher
+    responders: list[Responder]
+    aid_due: dict[str, int | None]   # mutual-aid team -> tick it arrives, once activated
+    own: np.ndarray
+    spread_p: np.ndarray
+    dirty: bool
+
+    def make_responders(self) -> list[Responder]:
+        """One unit per count of each team, at its base; mutual aid starts inactive."""
+        units, net = [], self.network
+        for name, team in self.scenario.responders.items():
+            base = net.xy[net.index[team.base]] if isinstance(team.base, str) else np.array(team.base, float)
+            sectors = {net.sector_names.index(s) for s in team.sectors}
+            for unit in range(team.count):
+                units.append(Responder(self, name, unit + 1, team.kind, sectors, team.speed_kmh, base.copy(),
+                                       team.jurisdiction, active=team.mutual_aid is None))
+        return units
+
+    # ------------------------------------------------------------------ tasks
+    def draw_duration(self, median: float, p90: float) -> int:
+        """Ticks of work, lognormal with the given median and 90th percentile (seconds)."""
+        sigma = math.log(max(p90, median) / median) / Z90 if median > 0 else 0.0
+        z = self.streams.response.standard_normal()
+        return self.ticks(median * math.exp(sigma * z))
+
+    def open_task(self, node: int, work: Work, median: float, p90: float, before: Task | None,
+                  available: int | None = None) -> Task:
+        """Open a task of ``work`` at ``node``, its duration drawn (:meth:`draw_duration`);
+        one known only later (``available``) goes on the agenda."""
+        task = self.board.add(node, work, self.draw_duration(median, p90), self.tick,
+                              self.tick if available is None else available, int(self.network.sector[node]), before)
+        if task.available > self.tick:
+            self.agenda.schedule(task.available, Due.DETECTION, task)
+        return task
+
+    def complete(self, task: Task, unit: Responder) -> None:
+        """``unit`` finished ``task``: clear the bit its work clears."""
+        task.done = True
+        node = task.node
+        if task.work == Work.CLEAR and self.board.pending(node, Work.CLEAR) is None:
+            self.own[node] &= ~np.uint8(SHUT)
+        elif task.work == Work.REPAIR:
+            self.own[node] &= ~np.uint8(DAMAGED)
+        elif task.work == Work.CONTAIN:
+            self.spread_p[node] = 0.0
+        elif task.work == Work.REMEDIATE:
+            self.own[node] &= ~np.uint8(COMPROMISED)
+        self.dirty = True
+        self.log("task_done", node=node, team=unit.label, work=task.work)
+
+    # ------------------------------------------------------------ mutual aid
+    def activate_mutual_aid(self, team: str, reason: str) -> None:
+        """Call in mutual-aid ``team``: it arrives after its delay (shorter with sharing)."""
+        spec = self.scenario.responders[team].mutual_aid
+        delay = spec.delay * (1.0 - 0.5 * self.information_sharing)
+        self.aid_due[team] = self.tick + self.tick_of(delay)
+        self.agenda.schedule(self.aid_due[team], Due.AID_ARRIVAL, team)
+        self.log("mutual_aid", team=team, reason=reason, arrives_tick=self.aid_due[team])
+
+    def mutual_aid(self) -> None:
+        """Activate mutual aid whose trigger is met; receive mutual aid due now."""
+        q = self.recorder.current_service()
+        for team, due in self.aid_due.items():
+            spec = self.scenario.responders[team].mutual_aid
+            if due is None:
+                if spec.service_below is not None and q < spec.service_below:
+                    self.activate_mutual_aid(team, f"service below {spec.service_below:g}")
+                elif spec.at is not None and self.tick >= self.tick_of(spec.at):
+                    self.activate_mutual_aid(team, "scheduled")
+            elif due == self.tick:
+                for unit in self.responders:
+                    if unit.team == team and unit.status == UnitStatus.INACTIVE:
+                        unit.status = UnitStatus.IDLE
+                self.log("mutual_aid_arrived", team=team)
+
+    def aid_would_trigger(self) -> bool:
+        """Some mutual aid not yet activated would activate on service now."""
+        q = self.recorder.current_service()
+        for team, due in self.aid_due.items():
+            spec = self.scenario.responders[team].mutual_aid
+            if due is None and spec.service_below is not None and q < spec.service_below:
+                return True
+        return False
+
+    # --------------------------------------------------------------- queries
+    def units_busy(self) -> bool:
+        """Some unit is travelling, working or out of service (time passes for it)."""
+        return any(u.status in (UnitStatus.TRAVELLING, UnitStatus.WORKING, UnitStatus.OUT) for u in self.responders)
+
+    def travel_factor(self) -> float:
+        """Speed factor from the transport sector's service level (1 when there is none)."""
+        q = self.recorder.current_sector_service("transport")
+        floor = self.policies.min_travel_factor
+        return 1.0 if q is None else floor + (1.0 - floor) * q
+
+    def police_near(self, node: int) -> int:
+        """Active police units within ``policies.police_radius_km`` of ``node``."""
+        xy, r = self.network.xy[node], self.policies.police_radius_km
+        return sum(1 for u in self.responders if u.kind == TeamKind.POLICE
+                   and u.status not in (UnitStatus.INACTIVE, UnitStatus.OUT) and np.hypot(*(u.position - xy)) <= r)
+
+    def responders_at(self, node: int) -> list[Responder]:
+        """Units working at ``node`` now."""
+        return [u for u in self.responders
+                if u.status == UnitStatus.WORKING and u.task is not None and u.task.node == node]
+
+    def restoration_values(self, nodes: list[int]) -> dict[int, float]:
+        """Population that depends on each node: served once every node awaiting recovery
+        is back, and not served if that node alone stays down, with backup buffers spent.
+        Valuing nodes in the restored network, not the broken one, ranks a feeder above the
+        substations behind it and counts the people that generators still mask."""
+        awaiting = self.own.copy()
+        awaiting[[t.node for t in self.board.open_tasks()]] = 0
+        spent = np.zeros_like(self.state.buffer_left)
+        served = self.operational_population(cascade(self.network, awaiting, spent).down)
+        values = {}
+        for node in nodes:
+            alone = awaiting.copy()
+            alone[node] = self.own[node]
+            values[node] = served - self.operational_population(cascade(self.network, alone, spent).down)
+        return values

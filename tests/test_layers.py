@@ -10,7 +10,6 @@ from pathlib import Path
 
 import grimp
 import networkx as nx
-import pytest
 
 ROOT = Path(__file__).parent.parent
 PACKAGES = ("ripple", "dashboards", "sim", "agents")
@@ -39,7 +38,6 @@ def cycles_in(edges: nx.DiGraph, modules: set[str]) -> list[str]:
     return [" -> ".join(cycle) for cycle in cycles.values()]
 
 
-@pytest.mark.xfail(strict=True, reason="layers are being fixed on other branches")
 def test_import_contracts_are_kept():
     lint_imports = Path(sys.executable).parent / "lint-imports"
     done = subprocess.run([str(lint_imports), "--no-cache", "--no-logo"], cwd=ROOT,
@@ -47,7 +45,6 @@ def test_import_contracts_are_kept():
     assert done.returncode == 0, done.stdout + done.stderr
 
 
-@pytest.mark.xfail(strict=True, reason="layers are being fixed on other branches")
 def test_no_module_imports_one_that_imports_it_back():
     edges = import_graph()
     tangles = [group for group in nx.strongly_connected_components(edges) if len(group) > 1]

@@ -26,7 +26,7 @@ import plotly.graph_objects as go
 
 from dashboards import page
 from dashboards.figures import BLACK, service_curves
-from dashboards.replay import describe
+from sim import events
 from sim.exercise import CLOCK_VERBS, DUE_DAYS, RATINGS, ExerciseSession, Rating
 from sim.results import Event, RunResult, clean
 from sim.scenario.timefmt import format_clock
@@ -193,6 +193,7 @@ def timeline(report: Report) -> list[tuple[int, str, str, str]]:
     and controller actions (taken before their tick runs), then the tick's injects, attacks,
     failures and restorations (grouped), and mutual aid."""
     net, rows = report.session.model.network, []
+    names = dict(zip(net.ids, net.names))
     for entry in report.entries:
         if entry["verb"] in CLOCK_VERBS or entry["verb"] == "rate":
             continue
@@ -214,8 +215,7 @@ def timeline(report: Report) -> list[tuple[int, str, str, str]]:
             continue
         flush()
         if e.kind in TIMELINE_KINDS and not (e.kind == "inject" and e.detail.get("adhoc")):
-            category = "inject" if e.kind == "inject" else "attack" if e.kind == "attack" else "response"
-            rows.append((e.tick, 1, category, describe(e, net, report.tick_seconds), ""))
+            rows.append((e.tick, 1, events.category(e), events.describe(e, names, report.tick_seconds), ""))
     flush()
     rows.sort(key=lambda r: (r[0], r[1]))
     return [(tick, category, text, wall) for tick, _, category, text, wall in rows]

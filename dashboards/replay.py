@@ -26,6 +26,7 @@ from dashboards.figures import (
 )
 from sim.cascade import cascade
 from sim.events import category, describe
+from sim.metrics import metric
 from sim.network import REASONS, Network
 from sim.results import Event, RunResult
 from sim.scenario.timefmt import format_clock
@@ -177,25 +178,22 @@ def timeline_rows(events: Sequence[Event], net: Network, tick_seconds: float) ->
 
 
 # ----------------------------------------------------------------------- page
-def _number(value: float | None, unit: str, digits: int = 1) -> str:
-    if value is None or not np.isfinite(value):
-        return "not reached"
-    return f"{value:,.{digits}f}{unit}"
-
-
 def headline_cards(result: RunResult) -> str:
+    """The run's headline numbers as HTML cards (labels and formats from the metric catalogue)."""
     m = result.metrics
     t = result.tick_seconds
-    minimum_at = format_clock(m["min_service_time_h"] * 3600.0)
+
+    def card(name: str, note: str, value: str | None = None) -> tuple[str, str, str]:
+        return metric(name).title, value or metric(name).format(m.get(name)), note
+
     cards = [
-        ("Resilience loss", _number(m["resilience_loss_h"], " h", 2), "∫ (1 − Q) dt, hours of full service lost (Bruneau 2003)"),
-        ("Minimum service", f"{m['min_service']:.1%}", f"at {minimum_at}"),
-        ("Time to 95% recovery", _number(m["recovery_95_h"], " h"), "from the first drop below the pre-attack level"),
-        ("Cascade amplification", _number(m["cascade_amplification"], "×"),
-         f"{m['nodes_down']} nodes down / {m['nodes_hit']} hit directly"),
-        ("Attacks landed", f"{m.get('attacks_landed', 0)} of {m.get('attacks_attempted', 0)}",
-         f"{m.get('attacks_interdicted', 0)} interdicted, {m.get('attacks_failed', 0)} failed"),
-        ("Unserved person-hours", f"{m['unserved_person_h']:,.0f}", f"over {format_clock(len(result.series['time_h']) * t - t)}"),
+        card("resilience_loss_h", "∫ (1 − Q) dt, hours of full service lost (Bruneau 2003)"),
+        card("min_service", f"at {format_clock(m['min_service_time_h'] * 3600.0)}"),
+        card("recovery_95_h", "from the first drop below the pre-attack level"),
+        card("cascade_amplification", f"{m['nodes_down']} nodes down / {m['nodes_hit']} hit directly"),
+        card("attacks_landed", f"{m.get('attacks_interdicted', 0)} interdicted, {m.get('attacks_failed', 0)} failed",
+             f"{m.get('attacks_landed', 0)} of {m.get('attacks_attempted', 0)}"),
+        card("unserved_person_h", f"over {format_clock(len(result.series['time_h']) * t - t)}"),
     ]
     return "".join(f'<div class="card"><div class="label">{html.escape(a)}</div><div class="value">{html.escape(b)}</div>'
                    f'<div class="note">{html.escape(c)}</div></div>' for a, b, c in cards)

@@ -25,10 +25,17 @@ from typing import Any
 
 import numpy as np
 import pyarrow as pa
+import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 from sim.files import atomic_write
 from sim.results import clean
+
+__all__ = [
+    "FORMAT", "LEVELS", "MANIFEST", "QUANTILES", "ChunkResult", "SeriesQuantiles", "StoreError", "check_resumable",
+    "clear_temporaries", "done_indices", "is_empty", "now", "part_ranges", "range_name", "read_manifest",
+    "read_quantiles", "read_runs", "versions", "write_chunk", "write_json", "write_quantiles",
+]
 
 MANIFEST = "manifest.json"
 QUANTILES = "quantiles.parquet"
@@ -98,12 +105,40 @@ def done_indices(folder: Path) -> np.ndarray:
     return np.concatenate([np.arange(a, b) for a, b in ranges])
 
 
+def _read_table(path: Path) -> pa.Table:
+    try:
+        return pq.read_table(path)
+    except (OSError, pa.ArrowException) as exc:
+        raise StoreError(f"{path} is not a readable Parquet file ({exc})") from None
+
+
 def read_runs(folder: Path) -> pa.Table:
-    """Every finished run, one row each, sorted by run index."""
-    tables = [pq.read_table(folder / "runs" / f"part-{range_name(a, b)}.parquet") for a, b in part_ranges(folder)]
+    """Every finished run of a batch folder, one row each.
+
+    Parameters
+    ----------
+    folder : Path
+        A batch folder (``runs/part-*.parquet`` inside).
+
+    Returns
+    -------
+    pa.Table
+        ``run_index``, ``seed``, ``seed_key`` and every metric (stored units, NaN = no
+        value), sorted by run index; the columns are listed in ``docs/files.md``.
+
+    Raises
+    ------
+    StoreError
+        No finished runs, an unreadable part file, parts that do not fit together, or a
+        run held twice.
+    """
+    tables = [_read_table(folder / "runs" / f"part-{range_name(a, b)}.parquet") for a, b in part_ranges(folder)]
     if not tables:
         raise StoreError(f"{folder} holds no finished runs")
-    table = pa.concat_tables(tables, promote_options="permissive")
+    try:
+        table = pa.concat_tables(tables, promote_options="permissive")
+    except pa.ArrowException as exc:
+        raise StoreError(f"the run files in {folder / 'runs'} do not fit together ({exc})") from None
     table = table.sort_by("run_index")
     index = table.column("run_index").to_numpy()
     if len(np.unique(index)) != len(index):
@@ -138,6 +173,50 @@ def write_quantiles(folder: Path) -> Path:
     path = folder / QUANTILES
     atomic_write(path, lambda out: pq.write_table(table, out, compression="zstd"))
     return path
+
+
+@dataclass(frozen=True)
+class SeriesQuantiles:
+    """Quantiles over runs of one service series, per tick (fractions 0..1; time in hours)."""
+
+    time_h: np.ndarray
+    q05: np.ndarray
+    q25: np.ndarray
+    q50: np.ndarray
+    q75: np.ndarray
+    q95: np.ndarray
+
+
+def read_quantiles(folder: Path) -> dict[str, SeriesQuantiles]:
+    """The per-tick quantiles of each service series from ``quantiles.parquet``.
+
+    Parameters
+    ----------
+    folder : Path
+        A batch folder.
+
+    Returns
+    -------
+    dict[str, SeriesQuantiles]
+        Series name (``service``, ``service_<sector>``) → its quantiles in tick order;
+        empty when the file is absent (a batch that has not finished).
+    """
+    path = folder / QUANTILES
+    if not path.exists():
+        return {}
+    table = _read_table(path)
+    names = ("series", "tick", "time_h", *(f"q{round(q * 100):02d}" for q in LEVELS))
+    missing = [c for c in names if c not in table.column_names]
+    if missing:
+        raise StoreError(f"{path} lacks the column(s) {', '.join(missing)}")
+    table = table.sort_by([("series", "ascending"), ("tick", "ascending")])
+    series = table.column("series").to_numpy(zero_copy_only=False)
+    out = {}
+    for name in dict.fromkeys(series.tolist()):
+        rows = table.filter(pc.equal(table.column("series"), name))
+        out[str(name)] = SeriesQuantiles(*(rows.column(c).to_numpy(zero_copy_only=False).astype(np.float64)
+                                           for c in names[2:]))
+    return out
 
 
 # ------------------------------------------------------------------ manifest

@@ -15,23 +15,28 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Callable
 
-from sim.batch import BatchResult, Progress, run_batch
+from sim.batch import Progress, run_batch
 from sim.batchstore import StoreError, is_empty, now, read_runs, write_json
 from sim.engines import Engine, open_engine
+from sim.metrics import HEADLINE
 from sim.overrides import Override, Prepared, Variant, prepare
-from sim.stats import PairedDifference, compare
+from sim.stats import LEVEL, PairedDifference, compare
+
+__all__ = ["FORMAT", "PLAN", "RESULT", "Comparison", "read_comparison", "run_compare", "write_comparison"]
 
 PLAN = "compare.json"
 RESULT = "comparison.json"
 FORMAT = "ripple-compare/1"
-HEADLINE = ("resilience_loss_h", "min_service", "recovery_95_h", "unserved_person_h", "cascade_amplification")
 
 
 @dataclass
 class Comparison:
+    """A finished comparison: its arms and each variant's paired differences from the
+    reference arm. Each arm's runs are the batch folder ``folder/<arm>``."""
+
     folder: Path
     reference: str
-    arms: dict[str, BatchResult]
+    arms: list[str]                                        # arm names, in the plan's order
     differences: dict[str, dict[str, PairedDifference]]   # variant → metric → paired difference
 
 
@@ -96,28 +101,89 @@ def run_compare(
     arms = _arms(scenario, variants, tuple(overrides), sweep)
     command = command or "run_compare (Python)"
     seed = _plan(folder, arms, seed, runs, resume, command)
-    results: dict[str, BatchResult] = {}
     with nullcontext(engine) if engine else open_engine(workers, scheduler) as engine:
         for name, prepared in arms.items():
-            results[name] = run_batch(prepared, runs, folder / name, seed, engine=engine, chunk_size=chunk_size,
-                                      resume=resume, command=command, progress=progress(name) if progress else None)
-    comparison = write_comparison(folder)
-    comparison.arms = results
-    return comparison
+            run_batch(prepared, runs, folder / name, seed, engine=engine, chunk_size=chunk_size, resume=resume,
+                      command=command, progress=progress(name) if progress else None)
+    return write_comparison(folder)
 
 
 def write_comparison(folder: Path) -> Comparison:
-    """Compare each arm's rows with the reference arm's and write ``comparison.json``."""
+    """Compare each arm's rows with the reference arm's and write ``comparison.json``.
+
+    Parameters
+    ----------
+    folder : Path
+        A comparison folder (its plan ``compare.json`` and one batch folder per arm).
+
+    Returns
+    -------
+    Comparison
+        What was written; its differences are in the metrics' stored units.
+    """
     plan = json.loads((folder / PLAN).read_text())
     reference = plan["reference"]
     overrides = {arm["name"]: arm["overrides"] for arm in plan["arms"]}
     rows = {name: read_runs(folder / name) for name in overrides}
     differences = {name: compare(rows[reference], table) for name, table in rows.items() if name != reference}
     data: dict[str, Any] = {
-        "reference": reference, "seed": plan["seed"], "level": 0.95, "headline": list(HEADLINE),
+        "reference": reference, "seed": plan["seed"], "level": LEVEL, "headline": list(HEADLINE),
         "order": list(overrides), "runs": {name: table.num_rows for name, table in rows.items()},
         "variants": {name: {"overrides": overrides[name], "metrics": {m: d.as_dict() for m, d in diffs.items()}}
                      for name, diffs in differences.items()},
     }
     write_json(folder / RESULT, data)
-    return Comparison(folder, reference, {}, differences)
+    return Comparison(folder, reference, list(overrides), differences)
+
+
+def _json_object(path: Path) -> dict[str, Any]:
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise StoreError(f"{path} is not readable JSON ({exc})") from None
+    if not isinstance(data, dict):
+        raise StoreError(f"{path} should hold a JSON object")
+    return data
+
+
+def read_comparison(folder: Path) -> Comparison:
+    """Read ``comparison.json`` as :func:`write_comparison` writes it.
+
+    Parameters
+    ----------
+    folder : Path
+        A comparison folder.
+
+    Returns
+    -------
+    Comparison
+        The reference arm, the arms (reference first unless the file's ``order`` says
+        otherwise) and each variant's paired differences in stored units.
+
+    Raises
+    ------
+    StoreError
+        The file is unreadable or lacks a key (the message names it), or an arm's folder
+        is missing.
+    """
+    path = folder / RESULT
+    data = _json_object(path)
+    reference, variants = data.get("reference"), data.get("variants")
+    if not isinstance(reference, str) or not isinstance(variants, dict) or not variants:
+        raise StoreError(f"{path} should name the 'reference' arm and hold 'variants' with each variant's "
+                         "paired differences")
+    differences = {}
+    for name, entry in variants.items():
+        metrics = entry.get("metrics") if isinstance(entry, dict) else None
+        if not isinstance(metrics, dict):
+            raise StoreError(f"{path}: variant '{name}' has no 'metrics' with its paired differences")
+        try:
+            differences[name] = {m: PairedDifference.from_dict(d) for m, d in metrics.items()}
+        except (KeyError, TypeError, ValueError) as exc:
+            raise StoreError(f"{path}: a paired difference of variant '{name}' is incomplete or not a number "
+                             f"({type(exc).__name__}: {exc})") from None
+    arms = [str(a) for a in data.get("order", [reference, *variants])]
+    for name in arms:
+        if not (folder / name).is_dir():
+            raise StoreError(f"{folder} has no folder '{name}' for the arm named in {RESULT}")
+    return Comparison(folder, reference, arms, differences)

@@ -120,7 +120,7 @@ def summary_table(arms: Mapping[str, Mapping[str, np.ndarray]], metrics: Sequenc
             stats = ([finite.mean(), np.median(finite), *np.quantile(finite, [0.05, 0.95])] if len(finite)
                      else [math.nan] * 4)
             cells = [html.escape(info.heading)] + ([html.escape(label)] if many else [])
-            cells += [info.number(float(v), blank="–") for v in stats] + [f"{len(values) - len(finite)} of {len(values)}"]
+            cells += [info.number(float(v), blank="–", average=True) for v in stats] + [f"{len(values) - len(finite)} of {len(values)}"]
             rows.append("<tr>" + "".join(f"<td>{c}</td>" for c in cells) + "</tr>")
     return f"<table><thead><tr>{head}</tr></thead><tbody>{''.join(rows)}</tbody></table>"
 
@@ -143,7 +143,7 @@ def differences_table(comparison: Comparison) -> str:
         for name, d in metrics.items():
             info = metric(name)
             p = d.t_p
-            mean, low, high = (info.number(x, signed=True, blank="–") for x in (d.mean, d.ci_low, d.ci_high))
+            mean, low, high = (info.number(x, signed=True, blank="–", average=True) for x in (d.mean, d.ci_low, d.ci_high))
             cells = [html.escape(variant), html.escape(info.heading), mean, f"{low} to {high}",
                      "–" if p is None or not math.isfinite(p) else ("<0.001" if p < 0.001 else f"{p:.3f}"), str(d.n)]
             rows.append("<tr>" + "".join(f"<td>{c}</td>" for c in cells) + "</tr>")

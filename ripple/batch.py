@@ -110,7 +110,7 @@ def summary_table(title: str, summaries: dict[str, MetricSummary], only: tuple[s
 def _numbers(name: str) -> Callable[[float | None], str]:
     """Format values of the metric ``name`` in its shown unit, a dash for no value."""
     info = metric(name)
-    return lambda value: info.number(value, blank="–")
+    return lambda value: info.number(value, blank="–", average=True)
 
 
 def comparison_table(comparison: Comparison) -> Table:
@@ -138,7 +138,7 @@ def comparison_table(comparison: Comparison) -> Table:
                 continue
             num, info = _numbers(name), metric(name)
             clear = not math.isnan(d.ci_low) and (d.ci_low > 0 or d.ci_high < 0)
-            diff = info.number(d.mean, signed=True, blank="–")
+            diff = info.number(d.mean, signed=True, blank="–", average=True)
             table.add_row(variant, name, "points" if info.unit == "%" else info.unit, str(d.n), num(d.reference_mean),
                           num(d.variant_mean), f"[bold]{diff}[/]" if clear else diff,
                           f"[{num(d.ci_low)}, {num(d.ci_high)}]", p_value(d.t_p), p_value(d.wilcoxon_p))

@@ -103,6 +103,7 @@ class MetricInfo:
     unit: str            # shown unit: "h", "%", "person-h", "×", "nodes", "attacks" or ""
     scale: float = 1.0   # shown value = stored value × scale
     digits: int = 2      # decimals shown
+    average_digits: int | None = None   # decimals of an average or quantile, if more than ``digits`` (counts)
     headline: bool = False
     better: Better = Better.NONE
     blank: str = "–"     # shown for NaN (no value), e.g. "not reached"
@@ -128,7 +129,8 @@ class MetricInfo:
         """The stored value in the shown unit (NaN stays NaN)."""
         return float(value) * self.scale
 
-    def number(self, value: float | None, signed: bool = False, blank: str | None = None) -> str:
+    def number(self, value: float | None, signed: bool = False, blank: str | None = None,
+               average: bool = False) -> str:
         """A stored value as a number in the shown unit, without the unit, e.g. ``"85.5"``.
 
         Parameters
@@ -139,6 +141,9 @@ class MetricInfo:
             Show a + on positive numbers (for differences).
         blank : str, optional
             Shown for no value instead of the metric's :attr:`blank`.
+        average : bool
+            The value is a statistic over runs (a mean, quantile or interval end): a
+            count then shows decimals.
 
         Returns
         -------
@@ -147,7 +152,9 @@ class MetricInfo:
         """
         if value is None or not math.isfinite(float(value)):
             return self.blank if blank is None else blank
-        return f"{self.shown(value):{'+' if signed else ''},.{self.digits}f}"
+        digits = self.average_digits if average and self.average_digits is not None else self.digits
+        shown = round(self.shown(value), digits) or 0.0          # no "-0"
+        return f"{shown:{'+' if signed else ''},.{digits}f}"
 
     def format(self, value: float | None) -> str:
         """A stored value with its unit, e.g. ``"2.15 h"``, ``"85.5%"``, ``"42.50×"``.
@@ -196,8 +203,8 @@ CATALOGUE: dict[str, MetricInfo] = {m.name: m for m in (
     MetricInfo("recovery_100_h", "time to full recovery", **_HOURS, **_NOT_RECOVERED),
     MetricInfo("unserved_person_h", "unserved person-hours", "person-h", digits=0, headline=True,
                better=Better.LOWER),
-    MetricInfo("nodes_down", "nodes down", "nodes", digits=0, better=Better.LOWER),
-    MetricInfo("nodes_hit", "nodes hit directly", "nodes", digits=0),
+    MetricInfo("nodes_down", "nodes down", "nodes", digits=0, average_digits=2, better=Better.LOWER),
+    MetricInfo("nodes_hit", "nodes hit directly", "nodes", digits=0, average_digits=2),
     MetricInfo("cascade_amplification", "cascade amplification", "×", headline=True, better=Better.LOWER,
                blank="no node hit", no_value="no node hit"),
     MetricInfo("responder_utilisation", "responder utilisation", "%", 100.0, 1),
@@ -207,7 +214,7 @@ CATALOGUE: dict[str, MetricInfo] = {m.name: m for m in (
 _PATTERNS: dict[str, MetricInfo] = {
     "resilience_loss_h_": CATALOGUE["resilience_loss_h"],
     "unserved_person_h_": CATALOGUE["unserved_person_h"],
-    "attacks_": MetricInfo("attacks_", "attacks", "attacks", digits=0),
+    "attacks_": MetricInfo("attacks_", "attacks", "attacks", digits=0, average_digits=2),
 }
 _ATTACKS_BETTER = {"landed": Better.LOWER, "interdicted": Better.HIGHER}
 HEADLINE: tuple[str, ...] = tuple(name for name, m in CATALOGUE.items() if m.headline)

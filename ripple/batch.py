@@ -25,6 +25,8 @@ from sim.metrics import HEADLINE, metric
 from sim.overrides import OverrideError, Variant, parse_set, parse_sweep, parse_variant, prepare
 from sim.stats import MetricSummary, PairedDifference, summarize
 
+__all__ = ["batch", "compare", "comparison_table", "summary", "summary_table", "write_summary"]
+
 ScenarioArg = typer.Argument(..., help="scenario file (YAML)", show_default=False)
 RunsOpt = typer.Option(None, "--runs", min=1, help="runs per batch (default 1000; on --resume, the batch's own)")
 SeedOpt = typer.Option(None, "--seed", help="batch seed; run i seeds from (seed, i) (default: the scenario's)")

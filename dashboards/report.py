@@ -21,8 +21,9 @@ import plotly.graph_objects as go
 
 from dashboards import page
 from dashboards.figures import ARM_COLOURS, fan_chart, metric_distributions, paired_differences, sector_colours
-from sim.batchstore import MANIFEST, SeriesQuantiles, StoreError, read_manifest, read_quantiles, read_runs
-from sim.compare import RESULT, Comparison, read_comparison
+from sim.batchstore import (
+    MANIFEST, RESULT, Comparison, SeriesQuantiles, StoreError, read_comparison, read_manifest, read_quantiles, read_runs,
+)
 from sim.metrics import HEADLINE, SUMMARY, metric
 from sim.stats import column, metric_columns
 
@@ -131,7 +132,7 @@ def differences_table(comparison: Comparison) -> str:
     Parameters
     ----------
     comparison : Comparison
-        As :func:`sim.compare.read_comparison` reads it.
+        As :func:`sim.batchstore.read_comparison` reads it.
 
     Returns
     -------

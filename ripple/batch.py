@@ -17,9 +17,9 @@ from rich.table import Table
 from rich.text import Text
 
 from sim.batch import BatchError, BatchResult, run_batch
-from sim.batchstore import MANIFEST, StoreError, done_indices, read_manifest, read_runs, write_json
+from sim.batchstore import MANIFEST, Comparison, StoreError, done_indices, read_manifest, read_runs, write_json
 from ripple.app import app, console, fail, load_or_exit
-from sim.compare import PLAN, Comparison, run_compare, write_comparison
+from sim.compare import PLAN, run_compare, write_comparison
 from sim.engines import DASK_ENV, EngineError
 from sim.metrics import HEADLINE, metric
 from sim.overrides import OverrideError, Variant, parse_set, parse_sweep, parse_variant, prepare

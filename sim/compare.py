@@ -11,33 +11,20 @@ from __future__ import annotations
 
 import json
 from contextlib import nullcontext
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Callable
 
 from sim.batch import Progress, run_batch
-from sim.batchstore import StoreError, is_empty, now, read_runs, write_json
+from sim.batchstore import RESULT, Comparison, StoreError, is_empty, now, read_runs, write_json
 from sim.engines import Engine, open_engine
 from sim.metrics import HEADLINE
 from sim.overrides import Override, Prepared, Variant, prepare
-from sim.stats import LEVEL, PairedDifference, compare
+from sim.stats import LEVEL, compare
 
-__all__ = ["FORMAT", "PLAN", "RESULT", "Comparison", "read_comparison", "run_compare", "write_comparison"]
+__all__ = ["FORMAT", "PLAN", "run_compare", "write_comparison"]
 
 PLAN = "compare.json"
-RESULT = "comparison.json"
 FORMAT = "ripple-compare/1"
-
-
-@dataclass
-class Comparison:
-    """A finished comparison: its arms and each variant's paired differences from the
-    reference arm. Each arm's runs are the batch folder ``folder/<arm>``."""
-
-    folder: Path
-    reference: str
-    arms: list[str]                                        # arm names, in the plan's order
-    differences: dict[str, dict[str, PairedDifference]]   # variant → metric → paired difference
 
 
 def _arms(scenario: str | Path, variants: list[Variant], base: tuple[Override, ...], sweep: bool) -> dict[str, Prepared]:
@@ -134,56 +121,3 @@ def write_comparison(folder: Path) -> Comparison:
     }
     write_json(folder / RESULT, data)
     return Comparison(folder, reference, list(overrides), differences)
-
-
-def _json_object(path: Path) -> dict[str, Any]:
-    try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise StoreError(f"{path} is not readable JSON ({exc})") from None
-    if not isinstance(data, dict):
-        raise StoreError(f"{path} should hold a JSON object")
-    return data
-
-
-def read_comparison(folder: Path) -> Comparison:
-    """Read ``comparison.json`` as :func:`write_comparison` writes it.
-
-    Parameters
-    ----------
-    folder : Path
-        A comparison folder.
-
-    Returns
-    -------
-    Comparison
-        The reference arm, the arms (reference first unless the file's ``order`` says
-        otherwise) and each variant's paired differences in stored units.
-
-    Raises
-    ------
-    StoreError
-        The file is unreadable or lacks a key (the message names it), or an arm's folder
-        is missing.
-    """
-    path = folder / RESULT
-    data = _json_object(path)
-    reference, variants = data.get("reference"), data.get("variants")
-    if not isinstance(reference, str) or not isinstance(variants, dict) or not variants:
-        raise StoreError(f"{path} should name the 'reference' arm and hold 'variants' with each variant's "
-                         "paired differences")
-    differences = {}
-    for name, entry in variants.items():
-        metrics = entry.get("metrics") if isinstance(entry, dict) else None
-        if not isinstance(metrics, dict):
-            raise StoreError(f"{path}: variant '{name}' has no 'metrics' with its paired differences")
-        try:
-            differences[name] = {m: PairedDifference.from_dict(d) for m, d in metrics.items()}
-        except (KeyError, TypeError, ValueError) as exc:
-            raise StoreError(f"{path}: a paired difference of variant '{name}' is incomplete or not a number "
-                             f"({type(exc).__name__}: {exc})") from None
-    arms = [str(a) for a in data.get("order", [reference, *variants])]
-    for name in arms:
-        if not (folder / name).is_dir():
-            raise StoreError(f"{folder} has no folder '{name}' for the arm named in {RESULT}")
-    return Comparison(folder, reference, arms, differences)

@@ -24,7 +24,7 @@ from dashboards.replay import (
 )
 from dashboards.report import ReportError, write_report
 from ripple import app
-from sim.compare import read_comparison
+from sim.batchstore import read_comparison
 from sim.metrics import HEADLINE
 from sim.model import RippleModel
 from sim.network import DAMAGED, SHUT

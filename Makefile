@@ -7,7 +7,7 @@ FLAGSHIP := scenarios/calder_bay.yaml
 # where `make demo` writes its run; tests point it at a temporary folder
 DEMO_OUT ?= runs/demo
 
-.PHONY: install demo test test-all bench chromium clean
+.PHONY: install demo test test-all screenshots bench chromium clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -32,6 +32,10 @@ test: install chromium
 
 test-all: install chromium
 	$(BIN)/python -m pytest -q -m ""
+
+# the page tests again, saving their screenshots to docs/img for the README
+screenshots: install chromium
+	RIPPLE_SCREENSHOTS=docs/img $(BIN)/python -m pytest -q -m browser -p no:cacheprovider
 
 bench: install
 	$(BIN)/python benchmarks/run.py

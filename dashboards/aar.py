@@ -26,8 +26,9 @@ import plotly.graph_objects as go
 
 from dashboards import page
 from dashboards.figures import BLACK, service_curves
-from dashboards.replay import describe
+from sim import events
 from sim.exercise import CONTROLLER, DUE_DAYS, NOTE, PLAYER, RATINGS, VERBS, ExerciseSession, Rating, verb_names
+from sim.metrics import SUMMARY, metric
 from sim.results import Event, RunResult, clean
 from sim.scenario.timefmt import format_clock
 
@@ -47,23 +48,8 @@ CONTROLLER_VERBS = verb_names(CONTROLLER)
 # the timeline's category of each kind of logged verb (clock steps and ratings are not shown)
 TIMELINE_CATEGORY = {PLAYER: "decision", NOTE: "note", CONTROLLER: "controller"}
 TIMELINE_KINDS = ("inject", "attack", "mutual_aid", "mutual_aid_arrived", "out_of_service", "back_in_service")
-HEADLINE = [
-    ("resilience_loss_h", "Resilience loss (Bruneau 2003)", "h"),
-    ("unserved_person_h", "Unserved person-hours", "person-h"),
-    ("min_service", "Minimum service", "%"),
-    ("min_service_time_h", "Time of minimum service", "h"),
-    ("recovery_90_h", "Time to recover to 90%", "h"),
-    ("recovery_95_h", "Time to recover to 95%", "h"),
-    ("recovery_100_h", "Time to full recovery", "h"),
-    ("nodes_down", "Nodes that went down", ""),
-    ("cascade_amplification", "Cascade amplification", "×"),
-    ("attacks_landed", "Attacks landed", ""),
-    ("attacks_interdicted", "Attacks interdicted", ""),
-    ("responder_utilisation", "Responder utilisation", "%"),
-]
-LOWER_IS_BETTER = {"resilience_loss_h", "unserved_person_h", "recovery_90_h", "recovery_95_h", "recovery_100_h",
-                   "nodes_down", "cascade_amplification", "attacks_landed"}
-HIGHER_IS_BETTER = {"min_service", "attacks_interdicted"}
+#: the metrics the report compares with the counterfactual, then each sector's resilience loss
+METRICS = (*SUMMARY, "attacks_landed", "attacks_interdicted")
 
 
 class ReportError(ValueError):
@@ -184,6 +170,7 @@ def timeline(report: Report) -> list[tuple[int, str, str, str]]:
     and controller actions (taken before their tick runs), then the tick's injects, attacks,
     failures and restorations (grouped), and mutual aid."""
     net, rows = report.session.network, []
+    names = dict(zip(net.ids, net.names))
     for entry in report.entries:
         category = TIMELINE_CATEGORY.get(VERBS[entry["verb"]].category)
         if category is not None:
@@ -204,8 +191,7 @@ def timeline(report: Report) -> list[tuple[int, str, str, str]]:
             continue
         flush()
         if e.kind in TIMELINE_KINDS and not (e.kind == "inject" and e.detail.get("adhoc")):
-            category = "inject" if e.kind == "inject" else "attack" if e.kind == "attack" else "response"
-            rows.append((e.tick, 1, category, describe(e, net, report.tick_seconds), ""))
+            rows.append((e.tick, 1, events.category(e), events.describe(e, names, report.tick_seconds), ""))
     flush()
     rows.sort(key=lambda r: (r[0], r[1]))
     return [(tick, category, text, wall) for tick, _, category, text, wall in rows]
@@ -231,55 +217,49 @@ def group_text(events: list[Event], net: Any, what: str) -> str:
     return f"{len(events)} {noun} {what} ({sectors}): {shown}"
 
 
-def number(value: Any, unit: str) -> str:
-    if value is None or (isinstance(value, float) and not math.isfinite(value)):
-        return "not reached"
-    if unit == "%":
-        return f"{100.0 * value:.1f}%"
-    if isinstance(value, (int, np.integer)) or unit == "":
-        return f"{value:,.0f}" if float(value).is_integer() else f"{value:,.2f}"
-    if unit == "person-h":
-        return f"{value:,.0f} person-h"
-    return f"{value:,.2f} {unit}" if unit != "×" else f"{value:,.2f}×"
+def difference(name: str, ours: Any, theirs: Any) -> str:
+    """Exercise − counterfactual in the metric's unit, with a word for which way is better.
 
+    Parameters
+    ----------
+    name : str
+        The metric's name.
+    ours, theirs : float or None
+        Its stored value with the decisions and without (None or NaN: not reached).
 
-def difference(metric: str, ours: Any, theirs: Any, unit: str) -> str:
-    """Exercise − counterfactual, with a word for which way is better."""
+    Returns
+    -------
+    str
+        E.g. ``"-1.20 h (better)"``, ``"same"``, or which run alone reached a value.
+    """
+    info = metric(name)
+
     def finite(v: Any) -> bool:
-        return v is not None and not (isinstance(v, float) and not math.isfinite(v))
+        return v is not None and math.isfinite(float(v))
 
     if not (finite(ours) and finite(theirs)):
-        if finite(ours) and not finite(theirs):
+        if finite(ours):
             return "reached only with the decisions"
-        if finite(theirs) and not finite(ours):
+        if finite(theirs):
             return "reached only without the decisions"
         return ""
-    delta = float(ours) - float(theirs)
-    if number(ours, unit) == number(theirs, unit):
+    if info.format(ours) == info.format(theirs):
         return "same"
-    if unit == "%":
-        shown = f"{delta * 100:+.1f} points"
-    elif unit in ("", "person-h") and abs(delta) >= 1.0:
-        shown = f"{delta:+,.0f} {unit}".rstrip()
-    else:
-        shown = f"{delta:+,.2f}{unit}" if unit == "×" else f"{delta:+,.2f} {unit}".rstrip()
-    if metric in LOWER_IS_BETTER:
-        better = delta < 0
-    elif metric in HIGHER_IS_BETTER:
-        better = delta > 0
-    else:
-        return shown
-    return f"{shown} ({'better' if better else 'worse'})"
+    delta = float(ours) - float(theirs)
+    verdict = info.verdict(delta)
+    return info.format_delta(delta) + (f" ({verdict})" if verdict else "")
 
 
 def metric_rows(report: Report) -> list[tuple[str, str, str, str]]:
+    """(metric, with decisions, without, difference) for the metrics table."""
     ours, theirs = report.exercise.metrics, report.counterfactual.metrics
-    rows = [(label, number(ours.get(key), unit), number(theirs.get(key), unit), difference(key, ours.get(key), theirs.get(key), unit))
-            for key, label, unit in HEADLINE]
-    for sector in report.exercise.sectors:
-        key = f"resilience_loss_h_{sector}"
-        rows.append((f"  Resilience loss, {sector}", number(ours[key], "h"), number(theirs[key], "h"),
-                     difference(key.removesuffix(f"_{sector}"), ours[key], theirs[key], "h")))
+    names = [*METRICS, *(f"resilience_loss_h_{sector}" for sector in report.exercise.sectors)]
+    rows = []
+    for name in names:
+        info = metric(name)
+        label = info.cited_title if name in METRICS else f"  {info.title}"
+        rows.append((label, info.format(ours.get(name)), info.format(theirs.get(name)),
+                     difference(name, ours.get(name), theirs.get(name))))
     return rows
 
 
@@ -296,8 +276,14 @@ def bought(report: Report) -> str:
     return head + f": the run with the decisions lost {a - b:,.1f} h more ({-people:,.0f} person-hours)"
 
 
+def shown(name: str, metrics: dict[str, float]) -> str:
+    """A metric of a run with its unit, as the catalogue formats it."""
+    return metric(name).format(metrics.get(name))
+
+
 def executive_summary(report: Report) -> list[str]:
     s, m, session = report.exercise, report.exercise.metrics, report.session
+    without = report.counterfactual.metrics
     scenario = session.scenario
     decisions = decision_entries(report, PLAYER_VERBS)
     counts: dict[str, int] = {}
@@ -313,12 +299,12 @@ def executive_summary(report: Report) -> list[str]:
         f"{scenario.name} was played on {exercise_date(session).isoformat()} with seed {s.seed}, covering exercise "
         f"time {span} of the {end} scenario{played_on}. {len(injects)} injects were released; "
         f"{m['attacks_landed']} of {m['attacks_attempted']} attacks landed and {m['nodes_down']} nodes went down "
-        f"(cascade amplification {number(m['cascade_amplification'], '×')}).",
+        f"(cascade amplification {metric('cascade_amplification').format(m['cascade_amplification'])}).",
         f"Players made {len(decisions)} decision{'' if len(decisions) == 1 else 's'}"
         f"{' (' + kinds + ')' if kinds else ''}. Compared with the same scenario and seed run without them: "
-        f"{bought(report)}. Minimum service: {number(m['min_service'], '%')} (without: "
-        f"{number(report.counterfactual.metrics['min_service'], '%')}); time to full recovery: "
-        f"{number(m['recovery_100_h'], 'h')} (without: {number(report.counterfactual.metrics['recovery_100_h'], 'h')}).",
+        f"{bought(report)}. Minimum service: {shown('min_service', m)} (without: "
+        f"{shown('min_service', without)}); time to full recovery: "
+        f"{shown('recovery_100_h', m)} (without: {shown('recovery_100_h', without)}).",
     ]
     ratings = session.latest_ratings()
     if ratings:

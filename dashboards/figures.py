@@ -18,7 +18,10 @@ import numpy as np
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
+from sim.batchstore import SeriesQuantiles
+from sim.metrics import HEADLINE, metric
 from sim.network import Network, reason_names
+from sim.stats import PairedDifference
 
 OKABE_ITO = ("#E69F00", "#56B4E9", "#009E73", "#F0E442", "#0072B2", "#D55E00", "#CC79A7", "#000000")
 ORANGE, SKY_BLUE, GREEN, YELLOW, BLUE, VERMILLION, PURPLE, BLACK = OKABE_ITO
@@ -38,48 +41,26 @@ UNIT_SYMBOLS = {"police": "square", "fire": "triangle-up", "repair": "pentagon",
 UNIT_NAMES = {"police": "police", "fire": "fire/EMS", "repair": "repair crew", "cyber": "cyber response"}
 INACTIVE, IDLE, TRAVELLING, WORKING, OUT = 0, 1, 2, 3, 4   # unit status codes
 
-HEADLINE = ("resilience_loss_h", "min_service", "recovery_95_h", "cascade_amplification")
-# metric -> (label, unit, scale from the stored value to the unit shown)
-METRICS = {
-    "resilience_loss_h": ("Resilience loss", "h", 1.0),
-    "min_service": ("Minimum service", "%", 100.0),
-    "min_service_time_h": ("Time of minimum service", "h", 1.0),
-    "recovery_90_h": ("Time to 90% recovery", "h", 1.0),
-    "recovery_95_h": ("Time to 95% recovery", "h", 1.0),
-    "recovery_100_h": ("Time to full recovery", "h", 1.0),
-    "cascade_amplification": ("Cascade amplification", "×", 1.0),
-    "unserved_person_h": ("Unserved person-hours", "person-h", 1.0),
-    "nodes_down": ("Nodes down", "nodes", 1.0),
-    "nodes_hit": ("Nodes hit", "nodes", 1.0),
-    "responder_utilisation": ("Responder utilisation", "%", 100.0),
-}
 FONT = dict(family="DejaVu Sans, Verdana, Arial, sans-serif", size=12, color="#222")
 
 
-def metric_info(metric: str) -> tuple[str, str, float]:
-    """(label, unit, scale) of a metric column, also for per-sector and attack columns."""
-    if metric in METRICS:
-        return METRICS[metric]
-    for prefix, (label, unit, scale) in METRICS.items():
-        if metric.startswith(prefix + "_"):
-            return f"{label} ({metric[len(prefix) + 1:]})", unit, scale
-    if metric.startswith("attacks_"):
-        return f"Attacks {metric[len('attacks_'):]}", "attacks", 1.0
-    return metric.replace("_", " ").capitalize(), "", 1.0
+def axis_title(name: str, prefix: str = "") -> str:
+    """A metric's axis title from the catalogue, e.g. ``"Δ Resilience loss (h)"``.
 
+    Parameters
+    ----------
+    name : str
+        The metric's column name.
+    prefix : str
+        Put before the label, e.g. ``"Δ "`` for a difference.
 
-def no_value(metric: str) -> str:
-    """What a NaN of the metric means."""
-    if metric.startswith("recovery_"):
-        return "not recovered within the run"
-    if metric == "cascade_amplification":
-        return "no node hit"
-    return "no value"
-
-
-def axis_title(metric: str, prefix: str = "") -> str:
-    label, unit, _ = metric_info(metric)
-    return f"{prefix}{label} ({unit})" if unit else f"{prefix}{label}"
+    Returns
+    -------
+    str
+        Prefix, label (capitalised) and shown unit.
+    """
+    info = metric(name)
+    return f"{prefix}{info.title} ({info.unit})" if info.unit else f"{prefix}{info.title}"
 
 
 def sector_colours(sectors: Iterable[str]) -> dict[str, str]:
@@ -327,18 +308,6 @@ def service_curves(series: Mapping[str, np.ndarray], sectors: Sequence[str], cur
 
 
 # --------------------------------------------------------------------- Monte Carlo
-@dataclass(frozen=True)
-class Fan:
-    """Quantiles of a service series over time (fractions 0..1)."""
-
-    time_h: np.ndarray
-    q05: np.ndarray
-    q25: np.ndarray
-    q50: np.ndarray
-    q75: np.ndarray
-    q95: np.ndarray
-
-
 def _rgba(colour: str, alpha: float) -> str:
     r, g, b = (int(colour[i:i + 2], 16) for i in (1, 3, 5))
     return f"rgba({r},{g},{b},{alpha})"
@@ -347,7 +316,7 @@ def _rgba(colour: str, alpha: float) -> str:
 BANDS = {"5–95%": ("q05", "q95", 0.15), "25–75%": ("q25", "q75", 0.35)}
 
 
-def fan_chart(fans: Mapping[str, Fan], title: str = "Service level Q(t) across runs",
+def fan_chart(fans: Mapping[str, SeriesQuantiles], title: str = "Service level Q(t) across runs",
               colours: Mapping[str, str] | None = None, bands: Sequence[str] = tuple(BANDS)) -> go.Figure:
     """Median with 25–75% and 5–95% bands of Q(t) (or the ``bands`` asked), one fan per
     label (e.g. per variant)."""
@@ -394,14 +363,14 @@ def metric_distributions(samples: Mapping[str, Mapping[str, np.ndarray]], metric
     titles = []
     for m in metrics:
         missing = [(label, int(np.sum(~np.isfinite(s[m]))), len(s[m])) for label, s in samples.items() if m in s]
-        note = "; ".join(f"{label + ': ' if len(samples) > 1 else ''}{no_value(m)} in {k} of {n} runs"
+        note = "; ".join(f"{label + ': ' if len(samples) > 1 else ''}{metric(m).no_value} in {k} of {n} runs"
                          for label, k, n in missing if k)
-        titles.append(f"{metric_info(m)[0]}" + (f"<br><span style='font-size:11px'>{note}</span>" if note else ""))
+        titles.append(metric(m).title + (f"<br><span style='font-size:11px'>{note}</span>" if note else ""))
     fig = make_subplots(rows=rows, cols=cols, subplot_titles=titles or None, vertical_spacing=0.2, horizontal_spacing=0.1)
     single = len(samples) == 1
     for k, m in enumerate(metrics):
         row, col = k // cols + 1, k % cols + 1
-        _, unit, scale = metric_info(m)
+        unit, scale = metric(m).unit, metric(m).scale
         for j, (label, s) in enumerate(samples.items()):
             if m not in s:
                 continue
@@ -428,32 +397,50 @@ def metric_distributions(samples: Mapping[str, Mapping[str, np.ndarray]], metric
     return fig
 
 
-def paired_differences(comparison: Mapping[str, Mapping[str, Mapping[str, float]]], base: str = "base",
+def paired_differences(comparison: Mapping[str, Mapping[str, PairedDifference]], base: str = "base",
                        metrics: Sequence[str] = HEADLINE,
                        title: str = "Paired differences, variant − base (mean and 95% CI)") -> go.Figure:
     """One panel per metric, one row per variant: the mean paired difference from the base
-    with its confidence interval; filled where the interval excludes zero."""
+    with its confidence interval; filled where the interval excludes zero.
+
+    Parameters
+    ----------
+    comparison : Mapping[str, Mapping[str, PairedDifference]]
+        Variant → metric → paired difference, in stored units (:attr:`Comparison.differences`).
+    base : str
+        The reference arm's name, for the hover text.
+    metrics : Sequence[str]
+        The metrics to show, one panel each (those no variant has are left out).
+    title : str
+        The figure's title.
+
+    Returns
+    -------
+    go.Figure
+        Differences in the metrics' shown units (percentage points for a share).
+    """
     variants = list(comparison)
     metrics = [m for m in metrics if any(m in comparison[v] for v in variants)]
     fig = make_subplots(rows=1, cols=max(1, len(metrics)), shared_yaxes=True, horizontal_spacing=0.04,
-                        subplot_titles=[metric_info(m)[0] for m in metrics] or None)
+                        subplot_titles=[metric(m).title for m in metrics] or None)
     for k, m in enumerate(metrics):
-        _, unit, scale = metric_info(m)
+        info = metric(m)
         names, mean, plus, minus, symbols, hovers = [], [], [], [], [], []
         for v in variants:
             d = comparison[v].get(m)
             if d is None:
                 continue
-            mu, lo, hi = (_num(d.get(key)) * scale for key in ("mean_diff", "ci_low", "ci_high"))
+            mu, lo, hi = (info.shown(x) for x in (d.mean, d.ci_low, d.ci_high))
             names.append(v)
             mean.append(mu)
             plus.append(hi - mu)
             minus.append(mu - lo)
             clear = lo > 0 or hi < 0
             symbols.append("circle" if clear else "circle-open")
-            p, n = _num(d.get("p_value")), d.get("n")
-            hovers.append(f"<b>{html.escape(v)} − {html.escape(base)}</b><br>{mu:+.3g} {unit} (95% CI {lo:+.3g} to {hi:+.3g})"
-                          f"<br>p = {p:.3g}, n = {n} paired runs")
+            p = math.nan if d.t_p is None else d.t_p
+            hovers.append(f"<b>{html.escape(v)} − {html.escape(base)}</b><br>{info.format_delta(d.mean)} "
+                          f"(95% CI {info.number(d.ci_low, signed=True)} to {info.number(d.ci_high, signed=True)})"
+                          f"<br>p = {p:.3g}, n = {d.n} paired runs")
         fig.add_trace(go.Scatter(x=mean, y=names, mode="markers", meta=f"diff:{m}", showlegend=False,
                                  error_x=dict(type="data", array=plus, arrayminus=minus, color=BLACK, thickness=1.5, width=6),
                                  marker=dict(color=BLACK, size=10, symbol=symbols, line=dict(color=BLACK, width=1.5)),
@@ -463,7 +450,3 @@ def paired_differences(comparison: Mapping[str, Mapping[str, Mapping[str, float]
     fig.update_yaxes(autorange="reversed", showgrid=True, gridcolor=GRID, title_text="variant", row=1, col=1)
     fig.update_layout(**_base_layout(title, height=max(260, 80 + 60 * len(variants)), hovermode="closest"))
     return fig
-
-
-def _num(value: object) -> float:
-    return float("nan") if value is None else float(value)

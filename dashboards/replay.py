@@ -24,6 +24,8 @@ from dashboards.figures import (
     IDLE, INACTIVE, OUT, STATE_NAMES, STATE_SIZES, STATE_SYMBOLS, TRAVELLING, UNIT_NAMES, WORKING, AttackMark,
     UnitMark, attack_points, kind_order, map_extent, network_map, sector_members, service_curves,
 )
+from sim.events import category, describe
+from sim.metrics import metric
 from sim.network import REASONS, Network
 from sim.results import Event, RunResult, UnitRecord
 from sim.scenario.timefmt import format_clock
@@ -130,92 +132,44 @@ def attacks_until(attacks: Sequence[tuple[int, AttackMark]], tick: int) -> list[
 
 
 # ------------------------------------------------------------------- timeline
-CATEGORIES = {"attack": "attack", "hit": "attack", "compromise": "attack", "spread": "attack",
-              "node_down": "failure", "node_reasons": "failure", "node_up": "restore", "task_done": "restore",
-              "dispatch": "response", "arrival": "response", "out_of_service": "response",
-              "back_in_service": "response", "mutual_aid": "response", "mutual_aid_arrived": "response",
-              "inject": "inject", "decision": "decision", "note": "decision", "rating": "decision"}
-
-
-def describe(e: Event, net: Network, tick_seconds: float) -> str:
-    """One line of the timeline, as plain text."""
-    d = e.detail
-    name = net.names[net.index[e.node]] if e.node in net.index else (e.node or "")
-    reasons = ", ".join(d.get("reasons", []))
-    if e.kind == "attack":
-        target = f" on {name}" if name else ""
-        return f"Attack: {d.get('tactic', '?')}{target} by {d.get('attacker', '?')}, {d.get('outcome', '?')}"
-    if e.kind == "hit":
-        return f"{name} {'damaged' if d.get('effect') == 'damage' else 'shut'}" + (", scene closed" if d.get("scene") else "")
-    if e.kind == "compromise":
-        known = d.get("detected_at_tick")
-        return f"{name}: control system compromised" + (f" (detected {format_clock(known * tick_seconds)})" if known is not None else "")
-    if e.kind == "spread":
-        return f"Intrusion spreads to {name}"
-    if e.kind == "node_down":
-        return f"{name} down: {reasons}"
-    if e.kind == "node_reasons":
-        return f"{name} still down, now: {reasons}"
-    if e.kind == "node_up":
-        return f"{name} back in service"
-    if e.kind == "dispatch":
-        eta = d.get("eta_ticks")
-        verb = "sent to join the" if d.get("joins") else "dispatched to"
-        return f"{e.team} {verb} {d.get('work', '')} at {name}" + (
-            f", ETA {format_clock(eta * tick_seconds).removeprefix('T+')}" if eta is not None else "")
-    if e.kind == "arrival":
-        return f"{e.team} arrives at {name} ({d.get('work', '')})"
-    if e.kind == "task_done":
-        return f"{e.team} finished {d.get('work', '')} at {name}"
-    if e.kind == "out_of_service":
-        return f"{e.team} out of service for {d.get('hours', '?')} h at {name}"
-    if e.kind == "back_in_service":
-        return f"{e.team} back in service"
-    if e.kind == "mutual_aid":
-        arrives = d.get("arrives_tick")
-        return f"Mutual aid requested: {e.team} ({d.get('reason', '')})" + (
-            f", due {format_clock(arrives * tick_seconds)}" if arrives is not None else "")
-    if e.kind == "mutual_aid_arrived":
-        return f"Mutual aid arrived: {e.team}"
-    if e.kind == "inject":
-        if d.get("number") is not None or d.get("sender"):
-            head = f"Inject {d['number']}" if d.get("number") is not None else "Inject"
-            return f"{head}, {d.get('sender', '')} → {d.get('to', '')}: {d.get('message', '')}"
-        return f"Report: {d.get('message', '')}"
-    if e.kind == "decision":
-        extra = ", ".join(f"{k} {v}" for k, v in d.items() if k != "verb")
-        who = ", ".join(x for x in (e.team, name) if x)
-        return f"Decision: {d.get('verb', '')} {who}{' (' + extra + ')' if extra else ''}"
-    extra = ", ".join(f"{k}={v}" for k, v in d.items())
-    who = ", ".join(x for x in (e.team, name) if x)
-    return f"{e.kind.replace('_', ' ').capitalize()}{': ' + who if who else ''}{' (' + extra + ')' if extra else ''}"
-
-
 def timeline_rows(events: Sequence[Event], net: Network, tick_seconds: float) -> list[list[Any]]:
-    """[tick, category, text] per event, in the order they happened."""
-    return [[e.tick, CATEGORIES.get(e.kind, "other"), describe(e, net, tick_seconds)] for e in events]
+    """[tick, category, text] per event, in the order they happened.
+
+    Parameters
+    ----------
+    events : Sequence[Event]
+        The run's timeline (:meth:`RunResult.timeline`).
+    net : Network
+        The run's network, for node display names.
+    tick_seconds : float
+        Length of a tick in seconds.
+
+    Returns
+    -------
+    list[list]
+        ``[tick, category, text]`` per event (category from :func:`sim.events.category`).
+    """
+    names = dict(zip(net.ids, net.names))
+    return [[e.tick, category(e), describe(e, names, tick_seconds)] for e in events]
 
 
 # ----------------------------------------------------------------------- page
-def _number(value: float | None, unit: str, digits: int = 1) -> str:
-    if value is None or not np.isfinite(value):
-        return "not reached"
-    return f"{value:,.{digits}f}{unit}"
-
-
 def headline_cards(result: RunResult) -> str:
+    """The run's headline numbers as HTML cards (labels and formats from the metric catalogue)."""
     m = result.metrics
     t = result.tick_seconds
-    minimum_at = format_clock(m["min_service_time_h"] * 3600.0)
+
+    def card(name: str, note: str, value: str | None = None) -> tuple[str, str, str]:
+        return metric(name).title, value or metric(name).format(m.get(name)), note
+
     cards = [
-        ("Resilience loss", _number(m["resilience_loss_h"], " h", 2), "∫ (1 − Q) dt, hours of full service lost (Bruneau 2003)"),
-        ("Minimum service", f"{m['min_service']:.1%}", f"at {minimum_at}"),
-        ("Time to 95% recovery", _number(m["recovery_95_h"], " h"), "from the first drop below the pre-attack level"),
-        ("Cascade amplification", _number(m["cascade_amplification"], "×"),
-         f"{m['nodes_down']} nodes down / {m['nodes_hit']} hit directly"),
-        ("Attacks landed", f"{m.get('attacks_landed', 0)} of {m.get('attacks_attempted', 0)}",
-         f"{m.get('attacks_interdicted', 0)} interdicted, {m.get('attacks_failed', 0)} failed"),
-        ("Unserved person-hours", f"{m['unserved_person_h']:,.0f}", f"over {format_clock(len(result.series['time_h']) * t - t)}"),
+        card("resilience_loss_h", "∫ (1 − Q) dt, hours of full service lost (Bruneau 2003)"),
+        card("min_service", f"at {format_clock(m['min_service_time_h'] * 3600.0)}"),
+        card("recovery_95_h", "from the first drop below the pre-attack level"),
+        card("cascade_amplification", f"{m['nodes_down']} nodes down / {m['nodes_hit']} hit directly"),
+        card("attacks_landed", f"{m.get('attacks_interdicted', 0)} interdicted, {m.get('attacks_failed', 0)} failed",
+             f"{m.get('attacks_landed', 0)} of {m.get('attacks_attempted', 0)}"),
+        card("unserved_person_h", f"over {format_clock(len(result.series['time_h']) * t - t)}"),
     ]
     return "".join(f'<div class="card"><div class="label">{html.escape(a)}</div><div class="value">{html.escape(b)}</div>'
                    f'<div class="note">{html.escape(c)}</div></div>' for a, b, c in cards)

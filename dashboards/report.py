@@ -10,30 +10,40 @@ comparison, the paired differences of each variant from the reference.
 from __future__ import annotations
 
 import html
-import json
 import math
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Mapping, Sequence
+from typing import Any, Iterator, Mapping, Sequence
 
 import numpy as np
-import pyarrow as pa
 import plotly.graph_objects as go
-import pyarrow.parquet as pq
 
 from dashboards import page
-from dashboards.figures import (
-    ARM_COLOURS, HEADLINE, Fan, fan_chart, metric_distributions, metric_info, paired_differences, sector_colours,
+from dashboards.figures import ARM_COLOURS, fan_chart, metric_distributions, paired_differences, sector_colours
+from sim.batchstore import (
+    MANIFEST, RESULT, Comparison, SeriesQuantiles, StoreError, read_comparison, read_manifest, read_quantiles, read_runs,
 )
+from sim.metrics import HEADLINE, SUMMARY, metric
+from sim.stats import column, metric_columns
+
+__all__ = ["REPORT", "Batch", "ReportError", "differences_table", "read_batch", "report_html", "summary_table",
+           "write_report"]
 
 REPORT = "report.html"
-TABLE_METRICS = (*HEADLINE, "min_service_time_h", "recovery_90_h", "recovery_100_h", "unserved_person_h",
-                 "nodes_down", "responder_utilisation")
-QUANTILE_COLUMNS = ("series", "time_h", "q05", "q25", "q50", "q75", "q95")
 
 
 class ReportError(ValueError):
     """A folder that cannot be reported on; the message says why."""
+
+
+@contextmanager
+def _reading() -> Iterator[None]:
+    """A results file that cannot be read is a folder that cannot be reported on."""
+    try:
+        yield
+    except StoreError as exc:
+        raise ReportError(str(exc)) from None
 
 
 @dataclass
@@ -42,8 +52,8 @@ class Batch:
 
     folder: Path
     manifest: dict[str, Any]
-    runs: dict[str, np.ndarray]      # metric → value per run (float, NaN = not reached)
-    fans: dict[str, Fan]             # service series → quantiles over time
+    runs: dict[str, np.ndarray]              # metric → value per run (stored units, NaN = no value)
+    fans: dict[str, SeriesQuantiles]         # service series → quantiles over time
 
     @property
     def n(self) -> int:
@@ -57,164 +67,90 @@ class Batch:
         return self.folder.name
 
 
-def _json(path: Path) -> dict[str, Any]:
-    try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise ReportError(f"{path} is not readable JSON ({exc})") from None
-    if not isinstance(data, dict):
-        raise ReportError(f"{path} should hold a JSON object")
-    return data
-
-
-def _table(path: Path) -> pa.Table:
-    try:
-        return pq.read_table(path)
-    except (OSError, pa.ArrowException) as exc:
-        raise ReportError(f"{path} is not a readable Parquet file ({exc})") from None
-
-
-def read_runs(folder: Path) -> dict[str, np.ndarray]:
-    """Every numeric column of ``runs/part-*.parquet``, one value per run, by run index."""
-    parts = sorted((folder / "runs").glob("part-*.parquet"))
-    if not parts:
-        raise ReportError(f"{folder} holds no finished runs (no runs/part-*.parquet)")
-    try:
-        table = pa.concat_tables([_table(p) for p in parts], promote_options="permissive")
-    except pa.ArrowException as exc:
-        raise ReportError(f"the run files in {folder / 'runs'} do not fit together ({exc})") from None
-    if "run_index" in table.column_names:
-        table = table.sort_by("run_index")
-    out = {}
-    for name, column in zip(table.column_names, table.columns):
-        if pa.types.is_integer(column.type) or pa.types.is_floating(column.type) or pa.types.is_boolean(column.type):
-            out[name] = column.to_numpy(zero_copy_only=False).astype(np.float64)
-    if "resilience_loss_h" not in out:
-        raise ReportError(f"the run files in {folder / 'runs'} have no resilience_loss_h column; not ripple batch results")
-    return out
-
-
-def read_fans(folder: Path) -> dict[str, Fan]:
-    """Quantiles of Q(t) per series from ``quantiles.parquet`` (empty when it is absent)."""
-    path = folder / "quantiles.parquet"
-    if not path.exists():
-        return {}
-    table = _table(path)
-    missing = [c for c in QUANTILE_COLUMNS if c not in table.column_names]
-    if missing:
-        raise ReportError(f"{path} lacks the column(s) {', '.join(missing)}")
-    data = {c: table.column(c).to_numpy(zero_copy_only=False) for c in QUANTILE_COLUMNS}
-    if "tick" in table.column_names:
-        order = np.lexsort((table.column("tick").to_numpy(zero_copy_only=False), data["series"].astype(str)))
-    else:
-        order = np.lexsort((data["time_h"], data["series"].astype(str)))
-    fans = {}
-    for name in dict.fromkeys(data["series"][order].tolist()):
-        rows = order[data["series"][order] == name]
-        fans[str(name)] = Fan(*(data[c][rows].astype(np.float64) for c in QUANTILE_COLUMNS[1:]))
-    return fans
-
-
 def read_batch(folder: Path) -> Batch:
-    if not (folder / "manifest.json").exists():
-        raise ReportError(f"{folder} is not a batch folder (no manifest.json)")
-    return Batch(folder, _json(folder / "manifest.json"), read_runs(folder), read_fans(folder))
+    """A batch folder's manifest, runs and quantiles, through the store's readers.
 
+    Parameters
+    ----------
+    folder : Path
+        A batch folder of ``ripple batch``.
 
-@dataclass
-class Comparison:
-    reference: str
-    arms: dict[str, Batch]                                   # reference first
-    differences: dict[str, dict[str, dict[str, float]]]      # variant → metric → mean_diff, ci_low, ci_high, p_value, n
-
-
-def read_comparison(folder: Path) -> Comparison:
-    """``comparison.json`` and each arm's batch folder. The file gives the reference arm
-    (``reference`` or ``base``) and, per variant, per metric, the paired difference with its
-    interval (``mean`` or ``mean_diff``; ``t_p`` or ``p_value``), optionally under ``metrics``."""
-    data = _json(folder / "comparison.json")
-    reference = data.get("reference", data.get("base"))
-    variants = data.get("variants")
-    if not isinstance(reference, str) or not isinstance(variants, dict) or not variants:
-        raise ReportError(f"{folder / 'comparison.json'} should name the reference arm ('reference' or 'base') "
-                          "and hold 'variants' with each variant's paired differences")
-    differences = {}
-    for name, entry in variants.items():
-        metrics = entry.get("metrics", entry) if isinstance(entry, dict) else None
-        if not isinstance(metrics, dict):
-            raise ReportError(f"{folder / 'comparison.json'}: variant '{name}' has no paired differences")
-        differences[name] = {m: _difference(d) for m, d in metrics.items() if isinstance(d, dict)}
-    arms = {}
-    for name in (reference, *variants):
-        if not (folder / name).is_dir():
-            raise ReportError(f"{folder} has no folder '{name}' for the arm named in comparison.json")
-        arms[name] = read_batch(folder / name)
-    return Comparison(reference, arms, differences)
-
-
-def _difference(d: Mapping[str, Any]) -> dict[str, float]:
-    def num(*keys: str) -> float:
-        for key in keys:
-            if d.get(key) is not None:
-                return float(d[key])
-        return math.nan
-
-    return {"mean_diff": num("mean_diff", "mean"), "ci_low": num("ci_low"), "ci_high": num("ci_high"),
-            "p_value": num("p_value", "t_p"), "n": int(num("n")) if math.isfinite(num("n")) else 0}
+    Returns
+    -------
+    Batch
+        Every metric column as float arrays in stored units, and the fans (empty before
+        the batch finished).
+    """
+    with _reading():
+        manifest = read_manifest(folder)
+        if manifest is None:
+            raise ReportError(f"{folder} is not a batch folder (no {MANIFEST})")
+        table = read_runs(folder)
+        runs = {name: column(table, name) for name in metric_columns(table)}
+        return Batch(folder, manifest, runs, read_quantiles(folder))
 
 
 # ----------------------------------------------------------------------- page
-def _fmt(value: float, unit: str) -> str:
-    if not math.isfinite(value):
-        return "–"
-    if unit == "%":
-        return f"{value:.1f}%"
-    if abs(value) >= 1000:
-        return f"{value:,.0f}"
-    return f"{value:.3g}"
+def summary_table(arms: Mapping[str, Mapping[str, np.ndarray]], metrics: Sequence[str] = SUMMARY) -> str:
+    """Mean, median, 5–95% range and runs without a value, per metric (and arm).
 
+    Parameters
+    ----------
+    arms : Mapping[str, Mapping[str, np.ndarray]]
+        Arm → metric → value per run, in stored units.
+    metrics : Sequence[str]
+        The metrics to list, in order; each is shown in its catalogue unit.
 
-def summary_table(arms: Mapping[str, Mapping[str, np.ndarray]], metrics: Sequence[str] = TABLE_METRICS) -> str:
-    """Mean, median, 5–95% range and runs without a value, per metric (and arm)."""
+    Returns
+    -------
+    str
+        An HTML table.
+    """
     many = len(arms) > 1
     head = "".join(f"<th>{h}</th>" for h in (["metric"] + (["arm"] if many else []) + ["mean", "median", "5%", "95%"]))
     head += ('<th title="runs where the metric has no value: not recovered within the run, '
              'or no node hit (cascade amplification)">no value</th>')
     rows = []
-    for metric in metrics:
+    for name in metrics:
+        info = metric(name)
         for label, runs in arms.items():
-            if metric not in runs:
+            if name not in runs:
                 continue
-            name, unit, scale = metric_info(metric)
-            values = runs[metric] * scale
+            values = runs[name]
             finite = values[np.isfinite(values)]
             stats = ([finite.mean(), np.median(finite), *np.quantile(finite, [0.05, 0.95])] if len(finite)
                      else [math.nan] * 4)
-            cells = [f"{html.escape(name)}{f' ({unit})' if unit else ''}"] + ([html.escape(label)] if many else [])
-            cells += [_fmt(float(v), unit) for v in stats] + [f"{len(values) - len(finite)} of {len(values)}"]
+            cells = [html.escape(info.heading)] + ([html.escape(label)] if many else [])
+            cells += [info.number(float(v), blank="–", average=True) for v in stats] + [f"{len(values) - len(finite)} of {len(values)}"]
             rows.append("<tr>" + "".join(f"<td>{c}</td>" for c in cells) + "</tr>")
     return f"<table><thead><tr>{head}</tr></thead><tbody>{''.join(rows)}</tbody></table>"
 
 
 def differences_table(comparison: Comparison) -> str:
-    """Every metric's paired difference per variant: mean, 95% CI, p, pairs."""
+    """Every metric's paired difference per variant: mean, 95% CI, p, pairs.
+
+    Parameters
+    ----------
+    comparison : Comparison
+        As :func:`sim.batchstore.read_comparison` reads it.
+
+    Returns
+    -------
+    str
+        An HTML table, differences in each metric's shown unit (percentage points for a share).
+    """
     rows = []
     for variant, metrics in comparison.differences.items():
-        for metric, d in metrics.items():
-            name, unit, scale = metric_info(metric)
-            mean, lo, hi = (d[k] * scale for k in ("mean_diff", "ci_low", "ci_high"))
-            p = d["p_value"]
-            cells = [html.escape(variant), html.escape(name) + (f" ({unit})" if unit else ""), _signed(mean),
-                     f"{_signed(lo)} to {_signed(hi)}", "–" if not math.isfinite(p) else ("<0.001" if p < 0.001 else f"{p:.3f}"),
-                     str(d["n"])]
+        for name, d in metrics.items():
+            info = metric(name)
+            p = d.t_p
+            mean, low, high = (info.number(x, signed=True, blank="–", average=True) for x in (d.mean, d.ci_low, d.ci_high))
+            cells = [html.escape(variant), html.escape(info.heading), mean, f"{low} to {high}",
+                     "–" if p is None or not math.isfinite(p) else ("<0.001" if p < 0.001 else f"{p:.3f}"), str(d.n)]
             rows.append("<tr>" + "".join(f"<td>{c}</td>" for c in cells) + "</tr>")
     head = "".join(f"<th>{h}</th>" for h in ("variant", "metric", f"mean difference (variant − {html.escape(comparison.reference)})",
                                             "95% CI", "p (paired t)", "pairs"))
     return f"<table><thead><tr>{head}</tr></thead><tbody>{''.join(rows)}</tbody></table>"
-
-
-def _signed(value: float) -> str:
-    return "–" if not math.isfinite(value) else f"{value:+.3g}"
 
 
 def _describe_batch(batch: Batch) -> str:
@@ -238,7 +174,7 @@ def _small(fig: go.Figure, div_id: str) -> str:
     return f'<div class="panel cell">{page.figure_div(fig, div_id)}</div>'
 
 
-def batch_fans(fans: Mapping[str, Fan]) -> str:
+def batch_fans(fans: Mapping[str, SeriesQuantiles]) -> str:
     """The overall fan chart, then each sector's side by side."""
     if "service" not in fans:
         return NO_FANS
@@ -251,7 +187,7 @@ def batch_fans(fans: Mapping[str, Fan]) -> str:
             f'<div class="grid">{"".join(cells)}</div>')
 
 
-def comparison_fans(arms: Mapping[str, Mapping[str, Fan]]) -> str:
+def comparison_fans(arms: Mapping[str, Mapping[str, SeriesQuantiles]]) -> str:
     """The arms' medians and 25–75% bands on one chart, then each arm's full fan."""
     have = {arm: fans["service"] for arm, fans in arms.items() if "service" in fans}
     if not have:
@@ -266,13 +202,14 @@ def comparison_fans(arms: Mapping[str, Mapping[str, Fan]]) -> str:
 
 def report_html(folder: Path) -> str:
     """The report page of a batch folder or a comparison folder."""
-    if (folder / "comparison.json").exists():
-        comparison = read_comparison(folder)
-        arms = comparison.arms
+    if (folder / RESULT).exists():
+        with _reading():
+            comparison = read_comparison(folder)
+        arms = {name: read_batch(folder / name) for name in comparison.arms}
         title = f"Policy comparison: {next(iter(arms.values())).title}"
         sub = "<br>".join([f"reference arm <b>{html.escape(comparison.reference)}</b>"] +
                           [f"<b>{html.escape(name)}</b>: {_describe_batch(b)}" for name, b in arms.items()])
-    elif (folder / "manifest.json").exists():
+    elif (folder / MANIFEST).exists():
         comparison, batch = None, read_batch(folder)
         arms = {folder.name: batch}
         title = f"Monte Carlo report: {batch.title}"

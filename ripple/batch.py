@@ -7,7 +7,7 @@ import shlex
 import sys
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Iterator
+from typing import Callable, Iterator
 
 import typer
 from rich.progress import (
@@ -17,12 +17,15 @@ from rich.table import Table
 from rich.text import Text
 
 from sim.batch import BatchError, BatchResult, run_batch
-from sim.batchstore import MANIFEST, StoreError, done_indices, read_manifest, read_runs, write_json
+from sim.batchstore import MANIFEST, Comparison, StoreError, done_indices, read_manifest, read_runs, write_json
 from ripple.app import app, console, fail, load_or_exit
-from sim.compare import HEADLINE, PLAN, Comparison, run_compare, write_comparison
+from sim.compare import PLAN, run_compare, write_comparison
 from sim.engines import DASK_ENV, EngineError
+from sim.metrics import HEADLINE, metric
 from sim.overrides import OverrideError, Variant, parse_set, parse_sweep, parse_variant, prepare
 from sim.stats import MetricSummary, PairedDifference, summarize
+
+__all__ = ["batch", "compare", "comparison_table", "summary", "summary_table", "write_summary"]
 
 ScenarioArg = typer.Argument(..., help="scenario file (YAML)", show_default=False)
 RunsOpt = typer.Option(None, "--runs", min=1, help="runs per batch (default 1000; on --resume, the batch's own)")
@@ -36,14 +39,6 @@ ChunkOpt = typer.Option(None, "--chunk-size", min=1, help="runs per task (defaul
 
 
 # ------------------------------------------------------------------ display
-def num(value: float) -> str:
-    if value is None or (isinstance(value, float) and math.isnan(value)):
-        return "–"
-    if abs(value) >= 1000:
-        return f"{value:,.0f}"
-    return f"{value:.4g}"
-
-
 def p_value(p: float | None) -> str:
     return "–" if p is None else ("<0.001" if p < 0.001 else f"{p:.3f}")
 
@@ -83,32 +78,71 @@ class BarTask:
 
 
 def summary_table(title: str, summaries: dict[str, MetricSummary], only: tuple[str, ...] = ()) -> Table:
+    """Per metric: runs with and without a value, mean, sd, quantiles and the interval of the
+    mean, in the unit the metric catalogue shows it in.
+
+    Parameters
+    ----------
+    title : str
+        The table's title.
+    summaries : dict[str, MetricSummary]
+        Metric name → its summary, in stored units.
+    only : tuple[str, ...]
+        The metrics to list (all when empty).
+
+    Returns
+    -------
+    Table
+        A rich table; a metric shows by its name (as ``--until-ci`` takes it) and unit.
+    """
     table = Table(title=title)
     table.add_column("metric", no_wrap=True)
+    table.add_column("unit", no_wrap=True)
     for name in ("n", "NaN", "mean", "sd", "5%", "50%", "95%", "95% CI of the mean"):
         table.add_column(name, justify="right")
-    for metric, s in summaries.items():
-        if only and metric not in only:
+    for name, s in summaries.items():
+        if only and name not in only:
             continue
-        table.add_row(metric, str(s.n), str(s.missing) if s.missing else "", num(s.mean), num(s.sd), num(s.q05),
-                      num(s.q50), num(s.q95), f"[{num(s.ci_low)}, {num(s.ci_high)}]")
+        num = _numbers(name)
+        table.add_row(name, metric(name).unit, str(s.n), str(s.missing) if s.missing else "", num(s.mean), num(s.sd),
+                      num(s.q05), num(s.q50), num(s.q95), f"[{num(s.ci_low)}, {num(s.ci_high)}]")
     return table
 
 
+def _numbers(name: str) -> Callable[[float | None], str]:
+    """Format values of the metric ``name`` in its shown unit, a dash for no value."""
+    info = metric(name)
+    return lambda value: info.number(value, blank="–", average=True)
+
+
 def comparison_table(comparison: Comparison) -> Table:
+    """The headline metrics' paired differences per variant, in the catalogue's units.
+
+    Parameters
+    ----------
+    comparison : Comparison
+        A written comparison (:func:`sim.compare.write_comparison`).
+
+    Returns
+    -------
+    Table
+        A rich table; a difference whose interval excludes zero is bold.
+    """
     table = Table(title=f"paired differences, variant − {comparison.reference} (common random numbers)")
-    for name in ("variant", "metric", "pairs", "reference mean", "variant mean", "difference", "95% CI",
+    for name in ("variant", "metric", "unit", "pairs", "reference mean", "variant mean", "difference", "95% CI",
                  "t-test p", "Wilcoxon p"):
-        table.add_column(name, justify="left" if name in ("variant", "metric") else "right",
+        table.add_column(name, justify="left" if name in ("variant", "metric", "unit") else "right",
                          no_wrap=name in ("variant", "metric", "95% CI"))
     for variant, metrics in comparison.differences.items():
-        for metric in HEADLINE:
-            d: PairedDifference | None = metrics.get(metric)
+        for name in HEADLINE:
+            d: PairedDifference | None = metrics.get(name)
             if d is None:
                 continue
+            num, info = _numbers(name), metric(name)
             clear = not math.isnan(d.ci_low) and (d.ci_low > 0 or d.ci_high < 0)
-            diff = f"[bold]{num(d.mean)}[/]" if clear else num(d.mean)
-            table.add_row(variant, metric, str(d.n), num(d.reference_mean), num(d.variant_mean), diff,
+            diff = info.number(d.mean, signed=True, blank="–", average=True)
+            table.add_row(variant, name, "points" if info.unit == "%" else info.unit, str(d.n), num(d.reference_mean),
+                          num(d.variant_mean), f"[bold]{diff}[/]" if clear else diff,
                           f"[{num(d.ci_low)}, {num(d.ci_high)}]", p_value(d.t_p), p_value(d.wilcoxon_p))
         table.add_section()
     return table

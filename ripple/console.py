@@ -17,13 +17,16 @@ from rich.markup import escape
 from rich.panel import Panel
 from rich.table import Table
 
+from agents.events import EventKind
+from sim.events import describe
 from sim.exercise import RATINGS, VERBS, ExerciseError, ExerciseSession, Verb
 from sim.exercise.verbs import CLOCK, Argument
 from sim.results import Event
 
-__all__ = ["ExerciseConsole", "parse", "split", "describe"]
+__all__ = ["ExerciseConsole", "parse", "split"]
 
-QUIET_KINDS = {"decision", "note", "rating", "hit", "spread", "node_down", "node_up"}
+QUIET_KINDS = {EventKind.DECISION, EventKind.NOTE, EventKind.RATING, EventKind.HIT, EventKind.SPREAD,
+               EventKind.NODE_DOWN, EventKind.NODE_UP}
 
 # the console's own commands (the verbs come from the verb table)
 VIEW_HELP = [
@@ -188,11 +191,15 @@ class ExerciseConsole(cmd.Cmd):
 
     # -------------------------------------------------------------- viewing
     def show_news(self) -> None:
-        for event in self.session.news():
-            if event.kind == "inject":
+        """Print what happened since the last command: injects as panels, other events as
+        one line each (see :func:`sim.events.describe`)."""
+        session = self.session
+        names = dict(zip(session.network.ids, session.network.names))
+        for event in session.news():
+            if event.kind == EventKind.INJECT:
                 self.show_inject(event)
             elif event.kind not in QUIET_KINDS:
-                self.say(f"  {self.session.clock(event.tick)}  {describe(event)}")
+                self.say(f"  {session.clock(event.tick)}  {describe(event, names, session.tick_seconds)}")
 
     def show_inject(self, event: Event) -> None:
         session = self.session
@@ -340,30 +347,3 @@ class ExerciseConsole(cmd.Cmd):
 
 def plural(n: int, noun: str) -> str:
     return f"{n} {noun}{'' if n == 1 else 's'}"
-
-
-def describe(event: Event) -> str:
-    """One line for an event the console shows as it happens."""
-    d, node, team = event.detail, event.node or "", event.team or ""
-    if event.kind == "attack":
-        where = f" on {node}" if node else ""
-        return f"attack: {d.get('tactic')}{where} by {d.get('attacker')} — {d.get('outcome')}"
-    if event.kind == "compromise":
-        return f"cyber intrusion at {node} (controller view; defenders detect it at tick {d.get('detected_at_tick')})"
-    if event.kind == "dispatch":
-        return f"{team} dispatched to {node} ({d.get('work')})"
-    if event.kind == "arrival":
-        return f"{team} on scene at {node} ({d.get('work')})"
-    if event.kind == "task_done":
-        return f"{team} finished {d.get('work')} at {node}"
-    if event.kind == "mutual_aid":
-        return f"mutual aid {team} activated ({d.get('reason')})"
-    if event.kind == "mutual_aid_arrived":
-        return f"mutual aid {team} arrived"
-    if event.kind == "out_of_service":
-        return f"{team} out of service at {node} for {d.get('hours')} h"
-    if event.kind == "back_in_service":
-        return f"{team} back in service"
-    details = ", ".join(f"{k} {v}" for k, v in d.items())
-    where = " ".join(x for x in (f"at {node}" if node else "", team) if x)
-    return " ".join(x for x in (event.kind.replace("_", " "), where, f"({details})" if details else "") if x)

@@ -8,6 +8,8 @@ import typer
 
 from ripple.app import app, console, fail
 
+__all__ = ["report"]
+
 
 @app.command()
 def report(folder: Path = typer.Argument(..., help="results folder of `ripple batch` or `ripple compare`",

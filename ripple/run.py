@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import json
-import math
 from pathlib import Path
 
 import typer
 from rich.table import Table
 
 from ripple.app import app, console, load_or_exit
+from sim.metrics import SUMMARY, metric
 from sim.model import RippleModel
 from sim.results import RunResult
 from sim.scenario import Scenario
@@ -28,31 +28,33 @@ def describe(s: Scenario) -> str:
             f"{s.clock.duration / 3600:g}h at {s.clock.tick / 60:g}min ticks")
 
 
-def fmt(value: float | int | None, unit: str = "") -> str:
-    if value is None or (isinstance(value, float) and math.isnan(value)):
-        return "not reached"
-    if isinstance(value, int):
-        return f"{value:,}"
-    return f"{value:,.2f}{unit}" if abs(value) < 1e5 else f"{value:,.0f}{unit}"
-
-
 def summary_table(result: RunResult) -> Table:
+    """A run's metrics as a terminal table, labelled and formatted by the metric catalogue.
+
+    Parameters
+    ----------
+    result : RunResult
+        A finished run.
+
+    Returns
+    -------
+    Table
+        One row per summary metric, then each sector's resilience loss and unserved
+        person-hours, then the attack counts.
+    """
     m = result.metrics
     table = Table(title=f"{result.scenario_name} (seed {result.seed})", show_header=True)
     table.add_column("metric")
     table.add_column("value", justify="right")
-    table.add_row("resilience loss (Bruneau)", fmt(m["resilience_loss_h"], " h"))
-    table.add_row("minimum service", f"{m['min_service']:.1%} at {fmt(m['min_service_time_h'], ' h')}")
-    for level in (90, 95, 100):
-        table.add_row(f"time to recover to {level}%", fmt(m[f"recovery_{level}_h"], " h"))
+    for name in SUMMARY:
+        table.add_row(metric(name).label, metric(name).format(m.get(name)))
     for sector in result.sectors:
-        table.add_row(f"  {sector}: loss / unserved", f"{fmt(m[f'resilience_loss_h_{sector}'], ' h')} / "
-                      f"{fmt(m[f'unserved_person_h_{sector}'], ' person-h')}")
-    table.add_row("unserved person-hours", fmt(m["unserved_person_h"]))
-    table.add_row("cascade amplification", f"{fmt(m['cascade_amplification'])} ({m['nodes_down']} down / {m['nodes_hit']} hit)")
-    table.add_row("attacks: attempted / interdicted / failed / landed",
-                  f"{m['attacks_attempted']} / {m['attacks_interdicted']} / {m['attacks_failed']} / {m['attacks_landed']}")
-    table.add_row("responder utilisation", f"{m['responder_utilisation']:.1%}")
+        loss, unserved = (f"{prefix}_{sector}" for prefix in ("resilience_loss_h", "unserved_person_h"))
+        table.add_row(f"  {sector}: resilience loss / unserved",
+                      f"{metric(loss).format(m.get(loss))} / {metric(unserved).format(m.get(unserved))}")
+    attacks = [name for name in m if name.startswith("attacks_")]
+    table.add_row("attacks: " + " / ".join(name.removeprefix("attacks_") for name in attacks),
+                  " / ".join(metric(name).number(m[name]) for name in attacks))
     return table
 
 

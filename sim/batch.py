@@ -32,6 +32,11 @@ from sim.overrides import Override, Prepared, prepare
 from sim.scenario import Scenario
 from sim.stats import describe
 
+__all__ = [
+    "DEFAULT_RUNS", "MAX_CHUNK", "MIN_CHUNK", "MIN_RUNS_FOR_CI", "BatchError", "BatchResult", "Progress",
+    "chunk_size_for", "metric_names", "plan", "run_batch", "run_chunk",
+]
+
 DEFAULT_RUNS = 1000
 MIN_CHUNK, MAX_CHUNK = 10, 50
 MIN_RUNS_FOR_CI = 30

@@ -1,4 +1,5 @@
-"""The results folder of a batch, and how it is written so that a crash loses nothing finished.
+"""The results folder of a batch (and of a comparison), and how it is written so that a
+crash loses nothing finished.
 
 ::
 
@@ -6,6 +7,10 @@
     NAME/runs/part-000000-000049.parquet      one row per run (zstd): run_index, seed, seed_key, metrics
     NAME/series/000000-000049.npz             the chunk's per-run service series (float32)
     NAME/quantiles.parquet                    per-tick 5/25/50/75/95% of Q(t), overall and per sector
+
+A comparison folder holds one batch folder per arm and ``comparison.json``, the paired
+differences of each variant from the reference arm (written by :mod:`sim.compare`, read
+here). ``docs/files.md`` lists every key and column.
 
 Every file is written to a temporary file in its own folder, flushed to disk and renamed
 over its final name (``os.replace``), so a reader sees a whole file or none. A chunk's
@@ -25,13 +30,23 @@ from typing import Any
 
 import numpy as np
 import pyarrow as pa
+import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 from sim.files import atomic_write
 from sim.results import clean
+from sim.stats import PairedDifference
+
+__all__ = [
+    "FORMAT", "LEVELS", "MANIFEST", "QUANTILES", "RESULT", "ChunkResult", "Comparison", "SeriesQuantiles", "StoreError",
+    "check_resumable", "clear_temporaries", "done_indices", "is_empty", "now", "part_ranges", "range_name",
+    "read_comparison", "read_manifest", "read_quantiles", "read_runs", "versions", "write_chunk", "write_json",
+    "write_quantiles",
+]
 
 MANIFEST = "manifest.json"
 QUANTILES = "quantiles.parquet"
+RESULT = "comparison.json"
 FORMAT = "ripple-batch/1"
 LEVELS = (0.05, 0.25, 0.50, 0.75, 0.95)
 PART = re.compile(r"^part-(\d+)-(\d+)\.parquet$")
@@ -98,12 +113,40 @@ def done_indices(folder: Path) -> np.ndarray:
     return np.concatenate([np.arange(a, b) for a, b in ranges])
 
 
+def _read_table(path: Path) -> pa.Table:
+    try:
+        return pq.read_table(path)
+    except (OSError, pa.ArrowException) as exc:
+        raise StoreError(f"{path} is not a readable Parquet file ({exc})") from None
+
+
 def read_runs(folder: Path) -> pa.Table:
-    """Every finished run, one row each, sorted by run index."""
-    tables = [pq.read_table(folder / "runs" / f"part-{range_name(a, b)}.parquet") for a, b in part_ranges(folder)]
+    """Every finished run of a batch folder, one row each.
+
+    Parameters
+    ----------
+    folder : Path
+        A batch folder (``runs/part-*.parquet`` inside).
+
+    Returns
+    -------
+    pa.Table
+        ``run_index``, ``seed``, ``seed_key`` and every metric (stored units, NaN = no
+        value), sorted by run index; the columns are listed in ``docs/files.md``.
+
+    Raises
+    ------
+    StoreError
+        No finished runs, an unreadable part file, parts that do not fit together, or a
+        run held twice.
+    """
+    tables = [_read_table(folder / "runs" / f"part-{range_name(a, b)}.parquet") for a, b in part_ranges(folder)]
     if not tables:
         raise StoreError(f"{folder} holds no finished runs")
-    table = pa.concat_tables(tables, promote_options="permissive")
+    try:
+        table = pa.concat_tables(tables, promote_options="permissive")
+    except pa.ArrowException as exc:
+        raise StoreError(f"the run files in {folder / 'runs'} do not fit together ({exc})") from None
     table = table.sort_by("run_index")
     index = table.column("run_index").to_numpy()
     if len(np.unique(index)) != len(index):
@@ -138,6 +181,115 @@ def write_quantiles(folder: Path) -> Path:
     path = folder / QUANTILES
     atomic_write(path, lambda out: pq.write_table(table, out, compression="zstd"))
     return path
+
+
+@dataclass(frozen=True)
+class SeriesQuantiles:
+    """Quantiles over runs of one service series, per tick (fractions 0..1; time in hours)."""
+
+    time_h: np.ndarray
+    q05: np.ndarray
+    q25: np.ndarray
+    q50: np.ndarray
+    q75: np.ndarray
+    q95: np.ndarray
+
+
+def read_quantiles(folder: Path) -> dict[str, SeriesQuantiles]:
+    """The per-tick quantiles of each service series from ``quantiles.parquet``.
+
+    Parameters
+    ----------
+    folder : Path
+        A batch folder.
+
+    Returns
+    -------
+    dict[str, SeriesQuantiles]
+        Series name (``service``, ``service_<sector>``) → its quantiles in tick order;
+        empty when the file is absent (a batch that has not finished).
+    """
+    path = folder / QUANTILES
+    if not path.exists():
+        return {}
+    table = _read_table(path)
+    names = ("series", "tick", "time_h", *(f"q{round(q * 100):02d}" for q in LEVELS))
+    missing = [c for c in names if c not in table.column_names]
+    if missing:
+        raise StoreError(f"{path} lacks the column(s) {', '.join(missing)}")
+    table = table.sort_by([("series", "ascending"), ("tick", "ascending")])
+    series = table.column("series").to_numpy(zero_copy_only=False)
+    out = {}
+    for name in dict.fromkeys(series.tolist()):
+        rows = table.filter(pc.equal(table.column("series"), name))
+        out[str(name)] = SeriesQuantiles(*(rows.column(c).to_numpy(zero_copy_only=False).astype(np.float64)
+                                           for c in names[2:]))
+    return out
+
+
+# ---------------------------------------------------------------- comparison
+@dataclass
+class Comparison:
+    """A finished comparison: its arms and each variant's paired differences from the
+    reference arm. Each arm's runs are the batch folder ``folder/<arm>``."""
+
+    folder: Path
+    reference: str
+    arms: list[str]                                        # arm names, in the plan's order
+    differences: dict[str, dict[str, PairedDifference]]   # variant → metric → paired difference
+
+
+def _json_object(path: Path) -> dict[str, Any]:
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise StoreError(f"{path} is not readable JSON ({exc})") from None
+    if not isinstance(data, dict):
+        raise StoreError(f"{path} should hold a JSON object")
+    return data
+
+
+def read_comparison(folder: Path) -> Comparison:
+    """Read ``comparison.json`` as :func:`write_comparison` writes it.
+
+    Parameters
+    ----------
+    folder : Path
+        A comparison folder.
+
+    Returns
+    -------
+    Comparison
+        The reference arm, the arms (reference first unless the file's ``order`` says
+        otherwise) and each variant's paired differences in stored units.
+
+    Raises
+    ------
+    StoreError
+        The file is unreadable or lacks a key (the message names it), or an arm's folder
+        is missing.
+    """
+    path = folder / RESULT
+    data = _json_object(path)
+    reference, variants = data.get("reference"), data.get("variants")
+    if not isinstance(reference, str) or not isinstance(variants, dict) or not variants:
+        raise StoreError(f"{path} should name the 'reference' arm and hold 'variants' with each variant's "
+                         "paired differences")
+    differences = {}
+    for name, entry in variants.items():
+        metrics = entry.get("metrics") if isinstance(entry, dict) else None
+        if not isinstance(metrics, dict):
+            raise StoreError(f"{path}: variant '{name}' has no 'metrics' with its paired differences")
+        try:
+            differences[name] = {m: PairedDifference.from_dict(d) for m, d in metrics.items()}
+        except (KeyError, TypeError, ValueError) as exc:
+            raise StoreError(f"{path}: a paired difference of variant '{name}' is incomplete or not a number "
+                             f"({type(exc).__name__}: {exc})") from None
+    arms = [str(a) for a in data.get("order", [reference, *variants])]
+    for name in arms:
+        if not (folder / name).is_dir():
+            raise StoreError(f"{folder} has no folder '{name}' for the arm named in {RESULT}")
+    return Comparison(folder, reference, arms, differences)
 
 
 # ------------------------------------------------------------------ manifest

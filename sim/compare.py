@@ -11,28 +11,20 @@ from __future__ import annotations
 
 import json
 from contextlib import nullcontext
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Callable
 
-from sim.batch import BatchResult, Progress, run_batch
-from sim.batchstore import StoreError, is_empty, now, read_runs, write_json
+from sim.batch import Progress, run_batch
+from sim.batchstore import RESULT, Comparison, StoreError, is_empty, now, read_runs, write_json
 from sim.engines import Engine, open_engine
+from sim.metrics import HEADLINE
 from sim.overrides import Override, Prepared, Variant, prepare
-from sim.stats import PairedDifference, compare
+from sim.stats import LEVEL, compare
+
+__all__ = ["FORMAT", "PLAN", "run_compare", "write_comparison"]
 
 PLAN = "compare.json"
-RESULT = "comparison.json"
 FORMAT = "ripple-compare/1"
-HEADLINE = ("resilience_loss_h", "min_service", "recovery_95_h", "unserved_person_h", "cascade_amplification")
-
-
-@dataclass
-class Comparison:
-    folder: Path
-    reference: str
-    arms: dict[str, BatchResult]
-    differences: dict[str, dict[str, PairedDifference]]   # variant → metric → paired difference
 
 
 def _arms(scenario: str | Path, variants: list[Variant], base: tuple[Override, ...], sweep: bool) -> dict[str, Prepared]:
@@ -96,28 +88,36 @@ def run_compare(
     arms = _arms(scenario, variants, tuple(overrides), sweep)
     command = command or "run_compare (Python)"
     seed = _plan(folder, arms, seed, runs, resume, command)
-    results: dict[str, BatchResult] = {}
     with nullcontext(engine) if engine else open_engine(workers, scheduler) as engine:
         for name, prepared in arms.items():
-            results[name] = run_batch(prepared, runs, folder / name, seed, engine=engine, chunk_size=chunk_size,
-                                      resume=resume, command=command, progress=progress(name) if progress else None)
-    comparison = write_comparison(folder)
-    comparison.arms = results
-    return comparison
+            run_batch(prepared, runs, folder / name, seed, engine=engine, chunk_size=chunk_size, resume=resume,
+                      command=command, progress=progress(name) if progress else None)
+    return write_comparison(folder)
 
 
 def write_comparison(folder: Path) -> Comparison:
-    """Compare each arm's rows with the reference arm's and write ``comparison.json``."""
+    """Compare each arm's rows with the reference arm's and write ``comparison.json``.
+
+    Parameters
+    ----------
+    folder : Path
+        A comparison folder (its plan ``compare.json`` and one batch folder per arm).
+
+    Returns
+    -------
+    Comparison
+        What was written; its differences are in the metrics' stored units.
+    """
     plan = json.loads((folder / PLAN).read_text())
     reference = plan["reference"]
     overrides = {arm["name"]: arm["overrides"] for arm in plan["arms"]}
     rows = {name: read_runs(folder / name) for name in overrides}
     differences = {name: compare(rows[reference], table) for name, table in rows.items() if name != reference}
     data: dict[str, Any] = {
-        "reference": reference, "seed": plan["seed"], "level": 0.95, "headline": list(HEADLINE),
+        "reference": reference, "seed": plan["seed"], "level": LEVEL, "headline": list(HEADLINE),
         "order": list(overrides), "runs": {name: table.num_rows for name, table in rows.items()},
         "variants": {name: {"overrides": overrides[name], "metrics": {m: d.as_dict() for m, d in diffs.items()}}
                      for name, diffs in differences.items()},
     }
     write_json(folder / RESULT, data)
-    return Comparison(folder, reference, {}, differences)
+    return Comparison(folder, reference, list(overrides), differences)

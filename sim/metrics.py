@@ -15,7 +15,16 @@ with ``population > 0``) that are operational, per sector and overall.
 
 from __future__ import annotations
 
+import math
+from dataclasses import dataclass, replace
+from enum import StrEnum
+
 import numpy as np
+
+__all__ = [
+    "CATALOGUE", "EPS", "HEADLINE", "SUMMARY", "Better", "MetricInfo", "integral", "metric", "recovery_time",
+    "resilience_loss", "run_metrics",
+]
 
 EPS = 1e-9
 
@@ -70,3 +79,170 @@ def run_metrics(times_h: np.ndarray, q: np.ndarray, sector_q: dict[str, np.ndarr
         out[f"attacks_{key}"] = value
     out["responder_utilisation"] = float(busy.sum() / active.sum()) if active.sum() else 0.0
     return out
+
+
+# ------------------------------------------------------------------ catalogue
+class Better(StrEnum):
+    """Which way a metric improves."""
+
+    LOWER = "lower"
+    HIGHER = "higher"
+    NONE = "none"
+
+
+@dataclass(frozen=True)
+class MetricInfo:
+    """How a metric is named, scaled and formatted wherever it is shown.
+
+    ``scale`` converts the stored value (in summary.json, the batch Parquet rows) to the
+    shown ``unit``: a fraction 0..1 is stored and shown in %, for instance.
+    """
+
+    name: str            # column / key name, e.g. "resilience_loss_h"
+    label: str           # lower-case words, e.g. "resilience loss"
+    unit: str            # shown unit: "h", "%", "person-h", "×", "nodes", "attacks" or ""
+    scale: float = 1.0   # shown value = stored value × scale
+    digits: int = 2      # decimals shown
+    average_digits: int | None = None   # decimals of an average or quantile, if more than ``digits`` (counts)
+    headline: bool = False
+    better: Better = Better.NONE
+    blank: str = "–"     # shown for NaN (no value), e.g. "not reached"
+    no_value: str = "no value"   # what NaN means, in words
+    source: str = ""     # where the measure is defined, e.g. "Bruneau 2003"
+
+    @property
+    def title(self) -> str:
+        """The label with a capital, for headings."""
+        return self.label[:1].upper() + self.label[1:]
+
+    @property
+    def cited_title(self) -> str:
+        """The title with its source, e.g. ``"Resilience loss (Bruneau 2003)"``."""
+        return f"{self.title} ({self.source})" if self.source else self.title
+
+    @property
+    def heading(self) -> str:
+        """Label and unit, e.g. ``"resilience loss (h)"``."""
+        return f"{self.label} ({self.unit})" if self.unit else self.label
+
+    def shown(self, value: float) -> float:
+        """The stored value in the shown unit (NaN stays NaN)."""
+        return float(value) * self.scale
+
+    def number(self, value: float | None, signed: bool = False, blank: str | None = None,
+               average: bool = False) -> str:
+        """A stored value as a number in the shown unit, without the unit, e.g. ``"85.5"``.
+
+        Parameters
+        ----------
+        value : float or None
+            As stored; None or NaN means no value.
+        signed : bool
+            Show a + on positive numbers (for differences).
+        blank : str, optional
+            Shown for no value instead of the metric's :attr:`blank`.
+        average : bool
+            The value is a statistic over runs (a mean, quantile or interval end): a
+            count then shows decimals.
+
+        Returns
+        -------
+        str
+            The value × :attr:`scale` with :attr:`digits` decimals and thousands separators.
+        """
+        if value is None or not math.isfinite(float(value)):
+            return self.blank if blank is None else blank
+        digits = self.average_digits if average and self.average_digits is not None else self.digits
+        shown = round(self.shown(value), digits) or 0.0          # no "-0"
+        return f"{shown:{'+' if signed else ''},.{digits}f}"
+
+    def format(self, value: float | None) -> str:
+        """A stored value with its unit, e.g. ``"2.15 h"``, ``"85.5%"``, ``"42.50×"``.
+
+        Parameters
+        ----------
+        value : float or None
+            As stored (in summary.json or the batch rows); None or NaN means no value.
+
+        Returns
+        -------
+        str
+            The value in the shown unit, or :attr:`blank` when there is none.
+        """
+        if value is None or not math.isfinite(float(value)):
+            return self.blank
+        return self.number(value) + self._unit()
+
+    def format_delta(self, delta: float) -> str:
+        """A difference of two stored values, signed, e.g. ``"+1.20 h"`` or ``"-3.4 points"``
+        (a difference of percentages is in percentage points); ``""`` for NaN."""
+        if not math.isfinite(delta):
+            return ""
+        return self.number(delta, signed=True) + (" points" if self.unit == "%" else self._unit())
+
+    def verdict(self, delta: float) -> str:
+        """``"better"``, ``"worse"`` or ``""`` for a change of ``delta`` (stored units)."""
+        if self.better is Better.NONE or delta == 0 or not math.isfinite(delta):
+            return ""
+        return "better" if (delta < 0) == (self.better is Better.LOWER) else "worse"
+
+    def _unit(self) -> str:
+        return self.unit if self.unit in ("%", "×", "") else f" {self.unit}"
+
+
+_HOURS = dict(unit="h", digits=2)
+_NOT_RECOVERED = dict(blank="not reached", no_value="not recovered within the run", better=Better.LOWER)
+#: every metric of :func:`run_metrics` with a fixed name, in the order pages list them
+CATALOGUE: dict[str, MetricInfo] = {m.name: m for m in (
+    MetricInfo("resilience_loss_h", "resilience loss", **_HOURS, headline=True, better=Better.LOWER,
+               source="Bruneau 2003"),
+    MetricInfo("min_service", "minimum service", "%", 100.0, 1, headline=True, better=Better.HIGHER),
+    MetricInfo("min_service_time_h", "time of minimum service", **_HOURS),
+    MetricInfo("recovery_90_h", "time to 90% recovery", **_HOURS, **_NOT_RECOVERED),
+    MetricInfo("recovery_95_h", "time to 95% recovery", **_HOURS, headline=True, **_NOT_RECOVERED),
+    MetricInfo("recovery_100_h", "time to full recovery", **_HOURS, **_NOT_RECOVERED),
+    MetricInfo("unserved_person_h", "unserved person-hours", "person-h", digits=0, headline=True,
+               better=Better.LOWER),
+    MetricInfo("nodes_down", "nodes down", "nodes", digits=0, average_digits=2, better=Better.LOWER),
+    MetricInfo("nodes_hit", "nodes hit directly", "nodes", digits=0, average_digits=2),
+    MetricInfo("cascade_amplification", "cascade amplification", "×", headline=True, better=Better.LOWER,
+               blank="no node hit", no_value="no node hit"),
+    MetricInfo("responder_utilisation", "responder utilisation", "%", 100.0, 1),
+    MetricInfo("baseline_service", "pre-attack service", "%", 100.0, 1),
+)}
+#: per-sector and per-outcome metrics: name prefix → the metric they are a part of
+_PATTERNS: dict[str, MetricInfo] = {
+    "resilience_loss_h_": CATALOGUE["resilience_loss_h"],
+    "unserved_person_h_": CATALOGUE["unserved_person_h"],
+    "attacks_": MetricInfo("attacks_", "attacks", "attacks", digits=0, average_digits=2),
+}
+_ATTACKS_BETTER = {"landed": Better.LOWER, "interdicted": Better.HIGHER}
+HEADLINE: tuple[str, ...] = tuple(name for name, m in CATALOGUE.items() if m.headline)
+#: the metrics summary tables show (all fixed-name metrics but the pre-attack level)
+SUMMARY: tuple[str, ...] = tuple(name for name in CATALOGUE if name != "baseline_service")
+
+
+def metric(name: str) -> MetricInfo:
+    """The catalogue entry of a metric column, also of the per-sector ones
+    (``resilience_loss_h_<sector>``, ``unserved_person_h_<sector>``) and of the attack
+    counts (``attacks_<outcome>``).
+
+    Parameters
+    ----------
+    name : str
+        A metric's name in summary.json or a batch's Parquet rows.
+
+    Returns
+    -------
+    MetricInfo
+        Its label, unit, scale and format; an unknown name gets its own words and no unit.
+    """
+    if name in CATALOGUE:
+        return CATALOGUE[name]
+    for prefix, base in _PATTERNS.items():
+        if name.startswith(prefix):
+            part = name[len(prefix):]
+            if prefix == "attacks_":
+                return replace(base, name=name, label=f"attacks {part}", better=_ATTACKS_BETTER.get(part, Better.NONE))
+            return replace(base, name=name, label=f"{base.label}, {part}", headline=False, source="")
+    return MetricInfo(name, name.replace("_", " "), "")

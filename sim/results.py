@@ -13,20 +13,27 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.parquet as pq
 
+from agents.events import EventKind
 from sim.network import reason_names
 from sim.scenario.timefmt import format_clock
 
 
 @dataclass
 class Event:
-    """One entry of the typed event log."""
+    """One entry of the typed event log (one line of ``events.jsonl``).
+
+    ``kind`` may be given as its string; it is stored as an :class:`EventKind`, so an
+    unknown kind fails where it is logged.
+    """
 
     tick: int
-    kind: str            # attack, hit, compromise, spread, node_down, node_up, node_reasons, dispatch, arrival,
-                         # task_done, out_of_service, back_in_service, mutual_aid, inject, decision, ...
+    kind: EventKind
     node: str | None = None
     team: str | None = None
     detail: dict[str, Any] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        self.kind = EventKind(self.kind)
 
     def as_dict(self, tick_seconds: float) -> dict[str, Any]:
         out: dict[str, Any] = {"tick": self.tick, "time": format_clock(self.tick * tick_seconds), "kind": self.kind}

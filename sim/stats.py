@@ -16,12 +16,17 @@ from __future__ import annotations
 
 import math
 import warnings
-from dataclasses import asdict, dataclass
-from typing import Any
+from dataclasses import asdict, dataclass, fields
+from typing import Any, Mapping
 
 import numpy as np
 import pyarrow as pa
 from scipy import stats
+
+__all__ = [
+    "ID_COLUMNS", "LEVEL", "MetricSummary", "PairedDifference", "column", "compare", "describe", "metric_columns",
+    "pair_up", "paired", "summarize",
+]
 
 LEVEL = 0.95
 ID_COLUMNS = ("run_index", "seed", "seed_key")
@@ -96,7 +101,39 @@ class PairedDifference:
     wilcoxon_p: float | None  # Wilcoxon signed-rank test
 
     def as_dict(self) -> dict[str, Any]:
+        """The fields by name (as ``comparison.json`` holds them under each metric)."""
         return asdict(self)
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> "PairedDifference":
+        """The inverse of :meth:`as_dict`, reading null (JSON's NaN) as NaN.
+
+        Parameters
+        ----------
+        data : Mapping[str, Any]
+            One metric's entry of ``comparison.json``; every field must be present.
+
+        Returns
+        -------
+        PairedDifference
+            Means and interval in the metric's stored units.
+
+        Raises
+        ------
+        KeyError
+            Naming the first field that is missing.
+        """
+        values: dict[str, Any] = {}
+        for f in fields(cls):
+            value = data[f.name]
+            if f.name in ("n", "excluded"):
+                value = int(value)
+            elif value is not None:
+                value = float(value)
+            elif f.name not in ("t_p", "wilcoxon_p"):
+                value = math.nan
+            values[f.name] = value
+        return cls(**values)
 
 
 def _p_value(test, *args) -> float | None:

@@ -5,6 +5,9 @@ is aborted and counted, and console errors and uncaught exceptions are collected
     with chromium() as browser, open_page(browser, path_or_url) as session:
         session.page.evaluate(...)
         assert session.blocked == [] and session.errors == []
+
+Page tests also take screenshots (:func:`screenshot`): into a temporary folder in
+``make test``, into ``docs/img/`` (the README's pictures) in ``make screenshots``.
 """
 
 from __future__ import annotations
@@ -21,6 +24,7 @@ import pytest
 from playwright.sync_api import Browser, Page, Request, Route, sync_playwright
 
 CHROMIUM = os.environ.get("RIPPLE_CHROMIUM", "/usr/bin/chromium")
+SCREENSHOTS = os.environ.get("RIPPLE_SCREENSHOTS")  # set by `make screenshots` to docs/img
 ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
         "--disable-background-networking", "--disable-component-update", "--disable-sync"]
 LOCAL_SCHEMES = {"file", "data", "blob", "about"}
@@ -68,6 +72,16 @@ def plotly_traces(page: Page, div_id: str) -> list[dict]:
     """The traces drawn in the plotly graph ``div_id``: meta, name, type, x, y, text,
     hovertext, customdata, marker symbol and error bars, as plain lists."""
     return page.evaluate(TRACES_JS, div_id)
+
+
+def screenshot(page: Page, name: str, fallback: Path, full_page: bool = False) -> Path:
+    """Save a PNG of ``page`` as ``name``.png in ``$RIPPLE_SCREENSHOTS`` when set, else in
+    ``fallback`` (a test's temporary folder), and return its path."""
+    folder = Path(SCREENSHOTS) if SCREENSHOTS else fallback
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / f"{name}.png"
+    page.screenshot(path=str(path), full_page=full_page)
+    return path
 
 
 @dataclass

@@ -16,14 +16,16 @@ from typer.testing import CliRunner
 
 from browser import chromium, is_local, open_page, plotly_traces
 from dashboards.figures import (
-    BLACK, DOWN, HEADLINE, OKABE_ITO, STATE_SYMBOLS, kind_order, map_extent, network_map, node_states,
+    BLACK, DOWN, OKABE_ITO, STATE_SYMBOLS, kind_order, map_extent, network_map, node_states,
     sector_colours, state_label,
 )
 from dashboards.replay import (
     attack_events, attacks_until, node_state_at, unit_keys, units_at, write_replay,
 )
-from dashboards.report import ReportError, read_comparison, write_report
+from dashboards.report import ReportError, write_report
 from ripple import app
+from sim.batchstore import read_comparison
+from sim.metrics import HEADLINE
 from sim.model import RippleModel
 from sim.network import DAMAGED, SHUT
 from sim.scenario import load_scenario
@@ -304,10 +306,18 @@ DIFFS = {"fifo": {"resilience_loss_h": {"mean_diff": 0.8, "ci_low": 0.3, "ci_hig
                      "min_service": {"mean_diff": 0.01, "ci_low": 0.0, "ci_high": 0.02, "p_value": 0.04, "n": 40}}}
 
 
+def engine_format(diffs: dict) -> dict:
+    """``comparison.json`` as the engine writes it, for the paired differences ``diffs``."""
+    return {"reference": "base", "variants": {name: {"overrides": [], "metrics": {
+        m: {"mean": d["mean_diff"], "ci_low": d["ci_low"], "ci_high": d["ci_high"], "t_p": d["p_value"], "n": d["n"],
+            "wilcoxon_p": None, "excluded": 0, "reference_mean": 1.0, "variant_mean": 1.0 + d["mean_diff"], "sd": 0.5}
+        for m, d in metrics.items()}} for name, metrics in diffs.items()}}
+
+
 def make_comparison(folder: Path) -> None:
     for k, arm in enumerate(("base", *DIFFS)):
         make_batch(folder / arm, seed=k)
-    (folder / "comparison.json").write_text(json.dumps({"base": "base", "variants": DIFFS}))
+    (folder / "comparison.json").write_text(json.dumps(engine_format(DIFFS)))
 
 
 @pytest.mark.browser
@@ -350,13 +360,12 @@ def test_comparison_report_shows_one_row_per_variant(browser, tmp_path):
         assert s.blocked == [] and s.errors == []
 
 
-def test_comparison_reads_the_engine_format_too(tmp_path):
+def test_comparison_reads_the_engine_format(tmp_path):
     make_comparison(tmp_path / "c")
-    engine = {"reference": "base", "variants": {name: {"overrides": [], "metrics": {
-        m: {"mean": d["mean_diff"], "ci_low": d["ci_low"], "ci_high": d["ci_high"], "t_p": d["p_value"], "n": d["n"],
-            "wilcoxon_p": None} for m, d in metrics.items()}} for name, metrics in DIFFS.items()}}
-    (tmp_path / "c" / "comparison.json").write_text(json.dumps(engine))
-    assert read_comparison(tmp_path / "c").differences == DIFFS
+    differences = {name: {m: {"mean_diff": d.mean, "ci_low": d.ci_low, "ci_high": d.ci_high, "p_value": d.t_p, "n": d.n}
+                          for m, d in metrics.items()}
+                   for name, metrics in read_comparison(tmp_path / "c").differences.items()}
+    assert differences == DIFFS
 
 
 def test_report_cli_writes_the_page_and_rejects_bad_folders(tmp_path):
@@ -375,7 +384,7 @@ def test_report_cli_writes_the_page_and_rejects_bad_folders(tmp_path):
 
 def test_report_errors_name_the_problem(tmp_path):
     make_comparison(tmp_path / "c")
-    (tmp_path / "c" / "comparison.json").write_text(json.dumps({"base": "base", "variants": {"gone": {}}}))
+    (tmp_path / "c" / "comparison.json").write_text(json.dumps(engine_format({"gone": {}})))
     with pytest.raises(ReportError, match="no folder 'gone'"):
         write_report(tmp_path / "c")
     (tmp_path / "c" / "comparison.json").write_text("[1, 2]")

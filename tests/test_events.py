@@ -1,0 +1,61 @@
+"""Every kind of event the engine or an exercise can log has one renderer, and renders."""
+
+import re
+from pathlib import Path
+
+import pytest
+
+from agents.events import EventKind
+from sim.events import CATEGORIES, KINDS, category, describe
+from sim.model import RippleModel
+from sim.results import Event
+from sim.scenario import load_scenario
+
+ROOT = Path(__file__).parent.parent
+
+
+def test_every_kind_has_one_entry_in_the_table():
+    assert set(KINDS) == set(EventKind)
+    assert {info.category for info in KINDS.values()} <= set(CATEGORIES)
+
+
+def test_every_kind_logged_in_the_source_is_an_event_kind():
+    first_argument = re.compile(r'\blog\(\s*("\w+"(?:\s+if\s+\w+\s+else\s+"\w+")?)')
+    logged = set()
+    for path in [*ROOT.glob("agents/*.py"), *ROOT.glob("sim/**/*.py")]:
+        for argument in first_argument.findall(path.read_text()):
+            logged |= set(re.findall(r'"(\w+)"', argument))
+    assert logged <= set(EventKind)
+
+
+def test_an_unknown_kind_fails_where_it_is_logged():
+    with pytest.raises(ValueError):
+        Event(0, "explosion")
+
+
+@pytest.mark.parametrize("scenario, seed", [("all_tactics", 5), ("all_tactics", 7), ("calder_bay", 7)])
+def test_every_event_of_the_shipped_runs_renders(scenario, seed):
+    model = RippleModel(load_scenario(ROOT / "scenarios" / f"{scenario}.yaml"), seed)
+    result = model.run()
+    names = dict(zip(model.network.ids, model.network.names))
+    for event in result.timeline():
+        text = describe(event, names, result.tick_seconds)
+        assert text and "None" not in text, (event, text)
+        assert category(event) in CATEGORIES
+        if event.node:
+            assert names[event.node] in text or event.kind in (EventKind.ATTACK, EventKind.INJECT)
+
+
+def test_exercise_kinds_render():
+    names = {"sub_a": "Quay Substation"}
+    assert describe(Event(3, "decision", "sub_a", "police-1", {"verb": "dispatch", "work": "clear"}), names, 300) == \
+        "Decision: dispatch police-1, Quay Substation (work clear)"
+    assert describe(Event(3, "decision", None, None, {"verb": "policy", "name": "fifo"}), names, 300) == \
+        "Decision: policy (name fifo)"
+    assert describe(Event(3, "note", None, None, {"text": "crews tired"}), None, 300) == "Note: crews tired"
+    assert describe(Event(3, "rating", None, None, {"capability": "Mass Care", "rating": "S", "notes": ""}),
+                    None, 300) == "Rating: Mass Care S"
+    assert describe(Event(4, "out_of_service", "sub_a", "fire-1", {"hours": 2.0}), names, 300) == \
+        "fire-1 out of service for 2.0 h at Quay Substation"
+    assert describe(Event(4, "dispatch", "sub_a", "fire-1", {"work": "make_safe", "eta_ticks": 3}), names, 300) == \
+        "fire-1 dispatched to make_safe at Quay Substation, ETA 0:15"

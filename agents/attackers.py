@@ -27,6 +27,7 @@ import mesa
 import numpy as np
 
 from agents import targeting
+from agents.events import EventKind
 from agents.tactics import Tactic, make_tactic
 
 if TYPE_CHECKING:
@@ -122,12 +123,12 @@ class Attacker(mesa.Agent):
             # always two draws per attempt, so the stream stays aligned across policies
             u_interdict, u_land = rng.random(2)
             if node is None:
-                model.log("attack", attacker=self.cell_id, tactic=action.tactic, outcome="no target")
+                model.log(EventKind.ATTACK, attacker=self.cell_id, tactic=action.tactic, outcome="no target")
                 continue
             p_i = p_interdiction(tactic, model.information_sharing, model.police_near(node), model.policies)
             p_l = tactic.p_land(model, node)
             outcome = "interdicted" if u_interdict < p_i else "landed" if u_land < p_l else "failed"
-            model.log("attack", node=node, attacker=self.cell_id, tactic=action.tactic, outcome=outcome,
+            model.log(EventKind.ATTACK, node=node, attacker=self.cell_id, tactic=action.tactic, outcome=outcome,
                       p_interdiction=round(p_i, 4), p_success=round(p_l, 4))
             model.count_attack(outcome)
             if outcome == "landed":

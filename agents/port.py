@@ -11,6 +11,7 @@ from typing import Any, Protocol, Sequence, runtime_checkable
 
 import numpy as np
 
+from agents.events import EventKind
 from agents.incidents import Task, TaskBoard
 
 __all__ = ["NetworkArrays", "NodeStates", "PolicyParams", "Labelled", "World"]
@@ -75,7 +76,7 @@ class World(Protocol):
     def tick_of(self, seconds: float) -> int:
         """The tick at which ``seconds`` after T+0 falls."""
 
-    def log(self, kind: str, node: int | None = None, team: str | None = None, **detail: Any) -> None:
+    def log(self, kind: EventKind, node: int | None = None, team: str | None = None, **detail: Any) -> None:
         """Append an event at the current tick."""
 
     def count_attack(self, outcome: str) -> None:

@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING
 import mesa
 import numpy as np
 
+from agents.events import EventKind
 from agents.incidents import Task, TeamKind
 
 if TYPE_CHECKING:
@@ -73,7 +74,7 @@ class Responder(mesa.Agent):
         self.task = task
         task.crew.append(self)
         self.status, self.until = UnitStatus.TRAVELLING, tick + travel
-        self.model.log("dispatch", node=task.node, team=self.label, work=task.work, eta_ticks=travel,
+        self.model.log(EventKind.DISPATCH, node=task.node, team=self.label, work=task.work, eta_ticks=travel,
                        joins=len(task.crew) > 1)
         self.advance(tick)
 
@@ -94,11 +95,11 @@ class Responder(mesa.Agent):
         """Move through travel → work → done as far as ``tick`` allows."""
         if self.status == UnitStatus.OUT and tick >= self.until:
             self.status = UnitStatus.IDLE
-            self.model.log("back_in_service", team=self.label)
+            self.model.log(EventKind.BACK_IN_SERVICE, team=self.label)
         if self.status == UnitStatus.TRAVELLING and tick >= self.until:
             self.position = self.model.network.xy[self.task.node].copy()
             self.status, self.until = UnitStatus.WORKING, tick
-            self.model.log("arrival", node=self.task.node, team=self.label, work=self.task.work)
+            self.model.log(EventKind.ARRIVAL, node=self.task.node, team=self.label, work=self.task.work)
         elif self.status == UnitStatus.WORKING:
             task = self.task
             task.work_left -= 1

@@ -14,6 +14,7 @@ import numpy as np
 from scipy.spatial import cKDTree
 
 from agents.attackers import Attempt
+from agents.events import EventKind
 from agents.incidents import Task, TaskBoard, Work
 from sim.network import COMPROMISED, DAMAGED, SHUT, Network
 from sim.scenario.schema import Scenario
@@ -62,7 +63,7 @@ class Effects:
         self.own[node] |= bits
         self.ever_hit[node] |= direct
         self.dirty = True
-        self.log("hit" if direct else "outage_damage", node=node, effect=effect, scene=scene)
+        self.log(EventKind.HIT if direct else EventKind.OUTAGE_DAMAGE, node=node, effect=effect, scene=scene)
         before = cordon
         if bits & SHUT:
             clear = response.police_clear
@@ -88,7 +89,7 @@ class Effects:
         self.dirty = True
         known = self.tick + self.tick_of(dwell_h * 3600.0)
         self.known_at[node] = known
-        self.log("compromise", node=node, detected_at_tick=known)
+        self.log(EventKind.COMPROMISE, node=node, detected_at_tick=known)
         if self.board.pending(node, Work.REMEDIATE) is None:
             response = self.scenario.response
             contain, remediate = response.cyber_contain, response.cyber_remediate
@@ -99,7 +100,7 @@ class Effects:
         """Every unit working at ``node`` is out of service for ``hours``."""
         for unit in self.responders_at(node):
             unit.put_out_of_service(self.tick, self.ticks(hours * 3600.0))
-            self.log("out_of_service", node=node, team=unit.label, hours=hours)
+            self.log(EventKind.OUT_OF_SERVICE, node=node, team=unit.label, hours=hours)
 
     def spread_intrusions(self) -> None:
         """Open intrusions spread along control (cyber) dependencies, to dependents only."""
@@ -114,7 +115,7 @@ class Effects:
         for g in exposed[draws < p[exposed]]:
             node = int(self.cyber_dependent[g])
             if not self.own[node] & COMPROMISED:
-                self.log("spread", node=node)
+                self.log(EventKind.SPREAD, node=node)
                 dwell_h = max(0, detected - self.tick) * self.tick_seconds / 3600.0
                 self.compromise(node, inherited, dwell_h)
 
@@ -123,7 +124,7 @@ class Effects:
         for attempt in attempts:
             attempt.tactic.apply(self, attempt.node, self.streams.effects)
             if attempt.action.inject:
-                self.log("inject", node=attempt.node, message=attempt.action.inject, attacker=attempt.attacker)
+                self.log(EventKind.INJECT, node=attempt.node, message=attempt.action.inject, attacker=attempt.attacker)
 
     def spreading(self) -> bool:
         """An open intrusion may still spread."""

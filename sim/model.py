@@ -35,6 +35,7 @@ from scipy.spatial import cKDTree
 
 from agents.attackers import Attacker, PlannedAction
 from agents.dispatch import Dispatcher
+from agents.events import EventKind
 from agents.incidents import TaskBoard
 from sim.agenda import Agenda, Due, Entry
 from sim.cascade import Outcome, cascade, drain_buffers
@@ -112,7 +113,7 @@ class RippleModel(Effects, Response, mesa.Model):
     def ticks(self, seconds: float) -> int:
         return max(1, math.ceil(seconds / self.tick_seconds - 1e-9))
 
-    def log(self, kind: str, node: int | None = None, team: str | None = None, **detail: Any) -> None:
+    def log(self, kind: EventKind, node: int | None = None, team: str | None = None, **detail: Any) -> None:
         node_id = self.network.ids[node] if node is not None else None
         self.events.append(Event(self.tick, kind, node_id, team, detail))
 
@@ -147,7 +148,7 @@ class RippleModel(Effects, Response, mesa.Model):
         for entry in due:
             if entry.kind == Due.INJECT:
                 inject = entry.payload
-                self.log("inject", number=inject.number, sender=inject.sender, to=inject.to, message=inject.message)
+                self.log(EventKind.INJECT, number=inject.number, sender=inject.sender, to=inject.to, message=inject.message)
 
     def _run_kernel(self) -> Outcome:
         outcome = cascade(self.network, self.own, self.state.buffer_left)

@@ -13,6 +13,7 @@ import math
 import numpy as np
 
 from agents.dispatch import Dispatcher
+from agents.events import EventKind
 from agents.incidents import Task, TaskBoard, TeamKind, Work
 from agents.responders import Responder, UnitStatus
 from sim.agenda import Agenda, Due
@@ -92,7 +93,7 @@ class Response:
         elif task.work == Work.REMEDIATE:
             self.own[node] &= ~np.uint8(COMPROMISED)
         self.dirty = True
-        self.log("task_done", node=node, team=unit.label, work=task.work)
+        self.log(EventKind.TASK_DONE, node=node, team=unit.label, work=task.work)
 
     # ------------------------------------------------------------ mutual aid
     def activate_mutual_aid(self, team: str, reason: str) -> None:
@@ -101,7 +102,7 @@ class Response:
         delay = spec.delay * (1.0 - 0.5 * self.information_sharing)
         self.aid_due[team] = self.tick + self.tick_of(delay)
         self.agenda.schedule(self.aid_due[team], Due.AID_ARRIVAL, team)
-        self.log("mutual_aid", team=team, reason=reason, arrives_tick=self.aid_due[team])
+        self.log(EventKind.MUTUAL_AID, team=team, reason=reason, arrives_tick=self.aid_due[team])
 
     def mutual_aid(self) -> None:
         """Activate mutual aid whose trigger is met; receive mutual aid due now."""
@@ -117,7 +118,7 @@ class Response:
                 for unit in self.responders:
                     if unit.team == team and unit.status == UnitStatus.INACTIVE:
                         unit.status = UnitStatus.IDLE
-                self.log("mutual_aid_arrived", team=team)
+                self.log(EventKind.MUTUAL_AID_ARRIVED, team=team)
 
     def aid_would_trigger(self) -> bool:
         """Some mutual aid not yet activated would activate on service now."""

@@ -19,13 +19,17 @@ def test_every_kind_has_one_entry_in_the_table():
     assert {info.category for info in KINDS.values()} <= set(CATEGORIES)
 
 
-def test_every_kind_logged_in_the_source_is_an_event_kind():
-    first_argument = re.compile(r'\blog\(\s*("\w+"(?:\s+if\s+\w+\s+else\s+"\w+")?)')
-    logged = set()
+def test_every_kind_logged_in_the_source_is_named_through_event_kind():
+    first_argument = re.compile(r'(?<![\w.])(?:self|model|state\.model|self\.model|world)\.log\(\s*([^,)]+)')
+    logged = []
     for path in [*ROOT.glob("agents/*.py"), *ROOT.glob("sim/**/*.py")]:
-        for argument in first_argument.findall(path.read_text()):
-            logged |= set(re.findall(r'"(\w+)"', argument))
-    assert logged <= set(EventKind)
+        logged += [(path.name, argument) for argument in first_argument.findall(path.read_text())]
+    assert len(logged) > 20
+    named = re.compile(r"^EventKind\.(\w+)(?: if \w+ else EventKind\.(\w+))?$")
+    for where, argument in logged:
+        match = named.match(argument.strip())
+        assert match, f"{where}: log({argument}) does not name an EventKind"
+        assert {k for k in match.groups() if k} <= {kind.name for kind in EventKind}
 
 
 def test_an_unknown_kind_fails_where_it_is_logged():

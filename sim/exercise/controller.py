@@ -7,6 +7,7 @@ from typing import Any
 
 from pydantic import ValidationError
 
+from agents.events import EventKind
 from agents.tactics import TACTICS
 from agents.targeting import RULES
 from sim.exercise.errors import ExerciseError
@@ -82,7 +83,7 @@ def attack(state: ExerciseState, args: dict[str, Any], wall: str) -> str:
         raise ExerciseError(f"{at} lies beyond the end of the exercise")
     cell = args.get("cell", "controller")
     shown = target if isinstance(target, str) else TargetRule.model_validate(target).rule
-    model.log("decision", node=model.network.index.get(shown), verb="attack", tactic=tactic, attacker=cell,
+    model.log(EventKind.DECISION, node=model.network.index.get(shown), verb="attack", tactic=tactic, attacker=cell,
               at=format_clock(action.at), target=shown)
     model.add_action(cell, action)
     return f"{tactic} on {shown} scheduled at {format_clock(action.at)} (cell {cell})"
@@ -94,6 +95,6 @@ def inject(state: ExerciseState, args: dict[str, Any], wall: str) -> str:
     message = str(args["message"]).strip()
     if not message:
         raise ExerciseError("an inject needs a message")
-    state.model.log("inject", number=None, sender=args.get("sender", "controller"), to=args.get("to", ""),
+    state.model.log(EventKind.INJECT, number=None, sender=args.get("sender", "controller"), to=args.get("to", ""),
                     message=message, adhoc=True)
     return f"ad-hoc inject released at {state.clock()}"

@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from agents.dispatch import POLICIES
+from agents.events import EventKind
 from agents.responders import UnitStatus
 from sim.exercise.errors import ExerciseError
 from sim.exercise.lookup import find_node, find_unit, task_for
@@ -41,7 +42,7 @@ def dispatch(state: ExerciseState, args: dict[str, Any], wall: str) -> str:
         raise ExerciseError(f"{unit.label} is out of service until {state.clock(unit.until)}")
     task = task_for(state, unit, node)
     joins = [u.label for u in task.crew]
-    model.log("decision", node=node, team=unit.label, verb="dispatch", work=task.work)
+    model.log(EventKind.DECISION, node=node, team=unit.label, verb="dispatch", work=task.work)
     model.dispatcher.order(unit, task, model.tick)
     where = "on scene" if unit.status == UnitStatus.WORKING else f"ETA {state.clock(unit.until)}"
     helping = f", joining {', '.join(joins)}" if joins else ""
@@ -55,7 +56,7 @@ def recall(state: ExerciseState, args: dict[str, Any], wall: str) -> str:
     if unit.status not in (UnitStatus.TRAVELLING, UnitStatus.WORKING):
         raise ExerciseError(f"{unit.label} is {unit.status}; only a travelling or working unit can be recalled")
     node = unit.task.node
-    model.log("decision", node=node, team=unit.label, verb="recall", work=unit.task.work)
+    model.log(EventKind.DECISION, node=node, team=unit.label, verb="recall", work=unit.task.work)
     unit.recall()
     held = "" if model.dispatcher.policy == "manual" else \
         f" (the {model.dispatcher.policy} policy may assign it again; `policy manual` holds it)"
@@ -71,7 +72,7 @@ def aid(state: ExerciseState, args: dict[str, Any], wall: str) -> str:
         raise ExerciseError(f"'{team}' is not a mutual-aid team (mutual-aid teams: {', '.join(teams) or 'none'})")
     if model.aid_due[team] is not None:
         raise ExerciseError(f"mutual aid {team} was already activated; it arrives {state.clock(model.aid_due[team])}")
-    model.log("decision", team=team, verb="aid")
+    model.log(EventKind.DECISION, team=team, verb="aid")
     model.activate_mutual_aid(team, "requested by players")
     return f"mutual aid {team} activated; arrives {state.clock(model.aid_due[team])}"
 
@@ -82,7 +83,7 @@ def harden(state: ExerciseState, args: dict[str, Any], wall: str) -> str:
     node, level = find_node(state, args["node"]), _level(args["level"], "hardening")
     net = state.model.network
     before = float(net.hardening[node])
-    state.model.log("decision", node=node, verb="harden", level=level, before=before)
+    state.model.log(EventKind.DECISION, node=node, verb="harden", level=level, before=before)
     net.hardening[node] = level
     return f"{net.ids[node]} hardened {before:g} → {level:g}"
 
@@ -94,7 +95,7 @@ def policy(state: ExerciseState, args: dict[str, Any], wall: str) -> str:
     if name not in POLICIES:
         raise ExerciseError(f"no dispatch policy '{name}' (policies: {', '.join(POLICIES)})")
     before = dispatcher.policy
-    state.model.log("decision", verb="policy", name=name, before=before)
+    state.model.log(EventKind.DECISION, verb="policy", name=name, before=before)
     dispatcher.policy = name
     return f"dispatch policy {before} → {name}"
 
@@ -104,6 +105,6 @@ def sharing(state: ExerciseState, args: dict[str, Any], wall: str) -> str:
     state.live()
     level = _level(args["level"], "information sharing")
     before = state.model.information_sharing
-    state.model.log("decision", verb="sharing", level=level, before=before)
+    state.model.log(EventKind.DECISION, verb="sharing", level=level, before=before)
     state.model.information_sharing = level
     return f"information sharing {before:g} → {level:g}"

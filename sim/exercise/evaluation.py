@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from agents.events import EventKind
 from sim.exercise.errors import ExerciseError
 from sim.exercise.ratings import RATINGS, Rating, check_due, resolve_capability, resolve_element
 from sim.exercise.state import ExerciseState
@@ -17,7 +18,7 @@ def note(state: ExerciseState, args: dict[str, Any], wall: str) -> str:
     text = str(args["text"]).strip()
     if not text:
         raise ExerciseError("a note needs some text")
-    state.model.log("note", text=text)
+    state.model.log(EventKind.NOTE, text=text)
     return f"noted at {state.clock()}"
 
 
@@ -31,7 +32,7 @@ def rate(state: ExerciseState, args: dict[str, Any], wall: str) -> str:
                             f"not '{args['rating']}'")
     element = resolve_element(args.get("element", ""))
     due = check_due(args.get("due", ""))
-    state.model.log("rating", capability=capability, rating=rating, notes=args.get("notes", ""))
+    state.model.log(EventKind.RATING, capability=capability, rating=rating, notes=args.get("notes", ""))
     state.ratings.append(Rating(capability, rating, args.get("notes", ""), element, args.get("org", ""),
                                 args.get("action", ""), due, state.model.tick, wall))
     return f"{capability}: {rating} ({RATINGS[rating]})"

@@ -29,7 +29,7 @@ from dashboards.figures import BLACK, service_curves
 from sim import events
 from sim.exercise import CONTROLLER, DUE_DAYS, NOTE, PLAYER, RATINGS, VERBS, ExerciseSession, Rating, verb_names
 from sim.metrics import SUMMARY, metric
-from sim.results import Event, RunResult, clean
+from sim.results import Event, EventKind, RunResult, clean
 from sim.scenario.timefmt import format_clock
 
 # TLP 2.0 labels: (text colour on black, who may see it)
@@ -47,7 +47,8 @@ PLAYER_VERBS = verb_names(PLAYER)
 CONTROLLER_VERBS = verb_names(CONTROLLER)
 # the timeline's category of each kind of logged verb (clock steps and ratings are not shown)
 TIMELINE_CATEGORY = {PLAYER: "decision", NOTE: "note", CONTROLLER: "controller"}
-TIMELINE_KINDS = ("inject", "attack", "mutual_aid", "mutual_aid_arrived", "out_of_service", "back_in_service")
+TIMELINE_KINDS = (EventKind.INJECT, EventKind.ATTACK, EventKind.MUTUAL_AID, EventKind.MUTUAL_AID_ARRIVED,
+                  EventKind.OUT_OF_SERVICE, EventKind.BACK_IN_SERVICE)
 #: the metrics the report compares with the counterfactual, then each sector's resilience loss
 METRICS = (*SUMMARY, "attacks_landed", "attacks_interdicted")
 
@@ -179,18 +180,18 @@ def timeline(report: Report) -> list[tuple[int, str, str, str]]:
 
     def flush() -> None:
         if group:
-            what = "down" if group[0].kind == "node_down" else "back in service"
+            what = "down" if group[0].kind == EventKind.NODE_DOWN else "back in service"
             rows.append((group[0].tick, 1, "failure" if what == "down" else "restore", group_text(group, net, what), ""))
             group.clear()
 
     for e in report.exercise.timeline():
-        if e.kind in ("node_down", "node_up"):
+        if e.kind in (EventKind.NODE_DOWN, EventKind.NODE_UP):
             if group and (group[0].kind != e.kind or group[0].tick != e.tick):
                 flush()
             group.append(e)
             continue
         flush()
-        if e.kind in TIMELINE_KINDS and not (e.kind == "inject" and e.detail.get("adhoc")):
+        if e.kind in TIMELINE_KINDS and not (e.kind == EventKind.INJECT and e.detail.get("adhoc")):
             rows.append((e.tick, 1, events.category(e), events.describe(e, names, report.tick_seconds), ""))
     flush()
     rows.sort(key=lambda r: (r[0], r[1]))
@@ -290,7 +291,7 @@ def executive_summary(report: Report) -> list[str]:
     for e in decisions:
         counts[e["verb"]] = counts.get(e["verb"], 0) + 1
     kinds = ", ".join(f"{n} {verb}" for verb, n in counts.items())
-    injects = [e for e in s.events if e.kind == "inject"]
+    injects = [e for e in s.events if e.kind == EventKind.INJECT]
     span = f"T+0:00 to {report.clock(report.stopped_tick)}"
     end = format_clock(scenario.clock.duration)
     played_on = "" if report.stopped_tick >= session.n_ticks else \

@@ -20,15 +20,15 @@ from dash import Input, Output, State, ctx, dcc, html
 
 from dashboards.aar import mark_decisions
 from dashboards.figures import (
-    IDLE, INACTIVE, OUT, TRAVELLING, WORKING, UnitMark, kind_order, map_extent, network_map, service_curves,
+    UnitMark, kind_order, map_extent, network_map, service_curves,
 )
 from dashboards.replay import attack_events
 from sim.exercise import CLOCK, NOTE, PLAYER, RATING, RATINGS, VERBS, Argument, ExerciseError, ExerciseSession, Verb
+from sim.results import UnitStatus
 
 __all__ = ["create_app", "perform", "auto_step"]
 
 # the map's code for each unit status the session reports
-STATUS_CODES = {"inactive": INACTIVE, "idle": IDLE, "travelling": TRAVELLING, "working": WORKING, "out of service": OUT}
 SPEEDS = [(1, "1 tick/s"), (3, "3 ticks/s"), (6, "6 ticks/s"), (12, "12 ticks/s")]
 CLOCK_VERBS = [v for v in VERBS.values() if v.category == CLOCK]
 # the verbs with a form on the page: the players' decisions, notes and ratings (the
@@ -57,7 +57,7 @@ def unit_marks(session: ExerciseSession) -> list[UnitMark]:
         if unit.until:
             note += f" until {unit.until}"
         marks.append(UnitMark(unit.label, unit.kind, unit.team, unit.position[0], unit.position[1],
-                              STATUS_CODES[unit.status], note, dest))
+                              UnitStatus(unit.status), note, dest))
     return marks
 
 

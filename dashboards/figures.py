@@ -21,6 +21,7 @@ from plotly.subplots import make_subplots
 from sim.batchstore import SeriesQuantiles
 from sim.metrics import HEADLINE, metric
 from sim.network import Network, reason_names
+from sim.results import UnitStatus
 from sim.stats import PairedDifference
 
 OKABE_ITO = ("#E69F00", "#56B4E9", "#009E73", "#F0E442", "#0072B2", "#D55E00", "#CC79A7", "#000000")
@@ -39,7 +40,6 @@ STATE_SIZES = (9, 12, 13)
 
 UNIT_SYMBOLS = {"police": "square", "fire": "triangle-up", "repair": "pentagon", "cyber": "hexagon"}
 UNIT_NAMES = {"police": "police", "fire": "fire/EMS", "repair": "repair crew", "cyber": "cyber response"}
-INACTIVE, IDLE, TRAVELLING, WORKING, OUT = 0, 1, 2, 3, 4   # unit status codes
 
 FONT = dict(family="DejaVu Sans, Verdana, Arial, sans-serif", size=12, color="#222")
 
@@ -99,7 +99,7 @@ class UnitMark:
     team: str
     x: float
     y: float
-    status: int          # INACTIVE, IDLE, TRAVELLING, WORKING, OUT
+    status: UnitStatus
     note: str            # what it is doing, e.g. "travelling to Kestrel Hill (repair)"
     dest: int = -1       # node it travels to, or -1
 
@@ -157,7 +157,7 @@ def unit_groups(units: Sequence[UnitMark], kind: str) -> tuple[list[float], list
     """Visible units of one kind grouped by place: x, y, count label and hover text."""
     places: dict[tuple[float, float], list[UnitMark]] = {}
     for u in units:
-        if u.kind == kind and u.status != INACTIVE:
+        if u.kind == kind and u.status != UnitStatus.INACTIVE:
             places.setdefault((round(u.x, 3), round(u.y, 3)), []).append(u)
     xs, ys, counts, hovers = [], [], [], []   # an empty trace keeps a [None] so its legend entry stays
     for (x, y), here in places.items():
@@ -173,7 +173,7 @@ def route_lines(units: Sequence[UnitMark], xy: np.ndarray) -> tuple[list, list]:
     """Dashed lines from each travelling unit to the node it is heading for."""
     xs, ys = [], []
     for u in units:
-        if u.status == TRAVELLING and u.dest >= 0:
+        if u.status == UnitStatus.TRAVELLING and u.dest >= 0:
             xs += [u.x, float(xy[u.dest, 0]), None]
             ys += [u.y, float(xy[u.dest, 1]), None]
     return (xs, ys) if xs else ([None], [None])

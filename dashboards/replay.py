@@ -21,13 +21,13 @@ import numpy as np
 
 from dashboards import page
 from dashboards.figures import (
-    IDLE, INACTIVE, OUT, STATE_NAMES, STATE_SIZES, STATE_SYMBOLS, TRAVELLING, UNIT_NAMES, WORKING, AttackMark,
+    STATE_NAMES, STATE_SIZES, STATE_SYMBOLS, UNIT_NAMES, AttackMark,
     UnitMark, attack_points, kind_order, map_extent, network_map, sector_members, service_curves,
 )
 from sim.events import category, describe
 from sim.metrics import metric
 from sim.network import REASONS, Network
-from sim.results import Event, RunResult, UnitRecord
+from sim.results import Event, EventKind, RunResult, UnitRecord, UnitStatus
 from sim.scenario.timefmt import format_clock
 
 
@@ -52,13 +52,13 @@ class UnitKey:
     unit: int
     x: float
     y: float
-    status: int
+    status: UnitStatus
     dest: int
     note: str
 
 
-def _start(unit: UnitRecord) -> tuple[int, str]:
-    return (IDLE, "at base") if unit.active else (INACTIVE, "mutual aid, not yet arrived")
+def _start(unit: UnitRecord) -> tuple[UnitStatus, str]:
+    return (UnitStatus.IDLE, "at base") if unit.active else (UnitStatus.INACTIVE, "mutual aid, not yet arrived")
 
 
 def unit_keys(units: Sequence[UnitRecord], events: Sequence[Event], net: Network) -> list[UnitKey]:
@@ -70,41 +70,41 @@ def unit_keys(units: Sequence[UnitRecord], events: Sequence[Event], net: Network
     job: list[tuple[int, str] | None] = [None] * len(units)     # (node, work) a unit is on
     keys: list[UnitKey] = []
 
-    def key(tick: int, i: int, status: int, note: str, dest: int = -1) -> None:
+    def key(tick: int, i: int, status: UnitStatus, note: str, dest: int = -1) -> None:
         keys.append(UnitKey(tick, i, *where[i], status, dest, note))
 
     for e in events:
-        if e.kind == "mutual_aid_arrived":
+        if e.kind == EventKind.MUTUAL_AID_ARRIVED:
             for i, u in enumerate(units):
                 if u.team == e.team:
-                    key(e.tick, i, IDLE, "arrived (mutual aid)")
+                    key(e.tick, i, UnitStatus.IDLE, "arrived (mutual aid)")
             continue
         node = net.index.get(e.node, -1) if e.node else -1
         name = net.names[node] if node >= 0 else ""
         work = e.detail.get("work", "")
-        if e.kind == "task_done":
+        if e.kind == EventKind.TASK_DONE:
             for i in range(len(units)):
                 if job[i] == (node, work):
                     job[i] = None
-                    key(e.tick, i, IDLE, f"idle, {work} done at {name}")
+                    key(e.tick, i, UnitStatus.IDLE, f"idle, {work} done at {name}")
             continue
         if e.team not in index:
             continue
         i = index[e.team]
-        if e.kind == "dispatch" and node >= 0:
+        if e.kind == EventKind.DISPATCH and node >= 0:
             job[i] = (node, work)
-            key(e.tick, i, TRAVELLING, f"on its way to {name} ({work})", node)
-        elif e.kind == "arrival" and node >= 0:
+            key(e.tick, i, UnitStatus.TRAVELLING, f"on its way to {name} ({work})", node)
+        elif e.kind == EventKind.ARRIVAL and node >= 0:
             where[i] = (float(net.xy[node, 0]), float(net.xy[node, 1]))
-            key(e.tick, i, WORKING, f"{work} at {name}")
-        elif e.kind == "out_of_service":
+            key(e.tick, i, UnitStatus.WORKING, f"{work} at {name}")
+        elif e.kind == EventKind.OUT_OF_SERVICE:
             job[i] = None
-            key(e.tick, i, OUT, f"out of service ({e.detail.get('hours', '?')} h)")
-        elif e.kind == "back_in_service":
-            key(e.tick, i, IDLE, "back in service")
-        elif e.kind == "decision" and e.detail.get("verb") == "recall":
+            key(e.tick, i, UnitStatus.OUT, f"out of service ({e.detail.get('hours', '?')} h)")
+        elif e.kind == EventKind.BACK_IN_SERVICE:
+            key(e.tick, i, UnitStatus.IDLE, "back in service")
+        elif e.kind == EventKind.DECISION and e.detail.get("verb") == "recall":
             job[i] = None
-            key(e.tick, i, IDLE, "recalled")
+            key(e.tick, i, UnitStatus.IDLE, "recalled")
     return keys
 
 
@@ -124,7 +124,7 @@ def attack_events(events: Sequence[Event], net: Network, tick_seconds: float) ->
     """Attack attempts on a node, with the tick they happened."""
     return [(e.tick, AttackMark(net.index[e.node], e.detail.get("tactic", "?"), e.detail.get("attacker", "?"),
                                 e.detail.get("outcome", "?"), format_clock(e.tick * tick_seconds)))
-            for e in events if e.kind == "attack" and e.node in net.index]
+            for e in events if e.kind == EventKind.ATTACK and e.node in net.index]
 
 
 def attacks_until(attacks: Sequence[tuple[int, AttackMark]], tick: int) -> list[AttackMark]:
@@ -204,12 +204,12 @@ def payload(result: RunResult, net: Network, units: list[UnitRecord], keys: list
         "reasons": [[bit, name] for bit, name in REASONS.items()],
         "xy": net.xy.tolist(),
         "units": [{"label": html.escape(u.label), "kind": u.kind, "x": u.base[0], "y": u.base[1],
-                   "status": _start(u)[0], "note": html.escape(_start(u)[1])} for u in units],
+                   "status": _start(u)[0].value, "note": html.escape(_start(u)[1])} for u in units],
         "unitKinds": sorted({u.kind for u in units}, key=kind_order), "unitNames": UNIT_NAMES,
         "keys": {"t": [k.tick for k in keys], "u": [k.unit for k in keys], "x": [k.x for k in keys],
-                 "y": [k.y for k in keys], "s": [k.status for k in keys], "d": [k.dest for k in keys],
+                 "y": [k.y for k in keys], "s": [k.status.value for k in keys], "d": [k.dest for k in keys],
                  "note": [html.escape(k.note) for k in keys]},
-        "status": {"inactive": INACTIVE, "travelling": TRAVELLING},
+        "status": {"inactive": UnitStatus.INACTIVE.value, "travelling": UnitStatus.TRAVELLING.value},
         "attacks": {"t": [t for t, _ in attacks], "x": ax, "y": ay, "symbol": symbols, "hover": hovers},
         "timeline": timeline,
     }
@@ -231,7 +231,7 @@ def replay_html(result: RunResult, net: Network) -> str:
     keys = unit_keys(units, events, net)
     attacks = attack_events(events, net, result.tick_seconds)
     extent = map_extent(net, near_points(net, [u.base for u in units if u.active] +
-                                         [(k.x, k.y) for k in keys if k.status != INACTIVE]))
+                                         [(k.x, k.y) for k in keys if k.status != UnitStatus.INACTIVE]))
     down, backup = node_state_at(result, 0)
     map_fig = network_map(net, down, backup, units_at(units, keys, 0), attacks_until(attacks, 0),
                           unit_kinds=sorted({u.kind for u in units}, key=kind_order), extent=extent,

@@ -14,8 +14,13 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from agents.events import EventKind
+from agents.responders import UnitStatus
 from sim.network import reason_names
 from sim.scenario.timefmt import format_clock
+
+# EventKind and UnitStatus are the vocabulary of a result's events and roster; pages read
+# them from here
+__all__ = ["Event", "EventKind", "RunResult", "UnitRecord", "UnitStatus", "clean"]
 
 
 @dataclass

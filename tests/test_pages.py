@@ -28,6 +28,7 @@ from sim.batchstore import read_comparison
 from sim.metrics import HEADLINE
 from sim.model import RippleModel
 from sim.network import DAMAGED, SHUT
+from sim.results import UnitStatus
 from sim.scenario import load_scenario
 
 SCENARIO = """
@@ -65,7 +66,6 @@ responders:
 injects:
   - {number: 1, at: "T+0:15", from: Grid control, to: EOC, method: Phone, message: "Quay Substation lost"}
 """
-STATUS = {"inactive": 0, "idle": 1, "travelling": 2, "working": 3, "out of service": 4}
 runner = CliRunner()
 
 
@@ -84,7 +84,7 @@ def stepped(scenario):
     for tick in range(model.n_ticks + 1):
         model.advance(tick + 1)
         nodes.append((model.state.down.copy(), model.state.backup.copy()))
-        units.append([(STATUS[u.status], float(u.position[0]), float(u.position[1])) for u in model.responders])
+        units.append([(u.status, float(u.position[0]), float(u.position[1])) for u in model.responders])
     return model, model.result(), nodes, units
 
 
@@ -129,7 +129,7 @@ def test_units_at_every_tick_follow_the_model(stepped):
         got = [(m.status, m.x, m.y) for m in marks]
         assert got == expected, tick
         seen |= {m.status for m in marks}
-    assert seen == {0, 1, 2, 3}    # inactive mutual aid, idle, travelling, working all occur
+    assert seen == {UnitStatus.INACTIVE, UnitStatus.IDLE, UnitStatus.TRAVELLING, UnitStatus.WORKING}   # all occur
 
 
 def test_network_map_shapes_nodes_by_state_with_reasons_on_hover(scenario):

@@ -9,6 +9,7 @@ from typing import Any
 
 import numpy as np
 
+from agents.events import EventKind
 from agents.responders import UnitStatus
 from sim.exercise.lookup import describe_task, skills
 from sim.exercise.state import ExerciseState
@@ -140,7 +141,7 @@ def inject_record(state: ExerciseState, event: Event) -> Inject | None:
 
 def released_injects(state: ExerciseState) -> list[Event]:
     """The inject events so far, oldest first."""
-    return [e for e in state.model.events if e.kind == "inject"]
+    return [e for e in state.model.events if e.kind == EventKind.INJECT]
 
 
 def settings(state: ExerciseState) -> dict[str, Any]:

@@ -14,7 +14,7 @@ import pyarrow.parquet as pq
 import pytest
 from typer.testing import CliRunner
 
-from browser import chromium, is_local, open_page, plotly_traces
+from browser import chromium, is_local, open_page, plotly_traces, screenshot
 from dashboards.figures import (
     BLACK, DOWN, OKABE_ITO, STATE_SYMBOLS, kind_order, map_extent, network_map, node_states,
     sector_colours, state_label,
@@ -67,6 +67,7 @@ injects:
   - {number: 1, at: "T+0:15", from: Grid control, to: EOC, method: Phone, message: "Quay Substation lost"}
 """
 runner = CliRunner()
+ROOT = Path(__file__).parent.parent
 
 
 @pytest.fixture(scope="module")
@@ -249,6 +250,24 @@ def test_replay_player_draws_what_network_map_draws(replay_page, stepped):
 
 
 @pytest.mark.browser
+def test_flagship_replay_at_its_worst_moment(browser, tmp_path):
+    """The flagship's page seeks to the tick of minimum service and shows it (the README's picture)."""
+    scenario = load_scenario(ROOT / "scenarios" / "calder_bay.yaml")
+    model = RippleModel(scenario, seed=7)
+    result = model.run()
+    worst = int(np.argmin(result.series["service"]))
+    path = write_replay(result, model.network, tmp_path / "replay.html")
+    with open_page(browser, path) as s:
+        s.page.wait_for_function("window.rippleReady === true", timeout=10_000)
+        s.page.evaluate(f"window.ripple.pause(); window.ripple.seek({worst})")
+        assert s.page.input_value("#slider") == str(worst)
+        down = s.page.evaluate("window.ripple.down().filter(d => d !== 0).length")
+        assert down == int(np.count_nonzero(node_state_at(result, worst)[0]))
+        assert screenshot(s.page, "replay", tmp_path).stat().st_size > 50_000
+        assert s.blocked == [] and s.errors == []
+
+
+@pytest.mark.browser
 def test_browser_helper_blocks_and_counts_remote_requests(browser, tmp_path):
     page = tmp_path / "remote.html"
     page.write_text('<html><body><img src="http://example.invalid/x.png"><script>fetch("https://cdn.example/a.js")'
@@ -339,6 +358,7 @@ def test_batch_report_renders_offline(browser, tmp_path):
         rows = s.page.locator("table tbody tr").count()
         assert rows >= len(HEADLINE)
         assert s.blocked == [] and s.errors == []
+        assert screenshot(s.page, "report", tmp_path, full_page=True).stat().st_size > 20_000
 
 
 @pytest.mark.browser
@@ -358,6 +378,7 @@ def test_comparison_report_shows_one_row_per_variant(browser, tmp_path):
         medians = [t["meta"] for t in plotly_traces(s.page, "fan-service") if t["meta"]]
         assert medians == ["median:base", "median:fifo", "median:nearest"]
         assert s.blocked == [] and s.errors == []
+        assert screenshot(s.page, "comparison", tmp_path, full_page=True).stat().st_size > 20_000
 
 
 def test_comparison_reads_the_engine_format(tmp_path):

@@ -14,7 +14,7 @@ import pytest
 
 from typer.testing import CliRunner
 
-from browser import chromium, open_page
+from browser import chromium, open_page, screenshot
 from dashboards.app import perform
 from ripple import app
 from sim.exercise import ExerciseError, ExerciseSession, read_log
@@ -91,6 +91,7 @@ def test_browser_steps_dispatches_and_reload_keeps_the_state(server):
             assert "crew-1 is already on repair at sub" in page.inner_text("#message")
             page.wait_for_selector("#map .main-svg")
             page.wait_for_selector("#curves .main-svg")
+            assert screenshot(page, "console", log.parent).stat().st_size > 20_000
             assert session.blocked == [] and session.errors == []
         with open_page(browser, url) as session:                   # a reload shows the exercise as it stands
             page = session.page

@@ -138,6 +138,7 @@ def test_report_opens_offline_and_every_printed_page_is_marked(played, tmp_path)
         page.mouse.wheel(0, 3000)
         page.wait_for_timeout(200)
         assert page.locator(".tlp.top").bounding_box()["y"] == 0          # fixed: stays on screen
+        page.evaluate("window.scrollTo(0, 0)")
         assert screenshot(page, "aar", tmp_path).stat().st_size > 20_000
         pdf = page.pdf(format="A4")
         assert session.blocked == [] and session.errors == []

@@ -178,6 +178,7 @@ def verb_names(*categories: str) -> tuple[str, ...]:
 
 
 def _attack_text(a: dict[str, Any]) -> str:
+    """How a logged ``attack`` entry reads: tactic, target (a rule by its name) and time."""
     target = a["target"] if isinstance(a["target"], str) else a["target"].get("rule", "?")
     return f"Controller attack: {a['tactic']} on {target}" + (f" at {a['at']}" if a.get("at") else "")
 

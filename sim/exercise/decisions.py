@@ -37,7 +37,18 @@ def policy_names() -> list[str]:
 
 
 def aid_teams(scenario: Scenario) -> list[str]:
-    """The scenario's mutual-aid teams (those a player can call with ``aid``)."""
+    """The scenario's mutual-aid teams (those a player can call with ``aid``).
+
+    Parameters
+    ----------
+    scenario : Scenario
+        The exercise's scenario.
+
+    Returns
+    -------
+    list of str
+        Team names, in the scenario's order.
+    """
     return [name for name, team in scenario.responders.items() if team.mutual_aid is not None]
 
 

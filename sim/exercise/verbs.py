@@ -157,7 +157,18 @@ class Verb:
         return self.prepare(bound) if self.prepare else bound
 
     def entry_text(self, args: dict[str, Any]) -> str:
-        """A logged entry's arguments as one line of plain text."""
+        """A logged entry's arguments as one line of plain text.
+
+        Parameters
+        ----------
+        args : dict
+            The entry's ``args``.
+
+        Returns
+        -------
+        str
+            e.g. ``Dispatch police-1 to sub-3``.
+        """
         return self.entry(args)
 
 

@@ -47,28 +47,83 @@ class BatchError(RuntimeError):
 
 
 class Progress(Protocol):
-    def start(self, total: int, done: int) -> None: ...
+    """What :func:`run_batch` reports its progress to (a progress bar)."""
 
-    def advance(self, runs: int) -> None: ...
+    def start(self, total: int, done: int) -> None:
+        """The batch begins.
+
+        Parameters
+        ----------
+        total : int
+            Runs the batch asks for.
+        done : int
+            Runs already in the folder (a resumed batch).
+        """
+
+    def advance(self, runs: int) -> None:
+        """A chunk has finished and been written.
+
+        Parameters
+        ----------
+        runs : int
+            Runs in that chunk.
+        """
 
 
 @dataclass
 class BatchResult:
+    """What one :func:`run_batch` call did.
+
+    Attributes
+    ----------
+    folder : Path
+        The batch folder.
+    runs : int
+        Runs asked.
+    done : int
+        Runs in the folder now.
+    ran : int
+        Runs this call executed.
+    seconds : float
+        Wall time of the runs, seconds.
+    engine : str
+        The engine's name.
+    stopped_early : str
+        Why the batch stopped early when ``until_ci`` was met; '' otherwise.
+    """
+
     folder: Path
-    runs: int                 # runs asked
-    done: int                 # runs in the folder now
-    ran: int                  # runs this call executed
+    runs: int
+    done: int
+    ran: int
     seconds: float
     engine: str
-    stopped_early: str = ""   # why, when --until-ci was met
+    stopped_early: str = ""
 
     def rows(self) -> pa.Table:
+        """Every run's row of metrics in the folder, by run index (:func:`~sim.batchstore.read_runs`)."""
         return read_runs(self.folder)
 
 
 # ------------------------------------------------------------------- workers
 def run_chunk(scenario: Scenario, seed: int, start: int, stop: int) -> ChunkResult:
-    """Runs ``start .. stop-1``: one row of metrics each, and the service series."""
+    """Runs ``start .. stop-1``: one row of metrics each, and the service series.
+
+    Parameters
+    ----------
+    scenario : Scenario
+        The validated scenario.
+    seed : int
+        The batch seed; run *i* seeds from ``SeedSequence(seed, spawn_key=(i,))``.
+    start, stop : int
+        The run indices, ``stop`` excluded.
+
+    Returns
+    -------
+    ChunkResult
+        Columns ``run_index``, ``seed``, ``seed_key`` and every metric; the service series
+        (fractions 0..1, float32, one row per run) and their ``time_h`` axis (hours).
+    """
     columns: dict[str, list[Any]] = {"run_index": [], "seed": [], "seed_key": []}
     series: dict[str, list[np.ndarray]] = {}
     time_h = np.zeros(0)
@@ -87,19 +142,61 @@ def run_chunk(scenario: Scenario, seed: int, start: int, stop: int) -> ChunkResu
 
 
 def metric_names(scenario: Scenario) -> list[str]:
-    """The metric columns a run of ``scenario`` has (from an unrun model; nothing is simulated)."""
+    """The metric columns a run of ``scenario`` has (from an unrun model; nothing is simulated).
+
+    Parameters
+    ----------
+    scenario : Scenario
+        The validated scenario.
+
+    Returns
+    -------
+    list of str
+        Metric names, in the order of a run's metrics.
+    """
     return list(RippleModel(scenario, seed=0, run_index=0).result().metrics)
 
 
 # ------------------------------------------------------------------ planning
 def chunk_size_for(runs: int, slots: int) -> int:
     """About ten chunks per worker, 10–50 runs each: run times vary (a run whose attacks fail
-    is quick), and many chunks keep every worker busy to the end."""
+    is quick), and many chunks keep every worker busy to the end.
+
+    Parameters
+    ----------
+    runs : int
+        Runs in the batch.
+    slots : int
+        Runs the engine executes at once.
+
+    Returns
+    -------
+    int
+        Runs per chunk, from :data:`MIN_CHUNK` to :data:`MAX_CHUNK`.
+    """
     return max(MIN_CHUNK, min(MAX_CHUNK, math.ceil(runs / (10 * max(1, slots)))))
 
 
 def plan(missing: np.ndarray, size: int) -> list[tuple[int, int]]:
-    """Contiguous (start, stop) ranges covering ``missing``, cut at multiples of ``size``."""
+    """Contiguous (start, stop) ranges covering ``missing``, cut at multiples of ``size``.
+
+    Parameters
+    ----------
+    missing : ndarray of int
+        Run indices still to run, in any order.
+    size : int
+        Chunk size, runs.
+
+    Returns
+    -------
+    list of tuple of (int, int)
+        ``(start, stop)`` ranges, ``stop`` excluded, in index order.
+
+    Examples
+    --------
+    >>> plan(np.array([0, 1, 2, 5, 6]), 2)
+    [(0, 2), (2, 3), (5, 6), (6, 7)]
+    """
     ranges: list[tuple[int, int]] = []
     for i in np.sort(missing).tolist():
         if ranges and ranges[-1][1] == i and i % size:
@@ -111,6 +208,7 @@ def plan(missing: np.ndarray, size: int) -> list[tuple[int, int]]:
 
 # ------------------------------------------------------------------ manifest
 def _prepared(scenario: str | Path | Scenario | Prepared, overrides: tuple[Override, ...]) -> Prepared:
+    """``scenario`` as a prepared one: a file with ``overrides`` applied, or a scenario as given."""
     if isinstance(scenario, Prepared):
         return scenario
     if isinstance(scenario, Scenario):
@@ -175,7 +273,51 @@ def run_batch(
 ) -> BatchResult:
     """Run ``runs`` runs of ``scenario`` (a file, a validated scenario, or a prepared one)
     into the folder ``out``; see the module docstring. Pass ``engine`` to share one engine
-    across batches, else one is made from ``workers``/``scheduler`` and closed at the end."""
+    across batches, else one is made from ``workers``/``scheduler`` and closed at the end.
+
+    Parameters
+    ----------
+    scenario : str, Path, Scenario or Prepared
+        The scenario file, a validated scenario, or one prepared with its overrides.
+    runs : int, optional
+        Runs to have in the folder (default :data:`DEFAULT_RUNS`; a resumed batch keeps its own).
+    out : str or Path
+        The batch folder: empty or absent for a new batch.
+    seed : int, optional
+        The batch seed (default: the scenario's, or the resumed batch's).
+    overrides : tuple of Override
+        Overrides applied to a scenario file.
+    workers : int, optional
+        Processes to run at once (default: the CPU count); ignored with ``engine``.
+    scheduler : str, optional
+        A Dask scheduler address; ignored with ``engine``.
+    engine : Engine, optional
+        An open engine to use and leave open.
+    resume : bool
+        Continue the batch in ``out``, running only the missing indices.
+    chunk_size : int, optional
+        Runs per chunk (default :func:`chunk_size_for`).
+    until_ci : tuple of (str, float), optional
+        ``(metric, width)``: stop once the 95% interval of the metric's mean is at most
+        ``width`` wide (in the metric's unit).
+    progress : Progress, optional
+        Told of the total and of each finished chunk.
+    command : str, optional
+        The command line recorded in the manifest.
+
+    Returns
+    -------
+    BatchResult
+        What this call did.
+
+    Raises
+    ------
+    StoreError
+        When ``out`` holds something else, a batch not to be resumed, or one that does not
+        match; when ``until_ci`` names no metric.
+    BatchError
+        When a chunk fails; the finished runs are kept.
+    """
     prepared = _prepared(scenario, tuple(overrides))
     folder = Path(out)
     if until_ci and until_ci[0] not in (names := metric_names(prepared.scenario)):
@@ -197,6 +339,7 @@ def run_batch(
 
 def _drive(engine: Engine, folder: Path, scenario: Scenario, manifest: dict[str, Any],
            until_ci: tuple[str, float] | None, progress: Progress | None) -> BatchResult:
+    """Run the missing chunks on ``engine``, writing each as it finishes, until done or ``until_ci`` is met."""
     runs, seed = manifest["runs"], manifest["seed"]
     done = done_indices(folder)
     todo = plan(np.setdiff1d(np.arange(runs), done), manifest["chunk_size"])

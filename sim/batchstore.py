@@ -59,28 +59,73 @@ class StoreError(ValueError):
 
 @dataclass
 class ChunkResult:
-    """What a worker sends back for runs ``start .. stop-1``."""
+    """What a worker sends back for runs ``start .. stop-1``.
+
+    Attributes
+    ----------
+    start, stop : int
+        The run indices, ``stop`` excluded.
+    columns : dict of str to list
+        One value per run: ``run_index``, ``seed``, ``seed_key``, then every metric.
+    series : dict of str to ndarray
+        ``service`` and ``service_<sector>``: (runs, ticks) float32, fractions 0..1.
+    time_h : ndarray
+        The series' time axis, hours.
+    """
 
     start: int
     stop: int
-    columns: dict[str, list[Any]]        # run_index, seed, seed_key, then every metric
-    series: dict[str, np.ndarray]        # name → (runs, ticks) float32: service, service_<sector>
+    columns: dict[str, list[Any]]
+    series: dict[str, np.ndarray]
     time_h: np.ndarray
 
 
 # ------------------------------------------------------------------- writing
 def write_json(path: Path, data: Any) -> None:
-    """Atomically, with NaN written as null."""
+    """Write ``data`` as JSON atomically, with NaN written as null.
+
+    Parameters
+    ----------
+    path : Path
+        The file to write.
+    data : Any
+        JSON-able data (numpy values allowed; :func:`sim.results.clean` converts them).
+    """
     text = json.dumps(clean(data), indent=2, sort_keys=True, allow_nan=False) + "\n"
     atomic_write(path, lambda out: out.write(text.encode()))
 
 
 def range_name(start: int, stop: int) -> str:
+    """The file-name part of runs ``start .. stop-1``, e.g. ``000000-000049``.
+
+    Parameters
+    ----------
+    start, stop : int
+        The run indices, ``stop`` excluded.
+
+    Returns
+    -------
+    str
+        Both ends, six digits each.
+
+    Examples
+    --------
+    >>> range_name(0, 50)
+    '000000-000049'
+    """
     return f"{start:06d}-{stop - 1:06d}"
 
 
 def write_chunk(folder: Path, chunk: ChunkResult) -> None:
-    """Store a finished chunk: its series first, then its rows (which mark it done)."""
+    """Store a finished chunk: its series first, then its rows (which mark it done).
+
+    Parameters
+    ----------
+    folder : Path
+        A batch folder.
+    chunk : ChunkResult
+        The finished chunk.
+    """
     runs = folder / "runs"
     name = range_name(chunk.start, chunk.stop)
     arrays = {"run_index": np.asarray(chunk.columns["run_index"], np.int64), "time_h": chunk.time_h, **chunk.series}
@@ -90,14 +135,31 @@ def write_chunk(folder: Path, chunk: ChunkResult) -> None:
 
 
 def clear_temporaries(folder: Path) -> None:
-    """Remove half-written files a killed batch left behind."""
+    """Remove half-written files a killed batch left behind.
+
+    Parameters
+    ----------
+    folder : Path
+        A batch folder.
+    """
     for tmp in [*(folder / "runs").glob(".tmp-*"), *(folder / "series").glob(".tmp-*")]:
         tmp.unlink(missing_ok=True)
 
 
 # ------------------------------------------------------------------- reading
 def part_ranges(folder: Path) -> list[tuple[int, int]]:
-    """The (start, stop) run ranges of the finished chunks."""
+    """The (start, stop) run ranges of the finished chunks.
+
+    Parameters
+    ----------
+    folder : Path
+        A batch folder.
+
+    Returns
+    -------
+    list of tuple of (int, int)
+        ``(start, stop)``, ``stop`` excluded, sorted.
+    """
     out = []
     for path in (folder / "runs").glob("part-*.parquet"):
         match = PART.match(path.name)
@@ -107,6 +169,18 @@ def part_ranges(folder: Path) -> list[tuple[int, int]]:
 
 
 def done_indices(folder: Path) -> np.ndarray:
+    """The indices of the finished runs.
+
+    Parameters
+    ----------
+    folder : Path
+        A batch folder.
+
+    Returns
+    -------
+    ndarray of int64
+        Run indices in chunk order; empty when none is finished.
+    """
     ranges = part_ranges(folder)
     if not ranges:
         return np.zeros(0, np.int64)
@@ -114,6 +188,7 @@ def done_indices(folder: Path) -> np.ndarray:
 
 
 def _read_table(path: Path) -> pa.Table:
+    """A Parquet file as a table; :class:`StoreError` if it cannot be read."""
     try:
         return pq.read_table(path)
     except (OSError, pa.ArrowException) as exc:
@@ -155,7 +230,24 @@ def read_runs(folder: Path) -> pa.Table:
 
 
 def write_quantiles(folder: Path) -> Path:
-    """Per-tick quantiles of each service series over all finished runs (from the series files)."""
+    """Per-tick quantiles of each service series over all finished runs (from the series files).
+
+    Parameters
+    ----------
+    folder : Path
+        A batch folder.
+
+    Returns
+    -------
+    Path
+        The ``quantiles.parquet`` written: per series and tick, ``time_h`` (hours) and the
+        :data:`LEVELS` quantiles ``q05`` … ``q95`` (fractions 0..1).
+
+    Raises
+    ------
+    StoreError
+        No finished runs, or a finished chunk's series file is missing.
+    """
     files = [folder / "series" / f"{range_name(a, b)}.npz" for a, b in part_ranges(folder)]
     missing = [f.name for f in files if not f.exists()]
     if missing:
@@ -240,6 +332,7 @@ class Comparison:
 
 
 def _json_object(path: Path) -> dict[str, Any]:
+    """A JSON file that holds an object; :class:`StoreError` otherwise."""
     try:
         data = json.loads(path.read_text(encoding="utf-8"))
     except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
@@ -250,7 +343,7 @@ def _json_object(path: Path) -> dict[str, Any]:
 
 
 def read_comparison(folder: Path) -> Comparison:
-    """Read ``comparison.json`` as :func:`write_comparison` writes it.
+    """Read ``comparison.json`` as :func:`sim.compare.write_comparison` writes it.
 
     Parameters
     ----------
@@ -294,6 +387,7 @@ def read_comparison(folder: Path) -> Comparison:
 
 # ------------------------------------------------------------------ manifest
 def versions() -> dict[str, str]:
+    """The versions of Python and of the installed packages a batch depends on, for its manifest."""
     out = {"python": sys.version.split()[0]}
     for package in PACKAGES:
         try:
@@ -304,10 +398,28 @@ def versions() -> dict[str, str]:
 
 
 def now() -> str:
+    """The UTC time now, ISO 8601 to the second."""
     return dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds")
 
 
 def read_manifest(folder: Path) -> dict[str, Any] | None:
+    """A folder's batch manifest.
+
+    Parameters
+    ----------
+    folder : Path
+        A folder that may hold a batch.
+
+    Returns
+    -------
+    dict or None
+        The manifest; None when the folder has no ``manifest.json``.
+
+    Raises
+    ------
+    StoreError
+        The manifest is unreadable or not a ripple batch manifest.
+    """
     path = folder / MANIFEST
     if not path.exists():
         return None
@@ -321,18 +433,55 @@ def read_manifest(folder: Path) -> dict[str, Any] | None:
 
 
 def is_empty(folder: Path) -> bool:
+    """Whether ``folder`` is absent or empty.
+
+    Parameters
+    ----------
+    folder : Path
+        A would-be batch folder.
+
+    Returns
+    -------
+    bool
+        True when there is nothing there yet.
+
+    Raises
+    ------
+    StoreError
+        ``folder`` is a file.
+    """
     if folder.exists() and not folder.is_dir():
         raise StoreError(f"{folder} is a file, not a folder; choose another --out")
     return not folder.exists() or not any(folder.iterdir())
 
 
 def _labels(overrides: list[dict[str, Any]]) -> str:
+    """Override records as the command line gave them (``--set k=v``, ``overlay FILE``), or ``none``."""
     return ", ".join(f"--set {o['set']}" if "set" in o else f"overlay {o['overlay']}" for o in overrides) or "none"
 
 
 def check_resumable(folder: Path, manifest: dict[str, Any], sha256: str, overrides: list[dict[str, Any]],
                     seed: int) -> None:
-    """Refuse to resume a batch of another scenario, seed or overrides."""
+    """Refuse to resume a batch of another scenario, seed or overrides.
+
+    Parameters
+    ----------
+    folder : Path
+        The batch folder.
+    manifest : dict
+        Its manifest.
+    sha256 : str
+        The scenario file's hash now.
+    overrides : list of dict
+        The override records now.
+    seed : int
+        The seed now.
+
+    Raises
+    ------
+    StoreError
+        Naming everything that differs from the batch as it was started.
+    """
     why = []
     if manifest["scenario"]["sha256"] != sha256:
         why.append(f"the scenario changed (sha256 {manifest['scenario']['sha256'][:12]}… then, {sha256[:12]}… now)")

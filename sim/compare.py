@@ -83,7 +83,51 @@ def run_compare(
     command: str | None = None,
 ) -> Comparison:
     """Run every arm on the same run indices and compare each with the reference arm. Pass
-    ``engine`` to use one you manage, else one is made from ``workers``/``scheduler``."""
+    ``engine`` to use one you manage, else one is made from ``workers``/``scheduler``.
+
+    Parameters
+    ----------
+    scenario : str or Path
+        The scenario file.
+    variants : list of Variant
+        The variants, each a name and its overrides (a sweep: one per value).
+    runs : int, optional
+        Runs per arm (default :data:`sim.batch.DEFAULT_RUNS`; a resumed comparison keeps its own).
+    out : str or Path
+        The comparison folder: empty or absent unless resuming.
+    seed : int, optional
+        The seed every arm shares (default: the scenario's, or the resumed comparison's).
+    overrides : tuple of Override
+        Overrides applied to every arm, before the arm's own.
+    sweep : bool
+        No ``base`` arm: the first variant is the reference.
+    workers : int, optional
+        Processes to run at once (default: the CPU count); ignored with ``engine``.
+    scheduler : str, optional
+        A Dask scheduler address; ignored with ``engine``.
+    engine : Engine, optional
+        An open engine to use and leave open.
+    resume : bool
+        Continue the comparison in ``out``.
+    chunk_size : int, optional
+        Runs per chunk (default :func:`sim.batch.chunk_size_for`).
+    progress : callable, optional
+        ``progress(arm) -> Progress``, one reporter per arm.
+    command : str, optional
+        The command line recorded in the plan and the manifests.
+
+    Returns
+    -------
+    Comparison
+        The arms and each variant's paired differences from the reference (stored units).
+
+    Raises
+    ------
+    StoreError
+        When the arms' names clash, or ``out`` holds something else or another comparison.
+    BatchError
+        When a chunk of an arm fails; the finished runs are kept.
+    """
     folder = Path(out)
     arms = _arms(scenario, variants, tuple(overrides), sweep)
     command = command or "run_compare (Python)"

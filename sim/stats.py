@@ -33,6 +33,7 @@ ID_COLUMNS = ("run_index", "seed", "seed_key")
 
 
 def _t_interval(mean: float, sd: float, n: int, level: float) -> tuple[float, float]:
+    """Student's t interval of a mean from ``n`` values; NaN for fewer than two, a point for sd 0."""
     if n < 2:
         return math.nan, math.nan
     if sd == 0.0:
@@ -43,8 +44,24 @@ def _t_interval(mean: float, sd: float, n: int, level: float) -> tuple[float, fl
 
 @dataclass(frozen=True)
 class MetricSummary:
-    n: int              # runs with a value
-    missing: int        # runs without (NaN)
+    """One metric over the runs of a batch, in the metric's stored unit.
+
+    Attributes
+    ----------
+    n : int
+        Runs with a value.
+    missing : int
+        Runs without (NaN).
+    mean, sd : float
+        Mean and sample standard deviation (NaN for fewer than two values).
+    q05, q50, q95 : float
+        The 5%, 50% and 95% quantiles.
+    ci_low, ci_high : float
+        The t interval of the mean.
+    """
+
+    n: int
+    missing: int
     mean: float
     sd: float
     q05: float
@@ -55,14 +72,35 @@ class MetricSummary:
 
     @property
     def ci_width(self) -> float:
+        """Width of the interval of the mean, ``ci_high - ci_low``."""
         return self.ci_high - self.ci_low
 
     def as_dict(self) -> dict[str, Any]:
+        """The fields by name, with ``ci_width``."""
         return {**asdict(self), "ci_width": self.ci_width}
 
 
 def describe(values: np.ndarray, level: float = LEVEL) -> MetricSummary:
-    """n, mean, sd, 5/50/95% quantiles and the t interval of the mean, NaNs left out."""
+    """n, mean, sd, 5/50/95% quantiles and the t interval of the mean, NaNs left out.
+
+    Parameters
+    ----------
+    values : ndarray
+        One value per run; NaN for no value.
+    level : float
+        Confidence level of the interval, fraction 0..1.
+
+    Returns
+    -------
+    MetricSummary
+        In the values' unit.
+
+    Examples
+    --------
+    >>> s = describe(np.array([1.0, 2.0, 3.0, np.nan]))
+    >>> s.n, s.missing, s.mean, s.q50
+    (3, 1, 2.0, 2.0)
+    """
     values = np.asarray(values, dtype=np.float64)
     valid = values[~np.isnan(values)]
     n = len(valid)
@@ -75,30 +113,89 @@ def describe(values: np.ndarray, level: float = LEVEL) -> MetricSummary:
 
 
 def metric_columns(table: pa.Table) -> list[str]:
+    """The metric columns of a batch's rows: every column but :data:`ID_COLUMNS`.
+
+    Parameters
+    ----------
+    table : pa.Table
+        A batch's rows (:func:`sim.batchstore.read_runs`).
+
+    Returns
+    -------
+    list of str
+        Column names, in the table's order.
+    """
     return [name for name in table.column_names if name not in ID_COLUMNS]
 
 
 def column(table: pa.Table, name: str) -> np.ndarray:
+    """One column as float64, nulls as NaN.
+
+    Parameters
+    ----------
+    table : pa.Table
+        A batch's rows (:func:`sim.batchstore.read_runs`).
+    name : str
+        A column name.
+
+    Returns
+    -------
+    ndarray of float64
+        One value per row.
+    """
     return table.column(name).to_numpy(zero_copy_only=False).astype(np.float64)
 
 
 def summarize(table: pa.Table, level: float = LEVEL) -> dict[str, MetricSummary]:
-    """A summary of every metric column of a batch's rows."""
+    """A summary of every metric column of a batch's rows.
+
+    Parameters
+    ----------
+    table : pa.Table
+        A batch's rows (:func:`sim.batchstore.read_runs`).
+    level : float
+        Confidence level of the interval, fraction 0..1.
+
+    Returns
+    -------
+    dict of str to MetricSummary
+        By metric, in column order.
+    """
     return {name: describe(column(table, name), level) for name in metric_columns(table)}
 
 
 @dataclass(frozen=True)
 class PairedDifference:
-    n: int                   # pairs with both values
-    excluded: int            # pairs left out for a NaN on either side
+    """The paired difference variant − reference of one metric, in the metric's stored unit.
+
+    Attributes
+    ----------
+    n : int
+        Pairs with both values.
+    excluded : int
+        Pairs left out for a NaN on either side.
+    reference_mean, variant_mean : float
+        Each side's mean over the ``n`` pairs.
+    mean, sd : float
+        Mean and sample standard deviation of variant − reference.
+    ci_low, ci_high : float
+        The t interval of the mean difference.
+    t_p : float or None
+        p-value of the paired t-test; None where it is not defined.
+    wilcoxon_p : float or None
+        p-value of the Wilcoxon signed-rank test; None where it is not defined.
+    """
+
+    n: int
+    excluded: int
     reference_mean: float
     variant_mean: float
-    mean: float              # mean of variant − reference
+    mean: float
     sd: float
     ci_low: float
     ci_high: float
-    t_p: float | None        # paired t-test
-    wilcoxon_p: float | None  # Wilcoxon signed-rank test
+    t_p: float | None
+    wilcoxon_p: float | None
 
     def as_dict(self) -> dict[str, Any]:
         """The fields by name (as ``comparison.json`` holds them under each metric)."""
@@ -156,7 +253,20 @@ def _wilcoxon(d: np.ndarray):
 
 
 def paired(reference: np.ndarray, variant: np.ndarray, level: float = LEVEL) -> PairedDifference:
-    """The paired difference variant − reference, its t interval and paired tests."""
+    """The paired difference variant − reference, its t interval and paired tests.
+
+    Parameters
+    ----------
+    reference, variant : ndarray
+        One value per run, run *i* of each paired; NaN for no value.
+    level : float
+        Confidence level of the interval, fraction 0..1.
+
+    Returns
+    -------
+    PairedDifference
+        In the values' unit.
+    """
     reference = np.asarray(reference, np.float64)
     variant = np.asarray(variant, np.float64)
     keep = ~(np.isnan(reference) | np.isnan(variant))
@@ -175,7 +285,18 @@ def paired(reference: np.ndarray, variant: np.ndarray, level: float = LEVEL) -> 
 
 
 def pair_up(reference: pa.Table, variant: pa.Table) -> tuple[pa.Table, pa.Table]:
-    """The rows of both tables on the run indices they share, in the same order."""
+    """The rows of both tables on the run indices they share, in the same order.
+
+    Parameters
+    ----------
+    reference, variant : pa.Table
+        Two batches' rows, with ``run_index``.
+
+    Returns
+    -------
+    tuple of (pa.Table, pa.Table)
+        Both tables' rows of the shared run indices, in index order.
+    """
     common = np.intersect1d(reference.column("run_index").to_numpy(), variant.column("run_index").to_numpy())
 
     def take(table: pa.Table) -> pa.Table:
@@ -186,7 +307,20 @@ def pair_up(reference: pa.Table, variant: pa.Table) -> tuple[pa.Table, pa.Table]
 
 
 def compare(reference: pa.Table, variant: pa.Table, level: float = LEVEL) -> dict[str, PairedDifference]:
-    """Per metric, the paired difference variant − reference on the shared run indices."""
+    """Per metric, the paired difference variant − reference on the shared run indices.
+
+    Parameters
+    ----------
+    reference, variant : pa.Table
+        Two batches' rows (:func:`sim.batchstore.read_runs`), run on common random numbers.
+    level : float
+        Confidence level of the interval, fraction 0..1.
+
+    Returns
+    -------
+    dict of str to PairedDifference
+        By metric of the reference that the variant also has.
+    """
     ref, var = pair_up(reference, variant)
     names = [m for m in metric_columns(ref) if m in var.column_names]
     return {name: paired(column(ref, name), column(var, name), level) for name in names}

@@ -1,4 +1,19 @@
-"""The clock verbs: ``step``, ``next`` and ``until``."""
+"""The clock verbs: ``step``, ``next`` and ``until``.
+
+Every handler here has the one signature of the verb table (:mod:`sim.exercise.verbs`),
+``handler(state, args, wall) -> str``:
+
+state : ExerciseState
+    The run under play; the handler changes it.
+args : dict
+    The verb's arguments by name, as :meth:`~sim.exercise.verbs.Verb.bind` filled them in and
+    the log records them; each handler's docstring names the keys it reads.
+wall : str
+    The entry's wall time, ISO 8601 to the second (the log's ``wall``).
+
+A handler returns the verb's one-line message, and raises :class:`ExerciseError` before it
+changes anything when the verb cannot be carried out.
+"""
 
 from __future__ import annotations
 
@@ -31,6 +46,7 @@ def next_inject_tick(state: ExerciseState) -> int | None:
 
 
 def _advance_to(state: ExerciseState, until: int) -> str:
+    """Run the model up to (excluding) tick ``until``; the message reads ``T+a → T+b``."""
     if state.finished:
         raise ExerciseError(f"the exercise clock has reached the end ({state.clock()})")
     start = state.model.tick
@@ -39,7 +55,17 @@ def _advance_to(state: ExerciseState, until: int) -> str:
 
 
 def step(state: ExerciseState, args: dict[str, Any], wall: str) -> str:
-    """Run ``args['n']`` ticks (default 1); the message reads ``T+a → T+b``."""
+    """Run ``args['n']`` ticks (default 1); the message reads ``T+a → T+b``.
+
+    Parameters
+    ----------
+    state : ExerciseState
+        The run under play.
+    args : dict
+        ``n`` (int, ticks, >= 1; default 1).
+    wall : str
+        Unused.
+    """
     n = args.get("n", 1)
     if not isinstance(n, int) or isinstance(n, bool) or n < 1:
         raise ExerciseError(f"step takes a whole number of ticks >= 1, not '{n}'")
@@ -47,7 +73,17 @@ def step(state: ExerciseState, args: dict[str, Any], wall: str) -> str:
 
 
 def next_inject(state: ExerciseState, args: dict[str, Any], wall: str) -> str:
-    """Run to just after the next inject."""
+    """Run to just after the next inject.
+
+    Parameters
+    ----------
+    state : ExerciseState
+        The run under play.
+    args : dict
+        Reads no key.
+    wall : str
+        Unused.
+    """
     target = next_inject_tick(state)
     if target is None:
         raise ExerciseError("no injects are left; use `until T+h:mm`, `until end` or `step N`")
@@ -55,7 +91,17 @@ def next_inject(state: ExerciseState, args: dict[str, Any], wall: str) -> str:
 
 
 def until(state: ExerciseState, args: dict[str, Any], wall: str) -> str:
-    """Run until the clock shows ``args['at']`` (``T+h:mm``), or to the end for ``end``."""
+    """Run until the clock shows ``args['at']`` (``T+h:mm``), or to the end for ``end``.
+
+    Parameters
+    ----------
+    state : ExerciseState
+        The run under play.
+    args : dict
+        ``at`` (str): a later exercise time ``T+h:mm`` within the run, or ``end``.
+    wall : str
+        Unused.
+    """
     model, at = state.model, args.get("at")
     if at == "end":
         return _advance_to(state, model.n_ticks + 1)

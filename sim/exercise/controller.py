@@ -1,5 +1,20 @@
 """The controller's verbs: ``attack`` (schedule an attack now or later) and ``inject``
-(release an ad-hoc inject)."""
+(release an ad-hoc inject).
+
+Every handler here has the one signature of the verb table (:mod:`sim.exercise.verbs`),
+``handler(state, args, wall) -> str``:
+
+state : ExerciseState
+    The run under play; the handler changes it.
+args : dict
+    The verb's arguments by name, as :meth:`~sim.exercise.verbs.Verb.bind` filled them in and
+    the log records them; each handler's docstring names the keys it reads.
+wall : str
+    The entry's wall time, ISO 8601 to the second (the log's ``wall``).
+
+A handler returns the verb's one-line message, and raises :class:`ExerciseError` before it
+changes anything when the verb cannot be carried out.
+"""
 
 from __future__ import annotations
 
@@ -55,7 +70,21 @@ def attack_target(args: dict[str, Any]) -> dict[str, Any]:
 
 def attack(state: ExerciseState, args: dict[str, Any], wall: str) -> str:
     """Schedule tactic ``args['tactic']`` on ``args['target']`` (a node id or a rule spec) at
-    ``args['at']`` (default now), for cell ``args['cell']``, with tactic ``params``."""
+    ``args['at']`` (default now), for cell ``args['cell']``, with tactic ``params``.
+
+    Parameters
+    ----------
+    state : ExerciseState
+        The run under play.
+    args : dict
+        ``tactic`` (str, a tactic name); ``target`` (str node id, or a rule spec dict from
+        :func:`attack_target`); ``at`` (str, optional: exercise time, ``T+h:mm`` or a
+        duration such as ``90s``; default now); ``params`` (dict, tactic parameters; default
+        none); ``cell`` (str, attacker cell; default ``controller``); ``inject`` (str,
+        optional: the inject text the attack releases).
+    wall : str
+        Unused.
+    """
     state.live()
     model = state.model
     tactic, target = args["tactic"], args["target"]
@@ -90,7 +119,18 @@ def attack(state: ExerciseState, args: dict[str, Any], wall: str) -> str:
 
 
 def inject(state: ExerciseState, args: dict[str, Any], wall: str) -> str:
-    """Release ``args['message']`` now as an ad-hoc inject from ``sender`` to ``to``."""
+    """Release ``args['message']`` now as an ad-hoc inject from ``sender`` to ``to``.
+
+    Parameters
+    ----------
+    state : ExerciseState
+        The run under play.
+    args : dict
+        ``message`` (str, non-empty); ``sender`` (str; default ``controller``); ``to`` (str,
+        recipient; default '').
+    wall : str
+        Unused.
+    """
     state.live()
     message = str(args["message"]).strip()
     if not message:

@@ -1,5 +1,20 @@
 """The players' decisions: ``dispatch``, ``recall``, ``aid``, ``harden``, ``policy`` and
-``sharing``. Each checks everything before it changes the run and logs a ``decision`` event."""
+``sharing``. Each checks everything before it changes the run and logs a ``decision`` event.
+
+Every handler here has the one signature of the verb table (:mod:`sim.exercise.verbs`),
+``handler(state, args, wall) -> str``:
+
+state : ExerciseState
+    The run under play; the handler changes it.
+args : dict
+    The verb's arguments by name, as :meth:`~sim.exercise.verbs.Verb.bind` filled them in and
+    the log records them; each handler's docstring names the keys it reads.
+wall : str
+    The entry's wall time, ISO 8601 to the second (the log's ``wall``).
+
+A handler returns the verb's one-line message, and raises :class:`ExerciseError` before it
+changes anything when the verb cannot be carried out.
+"""
 
 from __future__ import annotations
 
@@ -22,18 +37,40 @@ def policy_names() -> list[str]:
 
 
 def aid_teams(scenario: Scenario) -> list[str]:
-    """The scenario's mutual-aid teams (those a player can call with ``aid``)."""
+    """The scenario's mutual-aid teams (those a player can call with ``aid``).
+
+    Parameters
+    ----------
+    scenario : Scenario
+        The exercise's scenario.
+
+    Returns
+    -------
+    list of str
+        Team names, in the scenario's order.
+    """
     return [name for name, team in scenario.responders.items() if team.mutual_aid is not None]
 
 
 def _level(value: Any, what: str) -> float:
+    """``value`` as a float if it is a number from 0 to 1; :class:`ExerciseError` naming ``what`` otherwise."""
     if not isinstance(value, (int, float)) or isinstance(value, bool) or not 0.0 <= value <= 1.0:
         raise ExerciseError(f"{what} is a level from 0 to 1, not '{value}'")
     return float(value)
 
 
 def dispatch(state: ExerciseState, args: dict[str, Any], wall: str) -> str:
-    """Send unit ``args['unit']`` to the first task at node ``args['node']`` it can do."""
+    """Send unit ``args['unit']`` to the first task at node ``args['node']`` it can do.
+
+    Parameters
+    ----------
+    state : ExerciseState
+        The run under play.
+    args : dict
+        ``unit`` (str, unit label); ``node`` (str, node id); both case-insensitive.
+    wall : str
+        Unused.
+    """
     state.live()
     model, unit, node = state.model, find_unit(state, args["unit"]), find_node(state, args["node"])
     if unit.status == UnitStatus.INACTIVE:
@@ -50,7 +87,17 @@ def dispatch(state: ExerciseState, args: dict[str, Any], wall: str) -> str:
 
 
 def recall(state: ExerciseState, args: dict[str, Any], wall: str) -> str:
-    """Stop unit ``args['unit']``'s task; it waits where it stands."""
+    """Stop unit ``args['unit']``'s task; it waits where it stands.
+
+    Parameters
+    ----------
+    state : ExerciseState
+        The run under play.
+    args : dict
+        ``unit`` (str, label of a travelling or working unit).
+    wall : str
+        Unused.
+    """
     state.live()
     model, unit = state.model, find_unit(state, args["unit"])
     if unit.status not in (UnitStatus.TRAVELLING, UnitStatus.WORKING):
@@ -64,7 +111,17 @@ def recall(state: ExerciseState, args: dict[str, Any], wall: str) -> str:
 
 
 def aid(state: ExerciseState, args: dict[str, Any], wall: str) -> str:
-    """Activate mutual-aid team ``args['team']``; it arrives after its delay."""
+    """Activate mutual-aid team ``args['team']``; it arrives after its delay.
+
+    Parameters
+    ----------
+    state : ExerciseState
+        The run under play.
+    args : dict
+        ``team`` (str, a team of :func:`aid_teams` not yet activated).
+    wall : str
+        Unused.
+    """
     state.live()
     team, model = args["team"], state.model
     teams = aid_teams(state.scenario)
@@ -78,7 +135,17 @@ def aid(state: ExerciseState, args: dict[str, Any], wall: str) -> str:
 
 
 def harden(state: ExerciseState, args: dict[str, Any], wall: str) -> str:
-    """Set node ``args['node']``'s hardening to ``args['level']`` (0 none, 1 full)."""
+    """Set node ``args['node']``'s hardening to ``args['level']`` (0 none, 1 full).
+
+    Parameters
+    ----------
+    state : ExerciseState
+        The run under play.
+    args : dict
+        ``node`` (str, node id); ``level`` (float, fraction 0..1).
+    wall : str
+        Unused.
+    """
     state.live()
     node, level = find_node(state, args["node"]), _level(args["level"], "hardening")
     net = state.model.network
@@ -89,7 +156,17 @@ def harden(state: ExerciseState, args: dict[str, Any], wall: str) -> str:
 
 
 def policy(state: ExerciseState, args: dict[str, Any], wall: str) -> str:
-    """Switch the dispatch policy to ``args['name']``."""
+    """Switch the dispatch policy to ``args['name']``.
+
+    Parameters
+    ----------
+    state : ExerciseState
+        The run under play.
+    args : dict
+        ``name`` (str, one of :func:`policy_names`).
+    wall : str
+        Unused.
+    """
     state.live()
     name, dispatcher = args["name"], state.model.dispatcher
     if name not in POLICIES:
@@ -101,7 +178,17 @@ def policy(state: ExerciseState, args: dict[str, Any], wall: str) -> str:
 
 
 def sharing(state: ExerciseState, args: dict[str, Any], wall: str) -> str:
-    """Set the information-sharing level to ``args['level']``, 0 to 1."""
+    """Set the information-sharing level to ``args['level']``, 0 to 1.
+
+    Parameters
+    ----------
+    state : ExerciseState
+        The run under play.
+    args : dict
+        ``level`` (float, fraction 0..1).
+    wall : str
+        Unused.
+    """
     state.live()
     level = _level(args["level"], "information sharing")
     before = state.model.information_sharing

@@ -1,5 +1,20 @@
 """The evaluators' verbs: ``note`` (a remark in the log) and ``rate`` (a core capability,
-P / S / M / U, with its improvement-plan fields)."""
+P / S / M / U, with its improvement-plan fields).
+
+Every handler here has the one signature of the verb table (:mod:`sim.exercise.verbs`),
+``handler(state, args, wall) -> str``:
+
+state : ExerciseState
+    The run under play; the handler changes it.
+args : dict
+    The verb's arguments by name, as :meth:`~sim.exercise.verbs.Verb.bind` filled them in and
+    the log records them; each handler's docstring names the keys it reads.
+wall : str
+    The entry's wall time, ISO 8601 to the second (the log's ``wall``).
+
+A handler returns the verb's one-line message, and raises :class:`ExerciseError` before it
+changes anything when the verb cannot be carried out.
+"""
 
 from __future__ import annotations
 
@@ -14,7 +29,17 @@ __all__ = ["note", "rate"]
 
 
 def note(state: ExerciseState, args: dict[str, Any], wall: str) -> str:
-    """Record ``args['text']`` as a note at the current tick."""
+    """Record ``args['text']`` as a note at the current tick.
+
+    Parameters
+    ----------
+    state : ExerciseState
+        The run under play.
+    args : dict
+        ``text`` (str, non-empty).
+    wall : str
+        Unused.
+    """
     text = str(args["text"]).strip()
     if not text:
         raise ExerciseError("a note needs some text")
@@ -24,7 +49,20 @@ def note(state: ExerciseState, args: dict[str, Any], wall: str) -> str:
 
 def rate(state: ExerciseState, args: dict[str, Any], wall: str) -> str:
     """Rate capability ``args['capability']`` (number, name or prefix) ``args['rating']``,
-    with optional ``notes``, ``element``, ``org``, ``action`` and ``due``."""
+    with optional ``notes``, ``element``, ``org``, ``action`` and ``due``.
+
+    Parameters
+    ----------
+    state : ExerciseState
+        The run under play.
+    args : dict
+        ``capability`` (str: number, name or unique prefix); ``rating`` (str, P / S / M / U,
+        any case); optional ``notes`` (str), ``element`` (str, prefix of one of
+        :data:`~sim.exercise.ratings.ELEMENTS`), ``org`` (str), ``action`` (str, corrective
+        action) and ``due`` (str, ``YYYY-MM-DD``).
+    wall : str
+        Recorded in the :class:`Rating` as its ``wall``.
+    """
     capability = resolve_capability(state.scenario, args["capability"])
     rating = str(args["rating"]).upper()
     if rating not in RATINGS:

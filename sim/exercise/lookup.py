@@ -100,14 +100,41 @@ def task_for(state: ExerciseState, unit: Responder, node: int) -> Task:
 
 
 def skills(state: ExerciseState, unit: Responder) -> str:
-    """A unit's kind, with the sectors it repairs for a repair crew (``repair: energy``)."""
+    """A unit's kind, with the sectors it repairs for a repair crew (``repair: energy``).
+
+    Parameters
+    ----------
+    state : ExerciseState
+        The run under play.
+    unit : Responder
+        The unit.
+
+    Returns
+    -------
+    str
+        e.g. ``police`` or ``repair: energy, water``.
+    """
     if unit.kind != "repair":
         return unit.kind
     return "repair: " + ", ".join(sorted(state.model.network.sector_names[s] for s in unit.sectors))
 
 
 def describe_task(state: ExerciseState, task: Task) -> str:
-    """A task and its state, e.g. ``repair (waiting, needs repair for energy)``."""
+    """A task and its state, e.g. ``repair (waiting, needs repair for energy)``.
+
+    Parameters
+    ----------
+    state : ExerciseState
+        The run under play.
+    task : Task
+        An open task.
+
+    Returns
+    -------
+    str
+        The work, its condition (taken, not yet detected, after another task, waiting) and
+        the team it needs.
+    """
     sector = state.model.network.sector_names[task.sector]
     who = f"{WORK_TEAM[task.work]} for {sector}" if task.work == "repair" else WORK_TEAM[task.work]
     if task.crew:

@@ -184,11 +184,33 @@ class ExerciseSession:
         return self.model.tick_seconds
 
     def clock(self, tick: int | None = None) -> str:
-        """The exercise clock at ``tick`` (default: now), ``T+h:mm``."""
+        """The exercise clock at ``tick`` (default: now), ``T+h:mm``.
+
+        Parameters
+        ----------
+        tick : int, optional
+            A model tick.
+
+        Returns
+        -------
+        str
+            The clock label, capped at the end.
+        """
         return self.state.clock(tick)
 
     def wall_clock(self, tick: int | None = None) -> str:
-        """The scenario's wall-clock label for ``tick`` (from ``clock.start``), or ''."""
+        """The scenario's wall-clock label for ``tick`` (from ``clock.start``), or ''.
+
+        Parameters
+        ----------
+        tick : int, optional
+            A model tick (default: now).
+
+        Returns
+        -------
+        str
+            e.g. ``Thu 14 May 08:35``; '' when the scenario sets no start.
+        """
         return self.state.wall_clock(tick)
 
     def next_inject_tick(self) -> int | None:
@@ -201,7 +223,18 @@ class ExerciseSession:
 
     # --------------------------------------------------------------- the verbs
     def step(self, n: int = 1) -> str:
-        """Run ``n`` ticks."""
+        """Run ``n`` ticks (verb ``step``).
+
+        Parameters
+        ----------
+        n : int
+            Ticks to run, >= 1.
+
+        Returns
+        -------
+        str
+            The verb's one-line message.
+        """
         return self.do("step", n=n)
 
     def run_to_next_inject(self) -> str:
@@ -209,50 +242,198 @@ class ExerciseSession:
         return self.do("next")
 
     def run_until(self, at: str) -> str:
-        """Run until the clock shows ``at`` (``T+h:mm``), or to the end for ``end``."""
+        """Run until the clock shows ``at`` (``T+h:mm``), or to the end for ``end``.
+
+        Parameters
+        ----------
+        at : str
+            A later exercise time ``T+h:mm``, or ``end``.
+
+        Returns
+        -------
+        str
+            The verb's one-line message.
+        """
         return self.do("until", at=at)
 
     def dispatch(self, unit: str, node: str) -> str:
-        """Send ``unit`` to the first task at ``node`` it can do."""
+        """Send ``unit`` to the first task at ``node`` it can do.
+
+        Parameters
+        ----------
+        unit : str
+            A unit label.
+        node : str
+            A node id.
+
+        Returns
+        -------
+        str
+            The verb's one-line message.
+        """
         return self.do("dispatch", unit=unit, node=node)
 
     def recall(self, unit: str) -> str:
-        """Stop ``unit``'s task."""
+        """Stop ``unit``'s task.
+
+        Parameters
+        ----------
+        unit : str
+            The label of a travelling or working unit.
+
+        Returns
+        -------
+        str
+            The verb's one-line message.
+        """
         return self.do("recall", unit=unit)
 
     def aid(self, team: str) -> str:
-        """Activate mutual-aid ``team``."""
+        """Activate mutual-aid ``team``.
+
+        Parameters
+        ----------
+        team : str
+            One of :meth:`aid_teams`.
+
+        Returns
+        -------
+        str
+            The verb's one-line message.
+        """
         return self.do("aid", team=team)
 
     def harden(self, node: str, level: float) -> str:
-        """Set ``node``'s hardening, 0 to 1."""
+        """Set ``node``'s hardening, 0 to 1.
+
+        Parameters
+        ----------
+        node : str
+            A node id.
+        level : float
+            Hardening, fraction 0..1 (0 none, 1 full).
+
+        Returns
+        -------
+        str
+            The verb's one-line message.
+        """
         return self.do("harden", node=node, level=level)
 
     def policy(self, name: str) -> str:
-        """Switch the dispatch policy."""
+        """Switch the dispatch policy.
+
+        Parameters
+        ----------
+        name : str
+            One of :meth:`policy_names`.
+
+        Returns
+        -------
+        str
+            The verb's one-line message.
+        """
         return self.do("policy", name=name)
 
     def sharing(self, level: float) -> str:
-        """Set the information-sharing level, 0 to 1."""
+        """Set the information-sharing level, 0 to 1.
+
+        Parameters
+        ----------
+        level : float
+            Information sharing, fraction 0..1.
+
+        Returns
+        -------
+        str
+            The verb's one-line message.
+        """
         return self.do("sharing", level=level)
 
     def attack(self, tactic: str, target: str | dict[str, Any], at: str | None = None,
                params: dict[str, float] | None = None, cell: str = "controller", inject: str = "",
                sector: str | None = None, kind: str | None = None) -> str:
-        """Schedule an attack on a node id, or on a target rule narrowed by ``sector``/``kind``."""
+        """Schedule an attack on a node id, or on a target rule narrowed by ``sector``/``kind``.
+
+        Parameters
+        ----------
+        tactic : str
+            One of :meth:`tactic_names`.
+        target : str or dict
+            A node id, a name from :meth:`target_rules`, or a rule spec.
+        at : str, optional
+            When: ``T+h:mm`` or a duration such as ``90s`` (default: now).
+        params : dict of str to float, optional
+            The tactic's parameters.
+        cell : str
+            The attacker cell.
+        inject : str
+            Inject text the attack releases ('' for none).
+        sector, kind : str, optional
+            Narrow a target rule.
+
+        Returns
+        -------
+        str
+            The verb's one-line message.
+        """
         return self.do("attack", tactic=tactic, target=target, at=at, params=params, cell=cell, inject=inject,
                        sector=sector, kind=kind)
 
     def inject(self, message: str, sender: str = "controller", to: str = "") -> str:
-        """Release an ad-hoc inject now."""
+        """Release an ad-hoc inject now.
+
+        Parameters
+        ----------
+        message : str
+            The inject's text.
+        sender : str
+            Who sends it.
+        to : str
+            Its recipient (may be '').
+
+        Returns
+        -------
+        str
+            The verb's one-line message.
+        """
         return self.do("inject", message=message, sender=sender, to=to)
 
     def note(self, text: str) -> str:
-        """Record a remark in the log."""
+        """Record a remark in the log.
+
+        Parameters
+        ----------
+        text : str
+            The remark.
+
+        Returns
+        -------
+        str
+            The verb's one-line message.
+        """
         return self.do("note", text=text)
 
     def rate(self, capability: str, rating: str, notes: str = "", **plan: str) -> str:
-        """Rate a core capability; ``plan``: ``element``, ``org``, ``action``, ``due``."""
+        """Rate a core capability; ``plan``: ``element``, ``org``, ``action``, ``due``.
+
+        Parameters
+        ----------
+        capability : str
+            Its number in :meth:`capabilities`, its name, or a unique prefix.
+        rating : str
+            P, S, M or U.
+        notes : str
+            The evaluator's observations.
+        **plan : str
+            Improvement-plan fields: ``element`` (a capability element or its prefix),
+            ``org``, ``action`` (corrective action), ``due`` (``YYYY-MM-DD``).
+
+        Returns
+        -------
+        str
+            The verb's one-line message.
+        """
         return self.do("rate", capability=capability, rating=rating, notes=notes, **plan)
 
     # ------------------------------------------------------------ capabilities
@@ -261,7 +442,18 @@ class ExerciseSession:
         return capabilities(self.scenario)
 
     def capability(self, text: str) -> str:
-        """Resolve a capability from its number in :meth:`capabilities`, its name, or a unique prefix."""
+        """Resolve a capability from its number in :meth:`capabilities`, its name, or a unique prefix.
+
+        Parameters
+        ----------
+        text : str
+            As typed.
+
+        Returns
+        -------
+        str
+            The capability's name; :class:`ExerciseError` unless exactly one matches.
+        """
         return resolve_capability(self.scenario, text)
 
     def latest_ratings(self) -> dict[str, Rating]:
@@ -311,7 +503,18 @@ class ExerciseSession:
         return events
 
     def inject_record(self, event: Event) -> Inject | None:
-        """The MSEL line behind an inject event, if it came from the MSEL."""
+        """The MSEL line behind an inject event, if it came from the MSEL.
+
+        Parameters
+        ----------
+        event : Event
+            An ``inject`` event.
+
+        Returns
+        -------
+        Inject or None
+            None for an ad-hoc inject.
+        """
         return views.inject_record(self.state, event)
 
     def service(self) -> tuple[float, dict[str, float]]:

@@ -157,7 +157,18 @@ class Verb:
         return self.prepare(bound) if self.prepare else bound
 
     def entry_text(self, args: dict[str, Any]) -> str:
-        """A logged entry's arguments as one line of plain text."""
+        """A logged entry's arguments as one line of plain text.
+
+        Parameters
+        ----------
+        args : dict
+            The entry's ``args``.
+
+        Returns
+        -------
+        str
+            e.g. ``Dispatch police-1 to sub-3``.
+        """
         return self.entry(args)
 
 
@@ -178,6 +189,7 @@ def verb_names(*categories: str) -> tuple[str, ...]:
 
 
 def _attack_text(a: dict[str, Any]) -> str:
+    """How a logged ``attack`` entry reads: tactic, target (a rule by its name) and time."""
     target = a["target"] if isinstance(a["target"], str) else a["target"].get("rule", "?")
     return f"Controller attack: {a['tactic']} on {target}" + (f" at {a['at']}" if a.get("at") else "")
 

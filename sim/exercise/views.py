@@ -22,7 +22,18 @@ __all__ = ["UnitView", "status_name", "units", "teams", "incidents", "service", 
 
 
 def status_name(status: UnitStatus) -> str:
-    """A unit status as its string (``idle``, ``travelling``, ``out of service``…)."""
+    """A unit status as its string (``idle``, ``travelling``, ``out of service``…).
+
+    Parameters
+    ----------
+    status : UnitStatus
+        A unit's status.
+
+    Returns
+    -------
+    str
+        The status's value.
+    """
     return status.value
 
 
@@ -76,7 +87,18 @@ def units(state: ExerciseState) -> list[UnitView]:
 
 
 def teams(state: ExerciseState) -> list[dict[str, Any]]:
-    """The units as table rows: unit, team, kind (skills), status, node, work, until."""
+    """The units as table rows: unit, team, kind (skills), status, node, work, until.
+
+    Parameters
+    ----------
+    state : ExerciseState
+        The run under play.
+
+    Returns
+    -------
+    list of dict
+        One row per unit, as :func:`units` orders them; ``until`` is a ``T+h:mm`` label or ''.
+    """
     return [{"unit": u.label, "team": u.team, "kind": u.skills, "status": u.status, "node": u.node, "work": u.work,
              "until": u.until} for u in units(state)]
 
@@ -105,7 +127,18 @@ def incidents(state: ExerciseState) -> list[dict[str, Any]]:
 
 
 def service(state: ExerciseState) -> tuple[float, dict[str, float]]:
-    """The service level now: overall and per sector, fractions 0 to 1."""
+    """The service level now: overall and per sector, fractions 0 to 1.
+
+    Parameters
+    ----------
+    state : ExerciseState
+        The run under play.
+
+    Returns
+    -------
+    tuple of (float, dict of str to float)
+        The overall service level and each sector's, fractions 0..1.
+    """
     q, sector_q = state.model.recorder.levels
     return q, dict(zip(state.model.recorder.sectors, map(float, sector_q)))
 
@@ -134,22 +167,69 @@ def series_so_far(state: ExerciseState) -> tuple[dict[str, Any], list[str]]:
 
 
 def inject_record(state: ExerciseState, event: Event) -> Inject | None:
-    """The MSEL line behind an inject event, if it came from the MSEL."""
+    """The MSEL line behind an inject event, if it came from the MSEL.
+
+    Parameters
+    ----------
+    state : ExerciseState
+        The run under play.
+    event : Event
+        An ``inject`` event.
+
+    Returns
+    -------
+    Inject or None
+        The scenario's inject with the event's ``number``; None for an ad-hoc inject.
+    """
     number = event.detail.get("number")
     return next((i for i in state.scenario.injects if i.number == number), None) if number is not None else None
 
 
 def released_injects(state: ExerciseState) -> list[Event]:
-    """The inject events so far, oldest first."""
+    """The inject events so far, oldest first.
+
+    Parameters
+    ----------
+    state : ExerciseState
+        The run under play.
+
+    Returns
+    -------
+    list of Event
+        MSEL and ad-hoc injects alike.
+    """
     return [e for e in state.model.events if e.kind == EventKind.INJECT]
 
 
 def settings(state: ExerciseState) -> dict[str, Any]:
-    """The run-wide settings players change: ``policy`` (dispatch policy name) and ``sharing``
-    (information-sharing level, 0 to 1)."""
+    """The run-wide settings players change.
+
+    Parameters
+    ----------
+    state : ExerciseState
+        The run under play.
+
+    Returns
+    -------
+    dict
+        ``policy`` (dispatch policy name) and ``sharing`` (information-sharing level,
+        fraction 0..1).
+    """
     return {"policy": state.model.dispatcher.policy, "sharing": state.model.information_sharing}
 
 
 def node_states(state: ExerciseState) -> tuple[np.ndarray, np.ndarray]:
-    """Per node, the bit mask of reasons it is down (0: up), and whether it runs on backup."""
+    """Per node, the bit mask of reasons it is down (0: up), and whether it runs on backup.
+
+    Parameters
+    ----------
+    state : ExerciseState
+        The run under play.
+
+    Returns
+    -------
+    tuple of (ndarray, ndarray)
+        The model's arrays (not copies), one entry per node: the down-reason bitmask
+        (:func:`sim.network.reason_names` reads them) and the backup flags.
+    """
     return state.model.state.down, state.model.state.backup

@@ -11,4 +11,4 @@ The package imports from :mod:`sim` only its results, stores, network structure 
 exercise session. It re-exports nothing: import from its modules.
 """
 
-__all__: list[str] = []
+__all__ = []

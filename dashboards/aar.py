@@ -32,6 +32,12 @@ from sim.metrics import SUMMARY, metric
 from sim.results import Event, EventKind, RunResult, clean
 from sim.scenario.timefmt import format_clock
 
+__all__ = [
+    "METRICS", "TLP", "PlanItem", "Report", "ReportError", "bought", "build_report", "capability_rows", "difference",
+    "entry_text", "executive_summary", "improvement_plan", "mark_decisions", "metric_rows", "overview_rows",
+    "timeline", "to_html", "to_markdown", "write_report",
+]
+
 # TLP 2.0 labels: (text colour on black, who may see it)
 TLP = {
     "clear": ("#FFFFFF", "Recipients can spread this to the world; there is no limit on disclosure."),
@@ -59,7 +65,19 @@ class ReportError(ValueError):
 
 @dataclass
 class PlanItem:
-    """One row of the improvement plan (HSEEP AAR/IP Appendix A)."""
+    """One row of the improvement plan (HSEEP AAR/IP Appendix A).
+
+    Attributes
+    ----------
+    capability, rating : str
+        The core capability and its rating (``S``, ``M`` or ``U``).
+    issue, action : str
+        The area for improvement and the corrective action.
+    element, organisation : str
+        The capability element and the responsible organisation.
+    start, due : str
+        ISO dates.
+    """
 
     capability: str
     rating: str
@@ -73,6 +91,26 @@ class PlanItem:
 
 @dataclass
 class Report:
+    """What the after-action report is built from.
+
+    Attributes
+    ----------
+    session : ExerciseSession
+        The replayed exercise, played on to the end of the clock.
+    exercise : RunResult
+        The run with the players' decisions.
+    counterfactual : RunResult
+        The same scenario and seed run without them.
+    stopped_tick : int
+        The tick at which the players stopped.
+    tlp : str
+        Traffic Light Protocol marking, lower case (a key of :data:`TLP`).
+    participants : list[str]
+        Participating organisations or people.
+    plan : list[PlanItem]
+        The improvement plan.
+    """
+
     session: ExerciseSession
     exercise: RunResult
     counterfactual: RunResult
@@ -83,20 +121,58 @@ class Report:
 
     @property
     def entries(self) -> list[dict[str, Any]]:
+        """The exercise log's entries, in order."""
         return self.session.entries
 
     @property
     def tick_seconds(self) -> float:
+        """Length of a tick, seconds."""
         return self.exercise.tick_seconds
 
     def clock(self, tick: int) -> str:
+        """Exercise clock of ``tick``, e.g. ``"T+1:30"``.
+
+        Parameters
+        ----------
+        tick : int
+            A tick of the run.
+
+        Returns
+        -------
+        str
+            Time since T+0 in hours and minutes.
+        """
         return format_clock(tick * self.tick_seconds)
 
 
 def build_report(log: str | Path, scenario: str | Path | None = None, tlp: str = "amber",
                  participants: Sequence[str] | None = None) -> Report:
     """Replay ``log``, play on to the end of the clock without further decisions, and run the
-    counterfactual: ``RippleModel(scenario, seed).run()``."""
+    counterfactual: ``RippleModel(scenario, seed).run()``.
+
+    Parameters
+    ----------
+    log : str or Path
+        The exercise log (JSON lines).
+    scenario : str or Path, optional
+        The scenario file; default: the one named in the log.
+    tlp : str
+        Traffic Light Protocol marking, a key of :data:`TLP` (any case).
+    participants : Sequence[str], optional
+        Participants; default: those in the log.
+
+    Returns
+    -------
+    Report
+        The report's data, improvement plan included.
+
+    Raises
+    ------
+    ReportError
+        When ``tlp`` is not a TLP 2.0 label.
+    ExerciseError, ScenarioError
+        When the log cannot be replayed.
+    """
     tlp = tlp.lower()
     if tlp not in TLP:
         raise ReportError(f"TLP '{tlp}' is not one of {', '.join(TLP)}")
@@ -111,6 +187,18 @@ def build_report(log: str | Path, scenario: str | Path | None = None, tlp: str =
 
 # ---------------------------------------------------------------- the analysis
 def exercise_date(session: ExerciseSession) -> date:
+    """The day the exercise was played: of its first wall-clock time, else today.
+
+    Parameters
+    ----------
+    session : ExerciseSession
+        The replayed exercise.
+
+    Returns
+    -------
+    date
+        The date of the first log entry (or the log's start) that has a wall time.
+    """
     walls = [e.get("wall", "") for e in session.entries] + [session.header.get("started", "")]
     for wall in walls:
         try:
@@ -122,7 +210,21 @@ def exercise_date(session: ExerciseSession) -> date:
 
 def improvement_plan(session: ExerciseSession, day: date) -> list[PlanItem]:
     """A row per capability rated S, M or U (worst first), seeded from the rating's notes and
-    options and, where those are silent, from the MSEL's expected actions for it."""
+    options and, where those are silent, from the MSEL's expected actions for it.
+
+    Parameters
+    ----------
+    session : ExerciseSession
+        The replayed exercise, with its ratings.
+    day : date
+        The exercise's date: each item starts then and is due :data:`DUE_DAYS` of its
+        rating later unless the rating gave a date.
+
+    Returns
+    -------
+    list[PlanItem]
+        U first, then M, then S; by capability within a rating.
+    """
     order = {"U": 0, "M": 1, "S": 2}
     rows = []
     latest = sorted((r for r in session.latest_ratings().values() if r.rating in order),
@@ -142,11 +244,42 @@ def improvement_plan(session: ExerciseSession, day: date) -> list[PlanItem]:
 
 
 def sentence(text: str) -> str:
+    """``text`` stripped and ending with a full stop (or ``!``/``?``).
+
+    Parameters
+    ----------
+    text : str
+        A phrase.
+
+    Returns
+    -------
+    str
+        The phrase as a sentence.
+
+    Examples
+    --------
+    >>> sentence(" Close the valve ")
+    'Close the valve.'
+    """
     text = text.strip()
     return text if text.endswith((".", "!", "?")) else text + "."
 
 
 def decision_entries(report: Report, verbs: Sequence[str]) -> list[dict[str, Any]]:
+    """The log entries of the given verbs, in order.
+
+    Parameters
+    ----------
+    report : Report
+        The report.
+    verbs : Sequence[str]
+        Verb names, e.g. :data:`PLAYER_VERBS`.
+
+    Returns
+    -------
+    list[dict]
+        The matching log entries.
+    """
     return [e for e in report.entries if e["verb"] in verbs]
 
 
@@ -169,7 +302,19 @@ def entry_text(entry: dict[str, Any]) -> str:
 def timeline(report: Report) -> list[tuple[int, str, str, str]]:
     """(tick, category, text, wall time) rows in the order things happened: decisions, notes
     and controller actions (taken before their tick runs), then the tick's injects, attacks,
-    failures and restorations (grouped), and mutual aid."""
+    failures and restorations (grouped), and mutual aid.
+
+    Parameters
+    ----------
+    report : Report
+        The report.
+
+    Returns
+    -------
+    list of (int, str, str, str)
+        Tick, category (``decision``, ``attack``, ``failure``...), plain text, and the wall
+        time of a logged entry as ``YYYY-MM-DD HH:MM`` (empty for the run's events).
+    """
     net, rows = report.session.network, []
     names = dict(zip(net.ids, net.names))
     for entry in report.entries:
@@ -199,7 +344,23 @@ def timeline(report: Report) -> list[tuple[int, str, str, str]]:
 
 
 def short_wall(wall: str) -> str:
-    """An ISO wall time as 'YYYY-MM-DD HH:MM'."""
+    """An ISO wall time as 'YYYY-MM-DD HH:MM'.
+
+    Parameters
+    ----------
+    wall : str
+        An ISO 8601 time.
+
+    Returns
+    -------
+    str
+        The short form, or ``wall`` unchanged when it is not an ISO time.
+
+    Examples
+    --------
+    >>> short_wall("2025-03-01T09:30:12")
+    '2025-03-01 09:30'
+    """
     try:
         return datetime.fromisoformat(wall).strftime("%Y-%m-%d %H:%M")
     except (TypeError, ValueError):
@@ -207,6 +368,22 @@ def short_wall(wall: str) -> str:
 
 
 def group_text(events: list[Event], net: Any, what: str) -> str:
+    """One timeline line for the nodes that went down (or came back) in one tick.
+
+    Parameters
+    ----------
+    events : list[Event]
+        ``node_down`` (or ``node_up``) events of one tick.
+    net : Network
+        The static network, for names and sectors.
+    what : str
+        ``"down"`` or ``"back in service"``.
+
+    Returns
+    -------
+    str
+        The count, the count per sector and the first six node names.
+    """
     by_sector: dict[str, int] = {}
     for e in events:
         sector = net.sector_names[net.sector[net.index[e.node]]]
@@ -252,7 +429,19 @@ def difference(name: str, ours: Any, theirs: Any) -> str:
 
 
 def metric_rows(report: Report) -> list[tuple[str, str, str, str]]:
-    """(metric, with decisions, without, difference) for the metrics table."""
+    """(metric, with decisions, without, difference) for the metrics table.
+
+    Parameters
+    ----------
+    report : Report
+        The report.
+
+    Returns
+    -------
+    list of (str, str, str, str)
+        One row per metric of :data:`METRICS`, then each sector's resilience loss; values
+        formatted with their units by the metric catalogue.
+    """
     ours, theirs = report.exercise.metrics, report.counterfactual.metrics
     names = [*METRICS, *(f"resilience_loss_h_{sector}" for sector in report.exercise.sectors)]
     rows = []
@@ -265,7 +454,19 @@ def metric_rows(report: Report) -> list[tuple[str, str, str, str]]:
 
 
 def bought(report: Report) -> str:
-    """The sentence that says what the decisions bought."""
+    """The sentence that says what the decisions bought.
+
+    Parameters
+    ----------
+    report : Report
+        The report.
+
+    Returns
+    -------
+    str
+        Resilience loss (hours) with and without the decisions, and the hours of full
+        service and person-hours of service gained or lost.
+    """
     ours, theirs = report.exercise.metrics, report.counterfactual.metrics
     a, b = ours["resilience_loss_h"], theirs["resilience_loss_h"]
     people = theirs["unserved_person_h"] - ours["unserved_person_h"]
@@ -278,11 +479,36 @@ def bought(report: Report) -> str:
 
 
 def shown(name: str, metrics: dict[str, float]) -> str:
-    """A metric of a run with its unit, as the catalogue formats it."""
+    """A metric of a run with its unit, as the catalogue formats it.
+
+    Parameters
+    ----------
+    name : str
+        The metric's name.
+    metrics : dict[str, float]
+        A run's metrics, in stored units.
+
+    Returns
+    -------
+    str
+        The formatted value, e.g. ``"12.34 h"``.
+    """
     return metric(name).format(metrics.get(name))
 
 
 def executive_summary(report: Report) -> list[str]:
+    """The executive summary's paragraphs: what was played, what the decisions bought, ratings.
+
+    Parameters
+    ----------
+    report : Report
+        The report.
+
+    Returns
+    -------
+    list[str]
+        Three paragraphs of plain text.
+    """
     s, m, session = report.exercise, report.exercise.metrics, report.session
     without = report.counterfactual.metrics
     scenario = session.scenario
@@ -324,7 +550,18 @@ def executive_summary(report: Report) -> list[str]:
 
 
 def capability_rows(report: Report) -> list[tuple[str, str, str, str, str]]:
-    """(objective, capability, rating, meaning, notes), MSEL capabilities first."""
+    """(objective, capability, rating, meaning, notes), MSEL capabilities first.
+
+    Parameters
+    ----------
+    report : Report
+        The report.
+
+    Returns
+    -------
+    list of five str
+        One row per capability in the MSEL or rated; ``not rated`` where none was given.
+    """
     session = report.session
     ratings = session.latest_ratings()
     objectives: dict[str, list[str]] = {}
@@ -343,6 +580,18 @@ def capability_rows(report: Report) -> list[tuple[str, str, str, str, str]]:
 
 
 def overview_rows(report: Report) -> list[tuple[str, str]]:
+    """The exercise overview as (field, value) rows: name, dates, type, scenario, clock, threats.
+
+    Parameters
+    ----------
+    report : Report
+        The report.
+
+    Returns
+    -------
+    list of (str, str)
+        The HSEEP overview's fields, in order.
+    """
     session, scenario = report.session, report.session.scenario
     header = session.header
     tactics = sorted({a.tactic for cell in scenario.attackers for a in cell.plan} |
@@ -364,7 +613,20 @@ def overview_rows(report: Report) -> list[tuple[str, str]]:
 
 # --------------------------------------------------------------------- figure
 def mark_decisions(fig: go.Figure, entries: Sequence[dict[str, Any]], tick_seconds: float, y: float = 101.0) -> None:
-    """Decisions and controller actions as markers along the top of a service-curve figure."""
+    """Decisions and controller actions as markers along the top of a service-curve figure.
+
+    Parameters
+    ----------
+    fig : go.Figure
+        A :func:`dashboards.figures.service_curves` figure (x in hours, y in percent);
+        changed in place.
+    entries : Sequence[dict]
+        Exercise log entries (``verb``, ``tick``, ``time``, ``args``).
+    tick_seconds : float
+        Length of a tick, seconds.
+    y : float
+        Height of the markers, percent.
+    """
     for verbs, name, symbol in ((PLAYER_VERBS, "decision", "triangle-down"),
                                 (CONTROLLER_VERBS, "controller action", "diamond")):
         chosen = [e for e in entries if e["verb"] in verbs]
@@ -380,6 +642,18 @@ def mark_decisions(fig: go.Figure, entries: Sequence[dict[str, Any]], tick_secon
 
 
 def curves_figure(report: Report) -> go.Figure:
+    """Service curves with the decisions, the counterfactual's overall curve and the decisions marked.
+
+    Parameters
+    ----------
+    report : Report
+        The report.
+
+    Returns
+    -------
+    go.Figure
+        Service (percent) over time (hours); a red line where the players stopped, if early.
+    """
     fig = service_curves(report.exercise.series, report.exercise.sectors,
                          title="Service level Q(t): with the players' decisions, and without (dashed)")
     cf = report.counterfactual.series
@@ -406,11 +680,34 @@ def _table(headers: Sequence[str] | None, rows: Sequence[Sequence[str]], cls: st
 
 
 def tlp_label(tlp: str) -> str:
+    """The TLP marking as printed, e.g. ``TLP:AMBER``.
+
+    Parameters
+    ----------
+    tlp : str
+        A key of :data:`TLP`.
+
+    Returns
+    -------
+    str
+        ``TLP:`` and the label in capitals.
+    """
     return f"TLP:{tlp.upper()}"
 
 
 def to_html(report: Report) -> str:
-    """The report as one self-contained HTML document (plotly.js inline, no network)."""
+    """The report as one self-contained HTML document (plotly.js inline, no network).
+
+    Parameters
+    ----------
+    report : Report
+        The report.
+
+    Returns
+    -------
+    str
+        The HTML document, with the TLP band on screen and in print.
+    """
     scenario, tlp = report.session.scenario, report.tlp
     colour, meaning = TLP[tlp]
     label = tlp_label(tlp)
@@ -514,7 +811,20 @@ def _md_table(headers: Sequence[str], rows: Sequence[Sequence[Any]]) -> str:
 
 
 def service_milestones(report: Report, every_h: float | None = None) -> list[tuple[str, str, str]]:
-    """Overall service with and without the decisions at regular times (Markdown's curve)."""
+    """Overall service with and without the decisions at regular times (Markdown's curve).
+
+    Parameters
+    ----------
+    report : Report
+        The report.
+    every_h : float, optional
+        Hours between rows; default: a whole number of hours giving about 12 rows.
+
+    Returns
+    -------
+    list of (str, str, str)
+        Exercise clock, service with and without the decisions (percent).
+    """
     t = np.asarray(report.exercise.series["time_h"])
     total = float(t[-1]) if len(t) else 0.0
     step = every_h or max(1.0, float(np.ceil(total / 12.0)))
@@ -527,6 +837,18 @@ def service_milestones(report: Report, every_h: float | None = None) -> list[tup
 
 
 def to_markdown(report: Report) -> str:
+    """The report as Markdown: the same sections as the HTML, the curve as a table.
+
+    Parameters
+    ----------
+    report : Report
+        The report.
+
+    Returns
+    -------
+    str
+        The Markdown text, with the TLP marking at the top and bottom.
+    """
     scenario = report.session.scenario
     label = tlp_label(report.tlp)
     meaning = TLP[report.tlp][1]
@@ -557,4 +879,20 @@ def to_markdown(report: Report) -> str:
 
 
 def write_report(report: Report, path: str | Path, markdown: bool = False) -> Path:
+    """Write the report as HTML, or as Markdown.
+
+    Parameters
+    ----------
+    report : Report
+        The report.
+    path : str or Path
+        The file to write (its folder is created).
+    markdown : bool
+        Write Markdown instead of HTML.
+
+    Returns
+    -------
+    Path
+        ``path``.
+    """
     return page.write(path, to_markdown(report) if markdown else to_html(report))

@@ -26,7 +26,7 @@ from dashboards.replay import attack_events
 from sim.exercise import CLOCK, NOTE, PLAYER, RATING, RATINGS, VERBS, Argument, ExerciseError, ExerciseSession, Verb
 from sim.results import UnitStatus
 
-__all__ = ["create_app", "perform", "auto_step"]
+__all__ = ["auto_step", "create_app", "form_arguments", "perform"]
 
 # the map's code for each unit status the session reports
 SPEEDS = [(1, "1 tick/s"), (3, "3 ticks/s"), (6, "6 ticks/s"), (12, "12 ticks/s")]
@@ -39,7 +39,20 @@ ACTIONS = tuple(v.name for v in CLOCK_VERBS) + TIMER + tuple(f"{v.name}-go" for 
 
 
 def field_id(verb: Verb, argument: Argument) -> str:
-    """The page element of a verb's argument, e.g. ``dispatch-unit``."""
+    """The page element of a verb's argument, e.g. ``dispatch-unit``.
+
+    Parameters
+    ----------
+    verb : Verb
+        The verb.
+    argument : Argument
+        One of its arguments.
+
+    Returns
+    -------
+    str
+        The element's ``id``: verb name, a dash, argument name.
+    """
     return f"{verb.name}-{argument.name}"
 
 
@@ -49,7 +62,18 @@ def node_fields() -> list[str]:
 
 
 def unit_marks(session: ExerciseSession) -> list[UnitMark]:
-    """Every unit where it is now, as the map draws it."""
+    """Every unit where it is now, as the map draws it.
+
+    Parameters
+    ----------
+    session : ExerciseSession
+        The exercise.
+
+    Returns
+    -------
+    list[UnitMark]
+        One mark per unit, positions in km.
+    """
     marks = []
     for unit in session.units():
         dest = unit.node_index if unit.status == "travelling" and unit.node_index is not None else -1
@@ -62,6 +86,20 @@ def unit_marks(session: ExerciseSession) -> list[UnitMark]:
 
 
 def map_figure(session: ExerciseSession, extent: tuple[float, float, float, float]) -> go.Figure:
+    """The network map now: node states, units and the attacks so far.
+
+    Parameters
+    ----------
+    session : ExerciseSession
+        The exercise.
+    extent : tuple of four floats
+        x0, x1, y0, y1 of the map, km (fixed for the session, so the map does not jump).
+
+    Returns
+    -------
+    go.Figure
+        :func:`dashboards.figures.network_map` at the session's tick.
+    """
     net, tick = session.network, session.tick
     attacks = [a for t, a in attack_events(session.events, net, session.tick_seconds) if t <= tick]
     kinds = sorted({u.kind for u in session.units()}, key=kind_order)
@@ -71,7 +109,19 @@ def map_figure(session: ExerciseSession, extent: tuple[float, float, float, floa
 
 
 def curves_figure(session: ExerciseSession) -> go.Figure:
-    """Service so far, on the whole exercise's time axis, decisions marked."""
+    """Service so far, on the whole exercise's time axis, decisions marked.
+
+    Parameters
+    ----------
+    session : ExerciseSession
+        The exercise.
+
+    Returns
+    -------
+    go.Figure
+        Service (percent) per sector and overall up to now, x from 0 to the exercise's
+        length in hours, the current time marked.
+    """
     series, sectors = session.series_so_far()
     hours = session.tick_seconds / 3600.0
     fig = service_curves(series, sectors, current_h=session.tick * hours, title="Service level Q(t)")
@@ -82,7 +132,18 @@ def curves_figure(session: ExerciseSession) -> go.Figure:
 
 
 def inject_feed(session: ExerciseSession) -> list[Any]:
-    """Released injects, newest first, with the MSEL's routing and expected action."""
+    """Released injects, newest first, with the MSEL's routing and expected action.
+
+    Parameters
+    ----------
+    session : ExerciseSession
+        The exercise.
+
+    Returns
+    -------
+    list
+        One Dash ``Div`` per inject, or one saying there is none yet.
+    """
     cards = []
     for event in reversed(session.released_injects()):
         line = session.inject_record(event)
@@ -104,6 +165,18 @@ def inject_feed(session: ExerciseSession) -> list[Any]:
 
 
 def teams_table(session: ExerciseSession) -> html.Table:
+    """Every unit: kind, status, node, work and until when.
+
+    Parameters
+    ----------
+    session : ExerciseSession
+        The exercise.
+
+    Returns
+    -------
+    html.Table
+        One row per unit, its id ``unit-<label>`` and class ``status-<status>``.
+    """
     head = html.Tr([html.Th(c) for c in ("unit", "kind", "status", "node", "work", "until")])
     rows = [html.Tr([html.Td(r[k]) for k in ("unit", "kind", "status", "node", "work", "until")],
                     id=f"unit-{r['unit']}", className=f"status-{r['status'].replace(' ', '-')}")
@@ -112,6 +185,18 @@ def teams_table(session: ExerciseSession) -> html.Table:
 
 
 def incidents_table(session: ExerciseSession) -> html.Div | html.Table:
+    """The open incidents: node, sector, why it is down, the state of each task.
+
+    Parameters
+    ----------
+    session : ExerciseSession
+        The exercise.
+
+    Returns
+    -------
+    html.Div or html.Table
+        A table, or a note when there is no open incident.
+    """
     rows = session.incidents()
     if not rows:
         return html.Div("No open incidents.", className="muted")
@@ -122,7 +207,18 @@ def incidents_table(session: ExerciseSession) -> html.Div | html.Table:
 
 
 def node_options(session: ExerciseSession) -> list[dict[str, str]]:
-    """Nodes with open incidents first, then all the others."""
+    """Nodes with open incidents first, then all the others.
+
+    Parameters
+    ----------
+    session : ExerciseSession
+        The exercise.
+
+    Returns
+    -------
+    list[dict[str, str]]
+        Dropdown options (``label``, ``value`` = node id).
+    """
     net = session.network
     open_nodes = [r["node"] for r in session.incidents()]
     rest = [n for n in net.ids if n not in set(open_nodes)]
@@ -131,12 +227,40 @@ def node_options(session: ExerciseSession) -> list[dict[str, str]]:
 
 
 def service_text(session: ExerciseSession) -> str:
+    """Service now, overall and per sector, in percent.
+
+    Parameters
+    ----------
+    session : ExerciseSession
+        The exercise.
+
+    Returns
+    -------
+    str
+        E.g. ``"service 97.3% · energy 95% · water 100%"``.
+    """
     q, sectors = session.service()
     return f"service {q:.1%} · " + " · ".join(f"{k} {v:.0%}" for k, v in sectors.items())
 
 
 def field(session: ExerciseSession, verb: Verb, argument: Argument) -> Any:
-    """The input for one argument of a verb, chosen by what the argument names."""
+    """The input for one argument of a verb, chosen by what the argument names.
+
+    Parameters
+    ----------
+    session : ExerciseSession
+        The exercise, for the choices and current settings.
+    verb : Verb
+        The verb.
+    argument : Argument
+        One of its arguments.
+
+    Returns
+    -------
+    Dash component
+        A dropdown (units, nodes, teams, policies, capabilities), radio items (ratings),
+        a text area, or a number or text input; its id is :func:`field_id`.
+    """
     ident, hint = field_id(verb, argument), argument.hint or argument.name
     current = session.settings().get(argument.setting) if argument.setting else None
     choices = {
@@ -166,6 +290,18 @@ def _form(session: ExerciseSession, verb: Verb) -> html.Div:
 
 
 def layout(session: ExerciseSession) -> html.Div:
+    """The whole page: header with the clock, controls, map, curves, feeds and forms.
+
+    Parameters
+    ----------
+    session : ExerciseSession
+        The exercise.
+
+    Returns
+    -------
+    html.Div
+        The Dash layout; the callbacks fill the parts that change.
+    """
     scenario = session.scenario
     clock_controls = [part for verb in CLOCK_VERBS for part in
                       [field(session, verb, a) for a in verb.positional] + [html.Button(verb.button, id=verb.name, n_clicks=0)]]

@@ -24,6 +24,14 @@ from sim.network import Network, reason_names
 from sim.results import UnitStatus
 from sim.stats import PairedDifference
 
+__all__ = [
+    "ARM_COLOURS", "BACKUP", "BANDS", "BLACK", "DOWN", "OKABE_ITO", "OPERATIONAL", "STATE_NAMES", "STATE_SIZES",
+    "STATE_SYMBOLS", "UNIT_NAMES", "UNIT_SYMBOLS", "AttackMark", "UnitMark", "attack_points", "axis_title", "ecdf",
+    "fan_chart", "kind_order", "map_extent", "metric_distributions", "network_map", "node_hover", "node_states",
+    "paired_differences", "route_lines", "sector_colours", "sector_members", "service_curves", "state_label",
+    "unit_groups", "visible_attacks", "y_floor",
+]
+
 OKABE_ITO = ("#E69F00", "#56B4E9", "#009E73", "#F0E442", "#0072B2", "#D55E00", "#CC79A7", "#000000")
 ORANGE, SKY_BLUE, GREEN, YELLOW, BLUE, VERMILLION, PURPLE, BLACK = OKABE_ITO
 # fixed colours for the sectors ripple's scenarios use, so a sector looks the same on every page
@@ -64,7 +72,18 @@ def axis_title(name: str, prefix: str = "") -> str:
 
 
 def sector_colours(sectors: Iterable[str]) -> dict[str, str]:
-    """Okabe–Ito colour per sector: fixed ones for the usual sectors, the rest in name order."""
+    """Okabe–Ito colour per sector: fixed ones for the usual sectors, the rest in name order.
+
+    Parameters
+    ----------
+    sectors : Iterable[str]
+        Sector names (repeats are ignored).
+
+    Returns
+    -------
+    dict[str, str]
+        Sector → ``#RRGGBB`` colour; the same sector gets the same colour on every page.
+    """
     names = sorted(set(sectors))
     taken = {PREFERRED[s] for s in names if s in PREFERRED}
     spare = [c for c in OKABE_ITO[:-1] if c not in taken] or list(OKABE_ITO[:-1])
@@ -79,7 +98,23 @@ def sector_colours(sectors: Iterable[str]) -> dict[str, str]:
 
 
 def y_floor(lowest: float) -> float:
-    """Bottom of a service axis (%): the lowest value rounded down to 5%, less a margin."""
+    """Bottom of a service axis (%): the lowest value rounded down to 5%, less a margin.
+
+    Parameters
+    ----------
+    lowest : float
+        The lowest service shown, fraction 0..1.
+
+    Returns
+    -------
+    float
+        The axis minimum in percent, 0 or more.
+
+    Examples
+    --------
+    >>> y_floor(0.63)
+    58.0
+    """
     return max(0.0, math.floor(lowest * 20.0) * 5.0 - 2.0)
 
 
@@ -92,7 +127,21 @@ def _base_layout(title: str, **extra: object) -> dict:
 # ----------------------------------------------------------------------- the map
 @dataclass(frozen=True)
 class UnitMark:
-    """A responder unit as drawn at one tick."""
+    """A responder unit as drawn at one tick.
+
+    Attributes
+    ----------
+    label, kind, team : str
+        The unit's label, kind (``police``, ``fire``, ``repair``, ``cyber``) and team.
+    x, y : float
+        Where it is, km east and north.
+    status : UnitStatus
+        What it is doing.
+    note : str
+        Hover text, e.g. ``"travelling to Kestrel Hill (repair)"``.
+    dest : int
+        Index of the node it travels to, or -1.
+    """
 
     label: str
     kind: str
@@ -106,7 +155,19 @@ class UnitMark:
 
 @dataclass(frozen=True)
 class AttackMark:
-    """An attack attempt as drawn once it has happened."""
+    """An attack attempt as drawn once it has happened.
+
+    Attributes
+    ----------
+    node : int
+        Index of the target node.
+    tactic, attacker : str
+        The tactic used and the attacker's name.
+    outcome : str
+        ``landed``, ``failed`` or ``interdicted``.
+    time : str
+        Exercise clock, e.g. ``"T+0:30"``.
+    """
 
     node: int
     tactic: str
@@ -116,19 +177,56 @@ class AttackMark:
 
 
 def node_states(down: np.ndarray, backup: np.ndarray) -> np.ndarray:
-    """OPERATIONAL, BACKUP or DOWN per node."""
+    """OPERATIONAL, BACKUP or DOWN per node.
+
+    Parameters
+    ----------
+    down : np.ndarray
+        Down-reason bitmask per node (0: up).
+    backup : np.ndarray
+        True where a node runs on backup.
+
+    Returns
+    -------
+    np.ndarray
+        int8 state code per node; down wins over backup.
+    """
     return np.where(down != 0, DOWN, np.where(backup, BACKUP, OPERATIONAL)).astype(np.int8)
 
 
 def state_label(down: int, backup: bool) -> str:
-    """What hover text says of a node's state, e.g. ``down: DAMAGED, SHUT``."""
+    """What hover text says of a node's state, e.g. ``down: DAMAGED, SHUT``.
+
+    Parameters
+    ----------
+    down : int
+        The node's down-reason bitmask (0: up).
+    backup : bool
+        The node runs on backup.
+
+    Returns
+    -------
+    str
+        ``down:`` and the reasons' names, ``on backup`` or ``operational``.
+    """
     if down:
         return "down: " + ", ".join(reason_names(int(down)))
     return STATE_NAMES[BACKUP] if backup else STATE_NAMES[OPERATIONAL]
 
 
 def node_hover(net: Network) -> list[str]:
-    """The fixed part of each node's hover text: name, id, sector, kind, population."""
+    """The fixed part of each node's hover text: name, id, sector, kind, population.
+
+    Parameters
+    ----------
+    net : Network
+        The static network.
+
+    Returns
+    -------
+    list[str]
+        HTML per node, in node order (names escaped; population in people).
+    """
     out = []
     for i in range(net.n):
         line = (f"<b>{html.escape(net.names[i])}</b><br>{html.escape(net.ids[i])} · "
@@ -140,7 +238,18 @@ def node_hover(net: Network) -> list[str]:
 
 
 def sector_members(net: Network) -> list[np.ndarray]:
-    """Node indices per sector code, in the order the map draws them."""
+    """Node indices per sector code, in the order the map draws them.
+
+    Parameters
+    ----------
+    net : Network
+        The static network.
+
+    Returns
+    -------
+    list[np.ndarray]
+        One array of node indices per sector code (empty for a sector with no node).
+    """
     return [np.flatnonzero(net.sector == code) for code in range(len(net.sector_names))]
 
 
@@ -154,7 +263,21 @@ def _segments(xy: np.ndarray, a: np.ndarray, b: np.ndarray) -> tuple[list, list]
 
 
 def unit_groups(units: Sequence[UnitMark], kind: str) -> tuple[list[float], list[float], list[str], list[str]]:
-    """Visible units of one kind grouped by place: x, y, count label and hover text."""
+    """Visible units of one kind grouped by place: x, y, count label and hover text.
+
+    Parameters
+    ----------
+    units : Sequence[UnitMark]
+        Every unit at the tick drawn; inactive ones are left out.
+    kind : str
+        The unit kind to group.
+
+    Returns
+    -------
+    tuple of four lists
+        x and y (km), the count shown when more than one unit shares a place, and the
+        hover HTML; ``[None]`` and ``[""]`` when there is none, so the trace keeps its legend entry.
+    """
     places: dict[tuple[float, float], list[UnitMark]] = {}
     for u in units:
         if u.kind == kind and u.status != UnitStatus.INACTIVE:
@@ -170,7 +293,20 @@ def unit_groups(units: Sequence[UnitMark], kind: str) -> tuple[list[float], list
 
 
 def route_lines(units: Sequence[UnitMark], xy: np.ndarray) -> tuple[list, list]:
-    """Dashed lines from each travelling unit to the node it is heading for."""
+    """Dashed lines from each travelling unit to the node it is heading for.
+
+    Parameters
+    ----------
+    units : Sequence[UnitMark]
+        Every unit at the tick drawn.
+    xy : np.ndarray
+        Node positions, km, shape (n, 2).
+
+    Returns
+    -------
+    tuple[list, list]
+        x and y of the segments (km), separated by None; ``[None]`` each when no unit travels.
+    """
     xs, ys = [], []
     for u in units:
         if u.status == UnitStatus.TRAVELLING and u.dest >= 0:
@@ -180,6 +316,21 @@ def route_lines(units: Sequence[UnitMark], xy: np.ndarray) -> tuple[list, list]:
 
 
 def attack_points(attacks: Sequence[AttackMark], net: Network) -> tuple[list, list, list, list]:
+    """The attack trace's points: x, y, marker symbol and hover text.
+
+    Parameters
+    ----------
+    attacks : Sequence[AttackMark]
+        The attacks to draw.
+    net : Network
+        The static network, for positions and names.
+
+    Returns
+    -------
+    tuple of four lists
+        x and y (km) of each target, ``star`` (landed) or ``star-open`` (failed or
+        interdicted), and the hover HTML.
+    """
     xs = [float(net.xy[a.node, 0]) for a in attacks]
     ys = [float(net.xy[a.node, 1]) for a in attacks]
     symbols = ["star" if a.outcome == "landed" else "star-open" for a in attacks]
@@ -189,12 +340,38 @@ def attack_points(attacks: Sequence[AttackMark], net: Network) -> tuple[list, li
 
 
 def visible_attacks(attacks: Sequence[AttackMark], net: Network) -> tuple[list, list, list, list]:
-    """The attack trace's points; [None] while there are none, so its legend entry stays."""
+    """The attack trace's points; [None] while there are none, so its legend entry stays.
+
+    Parameters
+    ----------
+    attacks : Sequence[AttackMark]
+        The attacks that have happened.
+    net : Network
+        The static network.
+
+    Returns
+    -------
+    tuple of four lists
+        As :func:`attack_points`.
+    """
     return attack_points(attacks, net) if attacks else ([None], [None], ["star"], [""])
 
 
 def map_extent(net: Network, points: Iterable[tuple[float, float]] = ()) -> tuple[float, float, float, float]:
-    """x0, x1, y0, y1 in km covering the nodes and any extra points, with a margin."""
+    """x0, x1, y0, y1 in km covering the nodes and any extra points, with a margin.
+
+    Parameters
+    ----------
+    net : Network
+        The static network.
+    points : Iterable[tuple[float, float]]
+        Extra (x, y) points to cover, km, e.g. responder bases.
+
+    Returns
+    -------
+    tuple of four floats
+        The map's x range then y range, km; the margin is 4% of the wider span, at least 0.5 km.
+    """
     xy = np.vstack([net.xy.reshape(-1, 2), np.array(list(points), dtype=float).reshape(-1, 2)])
     lo, hi = xy.min(axis=0), xy.max(axis=0)
     pad = max(0.5, 0.04 * float((hi - lo).max()))
@@ -214,6 +391,31 @@ def network_map(net: Network, down: np.ndarray, backup: np.ndarray, units: Seque
     dashed line to where a travelling unit is heading. Each trace's ``meta`` names its role
     (``links``, ``deps``, ``nodes:<sector>``, ``units:<kind>``, ``routes``, ``attacks``) so a
     player can restyle it by tick.
+
+    Parameters
+    ----------
+    net : Network
+        The static network (positions in km).
+    down : np.ndarray
+        Down-reason bitmask per node at the moment drawn (0: up).
+    backup : np.ndarray
+        True per node on backup.
+    units : Sequence[UnitMark]
+        Responder units at that moment.
+    attacks : Sequence[AttackMark]
+        Attacks that have happened by then.
+    unit_kinds : Sequence[str], optional
+        The unit kinds to give a trace (and legend entry) even when none is shown;
+        default: the kinds in ``units``.
+    extent : tuple of four floats, optional
+        x0, x1, y0, y1 in km; default: :func:`map_extent` of the nodes and units.
+    title : str
+        The figure's title.
+
+    Returns
+    -------
+    go.Figure
+        The map, east and north axes in km at equal scale.
     """
     colours = sector_colours(net.sector_names)
     state = node_states(down, backup)
@@ -273,6 +475,18 @@ def network_map(net: Network, down: np.ndarray, backup: np.ndarray, units: Seque
 
 
 def kind_order(kind: str) -> tuple[int, str]:
+    """Sort key of a unit kind: police, fire, repair, cyber, then others by name.
+
+    Parameters
+    ----------
+    kind : str
+        A unit kind.
+
+    Returns
+    -------
+    tuple[int, str]
+        Rank among the known kinds (past the last for others), then the name.
+    """
     order = list(UNIT_SYMBOLS)
     return (order.index(kind) if kind in order else len(order), kind)
 
@@ -281,7 +495,25 @@ def kind_order(kind: str) -> tuple[int, str]:
 def service_curves(series: Mapping[str, np.ndarray], sectors: Sequence[str], current_h: float | None = None,
                    title: str = "Service level Q(t)") -> go.Figure:
     """Population-weighted service per sector and overall (%) over time, with the current
-    time marked by a vertical line (the figure's first shape)."""
+    time marked by a vertical line (the figure's first shape).
+
+    Parameters
+    ----------
+    series : Mapping[str, np.ndarray]
+        ``time_h`` (hours since T+0), ``service`` and ``service_<sector>`` (fraction 0..1)
+        per tick, as in :attr:`RunResult.series`.
+    sectors : Sequence[str]
+        The sectors to draw, one line each.
+    current_h : float, optional
+        The time to mark, hours since T+0 (none when None).
+    title : str
+        The figure's title.
+
+    Returns
+    -------
+    go.Figure
+        One line per sector and a thick black overall line; y in percent, x in hours.
+    """
     colours = sector_colours(sectors)
     t = np.asarray(series["time_h"], dtype=float)
     fig = go.Figure()
@@ -319,7 +551,25 @@ BANDS = {"5–95%": ("q05", "q95", 0.15), "25–75%": ("q25", "q75", 0.35)}
 def fan_chart(fans: Mapping[str, SeriesQuantiles], title: str = "Service level Q(t) across runs",
               colours: Mapping[str, str] | None = None, bands: Sequence[str] = tuple(BANDS)) -> go.Figure:
     """Median with 25–75% and 5–95% bands of Q(t) (or the ``bands`` asked), one fan per
-    label (e.g. per variant)."""
+    label (e.g. per variant).
+
+    Parameters
+    ----------
+    fans : Mapping[str, SeriesQuantiles]
+        Label → per-tick quantiles of a service series across runs (``time_h`` in hours,
+        quantiles as fractions 0..1).
+    title : str
+        The figure's title.
+    colours : Mapping[str, str], optional
+        Label → colour; default: :data:`ARM_COLOURS` in order.
+    bands : Sequence[str]
+        Keys of :data:`BANDS` to shade, widest first.
+
+    Returns
+    -------
+    go.Figure
+        Shaded bands and a median line per label; y in percent, x in hours.
+    """
     fig = go.Figure()
     lows = [1.0]
     for k, (label, fan) in enumerate(fans.items()):
@@ -347,7 +597,23 @@ def fan_chart(fans: Mapping[str, SeriesQuantiles], title: str = "Service level Q
 
 
 def ecdf(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Sorted finite values and the share of all runs at or below each."""
+    """Sorted finite values and the share of all runs at or below each.
+
+    Parameters
+    ----------
+    values : np.ndarray
+        One value per run; NaN (not reached) counts in the total but is not plotted.
+
+    Returns
+    -------
+    tuple[np.ndarray, np.ndarray]
+        The sorted finite values, and the fraction 0..1 of all runs at or below each.
+
+    Examples
+    --------
+    >>> ecdf(np.array([2.0, np.nan, 1.0, 3.0]))
+    (array([1., 2., 3.]), array([0.25, 0.5 , 0.75]))
+    """
     finite = np.sort(values[np.isfinite(values)])
     return finite, np.arange(1, len(finite) + 1) / max(1, len(values))
 
@@ -356,7 +622,22 @@ def metric_distributions(samples: Mapping[str, Mapping[str, np.ndarray]], metric
                          title: str = "Distributions across runs") -> go.Figure:
     """One panel per metric: a histogram of the runs for a single batch, or one ECDF per
     label when comparing (overlaid histograms hide each other). Runs where a metric was not
-    reached (NaN, e.g. never recovered) are counted in the panel title."""
+    reached (NaN, e.g. never recovered) are counted in the panel title.
+
+    Parameters
+    ----------
+    samples : Mapping[str, Mapping[str, np.ndarray]]
+        Label (batch or arm) → metric → value per run, in stored units.
+    metrics : Sequence[str]
+        The metrics to show, one panel each (those no label has are left out).
+    title : str
+        The figure's title.
+
+    Returns
+    -------
+    go.Figure
+        Two panels a row, x in each metric's shown unit (:func:`axis_title`).
+    """
     metrics = [m for m in metrics if any(m in s for s in samples.values())]
     cols = 2 if len(metrics) > 1 else 1
     rows = max(1, math.ceil(len(metrics) / cols))

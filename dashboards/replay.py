@@ -30,11 +30,29 @@ from sim.network import REASONS, Network
 from sim.results import Event, EventKind, RunResult, UnitRecord, UnitStatus
 from sim.scenario.timefmt import format_clock
 
+__all__ = [
+    "UnitKey", "attack_events", "attacks_until", "headline_cards", "near_points", "node_state_at", "payload",
+    "replay_html", "start_ms", "timeline_rows", "unit_keys", "units_at", "write_replay",
+]
+
 
 # --------------------------------------------------------------- node states
 def node_state_at(result: RunResult, tick: int) -> tuple[np.ndarray, np.ndarray]:
     """Down bitmask and on-backup flag of every node at the end of ``tick``: the run's
-    baseline (the state before anything happens) with its recorded changes up to ``tick``."""
+    baseline (the state before anything happens) with its recorded changes up to ``tick``.
+
+    Parameters
+    ----------
+    result : RunResult
+        A finished run.
+    tick : int
+        The tick, 0 to the run's last.
+
+    Returns
+    -------
+    tuple[np.ndarray, np.ndarray]
+        Down-reason bitmask per node (0: up) and True per node on backup; new arrays.
+    """
     down, backup = result.baseline_down.copy(), result.baseline_backup.copy()
     changes = result.changes
     upto = changes["tick"] <= tick
@@ -46,7 +64,23 @@ def node_state_at(result: RunResult, tick: int) -> tuple[np.ndarray, np.ndarray]
 # ---------------------------------------------------------------- responders
 @dataclass(frozen=True)
 class UnitKey:
-    """A unit's position and status from ``tick`` on."""
+    """A unit's position and status from ``tick`` on.
+
+    Attributes
+    ----------
+    tick : int
+        The tick it takes effect.
+    unit : int
+        Index of the unit in the run's roster.
+    x, y : float
+        Where the unit is, km.
+    status : UnitStatus
+        What it is doing.
+    dest : int
+        Index of the node it travels to, or -1.
+    note : str
+        Hover text.
+    """
 
     tick: int
     unit: int
@@ -64,7 +98,22 @@ def _start(unit: UnitRecord) -> tuple[UnitStatus, str]:
 def unit_keys(units: Sequence[UnitRecord], events: Sequence[Event], net: Network) -> list[UnitKey]:
     """Unit moves from the event log. A unit stays where it is until it arrives at a node
     (its base at first); a dispatched unit is shown heading for its node. A task's
-    ``task_done`` frees every unit on it, travelling or working."""
+    ``task_done`` frees every unit on it, travelling or working.
+
+    Parameters
+    ----------
+    units : Sequence[UnitRecord]
+        The run's roster (:attr:`RunResult.roster`).
+    events : Sequence[Event]
+        The run's timeline, in order.
+    net : Network
+        The static network, for node positions (km) and names.
+
+    Returns
+    -------
+    list[UnitKey]
+        The keys in tick order.
+    """
     index = {u.label: i for i, u in enumerate(units)}
     where = [u.base for u in units]
     job: list[tuple[int, str] | None] = [None] * len(units)     # (node, work) a unit is on
@@ -109,7 +158,22 @@ def unit_keys(units: Sequence[UnitRecord], events: Sequence[Event], net: Network
 
 
 def units_at(units: Sequence[UnitRecord], keys: Sequence[UnitKey], tick: int) -> list[UnitMark]:
-    """Every unit as drawn at the end of ``tick``."""
+    """Every unit as drawn at the end of ``tick``.
+
+    Parameters
+    ----------
+    units : Sequence[UnitRecord]
+        The run's roster.
+    keys : Sequence[UnitKey]
+        :func:`unit_keys` of the run, in tick order.
+    tick : int
+        The tick drawn.
+
+    Returns
+    -------
+    list[UnitMark]
+        One mark per unit of the roster, in roster order.
+    """
     marks = [UnitMark(u.label, u.kind, u.team, u.base[0], u.base[1], *_start(u)) for u in units]
     for k in keys:
         if k.tick > tick:
@@ -121,13 +185,42 @@ def units_at(units: Sequence[UnitRecord], keys: Sequence[UnitKey], tick: int) ->
 
 # -------------------------------------------------------------------- attacks
 def attack_events(events: Sequence[Event], net: Network, tick_seconds: float) -> list[tuple[int, AttackMark]]:
-    """Attack attempts on a node, with the tick they happened."""
+    """Attack attempts on a node, with the tick they happened.
+
+    Parameters
+    ----------
+    events : Sequence[Event]
+        The run's events.
+    net : Network
+        The static network; attacks on ids it does not hold are left out.
+    tick_seconds : float
+        Length of a tick, seconds (for the clock label).
+
+    Returns
+    -------
+    list[tuple[int, AttackMark]]
+        (tick, mark) per attack, in event order.
+    """
     return [(e.tick, AttackMark(net.index[e.node], e.detail.get("tactic", "?"), e.detail.get("attacker", "?"),
                                 e.detail.get("outcome", "?"), format_clock(e.tick * tick_seconds)))
             for e in events if e.kind == EventKind.ATTACK and e.node in net.index]
 
 
 def attacks_until(attacks: Sequence[tuple[int, AttackMark]], tick: int) -> list[AttackMark]:
+    """The attacks that have happened by the end of ``tick``.
+
+    Parameters
+    ----------
+    attacks : Sequence[tuple[int, AttackMark]]
+        :func:`attack_events` of the run.
+    tick : int
+        The tick drawn.
+
+    Returns
+    -------
+    list[AttackMark]
+        The marks of attacks at or before ``tick``.
+    """
     return [a for t, a in attacks if t <= tick]
 
 
@@ -155,7 +248,19 @@ def timeline_rows(events: Sequence[Event], net: Network, tick_seconds: float) ->
 
 # ----------------------------------------------------------------------- page
 def headline_cards(result: RunResult) -> str:
-    """The run's headline numbers as HTML cards (labels and formats from the metric catalogue)."""
+    """The run's headline numbers as HTML cards (labels and formats from the metric catalogue).
+
+    Parameters
+    ----------
+    result : RunResult
+        A finished run.
+
+    Returns
+    -------
+    str
+        Six ``card`` divs: resilience loss, minimum service, recovery, cascade
+        amplification, attacks landed and unserved person-hours.
+    """
     m = result.metrics
     t = result.tick_seconds
 
@@ -176,7 +281,23 @@ def headline_cards(result: RunResult) -> str:
 
 
 def start_ms(start: str) -> float | None:
-    """The scenario's wall-clock start as milliseconds since the epoch (read as UTC), or None."""
+    """The scenario's wall-clock start as milliseconds since the epoch (read as UTC), or None.
+
+    Parameters
+    ----------
+    start : str
+        The scenario's ``clock.start``, ISO 8601, or empty.
+
+    Returns
+    -------
+    float or None
+        Milliseconds since 1970-01-01 UTC; None when ``start`` is not an ISO time.
+
+    Examples
+    --------
+    >>> start_ms("1970-01-01T00:00:01")
+    1000.0
+    """
     try:
         when = dt.datetime.fromisoformat(start)
     except ValueError:
@@ -186,7 +307,29 @@ def start_ms(start: str) -> float | None:
 
 def payload(result: RunResult, net: Network, units: list[UnitRecord], keys: list[UnitKey],
             attacks: list[tuple[int, AttackMark]], timeline: list[list[Any]]) -> dict[str, Any]:
-    """Everything the player needs, as compact JSON: only changes, never full frames."""
+    """Everything the player needs, as compact JSON: only changes, never full frames.
+
+    Parameters
+    ----------
+    result : RunResult
+        A finished run.
+    net : Network
+        Its static network.
+    units : list[UnitRecord]
+        The run's roster.
+    keys : list[UnitKey]
+        :func:`unit_keys` of the run.
+    attacks : list[tuple[int, AttackMark]]
+        :func:`attack_events` of the run.
+    timeline : list[list]
+        :func:`timeline_rows` of the run.
+
+    Returns
+    -------
+    dict
+        JSON-ready data: node state changes, unit keys and attacks by tick, positions in
+        km, the tick length in seconds and T+0 in epoch milliseconds (or None).
+    """
     down0, backup0 = result.baseline_down, result.baseline_backup
     odd = (down0 != 0) | backup0             # nodes not simply operational before anything happens
     ch = result.changes
@@ -217,7 +360,23 @@ def payload(result: RunResult, net: Network, units: list[UnitRecord], keys: list
 
 def near_points(net: Network, points: Sequence[tuple[float, float]], margin: float = 0.2) -> list[tuple[float, float]]:
     """The points within ``margin`` of the network's span around it: a mutual-aid base far
-    away would shrink the map, so its units show from where they enter it."""
+    away would shrink the map, so its units show from where they enter it.
+
+    Parameters
+    ----------
+    net : Network
+        The static network (positions in km).
+    points : Sequence[tuple[float, float]]
+        Candidate (x, y) points, km.
+    margin : float
+        How far outside the nodes' bounding box a point may lie, as a fraction of the
+        box's wider side.
+
+    Returns
+    -------
+    list[tuple[float, float]]
+        The points kept, in order.
+    """
     lo, hi = net.xy.min(axis=0), net.xy.max(axis=0)
     pad = margin * (hi - lo).max()
     return [p for p in points if lo[0] - pad <= p[0] <= hi[0] + pad and lo[1] - pad <= p[1] <= hi[1] + pad]
@@ -225,7 +384,20 @@ def near_points(net: Network, points: Sequence[tuple[float, float]], margin: flo
 
 def replay_html(result: RunResult, net: Network) -> str:
     """The whole replay page of ``result`` on the static network ``net``, as one
-    self-contained HTML document."""
+    self-contained HTML document.
+
+    Parameters
+    ----------
+    result : RunResult
+        A finished run.
+    net : Network
+        The static network it ran on.
+
+    Returns
+    -------
+    str
+        The HTML document (:func:`dashboards.page.render`).
+    """
     units = result.roster
     events = result.timeline()
     keys = unit_keys(units, events, net)
@@ -274,7 +446,22 @@ def replay_html(result: RunResult, net: Network) -> str:
 
 
 def write_replay(result: RunResult, net: Network, path: str | Path) -> Path:
-    """Write the replay page of a finished run on the static network ``net`` to ``path``."""
+    """Write the replay page of a finished run on the static network ``net`` to ``path``.
+
+    Parameters
+    ----------
+    result : RunResult
+        A finished run.
+    net : Network
+        The static network it ran on.
+    path : str or Path
+        The HTML file to write (its folder is created).
+
+    Returns
+    -------
+    Path
+        ``path``.
+    """
     return page.write(path, replay_html(result, net))
 
 

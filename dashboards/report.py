@@ -57,10 +57,12 @@ class Batch:
 
     @property
     def n(self) -> int:
+        """Runs in the batch."""
         return len(next(iter(self.runs.values()))) if self.runs else 0
 
     @property
     def title(self) -> str:
+        """The scenario's name (or id, or the folder's name)."""
         scenario = self.manifest.get("scenario")
         if isinstance(scenario, dict):
             return str(scenario.get("name") or scenario.get("id") or self.folder.name)
@@ -175,7 +177,18 @@ def _small(fig: go.Figure, div_id: str) -> str:
 
 
 def batch_fans(fans: Mapping[str, SeriesQuantiles]) -> str:
-    """The overall fan chart, then each sector's side by side."""
+    """The overall fan chart, then each sector's side by side.
+
+    Parameters
+    ----------
+    fans : Mapping[str, SeriesQuantiles]
+        Service series (``service``, ``service_<sector>``) → per-tick quantiles across runs.
+
+    Returns
+    -------
+    str
+        HTML panels, or a note when the batch has no quantiles.
+    """
     if "service" not in fans:
         return NO_FANS
     overall = fan_chart({"runs": fans["service"]}, title="Overall service Q(t) across runs: median, 25–75% and 5–95%")
@@ -188,7 +201,18 @@ def batch_fans(fans: Mapping[str, SeriesQuantiles]) -> str:
 
 
 def comparison_fans(arms: Mapping[str, Mapping[str, SeriesQuantiles]]) -> str:
-    """The arms' medians and 25–75% bands on one chart, then each arm's full fan."""
+    """The arms' medians and 25–75% bands on one chart, then each arm's full fan.
+
+    Parameters
+    ----------
+    arms : Mapping[str, Mapping[str, SeriesQuantiles]]
+        Arm → service series → per-tick quantiles across runs.
+
+    Returns
+    -------
+    str
+        HTML panels of overall service, or a note when no arm has quantiles.
+    """
     have = {arm: fans["service"] for arm, fans in arms.items() if "service" in fans}
     if not have:
         return NO_FANS
@@ -201,7 +225,24 @@ def comparison_fans(arms: Mapping[str, Mapping[str, SeriesQuantiles]]) -> str:
 
 
 def report_html(folder: Path) -> str:
-    """The report page of a batch folder or a comparison folder."""
+    """The report page of a batch folder or a comparison folder.
+
+    Parameters
+    ----------
+    folder : Path
+        A folder of ``ripple batch`` (``manifest.json``) or of ``ripple compare``
+        (``comparison.json``).
+
+    Returns
+    -------
+    str
+        One self-contained HTML document.
+
+    Raises
+    ------
+    ReportError
+        When the folder is neither, or its files cannot be read.
+    """
     if (folder / RESULT).exists():
         with _reading():
             comparison = read_comparison(folder)
@@ -236,7 +277,23 @@ def report_html(folder: Path) -> str:
 
 
 def write_report(folder: str | Path) -> Path:
-    """Write ``folder/report.html`` for a batch or comparison folder; return its path."""
+    """Write ``folder/report.html`` for a batch or comparison folder; return its path.
+
+    Parameters
+    ----------
+    folder : str or Path
+        A batch or comparison folder.
+
+    Returns
+    -------
+    Path
+        The report written.
+
+    Raises
+    ------
+    ReportError
+        When ``folder`` is not a folder or cannot be reported on.
+    """
     folder = Path(folder)
     if not folder.is_dir():
         raise ReportError(f"{folder} is not a folder")

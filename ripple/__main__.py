@@ -2,4 +2,6 @@
 
 from ripple import app
 
+__all__ = []
+
 app(prog_name="ripple")

@@ -12,6 +12,8 @@ from rich.console import Console
 
 from sim.scenario import Scenario, ScenarioError, load_scenario
 
+__all__ = ["app", "console", "errors", "fail", "load_or_exit"]
+
 app = typer.Typer(
     name="ripple",
     help="Simulate coordinated attacks on interdependent infrastructure, and the recovery.",
@@ -26,12 +28,44 @@ errors = Console(stderr=True, width=_WIDTH)
 
 
 def fail(message: str, code: int = 2) -> NoReturn:
-    """Print one clear message on stderr and exit non-zero (no traceback)."""
+    """Print one clear message on stderr and exit non-zero (no traceback).
+
+    Parameters
+    ----------
+    message : str
+        What went wrong, for the user (rich markup allowed).
+    code : int
+        The exit code: 2 for bad input, 1 for a failure while running.
+
+    Raises
+    ------
+    typer.Exit
+        Always, with ``code``.
+    """
     errors.print(f"[bold red]error:[/] {message}", highlight=False, soft_wrap=True)
     raise typer.Exit(code)
 
 
 def load_or_exit(path: Path, patches: list[dict[str, Any]] | None = None) -> Scenario:
+    """Load a scenario, or print every problem with file:line and exit with code 2.
+
+    Parameters
+    ----------
+    path : Path
+        The scenario file (YAML).
+    patches : list of dict, optional
+        Overrides applied on top of the file (:func:`sim.scenario.load_scenario`).
+
+    Returns
+    -------
+    Scenario
+        The validated scenario.
+
+    Raises
+    ------
+    typer.Exit
+        With code 2 when the scenario has problems.
+    """
     try:
         return load_scenario(path, patches)
     except ScenarioError as exc:

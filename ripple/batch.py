@@ -40,11 +40,26 @@ ChunkOpt = typer.Option(None, "--chunk-size", min=1, help="runs per task (defaul
 
 # ------------------------------------------------------------------ display
 def p_value(p: float | None) -> str:
+    """A p-value for a table: three decimals, ``<0.001`` below that, a dash for none.
+
+    Parameters
+    ----------
+    p : float or None
+        The p-value (fraction 0..1), or None when the test could not be run.
+
+    Returns
+    -------
+    str
+        E.g. ``"0.042"``, ``"<0.001"`` or ``"–"``.
+    """
     return "–" if p is None else ("<0.001" if p < 0.001 else f"{p:.3f}")
 
 
 class RunsPerSecond(ProgressColumn):
+    """A progress-bar column showing the runs finished per second."""
+
     def render(self, task: Task) -> Text:
+        """Rich's column hook: the task's speed as ``"12.3 runs/s"``."""
         return Text(f"{task.speed:.1f} runs/s" if task.speed else "– runs/s", style="progress.data.speed")
 
 
@@ -63,17 +78,41 @@ def progress_bar() -> Iterator[Progress]:
 
 
 class BarTask:
-    """Adapts one task of a rich progress bar to the batch driver's progress calls."""
+    """Adapts one task of a rich progress bar to the batch driver's progress calls.
+
+    Parameters
+    ----------
+    bar : Progress
+        The progress bar (:func:`progress_bar`); started by the first :meth:`start`.
+    label : str
+        The task's description, e.g. the scenario id or the arm's name.
+    """
 
     def __init__(self, bar: Progress, label: str):
         self.bar, self.label, self.task = bar, label, None
 
     def start(self, total: int, done: int) -> None:
+        """Show the task once the batch starts running.
+
+        Parameters
+        ----------
+        total : int
+            Runs in the batch.
+        done : int
+            Runs already finished (on ``--resume``).
+        """
         if not self.bar.live.is_started:
             self.bar.start()
         self.task = self.bar.add_task(self.label, total=total, completed=done)
 
     def advance(self, runs: int) -> None:
+        """Count ``runs`` more runs finished.
+
+        Parameters
+        ----------
+        runs : int
+            Runs finished since the last call.
+        """
         self.bar.advance(self.task, runs)
 
 
@@ -150,12 +189,25 @@ def comparison_table(comparison: Comparison) -> Table:
 
 # ------------------------------------------------------------------ helpers
 def command_line() -> str:
+    """The command as typed, shell-quoted, for the batch's manifest."""
     return shlex.join(["ripple", *sys.argv[1:]])
 
 
 @contextmanager
 def handled(folder: Path | None = None) -> Iterator[None]:
-    """Turn the batch's expected failures into one clear message and an exit code."""
+    """Turn the batch's expected failures into one clear message and an exit code.
+
+    Parameters
+    ----------
+    folder : Path, optional
+        The results folder, to count the finished runs an interruption keeps.
+
+    Raises
+    ------
+    typer.Exit
+        Code 2 for bad overrides, stores or engines; 1 for a failed batch or I/O error;
+        130 on Ctrl+C.
+    """
     try:
         yield
     except (OverrideError, StoreError, EngineError) as exc:
@@ -171,6 +223,19 @@ def handled(folder: Path | None = None) -> Iterator[None]:
 
 
 def until_ci_option(text: str | None) -> tuple[str, float] | None:
+    """The ``--until-ci METRIC=WIDTH`` option, parsed; exits with one message when malformed.
+
+    Parameters
+    ----------
+    text : str or None
+        The option as typed, or None when not given.
+
+    Returns
+    -------
+    tuple of (str, float) or None
+        The metric's name and the widest 95% CI of its mean to stop at, in the metric's
+        stored unit; None without the option.
+    """
     if text is None:
         return None
     metric, eq, width = text.partition("=")
@@ -185,7 +250,15 @@ def until_ci_option(text: str | None) -> tuple[str, float] | None:
 
 def write_summary(folder: Path, only: tuple[str, ...] = ()) -> None:
     """Print a batch folder's summary table (of the metrics in ``only``, or all) and write
-    ``summary.json`` (all metrics) into it."""
+    ``summary.json`` (all metrics) into it.
+
+    Parameters
+    ----------
+    folder : Path
+        A batch folder of ``ripple batch``.
+    only : tuple of str
+        The metrics to print (all when empty); ``summary.json`` holds every metric.
+    """
     with handled():
         manifest = read_manifest(folder)
         if manifest is None:
@@ -210,6 +283,13 @@ def write_summary(folder: Path, only: tuple[str, ...] = ()) -> None:
 
 
 def write_html(folder: Path) -> None:
+    """Write ``folder/report.html`` and say so; exits with one message when it cannot.
+
+    Parameters
+    ----------
+    folder : Path
+        A batch or comparison folder.
+    """
     from dashboards.report import ReportError, write_report
 
     try:
@@ -220,6 +300,15 @@ def write_html(folder: Path) -> None:
 
 
 def finish_batch(result: BatchResult, html: bool) -> None:
+    """Report a finished batch: runs and speed, why it stopped early, its headline summary.
+
+    Parameters
+    ----------
+    result : BatchResult
+        What :func:`sim.batch.run_batch` returned.
+    html : bool
+        Also write the HTML report.
+    """
     if result.ran:
         rate = result.ran / result.seconds
         console.print(f"{result.ran} runs in {result.seconds:.1f} s ({rate:.1f} runs/s, {result.engine}); "
@@ -237,6 +326,35 @@ def finish_batch(result: BatchResult, html: bool) -> None:
 def comparison(scenario: Path, variants: list[Variant], sets: list[str], runs: int | None, seed: int | None,
                out: Path, workers: int | None, scheduler: str | None, resume: bool, chunk_size: int | None,
                sweep: bool, html: bool) -> None:
+    """Run a comparison (``compare`` or ``batch --sweep``) and print its paired differences.
+
+    Parameters
+    ----------
+    scenario : Path
+        The base scenario file (YAML).
+    variants : list of Variant
+        The arms compared with the base.
+    sets : list of str
+        ``--set path=value`` overrides applied to every arm.
+    runs : int or None
+        Runs per arm (None: the default, or the comparison's own on resume).
+    seed : int or None
+        The seed (None: the scenario's).
+    out : Path
+        The comparison folder.
+    workers : int or None
+        Local worker processes (None: all cores).
+    scheduler : str or None
+        A Dask scheduler address, instead of local workers.
+    resume : bool
+        Run only the runs missing from ``out``.
+    chunk_size : int or None
+        Runs per task (None: chosen by runs per worker).
+    sweep : bool
+        The variants are values of one field (``--sweep``).
+    html : bool
+        Also write the HTML report.
+    """
     with handled(out), progress_bar() as bar:
         result = run_compare(scenario, variants, runs, out, seed, overrides=tuple(parse_set(s) for s in sets),
                              sweep=sweep, workers=workers, scheduler=scheduler, resume=resume, chunk_size=chunk_size,

@@ -37,7 +37,28 @@ VIEW_HELP = [
 
 
 def split(arg: str) -> tuple[list[str], dict[str, str]]:
-    """Positional words and ``key=value`` options of a command line (shell quoting)."""
+    """Positional words and ``key=value`` options of a command line (shell quoting).
+
+    Parameters
+    ----------
+    arg : str
+        The command line after the verb.
+
+    Returns
+    -------
+    tuple of (list of str, dict of str to str)
+        The positional words in order, and the options by key.
+
+    Raises
+    ------
+    ExerciseError
+        When the quoting does not parse.
+
+    Examples
+    --------
+    >>> split('crew-1 "Kestrel Hill" priority=2')
+    (['crew-1', 'Kestrel Hill'], {'priority': '2'})
+    """
     try:
         words = shlex.split(arg)
     except ValueError as exc:
@@ -53,7 +74,25 @@ def split(arg: str) -> tuple[list[str], dict[str, str]]:
 
 
 def number(text: str, what: str) -> float:
-    """``text`` as a number; :class:`ExerciseError` naming ``what`` otherwise."""
+    """``text`` as a number; :class:`ExerciseError` naming ``what`` otherwise.
+
+    Parameters
+    ----------
+    text : str
+        The word typed.
+    what : str
+        The argument's name, for the message.
+
+    Returns
+    -------
+    float
+        The number.
+
+    Raises
+    ------
+    ExerciseError
+        When ``text`` is not a number.
+    """
     try:
         return float(text)
     except ValueError:
@@ -62,7 +101,25 @@ def number(text: str, what: str) -> float:
 
 def convert(argument: Argument, text: str) -> Any:
     """A word of the command line as the argument's type; a count that is not a whole number
-    is passed on as typed, for the verb to say what it takes."""
+    is passed on as typed, for the verb to say what it takes.
+
+    Parameters
+    ----------
+    argument : Argument
+        The verb's argument the word is for.
+    text : str
+        The word typed.
+
+    Returns
+    -------
+    float, int or str
+        A float for a number argument, an int for a whole count, else ``text``.
+
+    Raises
+    ------
+    ExerciseError
+        When a number argument is not a number.
+    """
     if argument.type is float:
         return number(text, argument.metavar)
     if argument.type is int and text.isdigit():
@@ -102,14 +159,50 @@ def parse(verb: Verb, arg: str) -> dict[str, Any]:
 
 
 def expect(words: list[str], low: int, high: int, usage: str) -> None:
-    """:class:`ExerciseError` with the usage line unless ``low <= len(words) <= high``."""
+    """:class:`ExerciseError` with the usage line unless ``low <= len(words) <= high``.
+
+    Parameters
+    ----------
+    words : list of str
+        The positional words typed.
+    low, high : int
+        The fewest and most positional words the verb takes.
+    usage : str
+        The verb's usage line, for the message.
+
+    Raises
+    ------
+    ExerciseError
+        When the number of words is out of range.
+    """
     if not low <= len(words) <= high:
         raise ExerciseError(f"usage: {usage}")
 
 
 class ExerciseConsole(cmd.Cmd):
     """The command loop: the verbs of the table (:data:`sim.exercise.VERBS`) run through
-    :meth:`default`; each ``do_`` method is one of the console's own commands."""
+    :meth:`default`; each ``do_`` method is one of the console's own commands.
+
+    The ``do_`` methods' docstrings are the console's ``help COMMAND`` text, so they stay
+    one user-facing line each.
+
+    Parameters
+    ----------
+    session : ExerciseSession
+        The exercise the commands drive.
+    out : Console
+        Where messages, tables and injects are printed.
+    stdin : IO[str]
+        Where commands are read from.
+    interactive : bool
+        A terminal: show the clock prompt and complete with tab; otherwise echo each
+        command read and show no prompt.
+
+    Attributes
+    ----------
+    failures : int
+        Commands that could not be carried out so far.
+    """
 
     def __init__(self, session: ExerciseSession, out: Console, stdin: IO[str], interactive: bool):
         super().__init__(completekey="tab", stdin=stdin)
@@ -125,6 +218,7 @@ class ExerciseConsole(cmd.Cmd):
         return f"{self.session.clock()} ripple> " if self.interactive else ""
 
     def preloop(self) -> None:
+        """cmd.Cmd hook: on a terminal, tab completion splits words only at spaces and quotes."""
         if self.interactive:
             try:
                 import readline
@@ -133,15 +227,18 @@ class ExerciseConsole(cmd.Cmd):
                 pass
 
     def precmd(self, line: str) -> str:
+        """cmd.Cmd hook: echo a command read from a pipe; a ``#`` line is a comment."""
         if not self.interactive and line.strip() and line != "EOF":
             self.out.print(f"> {line.rstrip()}", highlight=False, markup=False)
         return "" if line.lstrip().startswith("#") else line
 
     def postcmd(self, stop: bool, line: str) -> bool:
+        """cmd.Cmd hook: refresh the prompt's clock."""
         self.prompt = self._prompt()
         return stop
 
     def onecmd(self, line: str) -> bool:
+        """cmd.Cmd hook: run one command; an error prints one message and the loop goes on."""
         try:
             return super().onecmd(line)
         except ExerciseError as exc:
@@ -151,17 +248,33 @@ class ExerciseConsole(cmd.Cmd):
         return False
 
     def emptyline(self) -> bool:
+        """cmd.Cmd hook: an empty line does nothing (not the last command again)."""
         return False
 
     def fail(self, message: str) -> None:
+        """Print an error and count it in :attr:`failures`.
+
+        Parameters
+        ----------
+        message : str
+            What went wrong (printed as plain text).
+        """
         self.failures += 1
         self.out.print(f"[bold red]error:[/] {escape(message)}", highlight=False, soft_wrap=True)
 
     def say(self, message: str) -> None:
+        """Print a message as plain text (no markup, soft-wrapped).
+
+        Parameters
+        ----------
+        message : str
+            The text.
+        """
         self.out.print(message, highlight=False, markup=False, soft_wrap=True)
 
     # ------------------------------------------------------------ the verbs
     def default(self, line: str) -> bool:
+        """cmd.Cmd hook: run a verb of the table, then show what it caused."""
         name, arg, _ = self.parseline(line)
         verb = VERBS.get(name or "")
         if verb is None:
@@ -202,6 +315,14 @@ class ExerciseConsole(cmd.Cmd):
                 self.say(f"  {session.clock(event.tick)}  {describe(event, names, session.tick_seconds)}")
 
     def show_inject(self, event: Event) -> None:
+        """Print an inject as a panel: its MSEL line's routing, message and expected action,
+        or the message of an inject raised by an attack.
+
+        Parameters
+        ----------
+        event : Event
+            An ``inject`` event.
+        """
         session = self.session
         line = session.inject_record(event)
         clock = session.clock(event.tick)
@@ -221,6 +342,7 @@ class ExerciseConsole(cmd.Cmd):
         self.out.print(Panel(body, title=escape(title), title_align="left", border_style="yellow"), highlight=False)
 
     def status_line(self) -> None:
+        """Print one line: clock, service overall and per sector, incidents, idle units, next inject."""
         s = self.session
         q, sectors = s.service()
         wall = s.wall_clock()
@@ -320,15 +442,18 @@ class ExerciseConsole(cmd.Cmd):
     do_exit = do_quit
 
     def do_EOF(self, arg: str) -> bool:
+        """End of input (Ctrl+D or the end of a script): as ``quit``."""
         if self.interactive:
             self.say("")
         return self.do_quit(arg)
 
     # ----------------------------------------------------------- completion
     def completenames(self, text: str, *ignored: Any) -> list[str]:
+        """cmd.Cmd hook: complete the first word with a command or a verb."""
         return sorted(set(super().completenames(text, *ignored)) | {v for v in VERBS if v.startswith(text)})
 
     def completedefault(self, text: str, line: str, begidx: int, endidx: int) -> list[str]:
+        """cmd.Cmd hook: complete a verb's argument by its kind (:meth:`choices`)."""
         verb = VERBS.get(line.split()[0]) if line.split() else None
         position = len(line[:begidx].split()) - 1
         if verb is None or not 0 <= position < len(verb.positional):
@@ -336,7 +461,18 @@ class ExerciseConsole(cmd.Cmd):
         return [c for c in self.choices(verb.positional[position].kind) if c.startswith(text)]
 
     def choices(self, kind: str) -> list[str]:
-        """What an argument of ``kind`` may be, for completion ([] when anything goes)."""
+        """What an argument of ``kind`` may be, for completion ([] when anything goes).
+
+        Parameters
+        ----------
+        kind : str
+            The argument's kind in the verb table, e.g. ``"unit"`` or ``"node"``.
+
+        Returns
+        -------
+        list of str
+            The words it may be, from the session as it stands.
+        """
         s = self.session
         return {
             "unit": s.unit_labels, "node": s.node_ids, "team": s.aid_teams, "policy": s.policy_names,
@@ -346,4 +482,18 @@ class ExerciseConsole(cmd.Cmd):
 
 
 def plural(n: int, noun: str) -> str:
+    """``n`` and ``noun``, with an ``s`` unless ``n`` is 1.
+
+    Parameters
+    ----------
+    n : int
+        The count.
+    noun : str
+        The singular noun.
+
+    Returns
+    -------
+    str
+        E.g. ``"1 unit"``, ``"3 units"``.
+    """
     return f"{n} {noun}{'' if n == 1 else 's'}"

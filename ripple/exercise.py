@@ -14,17 +14,58 @@ from ripple.app import app, console, fail, load_or_exit
 from sim.exercise import ExerciseError, ExerciseSession
 from sim.scenario import ScenarioError
 
+__all__ = ["aar", "exercise", "open_session", "serve"]
+
 ScenarioArg = typer.Argument(..., help="scenario file (YAML)", show_default=False)
 
 
 def default_log(scenario_id: str, seed: int) -> Path:
+    """The default exercise log: ``runs/exercise-<id>-seed<seed>-<local time>.jsonl``.
+
+    Parameters
+    ----------
+    scenario_id : str
+        The scenario's id.
+    seed : int
+        The exercise's seed.
+
+    Returns
+    -------
+    Path
+        A path relative to the working folder, stamped with the time now.
+    """
     stamp = datetime.now().strftime("%Y%m%d-%H%M%S")
     return Path("runs") / f"exercise-{scenario_id}-seed{seed}-{stamp}.jsonl"
 
 
 def open_session(scenario: Path, seed: int | None, log: Path | None, resume: Path | None,
                  participants: str) -> ExerciseSession:
-    """A new session, or one rebuilt from ``resume``; exits with one message on bad input."""
+    """A new session, or one rebuilt from ``resume``; exits with one message on bad input.
+
+    Parameters
+    ----------
+    scenario : Path
+        The scenario file (YAML).
+    seed : int or None
+        The seed (None: the scenario's; on resume it must match the log's).
+    log : Path or None
+        Where to write the exercise log (None: :func:`default_log`, or the resumed log).
+    resume : Path or None
+        An exercise log to replay and continue.
+    participants : str
+        Participants separated by ``;`` (empty: keep those in the log).
+
+    Returns
+    -------
+    ExerciseSession
+        The session, its log already saved.
+
+    Raises
+    ------
+    typer.Exit
+        On a bad scenario, a log that cannot be replayed or written, or a seed that
+        differs from the resumed log's.
+    """
     s = load_or_exit(scenario)
     people = [p.strip() for p in participants.split(";") if p.strip()]
     try:
@@ -98,8 +139,10 @@ def aar(
     participants: str = typer.Option("", help="participants, separated by ';' (default: those in the log)"),
     scenario: Path | None = typer.Option(None, help="scenario file (default: the one named in the log)"),
 ) -> None:
-    """Write the after-action report and improvement plan (HSEEP AAR/IP) of an exercise log,
-    with the counterfactual: the same scenario and seed run without the players' decisions."""
+    """Write the after-action report and improvement plan (HSEEP AAR/IP) of an exercise log.
+
+    The report compares the exercise with its counterfactual: the same scenario and seed run
+    without the players' decisions."""
     from dashboards.aar import ReportError, build_report, bought, write_report
 
     if tlp.lower() not in TLP_NAMES:
@@ -122,7 +165,20 @@ def aar(
 
 
 def free_port(host: str, port: int) -> None:
-    """Exit with one message unless ``host:port`` can be listened on."""
+    """Exit with one message unless ``host:port`` can be listened on.
+
+    Parameters
+    ----------
+    host : str
+        Address or host name to listen on.
+    port : int
+        TCP port.
+
+    Raises
+    ------
+    typer.Exit
+        When the host does not resolve or the port cannot be bound.
+    """
     try:
         infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
     except socket.gaierror as exc:
@@ -146,8 +202,10 @@ def serve(
     resume: Path | None = typer.Option(None, help="continue a saved exercise log (replays it first)"),
     participants: str = typer.Option("", help="participating organisations or people, separated by ';'"),
 ) -> None:
-    """Run a tabletop exercise in the browser: map, service curves, inject feed, clock controls
-    and decision forms, over one exercise session held by this process."""
+    """Run a tabletop exercise in the browser: map, service curves, injects, decision forms.
+
+    The page has clock controls and a form for each decision; every browser that connects
+    drives the one exercise session held by this process."""
     import logging
 
     from dashboards.app import create_app

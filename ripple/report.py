@@ -14,8 +14,10 @@ __all__ = ["report"]
 @app.command()
 def report(folder: Path = typer.Argument(..., help="results folder of `ripple batch` or `ripple compare`",
                                          show_default=False)) -> None:
-    """Write FOLDER/report.html: distributions of the headline metrics, the fan chart of
-    service over time and, for a comparison, the paired differences. Opens offline."""
+    """Write FOLDER/report.html, the HTML report of a batch or comparison folder.
+
+    It shows the distributions of the headline metrics, the fan chart of service over time
+    and, for a comparison, the paired differences. The page opens offline."""
     from dashboards.report import ReportError, write_report
 
     if not folder.exists():

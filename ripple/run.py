@@ -15,10 +15,25 @@ from sim.results import RunResult
 from sim.scenario import Scenario
 from sim.scenario.reference import scenario_reference
 
+__all__ = ["describe", "run", "schema", "summary_table", "validate"]
+
 ScenarioArg = typer.Argument(..., help="scenario file (YAML)", show_default=False)
 
 
 def describe(s: Scenario) -> str:
+    """A scenario in one line: its size, attacks, responders and clock.
+
+    Parameters
+    ----------
+    s : Scenario
+        A loaded scenario.
+
+    Returns
+    -------
+    str
+        Name, counts of nodes, sectors, links, dependencies, attack actions and
+        responder units, then the run's length in hours and tick in minutes.
+    """
     net = s.network
     actions = sum(len(a.plan) for a in s.attackers)
     units = sum(t.count for t in s.responders.values())

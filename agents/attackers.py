@@ -57,20 +57,86 @@ class InterdictionParams(Protocol):
 
 
 def p_detection(tactic: Tactic, information_sharing: float, policies: InterdictionParams) -> float:
+    """Probability P_D that the plot is detected (EASI, Garcia 2007).
+
+    Parameters
+    ----------
+    tactic : Tactic
+        The tactic; its ``detectability`` (dimensionless multiplier) is read.
+    information_sharing : float
+        The scenario's level of information sharing, fraction 0..1.
+    policies : InterdictionParams
+        ``detection_base`` and ``detection_gain``, fractions 0..1.
+
+    Returns
+    -------
+    float
+        ``min(1, detectability · (detection_base + detection_gain · information_sharing))``.
+    """
     return min(1.0, tactic.detectability * (policies.detection_base + policies.detection_gain * information_sharing))
 
 
 def p_response(n_police: int, policies: InterdictionParams) -> float:
+    """Probability P_R that a response arrives in time (EASI, Garcia 2007).
+
+    Parameters
+    ----------
+    n_police : int
+        Active police units within ``police_radius_km`` of the target.
+    policies : InterdictionParams
+        ``response_base`` (fraction 0..1) and ``police_scale`` (police units).
+
+    Returns
+    -------
+    float
+        ``response_base + (1 − response_base) · (1 − exp(−n_police / police_scale))``.
+    """
     return policies.response_base + (1.0 - policies.response_base) * (1.0 - math.exp(-n_police / policies.police_scale))
 
 
 def p_interdiction(tactic: Tactic, information_sharing: float, n_police: int, policies: InterdictionParams) -> float:
-    """EASI: P_I = P_D · P_R (Garcia 2007)."""
+    """Probability P_I that an attempt is interdicted: EASI's P_I = P_D · P_R (Garcia 2007).
+
+    Parameters
+    ----------
+    tactic : Tactic
+        The tactic (its ``detectability``).
+    information_sharing : float
+        The scenario's level of information sharing, fraction 0..1.
+    n_police : int
+        Active police units within ``police_radius_km`` of the target.
+    policies : InterdictionParams
+        The EASI parameters.
+
+    Returns
+    -------
+    float
+        :func:`p_detection` × :func:`p_response`, 0..1.
+
+    References
+    ----------
+    M. L. Garcia, *The Design and Evaluation of Physical Protection Systems*, 2nd ed.,
+    Butterworth-Heinemann, 2007.
+    """
     return p_detection(tactic, information_sharing, policies) * p_response(n_police, policies)
 
 
 @dataclass
 class Attempt:
+    """An attempt that landed, handed to the effects phase.
+
+    Attributes
+    ----------
+    attacker : str
+        The cell's id.
+    tactic : Tactic
+        The tactic with its parameters as overridden.
+    node : int
+        The target's node index.
+    action : PlannedAction
+        The planned action it carries out (for its inject message).
+    """
+
     attacker: str
     tactic: Tactic
     node: int
@@ -80,8 +146,16 @@ class Attempt:
 class Attacker(mesa.Agent):
     """A cell with a plan; actions at one time are a simultaneous attack.
 
-    ``tactic_overrides`` are the scenario-wide parameters by tactic name, applied before an
-    action's own ``params``.
+    Parameters
+    ----------
+    model : World
+        The model the cell acts in.
+    cell_id : str
+        The cell's id (a scenario's ``attackers[].id``).
+    plan : list[PlannedAction]
+        Its actions, in any order (kept sorted by time).
+    tactic_overrides : Mapping[str, dict[str, float]]
+        Scenario-wide parameters by tactic name, applied before an action's own ``params``.
     """
 
     model: "World"
@@ -95,6 +169,18 @@ class Attacker(mesa.Agent):
         self.next_action = 0
 
     def due(self, tick: int) -> list[PlannedAction]:
+        """Take the actions due at or before ``tick`` off the plan.
+
+        Parameters
+        ----------
+        tick : int
+            The current tick.
+
+        Returns
+        -------
+        list[PlannedAction]
+            The actions due, in time order; the plan's cursor moves past them.
+        """
         out = []
         while self.next_action < len(self.plan) and self.model.tick_of(self.plan[self.next_action].at) <= tick:
             out.append(self.plan[self.next_action])
@@ -102,17 +188,40 @@ class Attacker(mesa.Agent):
         return out
 
     def next_tick(self) -> int | None:
+        """The tick of the next action still planned, or None when the plan is done."""
         if self.next_action < len(self.plan):
             return self.model.tick_of(self.plan[self.next_action].at)
         return None
 
     def tactic(self, action: PlannedAction) -> Tactic:
-        """The action's tactic with the scenario-wide, then the action's, parameters."""
+        """The action's tactic with the scenario-wide, then the action's, parameters.
+
+        Parameters
+        ----------
+        action : PlannedAction
+            An action of the plan.
+
+        Returns
+        -------
+        Tactic
+            Its tactic, parameters overridden.
+        """
         return make_tactic(action.tactic, self.tactic_overrides.get(action.tactic, {}), action.params)
 
     def act(self, rng: np.random.Generator) -> list[Attempt]:
-        """Attempt every action now due, drawing from ``rng`` (the attacks stream); return
-        the attempts that landed."""
+        """Attempt every action now due; log each outcome and count it.
+
+        Parameters
+        ----------
+        rng : numpy.random.Generator
+            The attacks stream: two draws per attempt (interdiction, landing), plus a
+            target rule's own draws.
+
+        Returns
+        -------
+        list[Attempt]
+            The attempts that landed, in plan order.
+        """
         model, landed = self.model, []
         for action in self.due(model.tick):
             tactic = self.tactic(action)

@@ -26,10 +26,13 @@ from agents.responders import Responder, UnitStatus
 if TYPE_CHECKING:
     from agents.port import World
 
+__all__ = ["Policy", "POLICIES", "Dispatcher", "fifo", "criticality", "nearest", "manual"]
+
 Policy = Callable[[list[Task], list[Responder], "World"], list[tuple[Task, Responder]]]
 
 
 def _distance(model: "World", unit: Responder, task: Task) -> float:
+    """Straight-line distance from ``unit`` to ``task``'s node, km."""
     return float(np.hypot(*(model.network.xy[task.node] - unit.position)))
 
 
@@ -46,16 +49,67 @@ def _in_order(tasks: list[Task], units: list[Responder], model: "World") -> list
 
 
 def fifo(tasks: list[Task], units: list[Responder], model: "World") -> list[tuple[Task, Responder]]:
+    """Oldest task first (by tick opened, then order opened), each with the nearest capable unit.
+
+    Parameters
+    ----------
+    tasks : list[Task]
+        The waiting tasks (or, when reinforcing, the tasks in progress).
+    units : list[Responder]
+        The idle units.
+    model : World
+        The model (node positions, and for ``criticality`` the restoration values).
+
+    Returns
+    -------
+    list[tuple[Task, Responder]]
+        (task, unit) pairs, each task and unit at most once, in the order assigned.
+    """
     return _in_order(sorted(tasks, key=lambda t: (t.opened, t.seq)), units, model)
 
 
 def criticality(tasks: list[Task], units: list[Responder], model: "World") -> list[tuple[Task, Responder]]:
+    """Most critical node first, each task with the nearest capable unit.
+
+    A node's criticality is its restoration value (:meth:`agents.port.World.restoration_values`,
+    people), then its own population; ties go to the oldest task.
+
+    Parameters
+    ----------
+    tasks : list[Task]
+        The waiting tasks (or, when reinforcing, the tasks in progress).
+    units : list[Responder]
+        The idle units.
+    model : World
+        The model (node positions, and for ``criticality`` the restoration values).
+
+    Returns
+    -------
+    list[tuple[Task, Responder]]
+        (task, unit) pairs, each task and unit at most once, in the order assigned.
+    """
     value = model.restoration_values(sorted({t.node for t in tasks}))
     population = model.network.population
     return _in_order(sorted(tasks, key=lambda t: (-value[t.node], -population[t.node], t.opened, t.seq)), units, model)
 
 
 def nearest(tasks: list[Task], units: list[Responder], model: "World") -> list[tuple[Task, Responder]]:
+    """The closest (unit, task) pairs first, greedily; ties by task order, then unit id.
+
+    Parameters
+    ----------
+    tasks : list[Task]
+        The waiting tasks (or, when reinforcing, the tasks in progress).
+    units : list[Responder]
+        The idle units.
+    model : World
+        The model (node positions, and for ``criticality`` the restoration values).
+
+    Returns
+    -------
+    list[tuple[Task, Responder]]
+        (task, unit) pairs, each task and unit at most once, in the order assigned.
+    """
     pairs = sorted(((_distance(model, u, t), t.seq, u.unique_id, t, u) for t in tasks for u in units if u.can_do(t)),
                    key=lambda p: p[:3])
     taken_t, taken_u, out = set(), set(), []
@@ -68,6 +122,22 @@ def nearest(tasks: list[Task], units: list[Responder], model: "World") -> list[t
 
 
 def manual(tasks: list[Task], units: list[Responder], model: "World") -> list[tuple[Task, Responder]]:
+    """No automatic assignment: units move only on orders (:meth:`Dispatcher.order`).
+
+    Parameters
+    ----------
+    tasks : list[Task]
+        The waiting tasks (or, when reinforcing, the tasks in progress).
+    units : list[Responder]
+        The idle units.
+    model : World
+        The model (node positions, and for ``criticality`` the restoration values).
+
+    Returns
+    -------
+    list[tuple[Task, Responder]]
+        Always empty.
+    """
     return []
 
 
@@ -75,7 +145,17 @@ POLICIES: dict[str, Policy] = {"criticality": criticality, "nearest": nearest, "
 
 
 class Dispatcher:
-    """Assigns idle ``units`` to waiting tasks each tick, by the current policy."""
+    """Assigns idle ``units`` to waiting tasks each tick, by the current policy.
+
+    Parameters
+    ----------
+    model : World
+        The model (its task board, network, policies and travel factor).
+    policy : str
+        A key of :data:`POLICIES`; may be changed during a run (an exercise decision).
+    units : list[Responder]
+        Every unit of the run, in roster order.
+    """
 
     def __init__(self, model: "World", policy: str, units: list[Responder]):
         self.model = model
@@ -83,8 +163,17 @@ class Dispatcher:
         self.units = units
 
     def dispatch(self, tick: int) -> None:
-        """First one unit for each waiting task, in policy order; then units still idle
-        reinforce tasks in progress (up to ``policies.max_crew`` units a task)."""
+        """Assign idle units: one to each waiting task, then reinforcements.
+
+        First one unit for each waiting task, in policy order; then units still idle
+        reinforce tasks in progress (up to ``policies.max_crew`` units a task, of the kinds
+        in ``policies.reinforce``).
+
+        Parameters
+        ----------
+        tick : int
+            The current tick.
+        """
         units = [u for u in self.units if u.status == UnitStatus.IDLE]
         if not units:
             return
@@ -102,13 +191,34 @@ class Dispatcher:
                      if t.crew and len(t.crew) < limit and t.team_kind in kinds]
 
     def can_progress(self, tick: int) -> bool:
-        """True when some idle unit could take some waiting task at ``tick``."""
+        """Whether some idle unit could take some waiting task (always False under ``manual``).
+
+        Parameters
+        ----------
+        tick : int
+            The current tick.
+
+        Returns
+        -------
+        bool
+            True when a dispatch at ``tick`` could assign a unit.
+        """
         if self.policy == "manual":
             return False
         units = [u for u in self.units if u.status == UnitStatus.IDLE]
         return any(u.can_do(t) for t in self.model.board.waiting(tick) for u in units)
 
     def order(self, unit: Responder, task: Task, tick: int) -> None:
-        """A facilitator's order: ``unit`` drops what it does and takes (or joins) ``task``."""
+        """A facilitator's order: ``unit`` drops what it does and takes (or joins) ``task``.
+
+        Parameters
+        ----------
+        unit : Responder
+            The unit ordered.
+        task : Task
+            The task it goes to.
+        tick : int
+            The current tick; travel starts now.
+        """
         unit.recall()
         unit.assign(task, tick, unit.travel_ticks(self.model.network.xy[task.node], self.model.travel_factor()))

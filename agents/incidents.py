@@ -42,6 +42,34 @@ WORK_TEAM = {Work.CLEAR: TeamKind.POLICE, Work.MAKE_SAFE: TeamKind.FIRE, Work.RE
 
 @dataclass(eq=False)
 class Task:
+    """One piece of work a node needs, for one kind of team.
+
+    Attributes
+    ----------
+    seq : int
+        Its position on the task board (order opened).
+    node : int
+        The node's index.
+    work : Work
+        What is to be done.
+    duration : int
+        Ticks of work on site for one unit.
+    opened : int
+        Tick the incident opened.
+    available : int
+        Tick the defenders know of it (later for undetected intrusions).
+    sector : int
+        The node's sector code (repair crews have sector skills).
+    before : Task or None
+        The task that must be done first.
+    crew : list[Responder]
+        The units assigned, first assigned first.
+    done : bool
+        Whether it is finished.
+    work_left : int
+        Ticks of unit work still to do (at least 1 when opened).
+    """
+
     seq: int
     node: int
     work: Work
@@ -55,6 +83,7 @@ class Task:
     work_left: int = field(init=False)
 
     def __post_init__(self) -> None:
+        """Start with the whole duration (at least one tick) left."""
         self.work_left = max(1, self.duration)
 
     @property
@@ -64,13 +93,27 @@ class Task:
 
     @property
     def team_kind(self) -> TeamKind:
+        """The kind of team that does this work."""
         return WORK_TEAM[self.work]
 
     @property
     def ready(self) -> bool:
+        """Not done, and the task before it (if any) is done."""
         return not self.done and (self.before is None or self.before.done)
 
     def waiting(self, tick: int) -> bool:
+        """Whether the task is ready, known at ``tick`` and has no unit.
+
+        Parameters
+        ----------
+        tick : int
+            The current tick.
+
+        Returns
+        -------
+        bool
+            True when a unit may be dispatched to it.
+        """
         return self.ready and self.team is None and self.available <= tick
 
 
@@ -82,16 +125,66 @@ class TaskBoard:
 
     def add(self, node: int, work: Work, duration: int, opened: int, available: int, sector: int,
             before: Task | None) -> Task:
+        """Open a task at the end of the board.
+
+        Parameters
+        ----------
+        node : int
+            The node's index.
+        work : Work
+            What is to be done.
+        duration : int
+            Ticks of work on site for one unit.
+        opened : int
+            Tick the incident opened.
+        available : int
+            Tick the defenders know of it.
+        sector : int
+            The node's sector code.
+        before : Task or None
+            The task that must be done first.
+
+        Returns
+        -------
+        Task
+            The new task.
+        """
         task = Task(len(self.tasks), node, work, duration, opened, available, sector, before)
         self.tasks.append(task)
         return task
 
     def open_tasks(self) -> list[Task]:
+        """The tasks not yet done, in the order opened."""
         return [t for t in self.tasks if not t.done]
 
     def waiting(self, tick: int) -> list[Task]:
-        """Ready, known tasks that no team has taken."""
+        """Ready, known tasks that no team has taken.
+
+        Parameters
+        ----------
+        tick : int
+            The current tick.
+
+        Returns
+        -------
+        list[Task]
+            The waiting tasks, in the order opened.
+        """
         return [t for t in self.tasks if t.waiting(tick)]
 
     def pending(self, node: int, work: Work) -> Task | None:
+        """The latest task of ``work`` at ``node`` not yet done.
+
+        Parameters
+        ----------
+        node : int
+            The node's index.
+        work : Work
+            The kind of work.
+
+        Returns
+        -------
+        Task or None
+            The most recently opened such task, or None when there is none.
+        """
         return next((t for t in reversed(self.tasks) if t.node == node and t.work == work and not t.done), None)

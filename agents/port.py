@@ -33,7 +33,8 @@ class NetworkArrays(Protocol):
     supply: Any                 # (groups, N) sparse matrix: 1 where a node supplies a group
 
     @property
-    def n(self) -> int: ...
+    def n(self) -> int:
+        """Number of nodes."""
 
 
 class NodeStates(Protocol):
@@ -74,41 +75,174 @@ class World(Protocol):
     board: TaskBoard
 
     def tick_of(self, seconds: float) -> int:
-        """The tick at which ``seconds`` after T+0 falls."""
+        """The tick at which a time after T+0 falls.
+
+        Parameters
+        ----------
+        seconds : float
+            Time after T+0, s.
+
+        Returns
+        -------
+        int
+            The first tick starting at or after it.
+        """
 
     def log(self, kind: EventKind, node: int | None = None, team: str | None = None, **detail: Any) -> None:
-        """Append an event at the current tick."""
+        """Append an event at the current tick.
+
+        Parameters
+        ----------
+        kind : EventKind
+            What the event records.
+        node : int, optional
+            The node's index, written as its id.
+        team : str, optional
+            The unit's label.
+        **detail
+            Further fields of the event (JSON-serialisable).
+        """
 
     def count_attack(self, outcome: str) -> None:
-        """Count one attempt with ``outcome`` (interdicted, failed, landed)."""
+        """Count one attack attempt.
+
+        Parameters
+        ----------
+        outcome : str
+            ``"interdicted"``, ``"failed"`` or ``"landed"``.
+        """
 
     def police_near(self, node: int) -> int:
-        """Active police units within the policies' radius of ``node``."""
+        """Active police units within the policies' ``police_radius_km`` of a node.
+
+        Parameters
+        ----------
+        node : int
+            The node's index.
+
+        Returns
+        -------
+        int
+            The number of police units, neither inactive nor out of service.
+        """
 
     def responders_at(self, node: int) -> Sequence[Labelled]:
-        """Units working at ``node`` now."""
+        """Units working at a node now.
+
+        Parameters
+        ----------
+        node : int
+            The node's index.
+
+        Returns
+        -------
+        Sequence[Labelled]
+            The units on site and working.
+        """
 
     def population_lost_if_down(self, node: int) -> float:
-        """Population that losing ``node`` now would take down."""
+        """Population that losing a node now would take down.
+
+        Parameters
+        ----------
+        node : int
+            The node's index.
+
+        Returns
+        -------
+        float
+            People served now and not served with ``node`` also damaged.
+        """
 
     def restoration_values(self, nodes: list[int]) -> dict[int, float]:
-        """Population that depends on each of ``nodes`` in the restored network."""
+        """Population that depends on each node in the restored network.
+
+        Parameters
+        ----------
+        nodes : list[int]
+            Node indices.
+
+        Returns
+        -------
+        dict[int, float]
+            People by node index.
+        """
 
     def travel_factor(self) -> float:
         """Speed factor from the transport sector's service level (1 without one)."""
 
     def complete(self, task: Task, unit: Labelled) -> None:
-        """``unit`` finished ``task``: clear the bit the work clears."""
+        """Record that ``unit`` finished ``task``: clear the bit the work clears.
+
+        Parameters
+        ----------
+        task : Task
+            The finished task.
+        unit : Labelled
+            The unit that finished it.
+        """
 
     def hit(self, node: int, effect: str, scene: bool = False, blast: bool = False,
             cordon: Task | None = None, direct: bool = True) -> Task | None:
-        """Damage or shut ``node`` and open its incident; return its last task before repair."""
+        """Damage or shut a node and open its incident.
+
+        Parameters
+        ----------
+        node : int
+            The node's index.
+        effect : str
+            ``"damage"`` (DAMAGED) or ``"shut"`` (SHUT).
+        scene : bool
+            The node is a scene police must clear (sets SHUT too).
+        blast : bool
+            The scene needs fire/EMS to make it safe.
+        cordon : Task, optional
+            A task the node's work must wait for (a blast zone's).
+        direct : bool
+            An attack hit the node (False: outage damage from the cascade).
+
+        Returns
+        -------
+        Task or None
+            The node's last task before repair, for blast neighbours to wait on.
+        """
 
     def compromise(self, node: int, spread_p: float, dwell_h: float) -> None:
-        """Take over ``node``'s control system; defenders learn of it after ``dwell_h`` hours."""
+        """Take over a node's control system (COMPROMISED).
+
+        Parameters
+        ----------
+        node : int
+            The node's index.
+        spread_p : float
+            Probability 0..1 per tick of spreading to each control dependent.
+        dwell_h : float
+            Hours until defenders learn of it.
+        """
 
     def strike_responders(self, node: int, hours: float) -> None:
-        """Put every unit working at ``node`` out of service for ``hours``."""
+        """Put every unit working at a node out of service.
+
+        Parameters
+        ----------
+        node : int
+            The node's index.
+        hours : float
+            Time out of service, h.
+        """
 
     def nodes_within(self, node: int, radius_km: float) -> tuple[np.ndarray, np.ndarray]:
-        """Other nodes within ``radius_km`` of ``node`` and their distances (km)."""
+        """Other nodes within a radius of a node.
+
+        Parameters
+        ----------
+        node : int
+            The centre node's index.
+        radius_km : float
+            Radius, km.
+
+        Returns
+        -------
+        tuple[numpy.ndarray, numpy.ndarray]
+            Their indices, ascending, and their distances, km.
+        """

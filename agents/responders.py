@@ -25,6 +25,8 @@ from agents.incidents import Task, TeamKind
 if TYPE_CHECKING:
     from agents.port import World
 
+__all__ = ["UnitStatus", "Responder"]
+
 
 class UnitStatus(StrEnum):
     """Where a unit is in its cycle; the values are the words events and pages show."""
@@ -37,7 +39,29 @@ class UnitStatus(StrEnum):
 
 
 class Responder(mesa.Agent):
-    """One unit of a responder team."""
+    """One unit of a responder team.
+
+    Parameters
+    ----------
+    model : World
+        The model the unit works in.
+    team : str
+        The team's name (a key of a scenario's ``responders``).
+    unit : int
+        The unit's number in its team, from 1; the label is ``"<team>-<unit>"``.
+    kind : str
+        The team's kind (a :class:`agents.incidents.TeamKind` value).
+    sectors : set[int]
+        Sector codes a repair crew can repair.
+    speed_kmh : float
+        Travel speed, km/h.
+    base : numpy.ndarray
+        The base's position (x, y), km; the unit starts there.
+    jurisdiction : str
+        The team's jurisdiction ('' for none).
+    active : bool
+        Available from the start (False for mutual aid, which starts inactive).
+    """
 
     model: "World"
 
@@ -58,19 +82,56 @@ class Responder(mesa.Agent):
         self.busy_ticks = 0
 
     def can_do(self, task: Task) -> bool:
+        """Whether the unit's kind (and, for a repair crew, its sectors) fit a task.
+
+        Parameters
+        ----------
+        task : Task
+            A task.
+
+        Returns
+        -------
+        bool
+            True when the unit may be assigned to ``task``.
+        """
         return self.kind == task.team_kind and (self.kind != TeamKind.REPAIR or task.sector in self.sectors)
 
     @property
     def busy(self) -> bool:
+        """Travelling or working."""
         return self.status in (UnitStatus.TRAVELLING, UnitStatus.WORKING)
 
     def travel_ticks(self, xy: np.ndarray, speed_factor: float) -> int:
-        """Straight-line distance at the team's speed times the transport factor, in ticks."""
+        """Ticks to travel from where the unit is to a point.
+
+        Parameters
+        ----------
+        xy : numpy.ndarray
+            The destination (x, y), km.
+        speed_factor : float
+            Multiplier 0..1 of the team's speed (degraded transport slows travel).
+
+        Returns
+        -------
+        int
+            Straight-line distance over ``speed_kmh · speed_factor``, rounded up to ticks.
+        """
         km = float(np.hypot(*(xy - self.position)))
         hours = km / (self.speed_kmh * speed_factor)
         return math.ceil(hours * 3600.0 / self.model.tick_seconds - 1e-9)
 
     def assign(self, task: Task, tick: int, travel: int) -> None:
+        """Send the unit to a task (joining its crew) and log the dispatch.
+
+        Parameters
+        ----------
+        task : Task
+            The task.
+        tick : int
+            The current tick.
+        travel : int
+            Travel time, ticks; with 0 the unit arrives at once.
+        """
         self.task = task
         task.crew.append(self)
         self.status, self.until = UnitStatus.TRAVELLING, tick + travel
@@ -79,8 +140,15 @@ class Responder(mesa.Agent):
         self.advance(tick)
 
     def recall(self) -> Task | None:
-        """Stop work; the task goes back to the queue if no one else is on it. The unit is
-        idle where it stands."""
+        """Stop work; the task goes back to the queue if no one else is on it.
+
+        The unit is idle where it stands (an inactive unit stays inactive).
+
+        Returns
+        -------
+        Task or None
+            The task it left, or None when it had none.
+        """
         task = self.task
         if task is not None:
             task.crew.remove(self)
@@ -88,11 +156,29 @@ class Responder(mesa.Agent):
         return task
 
     def put_out_of_service(self, tick: int, ticks: int) -> None:
+        """Take the unit off its task and out of service (a secondary device).
+
+        Parameters
+        ----------
+        tick : int
+            The current tick.
+        ticks : int
+            Time out of service, ticks.
+        """
         self.recall()
         self.status, self.until = UnitStatus.OUT, tick + ticks
 
     def advance(self, tick: int) -> None:
-        """Move through travel → work → done as far as ``tick`` allows."""
+        """Move through travel → work → done as far as ``tick`` allows.
+
+        A unit back in service or arriving logs it; a working unit takes one tick of work
+        off its task, and the unit that finishes the task frees its whole crew.
+
+        Parameters
+        ----------
+        tick : int
+            The current tick.
+        """
         if self.status == UnitStatus.OUT and tick >= self.until:
             self.status = UnitStatus.IDLE
             self.model.log(EventKind.BACK_IN_SERVICE, team=self.label)

@@ -31,17 +31,32 @@ __all__ = ["Tactic", "TACTICS", "tactic", "make_tactic", "p_success",
 
 
 def p_success(tactic: "Tactic", hardening: float, decisiveness: float = 1.0) -> float:
-    """Contest success function A^m / (A^m + D^m), D = h / (1 − h) (Tullock 1980).
+    """Probability that an attempt that was not interdicted lands: the contest success function.
 
     Parameters
     ----------
-    tactic : the tactic (its ``strength`` and ``bypass``).
-    hardening : the target's hardening, 0..1.
-    decisiveness : the exponent m.
+    tactic : Tactic
+        The tactic; its ``strength`` (A) and ``bypass`` are read.
+    hardening : float
+        The target's hardening, fraction 0..1.
+    decisiveness : float
+        The exponent m (dimensionless, > 0); 1 by default.
 
     Returns
     -------
-    The probability, 0..1, that the attempt lands.
+    float
+        The probability, 0..1, that the attempt lands; 0 when the effective hardening is 1.
+
+    Notes
+    -----
+    Tullock's (1980) contest in Skaperdas's (1996) ratio form::
+
+        P_land = A^m / (A^m + D^m),   D = h / (1 − h),   h = hardening · (1 − bypass)
+
+    References
+    ----------
+    G. Tullock, "Efficient rent seeking", in *Toward a Theory of the Rent-Seeking Society*, 1980.
+    S. Skaperdas, "Contest success functions", *Economic Theory* 7, 283–290, 1996.
     """
     h = hardening * (1.0 - tactic.bypass)
     if h >= 1.0:
@@ -53,11 +68,31 @@ def p_success(tactic: "Tactic", hardening: float, decisiveness: float = 1.0) -> 
 
 @dataclass(frozen=True)
 class Tactic:
-    """Common parameters.
+    """An attack tactic: its parameters, its chance of landing and its effect (a base class).
 
-    strength: attacker effort A in the contest success function (Tullock 1980).
-    bypass: share of the target's hardening the tactic ignores (0 none, 1 all).
-    detectability: multiplies the probability of detection in EASI (Garcia 2007).
+    Parameters
+    ----------
+    strength : float, default 1.0
+        Attacker effort A in the contest success function (dimensionless, > 0).
+    bypass : float, default 0.0
+        Fraction 0..1 of the target's hardening the tactic ignores (0 none, 1 all).
+    detectability : float, default 1.0
+        Multiplier (dimensionless) of the probability of detection P_D.
+
+    Attributes
+    ----------
+    name : str
+        The tactic's key in :data:`TACTICS` and in scenario files (a class variable).
+
+    Notes
+    -----
+    An attempt is first interdicted with probability ``P_I = P_D · P_R`` (EASI, Garcia 2007;
+    :func:`agents.attackers.p_interdiction`), where
+    ``P_D = min(1, detectability · (detection_base + detection_gain · information_sharing))``;
+    otherwise it lands with :meth:`p_land`, by default the contest of :func:`p_success`
+    (Tullock 1980; Skaperdas 1996)::
+
+        P_land = A^m / (A^m + D^m),   D = h / (1 − h),   h = hardening · (1 − bypass)
     """
 
     strength: float = 1.0
@@ -68,18 +103,58 @@ class Tactic:
 
     @classmethod
     def parameter_names(cls) -> list[str]:
+        """The names of the tactic's parameters (the keys a scenario may override)."""
         return [f.name for f in fields(cls)]
 
     def with_params(self, params: dict[str, float]) -> "Tactic":
+        """A copy with some parameters replaced.
+
+        Parameters
+        ----------
+        params : dict[str, float]
+            New values by parameter name (each in that parameter's unit).
+
+        Returns
+        -------
+        Tactic
+            The same tactic with ``params`` applied.
+        """
         return replace(self, **params)
 
     def p_land(self, world: "World", node: int) -> float:
-        """Probability that an attempt on ``node`` that was not interdicted lands: the
-        contest against the node's hardening."""
+        """Probability that an attempt on ``node`` that was not interdicted lands.
+
+        Parameters
+        ----------
+        world : World
+            The model; the node's hardening and the policies' decisiveness are read.
+        node : int
+            The target's node index.
+
+        Returns
+        -------
+        float
+            The contest against the node's hardening (:func:`p_success`), 0..1.
+        """
         return p_success(self, float(world.network.hardening[node]), world.policies.decisiveness)
 
     def apply(self, world: "World", node: int, rng: np.random.Generator) -> None:
-        """What landing on ``node`` does (the effects phase); ``rng`` is the effects stream."""
+        """Do what landing on ``node`` does (the effects phase).
+
+        Parameters
+        ----------
+        world : World
+            The model, whose effects (:meth:`agents.port.World.hit` and the like) are called.
+        node : int
+            The target's node index.
+        rng : numpy.random.Generator
+            The effects stream, for the tactic's own draws.
+
+        Raises
+        ------
+        NotImplementedError
+            On the base class, which defines no effect.
+        """
         raise NotImplementedError(f"{type(self).__name__} defines no effect")
 
 
@@ -88,13 +163,37 @@ T = TypeVar("T", bound=type[Tactic])
 
 
 def tactic(cls: T) -> T:
-    """Class decorator: enter a tactic, with its default parameters, in :data:`TACTICS`."""
+    """Class decorator: enter a tactic, with its default parameters, in :data:`TACTICS`.
+
+    Parameters
+    ----------
+    cls : type[Tactic]
+        The tactic class; an instance with its defaults is stored under ``cls.name``.
+
+    Returns
+    -------
+    type[Tactic]
+        ``cls`` itself.
+    """
     TACTICS[cls.name] = cls()
     return cls
 
 
 def make_tactic(name: str, *overrides: dict[str, float]) -> Tactic:
-    """The tactic ``name`` with each mapping of ``overrides`` applied in turn."""
+    """The tactic ``name`` with each mapping of ``overrides`` applied in turn.
+
+    Parameters
+    ----------
+    name : str
+        A key of :data:`TACTICS`.
+    *overrides : dict[str, float]
+        Parameter values by name, later mappings winning (scenario-wide, then per action).
+
+    Returns
+    -------
+    Tactic
+        The tactic with its defaults overridden.
+    """
     out = TACTICS[name]
     for params in overrides:
         out = out.with_params(params)
@@ -104,10 +203,32 @@ def make_tactic(name: str, *overrides: dict[str, float]) -> Tactic:
 @tactic
 @dataclass(frozen=True)
 class VBIED(Tactic):
-    """Vehicle-borne IED: damages the target and, within ``radius_km``, each node with
-    probability ``blast_p0 * (1 - d / radius_km)`` (falling linearly with distance d). The
-    scene is closed (SHUT) until police clear it and fire/EMS make it safe; repairs anywhere
-    in the blast zone wait for that."""
+    """Vehicle-borne IED: damages the target and nodes in the blast radius.
+
+    The target is DAMAGED and SHUT as a scene: police must clear it and fire/EMS make it safe
+    before repair; repairs anywhere in the blast zone wait for that. Every other node within
+    ``radius_km`` is damaged with a probability falling linearly with its distance d (km),
+    one draw per node in index order.
+
+    Parameters
+    ----------
+    strength : float, default 2.0
+        Attacker effort A (dimensionless).
+    bypass : float, default 0.0
+        Fraction 0..1 of the target's hardening ignored.
+    detectability : float, default 1.2
+        Multiplier of P_D (dimensionless).
+    radius_km : float, default 0.3
+        Blast radius, km.
+    blast_p0 : float, default 0.9
+        Probability 0..1 of damage to a node at distance 0.
+
+    Notes
+    -----
+    Lands with the contest (Tullock 1980; Skaperdas 1996)
+    ``P_land = 2^m / (2^m + D^m)``, ``D = h / (1 − h)``; a node at distance d is then
+    damaged with ``p = blast_p0 · (1 − d / radius_km)``.
+    """
 
     strength: float = 2.0
     detectability: float = 1.2
@@ -116,6 +237,13 @@ class VBIED(Tactic):
     name: ClassVar[str] = "vbied"
 
     def apply(self, world: "World", node: int, rng: np.random.Generator) -> None:
+        """Damage and close the target as a blast scene; damage nodes in the blast radius.
+
+        Parameters
+        ----------
+        world, node, rng
+            As in :meth:`Tactic.apply`.
+        """
         cordon = world.hit(node, "damage", scene=True, blast=True)
         near, dist = world.nodes_within(node, self.radius_km)
         if len(near):
@@ -127,37 +255,103 @@ class VBIED(Tactic):
 @tactic
 @dataclass(frozen=True)
 class ActiveShooter(Tactic):
-    """Active shooter: no physical damage; the facility is SHUT until police neutralise
-    the attacker and clear the scene (time: the scenario's ``response.police_clear``)."""
+    """Active shooter: no physical damage; the facility is SHUT as a scene.
+
+    It stays SHUT until police neutralise the attacker and clear the scene (time: the
+    scenario's ``response.police_clear``).
+
+    Parameters
+    ----------
+    strength : float, default 1.5
+        Attacker effort A (dimensionless).
+    bypass : float, default 0.0
+        Fraction 0..1 of the target's hardening ignored.
+    detectability : float, default 1.0
+        Multiplier of P_D (dimensionless).
+
+    Notes
+    -----
+    Lands with the contest (Tullock 1980; Skaperdas 1996)
+    ``P_land = 1.5^m / (1.5^m + D^m)``, ``D = h / (1 − h)``.
+    """
 
     strength: float = 1.5
     name: ClassVar[str] = "active_shooter"
 
     def apply(self, world: "World", node: int, rng: np.random.Generator) -> None:
+        """Close the target as a scene (SHUT) until police clear it.
+
+        Parameters
+        ----------
+        world, node, rng
+            As in :meth:`Tactic.apply`.
+        """
         world.hit(node, "shut", scene=True)
 
 
 @tactic
 @dataclass(frozen=True)
 class Drone(Tactic):
-    """Armed drone / UAS: damages the target; flies over perimeter hardening, bypassing
-    ``bypass`` of it."""
+    """Armed drone / UAS: damages the target; flies over perimeter hardening.
+
+    Parameters
+    ----------
+    strength : float, default 1.0
+        Attacker effort A (dimensionless).
+    bypass : float, default 0.5
+        Fraction 0..1 of the target's hardening ignored.
+    detectability : float, default 0.6
+        Multiplier of P_D (dimensionless).
+
+    Notes
+    -----
+    Lands with the contest (Tullock 1980; Skaperdas 1996) ``P_land = 1 / (1 + D^m)``,
+    ``D = h / (1 − h)``, ``h = hardening · (1 − bypass)``: half the hardening by default.
+    """
 
     bypass: float = 0.5
     detectability: float = 0.6
     name: ClassVar[str] = "drone"
 
     def apply(self, world: "World", node: int, rng: np.random.Generator) -> None:
+        """Damage the target.
+
+        Parameters
+        ----------
+        world, node, rng
+            As in :meth:`Tactic.apply`.
+        """
         world.hit(node, "damage")
 
 
 @tactic
 @dataclass(frozen=True)
 class Cyber(Tactic):
-    """Cyber intrusion on a control node: COMPROMISED. Spreads each tick with probability
-    ``spread_p`` along every control (cyber) dependency to the nodes that depend on a
-    compromised node, until cyber responders contain it. Defenders notice it only after
-    ``dwell_h`` hours (the incident opens then)."""
+    """Cyber intrusion: the target's control system is COMPROMISED, and the intrusion spreads.
+
+    Each tick, until cyber responders contain it, it spreads along control (cyber)
+    dependencies to the nodes that depend on a compromised node. Defenders notice it only
+    after ``dwell_h`` hours (its containment and remediation tasks open then).
+
+    Parameters
+    ----------
+    strength : float, default 1.0
+        Attacker effort A (dimensionless).
+    bypass : float, default 0.0
+        Fraction 0..1 of the target's hardening ignored.
+    detectability : float, default 0.5
+        Multiplier of P_D (dimensionless).
+    spread_p : float, default 0.05
+        Probability 0..1, per tick and per compromised supplier, of spreading to a dependent.
+    dwell_h : float, default 2.0
+        Hours between the intrusion and the defenders learning of it.
+
+    Notes
+    -----
+    Lands with the contest (Tullock 1980; Skaperdas 1996) ``P_land = 1 / (1 + D^m)``,
+    ``D = h / (1 − h)``. A dependency group with compromised suppliers is reached each tick
+    with ``p = min(1, Σ spread_p)`` over them (:meth:`sim.effects.Effects.spread_intrusions`).
+    """
 
     detectability: float = 0.5
     spread_p: float = 0.05
@@ -165,28 +359,75 @@ class Cyber(Tactic):
     name: ClassVar[str] = "cyber"
 
     def apply(self, world: "World", node: int, rng: np.random.Generator) -> None:
+        """Compromise the target's control system; detection comes ``dwell_h`` hours later.
+
+        Parameters
+        ----------
+        world, node, rng
+            As in :meth:`Tactic.apply`.
+        """
         world.compromise(node, self.spread_p, self.dwell_h)
 
 
 @tactic
 @dataclass(frozen=True)
 class Insider(Tactic):
-    """Insider sabotage: damages the target and bypasses its hardening entirely."""
+    """Insider sabotage: damages the target and bypasses its hardening entirely.
+
+    Parameters
+    ----------
+    strength : float, default 1.0
+        Attacker effort A (dimensionless).
+    bypass : float, default 1.0
+        Fraction 0..1 of the target's hardening ignored.
+    detectability : float, default 0.3
+        Multiplier of P_D (dimensionless).
+
+    Notes
+    -----
+    With ``bypass = 1`` the contest (Tullock 1980; Skaperdas 1996) has ``h = 0``, ``D = 0``
+    and ``P_land = A^m / (A^m + 0) = 1``: only interdiction stops an insider.
+    """
 
     bypass: float = 1.0
     detectability: float = 0.3
     name: ClassVar[str] = "insider"
 
     def apply(self, world: "World", node: int, rng: np.random.Generator) -> None:
+        """Damage the target.
+
+        Parameters
+        ----------
+        world, node, rng
+            As in :meth:`Tactic.apply`.
+        """
         world.hit(node, "damage")
 
 
 @tactic
 @dataclass(frozen=True)
 class SecondaryDevice(Tactic):
-    """Secondary device timed against responders at a scene: every team working or
-    arriving at the target node is out of service for ``out_of_service_h`` hours. It
-    lands if responders are present; hardening does not apply at an open scene."""
+    """Secondary device timed against responders at a scene.
+
+    Every unit working at the target node is out of service for ``out_of_service_h``
+    hours, and the node is SHUT as a new scene.
+
+    Parameters
+    ----------
+    strength : float, default 1.0
+        Attacker effort A (dimensionless).
+    bypass : float, default 1.0
+        Fraction 0..1 of the target's hardening ignored (an open scene has none).
+    detectability : float, default 0.8
+        Multiplier of P_D (dimensionless).
+    out_of_service_h : float, default 12.0
+        Hours the struck units are out of service.
+
+    Notes
+    -----
+    ``P_land`` is the contest (Tullock 1980; Skaperdas 1996) where responders are on site,
+    1 with the default ``bypass = 1``, and 0 at a scene with no one working.
+    """
 
     bypass: float = 1.0
     detectability: float = 0.8
@@ -194,10 +435,30 @@ class SecondaryDevice(Tactic):
     name: ClassVar[str] = "secondary_device"
 
     def p_land(self, world: "World", node: int) -> float:
-        """The contest, but only where responders are on site (0 at an empty scene)."""
+        """The contest, but only where responders are on site (0 at an empty scene).
+
+        Parameters
+        ----------
+        world : World
+            The model; the units at ``node`` and its hardening are read.
+        node : int
+            The target's node index.
+
+        Returns
+        -------
+        float
+            :meth:`Tactic.p_land` if some unit works at ``node``, else 0.
+        """
         return super().p_land(world, node) if world.responders_at(node) else 0.0
 
     def apply(self, world: "World", node: int, rng: np.random.Generator) -> None:
+        """Put the units working at the target out of service and close it as a scene.
+
+        Parameters
+        ----------
+        world, node, rng
+            As in :meth:`Tactic.apply`.
+        """
         world.strike_responders(node, self.out_of_service_h)
         world.hit(node, "shut", scene=True)
 
@@ -205,10 +466,28 @@ class SecondaryDevice(Tactic):
 @tactic
 @dataclass(frozen=True)
 class Sabotage(Tactic):
-    """Sabotage from within: damages the target, bypassing its hardening like an insider,
-    and with probability ``reach_p`` each node it links to directly (same-sector links:
-    a tampered feeder trips the substations on it, a contaminated main the pipes beyond),
-    one draw per neighbour in node order."""
+    """Sabotage from within: damages the target and, by chance, the nodes it links to.
+
+    The target is DAMAGED, its hardening bypassed like an insider's; each node it links to
+    directly (same-sector links: a tampered feeder trips the substations on it, a
+    contaminated main the pipes beyond) is damaged with probability ``reach_p``, one draw
+    per neighbour in node order.
+
+    Parameters
+    ----------
+    strength : float, default 1.0
+        Attacker effort A (dimensionless).
+    bypass : float, default 1.0
+        Fraction 0..1 of the target's hardening ignored.
+    detectability : float, default 0.3
+        Multiplier of P_D (dimensionless).
+    reach_p : float, default 0.5
+        Probability 0..1 that each directly linked node is damaged too.
+
+    Notes
+    -----
+    With ``bypass = 1`` the contest (Tullock 1980; Skaperdas 1996) gives ``P_land = 1``.
+    """
 
     bypass: float = 1.0
     detectability: float = 0.3
@@ -216,6 +495,13 @@ class Sabotage(Tactic):
     name: ClassVar[str] = "sabotage"
 
     def apply(self, world: "World", node: int, rng: np.random.Generator) -> None:
+        """Damage the target and, each with probability ``reach_p``, the nodes it links to.
+
+        Parameters
+        ----------
+        world, node, rng
+            As in :meth:`Tactic.apply`.
+        """
         world.hit(node, "damage")
         net = world.network
         lo, hi = np.searchsorted(net.link_rows, [node, node + 1])

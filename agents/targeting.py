@@ -34,11 +34,25 @@ class Rule(Protocol):
     sector: str | None         # only nodes of this sector
     kind: str | None           # only nodes of this kind
 
-SAMPLE_ABOVE = 2000
-MAX_WHAT_IF = 256
+SAMPLE_ABOVE = 2000          # nodes above which betweenness is sampled
+MAX_WHAT_IF = 256            # candidates greatest_cascade runs the kernel for
 
 
 def candidates(model: "World", rule: Rule) -> np.ndarray:
+    """The working nodes a rule may pick: of its sector and kind, if it names them.
+
+    Parameters
+    ----------
+    model : World
+        The model (the network and its node state now).
+    rule : Rule
+        The target rule.
+
+    Returns
+    -------
+    numpy.ndarray
+        Node indices, ascending.
+    """
     net = model.network
     mask = model.state.down == 0
     if rule.sector is not None:
@@ -49,6 +63,30 @@ def candidates(model: "World", rule: Rule) -> np.ndarray:
 
 
 def highest_betweenness(model: "World", nodes: np.ndarray, rng: np.random.Generator) -> int:
+    """The candidate with the highest betweenness in the link graph of the candidates.
+
+    Above ``SAMPLE_ABOVE`` nodes the centrality is estimated from 256 pivots, seeded with
+    one draw from ``rng`` (Brandes & Pich 2007); otherwise it is exact and draws nothing.
+
+    Notes
+    -----
+    Freeman's (1977) betweenness, ``c_B(v) = Σ_{s≠v≠t} σ_st(v) / σ_st``, normalised, from
+    :func:`networkx.betweenness_centrality`.
+
+    Parameters
+    ----------
+    model : World
+        The model (the network and, for some rules, what-if runs).
+    nodes : numpy.ndarray
+        The candidate node indices (working, of the rule's sector and kind), ascending.
+    rng : numpy.random.Generator
+        The attacks stream.
+
+    Returns
+    -------
+    int
+        The chosen node's index.
+    """
     net = model.network
     working = np.zeros(net.n, bool)
     working[nodes] = True
@@ -63,11 +101,47 @@ def highest_betweenness(model: "World", nodes: np.ndarray, rng: np.random.Genera
 
 
 def most_population_served(model: "World", nodes: np.ndarray, rng: np.random.Generator) -> int:
+    """The candidate serving the most people (draws nothing).
+
+    Parameters
+    ----------
+    model : World
+        The model (the network and, for some rules, what-if runs).
+    nodes : numpy.ndarray
+        The candidate node indices (working, of the rule's sector and kind), ascending.
+    rng : numpy.random.Generator
+        The attacks stream.
+
+    Returns
+    -------
+    int
+        The chosen node's index.
+    """
     pop = model.network.population[nodes]
     return int(nodes[np.argmax(pop)])
 
 
 def greatest_cascade(model: "World", nodes: np.ndarray, rng: np.random.Generator) -> int:
+    """The candidate whose loss takes down the most population (draws nothing).
+
+    One kernel run per candidate (:meth:`agents.port.World.population_lost_if_down`); above
+    ``MAX_WHAT_IF`` candidates, only those with the greatest population plus dependents
+    × mean population are tried.
+
+    Parameters
+    ----------
+    model : World
+        The model (the network and, for some rules, what-if runs).
+    nodes : numpy.ndarray
+        The candidate node indices (working, of the rule's sector and kind), ascending.
+    rng : numpy.random.Generator
+        The attacks stream.
+
+    Returns
+    -------
+    int
+        The chosen node's index.
+    """
     net = model.network
     if len(nodes) > MAX_WHAT_IF:
         dependents = np.asarray(net.supply.sum(axis=0)).ravel()
@@ -78,6 +152,22 @@ def greatest_cascade(model: "World", nodes: np.ndarray, rng: np.random.Generator
 
 
 def random(model: "World", nodes: np.ndarray, rng: np.random.Generator) -> int:
+    """A uniformly random candidate (one draw).
+
+    Parameters
+    ----------
+    model : World
+        The model (the network and, for some rules, what-if runs).
+    nodes : numpy.ndarray
+        The candidate node indices (working, of the rule's sector and kind), ascending.
+    rng : numpy.random.Generator
+        The attacks stream.
+
+    Returns
+    -------
+    int
+        The chosen node's index.
+    """
     return int(nodes[min(int(rng.random() * len(nodes)), len(nodes) - 1)])
 
 
@@ -86,7 +176,22 @@ RULES = {"highest_betweenness": highest_betweenness, "most_population_served": m
 
 
 def resolve(model: "World", rule: Rule, rng: np.random.Generator) -> int | None:
-    """The node the rule picks now, or None when no working node qualifies."""
+    """The node a rule picks now, on the network as it stands.
+
+    Parameters
+    ----------
+    model : World
+        The model.
+    rule : Rule
+        The target rule.
+    rng : numpy.random.Generator
+        The attacks stream, for the rule's draws.
+
+    Returns
+    -------
+    int or None
+        The node's index, or None when no working node qualifies (no draw is made then).
+    """
     nodes = candidates(model, rule)
     if len(nodes) == 0:
         return None

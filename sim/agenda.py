@@ -32,6 +32,20 @@ class Due(StrEnum):
 
 @dataclass(frozen=True, order=True)
 class Entry:
+    """One scheduled event; entries order by tick, then by order of scheduling.
+
+    Attributes
+    ----------
+    tick : int
+        The tick it is due.
+    seq : int
+        Order of scheduling, for ties.
+    kind : Due
+        What it is.
+    payload : Any
+        The object it concerns (see :class:`Due`).
+    """
+
     tick: int
     seq: int                                        # order of scheduling, for ties
     kind: Due = field(compare=False)
@@ -50,13 +64,17 @@ class Agenda:
 
         Parameters
         ----------
-        tick : the tick the event is due.
-        kind : what it is.
-        payload : the object it concerns (an action, inject, team name, task).
+        tick : int
+            The tick the event is due.
+        kind : Due
+            What it is.
+        payload : Any
+            The object it concerns (an action, inject, team name, task).
 
         Returns
         -------
-        The entry.
+        Entry
+            The entry.
         """
         entry = Entry(tick, next(self._seq), kind, payload)
         heapq.heappush(self._heap, entry)
@@ -67,12 +85,34 @@ class Agenda:
         return self._heap[0].tick if self._heap else None
 
     def pop_due(self, tick: int) -> list[Entry]:
-        """Remove and return the entries due at or before ``tick``, earliest first."""
+        """Remove and return the entries due at or before ``tick``.
+
+        Parameters
+        ----------
+        tick : int
+            The current tick.
+
+        Returns
+        -------
+        list[Entry]
+            The entries, earliest first, ties in the order scheduled.
+        """
         out = []
         while self._heap and self._heap[0].tick <= tick:
             out.append(heapq.heappop(self._heap))
         return out
 
     def first(self, match: Callable[[Entry], bool]) -> int | None:
-        """The earliest tick of an entry that ``match`` accepts, or None."""
+        """The earliest tick of an entry that ``match`` accepts.
+
+        Parameters
+        ----------
+        match : Callable[[Entry], bool]
+            A test of an entry.
+
+        Returns
+        -------
+        int or None
+            The tick, or None when no entry matches.
+        """
         return min((e.tick for e in self._heap if match(e)), default=None)

@@ -46,16 +46,51 @@ class Effects:
     dirty: bool                # the kernel must run this tick
 
     def nodes_within(self, node: int, radius_km: float) -> tuple[np.ndarray, np.ndarray]:
-        """Other nodes within ``radius_km`` of ``node`` and their distances, by index."""
+        """Other nodes within a radius of a node.
+
+        Parameters
+        ----------
+        node : int
+            The centre node's index.
+        radius_km : float
+            Radius, km.
+
+        Returns
+        -------
+        tuple[numpy.ndarray, numpy.ndarray]
+            Their indices, ascending, and their distances, km.
+        """
         near = np.array(sorted(self.tree.query_ball_point(self.network.xy[node], radius_km)), dtype=np.int64)
         near = near[near != node]
         return near, np.hypot(*(self.network.xy[near] - self.network.xy[node]).T)
 
     def hit(self, node: int, effect: str, scene: bool = False, blast: bool = False,
             cordon: Task | None = None, direct: bool = True) -> Task | None:
-        """``node`` is damaged or shut: set its bits and open its incident. Work inside a
-        cordon (a blast zone) waits for the cordon's last task. Return the node's last task
-        before repair (for blast neighbours to wait on)."""
+        """Damage or shut a node: set its bits and open its incident.
+
+        Work inside a cordon (a blast zone) waits for the cordon's last task; shutting a
+        node makes its open tasks that no unit has taken wait for its clearance.
+
+        Parameters
+        ----------
+        node : int
+            The node's index.
+        effect : str
+            ``"damage"`` (DAMAGED) or ``"shut"`` (SHUT).
+        scene : bool
+            The node is a scene police must clear (sets SHUT too).
+        blast : bool
+            The scene needs fire/EMS to make it safe.
+        cordon : Task, optional
+            A task the node's work must wait for (a blast zone's).
+        direct : bool
+            An attack hit the node (False: outage damage from the cascade).
+
+        Returns
+        -------
+        Task or None
+            The node's last task before repair, for blast neighbours to wait on.
+        """
         net, response = self.network, self.scenario.response
         bits = DAMAGED if effect == "damage" else SHUT
         if scene:
@@ -81,8 +116,21 @@ class Effects:
         return before
 
     def compromise(self, node: int, spread_p: float, dwell_h: float) -> None:
-        """A control system is taken over; defenders learn of it after ``dwell_h`` hours
-        (or, for a node reached by spread, when they learn of the intrusion it came from)."""
+        """Take over a node's control system (COMPROMISED) and open its cyber tasks.
+
+        Defenders learn of it after ``dwell_h`` hours (for a node reached by spread, when
+        they learn of the intrusion it came from); the tasks become known then.
+
+        Parameters
+        ----------
+        node : int
+            The node's index.
+        spread_p : float
+            Probability 0..1 per tick of spreading to each control dependent; the node
+            keeps the larger of this and what it had.
+        dwell_h : float
+            Hours until defenders learn of it.
+        """
         self.own[node] |= COMPROMISED
         self.spread_p[node] = max(self.spread_p[node], spread_p)
         self.ever_hit[node] = True
@@ -97,7 +145,15 @@ class Effects:
             self.open_task(node, Work.REMEDIATE, remediate.median, remediate.p90, first, known)
 
     def strike_responders(self, node: int, hours: float) -> None:
-        """Every unit working at ``node`` is out of service for ``hours``."""
+        """Put every unit working at a node out of service, and log each.
+
+        Parameters
+        ----------
+        node : int
+            The node's index.
+        hours : float
+            Time out of service, h (rounded up to whole ticks, at least one).
+        """
         for unit in self.responders_at(node):
             unit.put_out_of_service(self.tick, self.ticks(hours * 3600.0))
             self.log(EventKind.OUT_OF_SERVICE, node=node, team=unit.label, hours=hours)
@@ -120,7 +176,13 @@ class Effects:
                 self.compromise(node, inherited, dwell_h)
 
     def apply(self, attempts: list[Attempt]) -> None:
-        """Each landed attempt's effect, in order, with its inject message if it has one."""
+        """Apply each landed attempt's effect, in order, with its inject message if it has one.
+
+        Parameters
+        ----------
+        attempts : list[Attempt]
+            The attempts that landed this tick; tactics draw from the effects stream.
+        """
         for attempt in attempts:
             attempt.tactic.apply(self, attempt.node, self.streams.effects)
             if attempt.action.inject:

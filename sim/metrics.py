@@ -30,20 +30,73 @@ EPS = 1e-9
 
 
 def integral(times_h: np.ndarray, values: np.ndarray) -> float:
-    """Trapezoidal integral of a piecewise-linear curve."""
+    """Trapezoidal integral of a piecewise-linear curve.
+
+    Parameters
+    ----------
+    times_h : numpy.ndarray
+        Sample times, hours, ascending.
+    values : numpy.ndarray
+        The curve's value at each time.
+
+    Returns
+    -------
+    float
+        The integral, value × hours; 0 with fewer than two samples.
+
+    Examples
+    --------
+    >>> integral(np.array([0.0, 1.0, 2.0]), np.array([0.0, 1.0, 1.0]))
+    1.5
+    """
     if len(times_h) < 2:
         return 0.0
     return float(np.sum((values[1:] + values[:-1]) * np.diff(times_h)) / 2.0)
 
 
 def resilience_loss(times_h: np.ndarray, q: np.ndarray) -> float:
-    """Bruneau's resilience loss ∫ (1 − Q(t)) dt, in hours."""
+    """Bruneau's resilience loss ∫ (1 − Q(t)) dt.
+
+    Parameters
+    ----------
+    times_h : numpy.ndarray
+        Sample times, hours.
+    q : numpy.ndarray
+        Service level at each time, fraction 0..1.
+
+    Returns
+    -------
+    float
+        Hours of full service lost.
+
+    References
+    ----------
+    M. Bruneau et al., "A framework to quantitatively assess and enhance the seismic
+    resilience of communities", *Earthquake Spectra* 19(4), 733–752, 2003.
+    """
     return integral(times_h, 1.0 - q)
 
 
 def recovery_time(times_h: np.ndarray, q: np.ndarray, baseline: float, level: float) -> float:
-    """Hours from the first drop below ``baseline`` to the first time after the minimum at
-    which Q is back to ``level`` × baseline; 0 without a drop, NaN if never recovered."""
+    """Hours from the first drop below ``baseline`` until Q is back to ``level`` × baseline.
+
+    Parameters
+    ----------
+    times_h : numpy.ndarray
+        Sample times, hours.
+    q : numpy.ndarray
+        Service level at each time, fraction 0..1.
+    baseline : float
+        The pre-attack service level, fraction 0..1.
+    level : float
+        The recovery target as a fraction 0..1 of ``baseline`` (0.95 for 95%).
+
+    Returns
+    -------
+    float
+        Hours from the first sample below ``baseline`` to the first sample at or after the
+        minimum that reaches ``level · baseline``; 0 without a drop, NaN if never recovered.
+    """
     below = np.flatnonzero(q < baseline - EPS)
     if len(below) == 0:
         return 0.0
@@ -55,7 +108,35 @@ def recovery_time(times_h: np.ndarray, q: np.ndarray, baseline: float, level: fl
 def run_metrics(times_h: np.ndarray, q: np.ndarray, sector_q: dict[str, np.ndarray],
                 sector_population: dict[str, float], baseline: float, ever_down: int, ever_hit: int,
                 attacks: dict[str, int], busy: np.ndarray, active: np.ndarray) -> dict[str, float]:
-    """Every per-run metric as a flat mapping (one Parquet row in a batch)."""
+    """Every per-run metric as a flat mapping (one Parquet row in a batch).
+
+    Parameters
+    ----------
+    times_h : numpy.ndarray
+        Time of each tick, hours.
+    q : numpy.ndarray
+        Overall service level per tick, fraction 0..1.
+    sector_q : dict[str, numpy.ndarray]
+        Service level per tick by sector, fraction 0..1.
+    sector_population : dict[str, float]
+        People served by each sector's service nodes.
+    baseline : float
+        The pre-attack service level, fraction 0..1.
+    ever_down : int
+        Nodes that went down during the run (operational at the start).
+    ever_hit : int
+        Nodes an attack hit directly (operational at the start).
+    attacks : dict[str, int]
+        Attempts by outcome (``attempted``, ``interdicted``, ``failed``, ``landed``).
+    busy, active : numpy.ndarray
+        Units busy and units active per tick.
+
+    Returns
+    -------
+    dict[str, float]
+        The metrics of :data:`CATALOGUE` plus ``resilience_loss_h_<sector>``,
+        ``unserved_person_h_<sector>`` and ``attacks_<outcome>`` (units in the catalogue).
+    """
     lowest = int(np.argmin(q))
     out: dict[str, float] = {
         "baseline_service": baseline,
@@ -126,7 +207,18 @@ class MetricInfo:
         return f"{self.label} ({self.unit})" if self.unit else self.label
 
     def shown(self, value: float) -> float:
-        """The stored value in the shown unit (NaN stays NaN)."""
+        """The stored value in the shown unit (NaN stays NaN).
+
+        Parameters
+        ----------
+        value : float
+            As stored.
+
+        Returns
+        -------
+        float
+            ``value × scale``.
+        """
         return float(value) * self.scale
 
     def number(self, value: float | None, signed: bool = False, blank: str | None = None,
@@ -174,14 +266,37 @@ class MetricInfo:
         return self.number(value) + self._unit()
 
     def format_delta(self, delta: float) -> str:
-        """A difference of two stored values, signed, e.g. ``"+1.20 h"`` or ``"-3.4 points"``
-        (a difference of percentages is in percentage points); ``""`` for NaN."""
+        """A difference of two stored values, signed, with its unit.
+
+        Parameters
+        ----------
+        delta : float
+            The difference, in stored units.
+
+        Returns
+        -------
+        str
+            E.g. ``"+1.20 h"`` or ``"-3.4 points"`` (a difference of percentages is in
+            percentage points); ``""`` for NaN.
+        """
         if not math.isfinite(delta):
             return ""
         return self.number(delta, signed=True) + (" points" if self.unit == "%" else self._unit())
 
     def verdict(self, delta: float) -> str:
-        """``"better"``, ``"worse"`` or ``""`` for a change of ``delta`` (stored units)."""
+        """Whether a change of a metric is an improvement.
+
+        Parameters
+        ----------
+        delta : float
+            The change, in stored units.
+
+        Returns
+        -------
+        str
+            ``"better"``, ``"worse"``, or ``""`` when the metric has no better direction, the
+            change is 0 or NaN.
+        """
         if self.better is Better.NONE or delta == 0 or not math.isfinite(delta):
             return ""
         return "better" if (delta < 0) == (self.better is Better.LOWER) else "worse"

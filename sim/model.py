@@ -52,7 +52,19 @@ __all__ = ["RippleModel"]
 
 
 class RippleModel(Effects, Response, mesa.Model):
-    """One run of a scenario. ``RippleModel(scenario, seed).run()`` returns a RunResult."""
+    """One run of a scenario. ``RippleModel(scenario, seed).run()`` returns a RunResult.
+
+    Parameters
+    ----------
+    scenario : Scenario
+        The validated scenario.
+    seed : int, optional
+        The root seed; the scenario's ``seed`` by default.
+    run_index : int, optional
+        The run's index in a batch, which selects its random streams (:mod:`sim.streams`).
+    skip_quiet : bool
+        Skip ahead over quiet ticks (same result as stepping each tick, faster).
+    """
 
     def __init__(self, scenario: Scenario, seed: int | None = None, run_index: int | None = None,
                  skip_quiet: bool = True):
@@ -108,32 +120,111 @@ class RippleModel(Effects, Response, mesa.Model):
 
     # ---------------------------------------------------------------- helpers
     def tick_of(self, seconds: float) -> int:
+        """The tick at which a time after T+0 falls.
+
+        Parameters
+        ----------
+        seconds : float
+            Time after T+0, s.
+
+        Returns
+        -------
+        int
+            The first tick starting at or after it.
+        """
         return math.ceil(seconds / self.tick_seconds - 1e-9)
 
     def ticks(self, seconds: float) -> int:
+        """A duration in whole ticks, rounded up, at least one.
+
+        Parameters
+        ----------
+        seconds : float
+            A duration, s.
+
+        Returns
+        -------
+        int
+            Ticks, >= 1.
+        """
         return max(1, math.ceil(seconds / self.tick_seconds - 1e-9))
 
     def log(self, kind: EventKind, node: int | None = None, team: str | None = None, **detail: Any) -> None:
+        """Append an event at the current tick.
+
+        Parameters
+        ----------
+        kind : EventKind
+            What the event records.
+        node : int, optional
+            The node's index, written as its id.
+        team : str, optional
+            The unit's label.
+        **detail
+            Further fields of the event.
+        """
         node_id = self.network.ids[node] if node is not None else None
         self.events.append(Event(self.tick, kind, node_id, team, detail))
 
     def count_attack(self, outcome: str) -> None:
+        """Count one attack attempt.
+
+        Parameters
+        ----------
+        outcome : str
+            ``"interdicted"``, ``"failed"`` or ``"landed"``.
+        """
         self.attack_counts["attempted"] += 1
         self.attack_counts[outcome] += 1
 
     def operational_population(self, down: np.ndarray) -> float:
+        """People served by the operational nodes of a node state.
+
+        Parameters
+        ----------
+        down : numpy.ndarray
+            Down-reason bitmask per node (0 = operational).
+
+        Returns
+        -------
+        float
+            The population of the nodes with ``down == 0``, people.
+        """
         return float(self.network.population[down == 0].sum())
 
     def population_lost_if_down(self, node: int) -> float:
-        """Population that losing ``node`` now would take down (one kernel run)."""
+        """Population that losing a node now would take down (one kernel run).
+
+        Parameters
+        ----------
+        node : int
+            The node's index.
+
+        Returns
+        -------
+        float
+            People served now and not served with ``node`` also damaged.
+        """
         own = self.own.copy()
         own[node] |= DAMAGED
         what_if = cascade(self.network, own, self.state.buffer_left)
         return self.operational_population(self.state.down) - self.operational_population(what_if.down)
 
     def add_action(self, cell_id: str, action: PlannedAction) -> None:
-        """Add ``action`` to cell ``cell_id``'s plan at run time (an exercise controller's
-        attack), creating the cell if new; the action must lie at or after the current tick."""
+        """Add an action to a cell's plan at run time (an exercise controller's attack).
+
+        Parameters
+        ----------
+        cell_id : str
+            The cell; created if new.
+        action : PlannedAction
+            The action; its time must lie at or after the current tick.
+
+        Raises
+        ------
+        ValueError
+            If the action lies before the current tick.
+        """
         if self.tick_of(action.at) < self.tick:
             raise ValueError(f"action at {action.at:g}s lies before the current tick {self.tick}")
         attacker = next((a for a in self.attackers if a.cell_id == cell_id), None)
@@ -145,18 +236,21 @@ class RippleModel(Effects, Response, mesa.Model):
 
     # ------------------------------------------------------------------ phases
     def _release_injects(self, due: list[Entry]) -> None:
+        """Log the injects among the agenda entries due."""
         for entry in due:
             if entry.kind == Due.INJECT:
                 inject = entry.payload
                 self.log(EventKind.INJECT, number=inject.number, sender=inject.sender, to=inject.to, message=inject.message)
 
     def _run_kernel(self) -> Outcome:
+        """Run the cascade kernel on the own-cause bits and store the node state."""
         outcome = cascade(self.network, self.own, self.state.buffer_left)
         self.state.down, self.state.backup = outcome.down, outcome.backup
         self.dirty = False
         return outcome
 
     def _cascade(self) -> None:
+        """The cascade phase: rerun the kernel if dirty, damage what it knocked out, drain buffers."""
         if self.dirty:
             was_up = self.state.down == 0
             self.outcome = self._run_kernel()
@@ -169,6 +263,7 @@ class RippleModel(Effects, Response, mesa.Model):
             self.dirty = True
 
     def step(self) -> None:
+        """Run one tick: attacks, effects, cascade, response, record (Mesa's step hook)."""
         self._release_injects(self.agenda.pop_due(self.tick))         # 1 attacks
         attempts = [a for attacker in self.attackers for a in attacker.act(self.streams.attacks)]
         self.apply(attempts)                                           # 2 effects
@@ -196,7 +291,13 @@ class RippleModel(Effects, Response, mesa.Model):
         return max(self.tick, self.agenda.peek())
 
     def advance(self, until: int | None = None) -> None:
-        """Run ticks up to (excluding) ``until``, skipping quiet stretches when allowed."""
+        """Run ticks up to (excluding) ``until``, skipping quiet stretches when allowed.
+
+        Parameters
+        ----------
+        until : int, optional
+            The tick to stop before; the end of the run by default (and at most).
+        """
         until = self.n_ticks + 1 if until is None else min(until, self.n_ticks + 1)
         while self.tick < until:
             if self.skip_quiet and self.quiet():
@@ -209,10 +310,12 @@ class RippleModel(Effects, Response, mesa.Model):
             self.step()
 
     def run(self) -> RunResult:
+        """Run to the end and return the result."""
         self.advance()
         return self.result()
 
     def result(self) -> RunResult:
+        """The run's result so far (:meth:`sim.recorder.Recorder.result`)."""
         s = self.scenario
         return self.recorder.result(s.id, s.name, self.seed, self.run_index, s.clock.start, self.attack_counts,
                                     self.ever_hit)

@@ -14,6 +14,9 @@ import scipy.sparse as sp
 
 from sim.scenario.schema import RESOURCES, Scenario, Sector
 
+__all__ = ["DAMAGED", "SHUT", "COMPROMISED", "ISOLATED", "UNSUPPLIED", "OVERLOADED", "REASONS", "OWN_CAUSES",
+           "NONE", "SOURCES", "GIANT", "RESOURCES", "Network", "NodeState", "reason_names", "lonlat_to_km"]
+
 # down-reason bits (docs/design.md, "Infrastructure nodes: state as arrays")
 DAMAGED, SHUT, COMPROMISED, ISOLATED, UNSUPPLIED, OVERLOADED = 1, 2, 4, 8, 16, 32
 REASONS = {DAMAGED: "DAMAGED", SHUT: "SHUT", COMPROMISED: "COMPROMISED",
@@ -26,7 +29,18 @@ _RULES = {"none": NONE, "sources": SOURCES, "giant_component": GIANT}
 
 
 def reason_names(mask: int) -> list[str]:
-    """The names of the bits set in a down mask, e.g. ``['DAMAGED', 'SHUT']``."""
+    """The names of the bits set in a down mask.
+
+    Parameters
+    ----------
+    mask : int
+        A down-reason bitmask (0 = operational).
+
+    Returns
+    -------
+    list[str]
+        The reasons in bit order, e.g. ``['DAMAGED', 'SHUT']`` for 3.
+    """
     return [name for bit, name in REASONS.items() if mask & bit]
 
 
@@ -68,10 +82,12 @@ class Network:
 
     @property
     def n(self) -> int:
+        """Number of nodes."""
         return len(self.ids)
 
     @property
     def n_groups(self) -> int:
+        """Number of dependency groups."""
         return len(self.dep_node)
 
     @classmethod
@@ -94,7 +110,45 @@ class Network:
         dep_resource: np.ndarray | None = None,
         dep_cyber: np.ndarray | None = None,
     ) -> "Network":
-        """Build from plain arrays: ``links`` is (L, 2) node pairs; supplier pairs are COO."""
+        """Build from plain arrays (benchmarks and tests; scenarios use :meth:`from_scenario`).
+
+        Parameters
+        ----------
+        sector : numpy.ndarray
+            Sector code per node.
+        sector_names : list[str]
+            Sector name per code.
+        rules : list[str]
+            Connectivity rule per sector code: ``"none"``, ``"sources"`` or ``"giant_component"``.
+        links : numpy.ndarray
+            (L, 2) node index pairs, each link once.
+        dep_node : numpy.ndarray
+            Dependent node per dependency group.
+        dep_need : numpy.ndarray
+            Suppliers each group needs working.
+        dep_buffer : numpy.ndarray
+            Buffer per group, ticks.
+        supplier_group, supplier_node : numpy.ndarray
+            The supply relation as (group, node) pairs (COO).
+        ids : list[str], optional
+            Node ids; ``n0``, ``n1``, … by default.
+        xy : numpy.ndarray, optional
+            (N, 2) positions, km; zeros by default.
+        population : numpy.ndarray, optional
+            People served per node; 1 by default.
+        source : numpy.ndarray, optional
+            Bool per node: a source of its sector network; none by default.
+        dep_resource : numpy.ndarray, optional
+            Index into ``RESOURCES`` per group; 0 (power) by default.
+        dep_cyber : numpy.ndarray, optional
+            Bool per group: a control (cyber) dependency; none by default.
+
+        Returns
+        -------
+        Network
+            The network, with no hardening, repair times 4 h median and 12 h p90, and no
+            outage damage.
+        """
         n, g = len(sector), len(dep_node)
         links = np.asarray(links, dtype=np.int64).reshape(-1, 2)
         both = np.concatenate([links, links[:, ::-1]])
@@ -130,6 +184,19 @@ class Network:
 
     @classmethod
     def from_scenario(cls, s: Scenario) -> "Network":
+        """Build from a validated scenario.
+
+        Parameters
+        ----------
+        s : Scenario
+            The scenario; its durations are converted to ticks of its clock and lon/lat
+            coordinates to km.
+
+        Returns
+        -------
+        Network
+            The network, sectors coded in alphabetical order.
+        """
         nodes = s.network.nodes
         index = {node.id: i for i, node in enumerate(nodes)}
         sector_names = sorted({node.sector for node in nodes})
@@ -176,7 +243,20 @@ class Network:
 
 
 def lonlat_to_km(lonlat: np.ndarray) -> np.ndarray:
-    """Equirectangular projection around the mean latitude: good to ~0.5% over a metro region."""
+    """Project longitude/latitude to km: equirectangular around the mean latitude.
+
+    Good to ~0.5% over a metro region.
+
+    Parameters
+    ----------
+    lonlat : numpy.ndarray
+        (N, 2) longitude, latitude, degrees.
+
+    Returns
+    -------
+    numpy.ndarray
+        (N, 2) east, north, km (111.32 km per degree of latitude).
+    """
     lat0 = np.radians(lonlat[:, 1].mean()) if len(lonlat) else 0.0
     km_per_deg = 111.32
     return np.column_stack([lonlat[:, 0] * km_per_deg * np.cos(lat0), lonlat[:, 1] * km_per_deg])
@@ -192,7 +272,20 @@ class NodeState:
 
     @classmethod
     def fresh(cls, net: Network) -> "NodeState":
+        """The state before anything happens: nothing down, buffers full.
+
+        Parameters
+        ----------
+        net : Network
+            The network.
+
+        Returns
+        -------
+        NodeState
+            A new state.
+        """
         return cls(np.zeros(net.n, np.uint8), net.dep_buffer.copy(), np.zeros(net.n, bool))
 
     def copy(self) -> "NodeState":
+        """An independent copy of the arrays."""
         return NodeState(self.down.copy(), self.buffer_left.copy(), self.backup.copy())

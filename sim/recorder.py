@@ -25,12 +25,18 @@ class Recorder:
 
     Parameters
     ----------
-    network : the static network.
-    state : the node state the model updates in place (read at each record).
-    units : the responder units, in roster order.
-    events : the model's event log (appended to in place).
-    tick_seconds : the length of a tick, s.
-    rows : ticks to record (the run's ticks + 1).
+    network : Network
+        The static network.
+    state : NodeState
+        The node state the model updates in place (read at each record).
+    units : Sequence[Responder]
+        The responder units, in roster order.
+    events : list[Event]
+        The model's event log (appended to in place).
+    tick_seconds : float
+        The length of a tick, s.
+    rows : int
+        Ticks to record (the run's ticks + 1).
     """
 
     def __init__(self, network: Network, state: NodeState, units: Sequence[Responder], events: list[Event],
@@ -60,19 +66,39 @@ class Recorder:
         self.event_marks: list[tuple[int, int]] = []   # (tick, position in the event log)
 
     def _levels(self) -> tuple[float, np.ndarray]:
+        """Service now, overall and per recorded sector, fractions 0..1."""
         net, up = self.network, self.state.down == 0
         served = np.bincount(net.sector, weights=net.population * up, minlength=len(net.sector_names))
         overall = float(served.sum() / self._total) if self._total else 1.0
         return overall, served[self._codes] / net.sector_population[self._codes]
 
     def current_service(self) -> float:
+        """Overall service level as of the last kernel run, fraction 0..1."""
         return self.levels[0]
 
     def current_sector_service(self, sector: str) -> float | None:
+        """A sector's service level as of the last kernel run.
+
+        Parameters
+        ----------
+        sector : str
+            The sector's name.
+
+        Returns
+        -------
+        float or None
+            Fraction 0..1, or None when the sector has no service nodes.
+        """
         return float(self.levels[1][self.sectors.index(sector)]) if sector in self.sectors else None
 
     def node_changes(self, tick: int) -> None:
-        """After a kernel run: keep the nodes whose state changed, and refresh the levels."""
+        """After a kernel run: keep the nodes whose state changed, and refresh the levels.
+
+        Parameters
+        ----------
+        tick : int
+            The current tick, stamped on the change rows.
+        """
         state = self.state
         changed = np.flatnonzero((state.down != self._prev_down) | (state.backup != self._prev_backup))
         if len(changed):
@@ -85,16 +111,30 @@ class Recorder:
             self.levels = self._levels()
 
     def _row(self) -> tuple[float, np.ndarray, int, int, int, int]:
+        """The current values of every recorded column."""
         units = self.units
         return (*self.levels, int((self.state.down != 0).sum()), int(self.state.backup.sum()),
                 sum(1 for u in units if u.status in (UnitStatus.TRAVELLING, UnitStatus.WORKING)),
                 sum(1 for u in units if u.status != UnitStatus.INACTIVE))
 
     def record(self, tick: int) -> None:
+        """Fill row ``tick`` with the current state (the record phase).
+
+        Parameters
+        ----------
+        tick : int
+            The current tick.
+        """
         self.repeat(tick, tick + 1)
 
     def repeat(self, start: int, stop: int) -> None:
-        """Fill rows [start, stop) with the current state's row (quiet ticks)."""
+        """Fill rows [start, stop) with the current state's row (quiet ticks).
+
+        Parameters
+        ----------
+        start, stop : int
+            The ticks, ``stop`` excluded.
+        """
         q, sector_q, down, backup, busy, active = self._row()
         self.service[start:stop] = q
         self.sector_service[:, start:stop] = sector_q[:, None]
@@ -109,14 +149,23 @@ class Recorder:
 
         Parameters
         ----------
-        scenario_id, scenario_name, seed, run_index : which run this is.
-        clock_start : the wall-clock label of T+0 ('' for none).
-        attack_counts : attempts by outcome.
-        ever_hit : per node, whether an attack ever hit it directly.
+        scenario_id, scenario_name : str
+            The scenario's id and name.
+        seed : int
+            The run's root seed.
+        run_index : int or None
+            The run's index in a batch.
+        clock_start : str
+            The wall-clock label of T+0 ('' for none).
+        attack_counts : dict[str, int]
+            Attempts by outcome.
+        ever_hit : numpy.ndarray
+            Bool per node: an attack ever hit it directly.
 
         Returns
         -------
-        The metrics, per-tick series, events and node changes, with the baseline and roster.
+        RunResult
+            The metrics, per-tick series, events and node changes, with the baseline and roster.
         """
         net = self.network
         baseline_up = self.baseline_down == 0

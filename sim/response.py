@@ -65,15 +65,50 @@ class Response:
 
     # ------------------------------------------------------------------ tasks
     def draw_duration(self, median: float, p90: float) -> int:
-        """Ticks of work, lognormal with the given median and 90th percentile (seconds)."""
+        """Draw a task duration: lognormal with the given median and 90th percentile.
+
+        Parameters
+        ----------
+        median : float
+            Median duration, s.
+        p90 : float
+            90th percentile, s (a value below the median counts as the median).
+
+        Returns
+        -------
+        int
+            Ticks, >= 1; one standard normal draw from the response stream.
+
+        Notes
+        -----
+        ``median · exp(σ z)`` with ``σ = ln(p90 / median) / z_0.9`` (``z_0.9`` = :data:`Z90`).
+        """
         sigma = math.log(max(p90, median) / median) / Z90 if median > 0 else 0.0
         z = self.streams.response.standard_normal()
         return self.ticks(median * math.exp(sigma * z))
 
     def open_task(self, node: int, work: Work, median: float, p90: float, before: Task | None,
                   available: int | None = None) -> Task:
-        """Open a task of ``work`` at ``node``, its duration drawn (:meth:`draw_duration`);
-        one known only later (``available``) goes on the agenda."""
+        """Open a task at a node, its duration drawn (:meth:`draw_duration`).
+
+        Parameters
+        ----------
+        node : int
+            The node's index.
+        work : Work
+            What is to be done.
+        median, p90 : float
+            The duration's median and 90th percentile, s.
+        before : Task or None
+            The task that must be done first.
+        available : int, optional
+            Tick the defenders know of it (now by default); a later one goes on the agenda.
+
+        Returns
+        -------
+        Task
+            The new task.
+        """
         task = self.board.add(node, work, self.draw_duration(median, p90), self.tick,
                               self.tick if available is None else available, int(self.network.sector[node]), before)
         if task.available > self.tick:
@@ -81,7 +116,15 @@ class Response:
         return task
 
     def complete(self, task: Task, unit: Responder) -> None:
-        """``unit`` finished ``task``: clear the bit its work clears."""
+        """Record that ``unit`` finished ``task``: clear the bit its work clears, and log it.
+
+        Parameters
+        ----------
+        task : Task
+            The finished task (SHUT clears only when no other clearance is pending).
+        unit : Responder
+            The unit that finished it.
+        """
         task.done = True
         node = task.node
         if task.work == Work.CLEAR and self.board.pending(node, Work.CLEAR) is None:
@@ -97,7 +140,19 @@ class Response:
 
     # ------------------------------------------------------------ mutual aid
     def activate_mutual_aid(self, team: str, reason: str) -> None:
-        """Call in mutual-aid ``team``: it arrives after its delay (shorter with sharing)."""
+        """Call in a mutual-aid team: it arrives after its delay, shorter with information sharing.
+
+        Parameters
+        ----------
+        team : str
+            The team's name.
+        reason : str
+            Why, for the event log (e.g. ``"scheduled"``).
+
+        Notes
+        -----
+        Arrival after ``delay · (1 − 0.5 · information_sharing)`` seconds, in ticks.
+        """
         spec = self.scenario.responders[team].mutual_aid
         delay = spec.delay * (1.0 - 0.5 * self.information_sharing)
         self.aid_due[team] = self.tick + self.tick_of(delay)
@@ -141,21 +196,56 @@ class Response:
         return 1.0 if q is None else floor + (1.0 - floor) * q
 
     def police_near(self, node: int) -> int:
-        """Active police units within ``policies.police_radius_km`` of ``node``."""
+        """Active police units within ``policies.police_radius_km`` of a node.
+
+        Parameters
+        ----------
+        node : int
+            The node's index.
+
+        Returns
+        -------
+        int
+            Police units neither inactive nor out of service within the radius (km).
+        """
         xy, r = self.network.xy[node], self.policies.police_radius_km
         return sum(1 for u in self.responders if u.kind == TeamKind.POLICE
                    and u.status not in (UnitStatus.INACTIVE, UnitStatus.OUT) and np.hypot(*(u.position - xy)) <= r)
 
     def responders_at(self, node: int) -> list[Responder]:
-        """Units working at ``node`` now."""
+        """Units working at a node now.
+
+        Parameters
+        ----------
+        node : int
+            The node's index.
+
+        Returns
+        -------
+        list[Responder]
+            The units on site and working, in roster order.
+        """
         return [u for u in self.responders
                 if u.status == UnitStatus.WORKING and u.task is not None and u.task.node == node]
 
     def restoration_values(self, nodes: list[int]) -> dict[int, float]:
-        """Population that depends on each node: served once every node awaiting recovery
-        is back, and not served if that node alone stays down, with backup buffers spent.
-        Valuing nodes in the restored network, not the broken one, ranks a feeder above the
-        substations behind it and counts the people that generators still mask."""
+        """Population that depends on each node in the restored network.
+
+        A node's value is the population served once every node awaiting recovery is back
+        and not served if that node alone stays down, with backup buffers spent. Valuing
+        nodes in the restored network, not the broken one, ranks a feeder above the
+        substations behind it and counts the people that generators still mask.
+
+        Parameters
+        ----------
+        nodes : list[int]
+            Node indices.
+
+        Returns
+        -------
+        dict[int, float]
+            People by node index (one kernel run per node, plus one).
+        """
         awaiting = self.own.copy()
         awaiting[[t.node for t in self.board.open_tasks()]] = 0
         spent = np.zeros_like(self.state.buffer_left)

@@ -29,6 +29,19 @@ class Event:
 
     ``kind`` may be given as its string; it is stored as an :class:`EventKind`, so an
     unknown kind fails where it is logged.
+
+    Attributes
+    ----------
+    tick : int
+        The tick it happened.
+    kind : EventKind
+        What it records.
+    node : str or None
+        The node's id.
+    team : str or None
+        The unit's label (or a team's name).
+    detail : dict[str, Any]
+        Further fields, by kind.
     """
 
     tick: int
@@ -38,9 +51,22 @@ class Event:
     detail: dict[str, Any] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
+        """Store the kind as an EventKind (ValueError for an unknown one)."""
         self.kind = EventKind(self.kind)
 
     def as_dict(self, tick_seconds: float) -> dict[str, Any]:
+        """The event as one line of ``events.jsonl``.
+
+        Parameters
+        ----------
+        tick_seconds : float
+            The length of a tick, s, to write the event's exercise-clock ``time``.
+
+        Returns
+        -------
+        dict[str, Any]
+            ``tick``, ``time``, ``kind``, ``node`` and ``team`` when set, then the detail.
+        """
         out: dict[str, Any] = {"tick": self.tick, "time": format_clock(self.tick * tick_seconds), "kind": self.kind}
         if self.node is not None:
             out["node"] = self.node
@@ -51,7 +77,23 @@ class Event:
 
 
 def clean(value: Any) -> Any:
-    """JSON-safe: NaN → null, numpy scalars → Python."""
+    """Make a value JSON-safe: NaN and infinities → None, numpy scalars → Python.
+
+    Parameters
+    ----------
+    value : Any
+        A value, or dicts, lists and tuples of values (tuples become lists).
+
+    Returns
+    -------
+    Any
+        The cleaned value.
+
+    Examples
+    --------
+    >>> clean({"a": float("nan"), "b": (np.int64(2), 1.5)})
+    {'a': None, 'b': [2, 1.5]}
+    """
     if isinstance(value, dict):
         return {k: clean(v) for k, v in value.items()}
     if isinstance(value, (list, tuple)):
@@ -66,7 +108,23 @@ def clean(value: Any) -> Any:
 @dataclass(frozen=True)
 class UnitRecord:
     """One responder unit as a run starts: who it is, where its base is, whether it is
-    active from the start (mutual aid is not until it arrives)."""
+    active from the start (mutual aid is not until it arrives).
+
+    Attributes
+    ----------
+    label : str
+        ``"<team>-<unit>"``.
+    kind : str
+        The team's kind (police, fire, repair, cyber).
+    team : str
+        The team's name.
+    base : tuple[float, float]
+        The base's position (x, y), km.
+    active : bool
+        Available from the start.
+    jurisdiction : str
+        The team's jurisdiction ('' for none).
+    """
 
     label: str
     kind: str
@@ -78,6 +136,40 @@ class UnitRecord:
 
 @dataclass
 class RunResult:
+    """What one run returns: its metrics, per-tick series, events and node state changes.
+
+    Attributes
+    ----------
+    scenario_id, scenario_name : str
+        The scenario's id and name.
+    seed : int
+        The run's root seed.
+    run_index : int or None
+        The run's index in a batch.
+    tick_seconds : float
+        The length of a tick, s.
+    sectors : list[str]
+        The sectors with service nodes.
+    node_ids : list[str]
+        Node id per index.
+    metrics : dict[str, float]
+        Every metric of :func:`sim.metrics.run_metrics`.
+    series : dict[str, numpy.ndarray]
+        Per tick: ``tick``, ``time_h``, ``service``, ``service_<sector>``, node and unit counts.
+    events : list[Event]
+        The event log, without node changes (see :meth:`timeline`).
+    changes : dict[str, numpy.ndarray]
+        ``tick``, ``node``, ``down``, ``backup``: one row per node state change.
+    event_marks : list[tuple[int, int]]
+        (tick, position in ``events``) where the cascade ran and changed nodes.
+    baseline_down, baseline_backup : numpy.ndarray or None
+        Down bitmask and on-backup flag per node before anything happens (not saved).
+    roster : list[UnitRecord]
+        The units, in roster order (not saved).
+    clock_start : str
+        Wall-clock label of T+0, or '' (not saved).
+    """
+
     scenario_id: str
     scenario_name: str
     seed: int
@@ -119,11 +211,24 @@ class RunResult:
         return out
 
     def summary(self) -> dict[str, Any]:
+        """The content of ``summary.json``: which run this is and its metrics, JSON-safe."""
         return clean({"scenario": self.scenario_id, "name": self.scenario_name, "seed": self.seed,
                       "run_index": self.run_index, "tick_seconds": self.tick_seconds,
                       "sectors": self.sectors, "metrics": self.metrics})
 
     def save(self, folder: str | Path) -> Path:
+        """Write ``summary.json``, ``series.parquet``, ``nodes.parquet`` and ``events.jsonl``.
+
+        Parameters
+        ----------
+        folder : str or Path
+            The folder, created if missing; files in it are overwritten.
+
+        Returns
+        -------
+        Path
+            The folder.
+        """
         folder = Path(folder)
         folder.mkdir(parents=True, exist_ok=True)
         (folder / "summary.json").write_text(json.dumps(self.summary(), indent=2, sort_keys=True) + "\n")

@@ -5,11 +5,24 @@ from __future__ import annotations
 from agents.tactics import TACTICS
 from sim.scenario.schema import Scenario, TargetRule
 
-Loc = tuple[str | int, ...]
+__all__ = ["check_references"]
+
+Loc = tuple[str | int, ...]   # where in the scenario: keys and list indices
 
 
 def check_references(s: Scenario) -> list[tuple[Loc, str]]:
-    """Every broken reference in a structurally valid scenario, as (location, message)."""
+    """Every broken reference in a structurally valid scenario.
+
+    Parameters
+    ----------
+    s : Scenario
+        A scenario that passed the schema.
+
+    Returns
+    -------
+    list[tuple[Loc, str]]
+        (location, message) per problem, in file order by section; empty when all is well.
+    """
     out: list[tuple[Loc, str]] = []
     nodes = s.network.nodes
     ids = {n.id for n in nodes}

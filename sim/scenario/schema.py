@@ -25,6 +25,13 @@ from agents.tactics import TACTICS
 from agents.targeting import RULES
 from sim.scenario.timefmt import parse_duration
 
+__all__ = [
+    "Action", "Attacker", "Clock", "Connectivity", "Dependency", "DependencyKind", "DispatchPolicy", "Duration",
+    "Fraction", "Inject", "MutualAid", "NetworkData", "Node", "Policies", "RESOURCES", "Resource",
+    "ResponseTimes", "Scenario", "Sector", "Strict", "TacticName", "TargetRule", "TargetRuleName", "Team",
+    "TeamKind", "TimeDistribution",
+]
+
 Duration = Annotated[
     float,
     BeforeValidator(parse_duration),
@@ -51,6 +58,8 @@ def _by_shape(mapping_tag: str, other_tag: str):
 
 
 class Strict(BaseModel):
+    """Base of every scenario model: unknown keys are an error."""
+
     model_config = ConfigDict(extra="forbid")
 
 
@@ -62,26 +71,32 @@ class TimeDistribution(Strict):
 
 
 class Node(Strict):
-    id: str = Field(min_length=1)
-    sector: str = Field(min_length=1)
-    kind: str = ""
-    name: str = ""
+    """One infrastructure asset: where it is, whom it serves, how hard it is to attack."""
+
+    id: str = Field(min_length=1, description="unique id, used by links, dependencies, targets and bases")
+    sector: str = Field(min_length=1, description="the sector it belongs to, e.g. power, water")
+    kind: str = Field(
+        "", description="what it is within its sector, e.g. substation; target rules can select by it"
+    )
+    name: str = Field("", description="display name; default: the id")
     x: float = Field(description="east, km (or longitude with `coordinates: lonlat`)")
     y: float = Field(description="north, km (or latitude)")
     population: float = Field(0.0, ge=0, description="people served; >0 makes this a service node")
     source: bool = Field(False, description="a source of its sector network (plant, reservoir, core)")
-    hardening: Fraction = 0.0
+    hardening: Fraction = Field(
+        0.0, description="protection against attack, 0..1 (the h of the contest success function)"
+    )
     repair: TimeDistribution | None = Field(None, description="default: the sector's repair time")
 
 
 class Dependency(Strict):
     """``node`` needs ``resource`` from at least ``need`` of ``suppliers`` (Rinaldi et al. 2001)."""
 
-    node: str
+    node: str = Field(description="id of the dependent node")
     resource: Resource
     kind: DependencyKind | None = Field(None, description="default: cyber for control, else physical")
-    suppliers: list[str] = Field(min_length=1)
-    need: int = Field(1, ge=1)
+    suppliers: list[str] = Field(min_length=1, description="ids of the nodes that can supply it")
+    need: int = Field(1, ge=1, description="suppliers that must be working")
     buffer: Duration = Field(0.0, description="how long the node rides out the loss (generator, tank, battery)")
 
 
@@ -89,37 +104,48 @@ class NetworkData(Strict):
     """Nodes, links (same-sector topology) and dependencies, inline or from a file."""
 
     file: str | None = Field(None, description="YAML/JSON node-and-edge file or GraphML, relative to the scenario")
-    coordinates: Literal["km", "lonlat"] = "km"
+    coordinates: Literal["km", "lonlat"] = Field(
+        "km", description="unit of node x, y: km, or degrees (projected to km)"
+    )
     nodes: list[Node] = Field(default_factory=list)
-    links: list[tuple[str, str]] = Field(default_factory=list)
+    links: list[tuple[str, str]] = Field(default_factory=list, description="pairs of node ids of one sector")
     dependencies: list[Dependency] = Field(default_factory=list)
 
 
 class Sector(Strict):
+    """How a sector's network works and how fast its nodes are repaired."""
+
     connectivity: Connectivity | None = Field(
         None, description="default: sources if the sector has a source node, none without links, else giant_component"
     )
-    repair: TimeDistribution = TimeDistribution(median="4h", p90="12h")
+    repair: TimeDistribution = Field(TimeDistribution(median="4h", p90="12h"),
+                                     description="repair time of the sector's nodes, for one crew")
     outage_damage: Fraction = Field(
         0.0, description="chance that a node the cascade knocks out is damaged too (surges, water hammer, failed restarts)"
     )
 
 
 class Clock(Strict):
-    tick: Duration = 300.0
-    duration: Duration
+    """The run's time step and length."""
+
+    tick: Duration = Field(300.0, description="length of one time step")
+    duration: Duration = Field(description="length of the run, from T+0")
     start: str = Field("", description="wall-clock label of T+0 for exercises, e.g. '2026-05-14 08:00'")
 
 
 class TargetRule(Strict):
-    rule: TargetRuleName
-    sector: str | None = None
+    """A target chosen when the action fires, among the working nodes (ties: first in file order)."""
+
+    rule: TargetRuleName = Field(description="how the node is chosen")
+    sector: str | None = Field(None, description="only nodes of this sector")
     kind: str | None = Field(None, description="only nodes of this kind")
 
 
 class Action(Strict):
-    at: Duration
-    tactic: TacticName
+    """One attack of a cell's plan."""
+
+    at: Duration = Field(description="time after T+0")
+    tactic: TacticName = Field(description="the attack tactic (its parameters: `tactics`, `params`)")
     target: Annotated[
         Annotated[str, Tag("by-id")] | Annotated[TargetRule, Tag("by-rule")], _by_shape("by-rule", "by-id")
     ] = Field(description="a node id, or a rule evaluated when the action fires")
@@ -128,26 +154,33 @@ class Action(Strict):
 
 
 class Attacker(Strict):
-    id: str
-    name: str = ""
-    plan: list[Action] = Field(min_length=1)
+    """An attacker cell and its plan."""
+
+    id: str = Field(description="the cell's id")
+    name: str = Field("", description="display name")
+    plan: list[Action] = Field(min_length=1, description="its actions; actions at one time are a simultaneous attack")
 
 
 class MutualAid(Strict):
+    """When a mutual-aid team is called in, and how long it takes to arrive."""
+
     service_below: Fraction | None = Field(None, description="activate when overall service falls below this")
     at: Duration | None = Field(None, description="activate at this time")
     delay: Duration = Field(4 * 3600.0, description="activation delay at information_sharing 0")
 
 
 class Team(Strict):
-    kind: TeamKind
+    """A team of identical responder units sharing a base."""
+
+    kind: TeamKind = Field(description="which work it does: police clear scenes, fire/EMS make blast "
+                                          "scenes safe, repair crews repair, cyber teams contain and remediate")
     base: Annotated[
         Annotated[str, Tag("by-id")] | Annotated[tuple[float, float], Tag("by-xy")], _by_shape("by-xy", "by-id")
     ] = Field(description="a node id or [x, y]")
-    count: int = Field(1, ge=0)
-    speed_kmh: float = Field(40.0, gt=0)
+    count: int = Field(1, ge=0, description="units in the team")
+    speed_kmh: float = Field(40.0, gt=0, description="travel speed in km/h, straight line")
     sectors: list[str] = Field(default_factory=list, description="repair crews: the sectors they can repair")
-    jurisdiction: str = ""
+    jurisdiction: str = Field("", description="the agency or area it belongs to")
     mutual_aid: MutualAid | None = Field(None, description="joins only after activation (trigger or order)")
 
 
@@ -164,8 +197,10 @@ class Policies(Strict):
     """Scenario-wide policies, and the parameters of the interdiction and success formulas
     (README, "Attacks: interdiction and success")."""
 
-    information_sharing: Fraction = 0.0
-    dispatch: DispatchPolicy = "criticality"
+    information_sharing: Fraction = Field(
+        0.0, description="0..1: raises P_D (EASI) and shortens mutual-aid delays (by up to half)"
+    )
+    dispatch: DispatchPolicy = Field("criticality", description="which waiting task idle units take first")
     detection_base: Fraction = Field(0.05, description="P_D with no information sharing (EASI)")
     detection_gain: Fraction = Field(0.35, description="P_D added at information_sharing 1")
     response_base: Fraction = Field(0.5, description="P_R with no police near the target")

@@ -602,7 +602,8 @@ def overview_rows(report: Report) -> list[tuple[str, str]]:
         ("Exercise name", scenario.name),
         ("Exercise dates", when),
         ("Type", "Discussion-based (tabletop) exercise with a simulation that reacts to the players' decisions"),
-        ("Scenario", f"{scenario.id} ({header.get('scenario', '')}, sha256 {str(header.get('sha256', ''))[:16]}…), seed {report.exercise.seed}"),
+        ("Scenario", f"{scenario.id} ({Path(header.get('scenario', '')).name}, sha256 {str(header.get('sha256', ''))[:16]}…), "
+                     f"seed {report.exercise.seed}"),
         ("Exercise clock", f"T+0 = {scenario.clock.start or 'not set'}; played {report.clock(0)} to "
                            f"{report.clock(report.stopped_tick)} of {format_clock(scenario.clock.duration)}"),
         ("Threat / hazard", ", ".join(t.replace("_", " ") for t in tactics) or "none scripted"),

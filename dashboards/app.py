@@ -308,7 +308,7 @@ def layout(session: ExerciseSession) -> html.Div:
     return html.Div([
         html.Header([
             html.Div([html.H1(scenario.name), html.Div(f"scenario {scenario.id} · seed {session.seed} · "
-                                                       f"log {session.log_path or '(none)'}", className="muted")]),
+                                                       f"log {session.log_path.name if session.log_path else '(none)'}", className="muted")]),
             html.Div([html.Div(id="clock", className="clock"), html.Div(id="wall", className="muted"),
                       html.Div(id="service", className="service")], className="clock-box"),
         ]),

@@ -163,12 +163,9 @@ class Response:
         """Activate mutual aid whose trigger is met; receive mutual aid due now."""
         q = self.recorder.current_service()
         for team, due in self.aid_due.items():
-            spec = self.scenario.responders[team].mutual_aid
             if due is None:
-                if spec.service_below is not None and q < spec.service_below:
-                    self.activate_mutual_aid(team, f"service below {spec.service_below:g}")
-                elif spec.at is not None and self.tick >= self.tick_of(spec.at):
-                    self.activate_mutual_aid(team, "scheduled")
+                if (reason := self._aid_trigger(team, q)) is not None:
+                    self.activate_mutual_aid(team, reason)
             elif due == self.tick:
                 for unit in self.responders:
                     if unit.team == team and unit.status == UnitStatus.INACTIVE:
@@ -176,13 +173,18 @@ class Response:
                 self.log(EventKind.MUTUAL_AID_ARRIVED, team=team)
 
     def aid_would_trigger(self) -> bool:
-        """Some mutual aid not yet activated would activate on service now."""
+        """Some mutual aid not yet activated would activate now."""
         q = self.recorder.current_service()
-        for team, due in self.aid_due.items():
-            spec = self.scenario.responders[team].mutual_aid
-            if due is None and spec.service_below is not None and q < spec.service_below:
-                return True
-        return False
+        return any(due is None and self._aid_trigger(team, q) is not None for team, due in self.aid_due.items())
+
+    def _aid_trigger(self, team: str, q: float) -> str | None:
+        """Why ``team``'s mutual aid activates at overall service ``q`` now, or None."""
+        spec = self.scenario.responders[team].mutual_aid
+        if spec.service_below is not None and q < spec.service_below:
+            return f"service below {spec.service_below:g}"
+        if spec.at is not None and self.tick >= self.tick_of(spec.at):
+            return "scheduled"
+        return None
 
     # --------------------------------------------------------------- queries
     def units_busy(self) -> bool:

@@ -139,7 +139,7 @@ class Tactic:
         return p_success(self, float(world.network.hardening[node]), world.policies.decisiveness)
 
     def apply(self, world: "World", node: int, rng: np.random.Generator) -> None:
-        """Do what landing on ``node`` does (the effects phase).
+        """Do what landing on ``node`` does (the effects phase): by default, damage it.
 
         Parameters
         ----------
@@ -149,13 +149,8 @@ class Tactic:
             The target's node index.
         rng : numpy.random.Generator
             The effects stream, for the tactic's own draws.
-
-        Raises
-        ------
-        NotImplementedError
-            On the base class, which defines no effect.
         """
-        raise NotImplementedError(f"{type(self).__name__} defines no effect")
+        world.hit(node, "damage")
 
 
 TACTICS: dict[str, Tactic] = {}
@@ -313,16 +308,6 @@ class Drone(Tactic):
     detectability: float = 0.6
     name: ClassVar[str] = "drone"
 
-    def apply(self, world: "World", node: int, rng: np.random.Generator) -> None:
-        """Damage the target.
-
-        Parameters
-        ----------
-        world, node, rng
-            As in :meth:`Tactic.apply`.
-        """
-        world.hit(node, "damage")
-
 
 @tactic
 @dataclass(frozen=True)
@@ -392,16 +377,6 @@ class Insider(Tactic):
     bypass: float = 1.0
     detectability: float = 0.3
     name: ClassVar[str] = "insider"
-
-    def apply(self, world: "World", node: int, rng: np.random.Generator) -> None:
-        """Damage the target.
-
-        Parameters
-        ----------
-        world, node, rng
-            As in :meth:`Tactic.apply`.
-        """
-        world.hit(node, "damage")
 
 
 @tactic

@@ -20,15 +20,15 @@ from typing import TYPE_CHECKING, Callable
 
 import numpy as np
 
-from agents.incidents import Task
-from agents.responders import Responder, UnitStatus
+from agents.incidents import Task, UnitStatus
 
 if TYPE_CHECKING:
     from agents.port import World
+    from agents.responders import Responder
 
 __all__ = ["Policy", "POLICIES", "Dispatcher", "fifo", "criticality", "nearest", "manual"]
 
-Policy = Callable[[list[Task], list[Responder], "World"], list[tuple[Task, Responder]]]
+Policy = Callable[[list[Task], list["Responder"], "World"], list[tuple[Task, "Responder"]]]
 
 
 def _distance(model: "World", unit: Responder, task: Task) -> float:

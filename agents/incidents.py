@@ -13,7 +13,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from enum import StrEnum
 
-__all__ = ["TeamKind", "Work", "WORK_TEAM", "Task", "TaskBoard"]
+__all__ = ["TeamKind", "UnitStatus", "Work", "WORK_TEAM", "Task", "TaskBoard"]
 
 
 class TeamKind(StrEnum):
@@ -23,6 +23,16 @@ class TeamKind(StrEnum):
     FIRE = "fire"
     REPAIR = "repair"
     CYBER = "cyber"
+
+
+class UnitStatus(StrEnum):
+    """Where a unit is in its cycle; the values are the words events and pages show."""
+
+    INACTIVE = "inactive"          # mutual aid not yet arrived
+    IDLE = "idle"
+    TRAVELLING = "travelling"
+    WORKING = "working"
+    OUT = "out of service"         # struck by a secondary device
 
 
 class Work(StrEnum):

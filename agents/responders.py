@@ -13,29 +13,18 @@ frees the whole crew.
 from __future__ import annotations
 
 import math
-from enum import StrEnum
 from typing import TYPE_CHECKING
 
 import mesa
 import numpy as np
 
 from agents.events import EventKind
-from agents.incidents import Task, TeamKind
+from agents.incidents import Task, TeamKind, UnitStatus
 
 if TYPE_CHECKING:
     from agents.port import World
 
-__all__ = ["UnitStatus", "Responder"]
-
-
-class UnitStatus(StrEnum):
-    """Where a unit is in its cycle; the values are the words events and pages show."""
-
-    INACTIVE = "inactive"          # mutual aid not yet arrived
-    IDLE = "idle"
-    TRAVELLING = "travelling"
-    WORKING = "working"
-    OUT = "out of service"         # struck by a secondary device
+__all__ = ["Responder"]
 
 
 class Responder(mesa.Agent):

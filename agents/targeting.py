@@ -17,7 +17,6 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Protocol
 
-import networkx as nx
 import numpy as np
 
 if TYPE_CHECKING:
@@ -87,6 +86,8 @@ def highest_betweenness(model: "World", nodes: np.ndarray, rng: np.random.Genera
     int
         The chosen node's index.
     """
+    import networkx as nx      # here, not at the top: a scenario's schema names this rule without running it
+
     net = model.network
     working = np.zeros(net.n, bool)
     working[nodes] = True

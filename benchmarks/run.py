@@ -1,7 +1,8 @@
 """Run every benchmark in this folder (``bench_*.py``), one after another: ``make bench``.
 
-Each module's ``main()`` runs with no command-line arguments; a benchmark that fails is
-reported and the others still run. Exit status 1 if any failed.
+Each module's ``main()`` runs with no command-line arguments; a benchmark that fails (or
+exits naming the targets it missed) is reported and the others still run. Exit status 1 if
+any failed, after a list of the failures and missed targets.
 """
 
 from __future__ import annotations
@@ -25,15 +26,15 @@ def main() -> int:
         try:
             run = importlib.import_module(path.stem).main
             run([]) if inspect.signature(run).parameters else run()
-        except SystemExit as done:            # argparse and friends end this way
+        except SystemExit as done:            # argparse, and benchmarks naming missed targets
             if done.code not in (0, None):
-                failed.append(path.stem)
+                failed.append(f"{path.stem}: {done.code}" if isinstance(done.code, str) else path.stem)
         except Exception:                     # report it, and run the others
             traceback.print_exc()
             failed.append(path.stem)
         print(f"== {path.stem}: {time.perf_counter() - start:.0f} s", flush=True)
     if failed:
-        print(f"failed: {', '.join(failed)}", file=sys.stderr)
+        print("failed:", *failed, sep="\n  ", file=sys.stderr)
     return 1 if failed else 0
 
 

@@ -7,23 +7,20 @@ import shlex
 import sys
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Callable, Iterator
+from typing import TYPE_CHECKING, Callable, Iterator
 
 import typer
-from rich.progress import (
-    BarColumn, MofNCompleteColumn, Progress, ProgressColumn, Task, TextColumn, TimeElapsedColumn, TimeRemainingColumn,
-)
-from rich.table import Table
-from rich.text import Text
 
-from sim.batch import BatchError, BatchResult, run_batch
-from sim.batchstore import MANIFEST, Comparison, StoreError, done_indices, read_manifest, read_runs, write_json
-from ripple.app import app, console, fail, load_or_exit
-from sim.compare import PLAN, run_compare, write_comparison
-from sim.engines import DASK_ENV, EngineError
-from sim.metrics import HEADLINE, metric
-from sim.overrides import OverrideError, Variant, parse_set, parse_sweep, parse_variant, prepare
-from sim.stats import MetricSummary, PairedDifference, summarize
+from ripple.app import app, console, fail, scenario_problems
+from sim.engines import DASK_ENV
+
+if TYPE_CHECKING:
+    from rich.table import Table
+
+    from sim.batch import BatchResult
+    from sim.batchstore import Comparison
+    from sim.overrides import ScenarioFile, Variant
+    from sim.stats import MetricSummary, PairedDifference
 
 __all__ = ["batch", "compare", "comparison_table", "summary", "summary_table", "write_summary"]
 
@@ -55,67 +52,6 @@ def p_value(p: float | None) -> str:
     return "–" if p is None else ("<0.001" if p < 0.001 else f"{p:.3f}")
 
 
-class RunsPerSecond(ProgressColumn):
-    """A progress-bar column showing the runs finished per second."""
-
-    def render(self, task: Task) -> Text:
-        """Rich's column hook: the task's speed as ``"12.3 runs/s"``."""
-        return Text(f"{task.speed:.1f} runs/s" if task.speed else "– runs/s", style="progress.data.speed")
-
-
-@contextmanager
-def progress_bar() -> Iterator[Progress]:
-    """A progress bar that appears when the first batch starts running: not before, so that
-    an early error prints alone and local workers are forked before its refresh thread runs."""
-    bar = Progress(TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(), TextColumn("runs"),
-                   RunsPerSecond(), TextColumn("elapsed"), TimeElapsedColumn(), TextColumn("left"),
-                   TimeRemainingColumn(), console=console)
-    try:
-        yield bar
-    finally:
-        if bar.live.is_started:
-            bar.stop()
-
-
-class BarTask:
-    """Adapts one task of a rich progress bar to the batch driver's progress calls.
-
-    Parameters
-    ----------
-    bar : Progress
-        The progress bar (:func:`progress_bar`); started by the first :meth:`start`.
-    label : str
-        The task's description, e.g. the scenario id or the arm's name.
-    """
-
-    def __init__(self, bar: Progress, label: str):
-        self.bar, self.label, self.task = bar, label, None
-
-    def start(self, total: int, done: int) -> None:
-        """Show the task once the batch starts running.
-
-        Parameters
-        ----------
-        total : int
-            Runs in the batch.
-        done : int
-            Runs already finished (on ``--resume``).
-        """
-        if not self.bar.live.is_started:
-            self.bar.start()
-        self.task = self.bar.add_task(self.label, total=total, completed=done)
-
-    def advance(self, runs: int) -> None:
-        """Count ``runs`` more runs finished.
-
-        Parameters
-        ----------
-        runs : int
-            Runs finished since the last call.
-        """
-        self.bar.advance(self.task, runs)
-
-
 def summary_table(title: str, summaries: dict[str, MetricSummary], only: tuple[str, ...] = ()) -> Table:
     """Per metric: runs with and without a value, mean, sd, quantiles and the interval of the
     mean, in the unit the metric catalogue shows it in.
@@ -134,6 +70,10 @@ def summary_table(title: str, summaries: dict[str, MetricSummary], only: tuple[s
     Table
         A rich table; a metric shows by its name (as ``--until-ci`` takes it) and unit.
     """
+    from rich.table import Table
+
+    from sim.metrics import metric
+
     table = Table(title=title)
     table.add_column("metric", no_wrap=True)
     table.add_column("unit", no_wrap=True)
@@ -150,6 +90,8 @@ def summary_table(title: str, summaries: dict[str, MetricSummary], only: tuple[s
 
 def _numbers(name: str) -> Callable[[float | None], str]:
     """Format values of the metric ``name`` in its shown unit, a dash for no value."""
+    from sim.metrics import metric
+
     info = metric(name)
     return lambda value: info.number(value, blank="–", average=True)
 
@@ -167,6 +109,10 @@ def comparison_table(comparison: Comparison) -> Table:
     Table
         A rich table; a difference whose interval excludes zero is bold.
     """
+    from rich.table import Table
+
+    from sim.metrics import HEADLINE, metric
+
     table = Table(title=f"paired differences, variant − {comparison.reference} (common random numbers)")
     for name in ("variant", "metric", "unit", "pairs", "reference mean", "variant mean", "difference", "95% CI",
                  "t-test p", "Wilcoxon p"):
@@ -200,7 +146,9 @@ def handled(folder: Path | None = None) -> Iterator[None]:
     Parameters
     ----------
     folder : Path, optional
-        The results folder, to count the finished runs an interruption keeps.
+        The results folder of the batches the block runs: a failed batch then exits with
+        code 1, and an interruption counts the finished runs it keeps. None for a block
+        that only reads or checks.
 
     Raises
     ------
@@ -208,11 +156,21 @@ def handled(folder: Path | None = None) -> Iterator[None]:
         Code 2 for bad overrides, stores or engines; 1 for a failed batch or I/O error;
         130 on Ctrl+C.
     """
+    from sim.batchstore import MANIFEST, StoreError, done_indices
+    from sim.engines import EngineError
+    from sim.overrides import OverrideError
+
+    if folder is None:
+        failures: tuple[type[Exception], ...] = ()
+    else:
+        from sim.batch import BatchError
+
+        failures = (BatchError,)
     try:
         yield
     except (OverrideError, StoreError, EngineError) as exc:
         fail(str(exc))
-    except BatchError as exc:
+    except failures as exc:
         fail(str(exc), code=1)
     except (OSError, TimeoutError) as exc:
         fail(f"{type(exc).__name__}: {exc}", code=1)
@@ -259,6 +217,9 @@ def write_summary(folder: Path, only: tuple[str, ...] = ()) -> None:
     only : tuple of str
         The metrics to print (all when empty); ``summary.json`` holds every metric.
     """
+    from sim.batchstore import MANIFEST, StoreError, read_manifest, read_runs, write_json
+    from sim.stats import summarize
+
     with handled():
         manifest = read_manifest(folder)
         if manifest is None:
@@ -309,6 +270,8 @@ def finish_batch(result: BatchResult, html: bool) -> None:
     html : bool
         Also write the HTML report.
     """
+    from sim.metrics import HEADLINE
+
     if result.ran:
         rate = result.ran / result.seconds
         console.print(f"{result.ran} runs in {result.seconds:.1f} s ({rate:.1f} runs/s, {result.engine}); "
@@ -323,15 +286,15 @@ def finish_batch(result: BatchResult, html: bool) -> None:
         write_html(result.folder)
 
 
-def comparison(scenario: Path, variants: list[Variant], sets: list[str], runs: int | None, seed: int | None,
-               out: Path, workers: int | None, scheduler: str | None, resume: bool, chunk_size: int | None,
-               sweep: bool, html: bool) -> None:
+def comparison(scenario: ScenarioFile, variants: list[Variant], sets: list[str], runs: int | None,
+               seed: int | None, out: Path, workers: int | None, scheduler: str | None, resume: bool,
+               chunk_size: int | None, sweep: bool, html: bool) -> None:
     """Run a comparison (``compare`` or ``batch --sweep``) and print its paired differences.
 
     Parameters
     ----------
-    scenario : Path
-        The base scenario file (YAML).
+    scenario : ScenarioFile
+        The base scenario file, read.
     variants : list of Variant
         The arms compared with the base.
     sets : list of str
@@ -355,6 +318,10 @@ def comparison(scenario: Path, variants: list[Variant], sets: list[str], runs: i
     html : bool
         Also write the HTML report.
     """
+    from ripple.progress import BarTask, progress_bar
+    from sim.compare import run_compare
+    from sim.overrides import parse_set
+
     with handled(out), progress_bar() as bar:
         result = run_compare(scenario, variants, runs, out, seed, overrides=tuple(parse_set(s) for s in sets),
                              sweep=sweep, workers=workers, scheduler=scheduler, resume=resume, chunk_size=chunk_size,
@@ -383,7 +350,13 @@ def batch(
     chunk_size: int | None = ChunkOpt,
 ) -> None:
     """Run a scenario many times (Monte Carlo) on all cores or a Dask cluster; results survive a crash."""
-    base = load_or_exit(scenario)
+    from ripple.progress import BarTask, progress_bar
+    from sim.batch import run_batch
+    from sim.overrides import ScenarioFile, parse_set, parse_sweep, prepare
+
+    with scenario_problems(scenario):
+        source = ScenarioFile.read(scenario)
+    base = source.scenario
     stop = until_ci_option(until_ci)
     if sweep is not None:
         if stop:
@@ -391,11 +364,11 @@ def batch(
         with handled():
             variants = parse_sweep(sweep)
         out = out or Path("results") / f"{base.id}-sweep"
-        comparison(scenario, variants, sets, runs, seed, out, workers, scheduler, resume, chunk_size, True, html)
+        comparison(source, variants, sets, runs, seed, out, workers, scheduler, resume, chunk_size, True, html)
         return
     out = out or Path("results") / base.id
     with handled():
-        prepared = prepare(scenario, [parse_set(s) for s in sets])
+        prepared = prepare(source, [parse_set(s) for s in sets])
     with handled(out), progress_bar() as bar:
         result = run_batch(prepared, runs, out, seed, workers=workers, scheduler=scheduler, resume=resume,
                            chunk_size=chunk_size, until_ci=stop, progress=BarTask(bar, prepared.scenario.id),
@@ -418,16 +391,21 @@ def compare(
     chunk_size: int | None = ChunkOpt,
 ) -> None:
     """Run the scenario and each variant on the same run indices; report paired differences."""
-    base = load_or_exit(scenario)
+    from sim.overrides import ScenarioFile, parse_variant
+
+    with scenario_problems(scenario):
+        source = ScenarioFile.read(scenario)
     with handled():
         parsed = [parse_variant(v) for v in variants]
-    out = out or Path("results") / f"{base.id}-compare"
-    comparison(scenario, parsed, sets, runs, seed, out, workers, scheduler, resume, chunk_size, False, html)
+    out = out or Path("results") / f"{source.scenario.id}-compare"
+    comparison(source, parsed, sets, runs, seed, out, workers, scheduler, resume, chunk_size, False, html)
 
 
 @app.command()
 def summary(folder: Path = typer.Argument(..., help="a results folder of ripple batch or compare", show_default=False)) -> None:
     """Summarise a batch (per metric: mean, sd, quantiles, 95% CI) or a comparison; writes summary.json."""
+    from sim.compare import PLAN, write_comparison
+
     if (folder / PLAN).exists():
         with handled():
             result = write_comparison(folder)

@@ -7,12 +7,14 @@ import socket
 import sys
 from datetime import datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import typer
 
 from ripple.app import app, console, fail, load_or_exit
-from sim.exercise import ExerciseError, ExerciseSession
-from sim.scenario import ScenarioError
+
+if TYPE_CHECKING:
+    from sim.exercise import ExerciseSession
 
 __all__ = ["aar", "exercise", "open_session", "serve"]
 
@@ -66,6 +68,9 @@ def open_session(scenario: Path, seed: int | None, log: Path | None, resume: Pat
         On a bad scenario, a log that cannot be replayed or written, or a seed that
         differs from the resumed log's.
     """
+    from sim.exercise import ExerciseError, ExerciseSession
+    from sim.scenario import ScenarioError
+
     s = load_or_exit(scenario)
     people = [p.strip() for p in participants.split(";") if p.strip()]
     try:
@@ -144,6 +149,8 @@ def aar(
     The report compares the exercise with its counterfactual: the same scenario and seed run
     without the players' decisions."""
     from dashboards.aar import ReportError, build_report, bought, write_report
+    from sim.exercise import ExerciseError
+    from sim.scenario import ScenarioError
 
     if tlp.lower() not in TLP_NAMES:
         fail(f"--tlp must be one of {', '.join(TLP_NAMES)}, not '{tlp}'")

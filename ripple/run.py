@@ -4,16 +4,17 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import typer
-from rich.table import Table
 
 from ripple.app import app, console, load_or_exit
-from sim.metrics import SUMMARY, metric
-from sim.model import RippleModel
-from sim.results import RunResult
-from sim.scenario import Scenario
-from sim.scenario.reference import scenario_reference
+
+if TYPE_CHECKING:
+    from rich.table import Table
+
+    from sim.results import RunResult
+    from sim.scenario import Scenario
 
 __all__ = ["describe", "run", "schema", "summary_table", "validate"]
 
@@ -57,6 +58,10 @@ def summary_table(result: RunResult) -> Table:
         One row per summary metric, then each sector's resilience loss and unserved
         person-hours, then the attack counts.
     """
+    from rich.table import Table
+
+    from sim.metrics import SUMMARY, metric
+
     m = result.metrics
     table = Table(title=f"{result.scenario_name} (seed {result.seed})", show_header=True)
     table.add_column("metric")
@@ -86,6 +91,9 @@ def schema(
                                   "(docs/scenario-reference.md) instead"),
 ) -> None:
     """Print the JSON Schema of scenario files (for editor completion and checking)."""
+    from sim.scenario import Scenario
+    from sim.scenario.reference import scenario_reference
+
     if markdown:
         typer.echo(scenario_reference(), nl=False)
         return
@@ -101,6 +109,8 @@ def run(
     no_skip: bool = typer.Option(False, "--no-skip", help="step every tick (no skipping of quiet ticks)"),
 ) -> None:
     """Run a scenario once; print its summary and write summary.json, series.parquet, events.jsonl."""
+    from sim.model import RippleModel
+
     s = load_or_exit(scenario)
     model = RippleModel(s, seed=seed, skip_quiet=not no_skip)
     with console.status(f"running {s.id} ({model.n_ticks} ticks)"):

@@ -4,7 +4,9 @@ Run *i* of a batch is ``RippleModel(scenario, seed=seed, run_index=i)``, which s
 ``SeedSequence(seed, spawn_key=(i,))``: a pure function of (scenario, seed, i), so the rows
 do not depend on the engine, the number of workers or the order in which chunks finish.
 Runs go out in chunks of 10–50 so that scheduling costs stay small; each finished chunk is
-written at once (:mod:`sim.batchstore`), and ``resume`` runs only the missing indices.
+written at once (:mod:`sim.batchstore`), and ``resume`` runs only the missing indices. Each
+process builds the scenario's network, kernel layout and spatial index once
+(:class:`sim.model.Prebuilt`) and its runs share them, read-only.
 
 With ``until_ci=(metric, width)`` the batch stops after the chunk at which the 95% interval
 of the metric's mean is at most ``width`` wide (checked once ``MIN_RUNS_FOR_CI`` runs have a value).
@@ -27,14 +29,14 @@ from sim.batchstore import (
     read_manifest, read_runs, versions, write_chunk, write_json, write_quantiles,
 )
 from sim.engines import Engine, open_engine
-from sim.model import RippleModel
-from sim.overrides import Override, Prepared, prepare
+from sim.model import Prebuilt, RippleModel
+from sim.overrides import Override, Prepared, ScenarioFile, prepare
 from sim.scenario import Scenario
 from sim.stats import describe
 
 __all__ = [
     "DEFAULT_RUNS", "MAX_CHUNK", "MIN_CHUNK", "MIN_RUNS_FOR_CI", "BatchError", "BatchResult", "Progress",
-    "chunk_size_for", "metric_names", "plan", "run_batch", "run_chunk",
+    "chunk_size_for", "metric_names", "plan", "prebuilt", "run_batch", "run_chunk",
 ]
 
 DEFAULT_RUNS = 1000
@@ -106,7 +108,35 @@ class BatchResult:
 
 
 # ------------------------------------------------------------------- workers
-def run_chunk(scenario: Scenario, seed: int, start: int, stop: int) -> ChunkResult:
+_PREBUILT: dict[str, Prebuilt] = {}     # this process's structure of the scenario it last ran, by key
+
+
+def prebuilt(scenario: Scenario, key: str) -> Prebuilt:
+    """The network, layout and spatial index of ``scenario``, built once per process.
+
+    Only the latest scenario is kept, so that a worker serving one batch after another
+    holds one network at a time.
+
+    Parameters
+    ----------
+    scenario : Scenario
+        The validated scenario.
+    key : str
+        What identifies it (:attr:`sim.overrides.Prepared.key`); the same key must
+        always come with the same scenario.
+
+    Returns
+    -------
+    Prebuilt
+        Shared by every run of ``scenario`` in this process.
+    """
+    if key not in _PREBUILT:
+        _PREBUILT.clear()
+        _PREBUILT[key] = Prebuilt.of(scenario)
+    return _PREBUILT[key]
+
+
+def run_chunk(scenario: Scenario, seed: int, start: int, stop: int, key: str = "") -> ChunkResult:
     """Runs ``start .. stop-1``: one row of metrics each, and the service series.
 
     Parameters
@@ -117,6 +147,10 @@ def run_chunk(scenario: Scenario, seed: int, start: int, stop: int) -> ChunkResu
         The batch seed; run *i* seeds from ``SeedSequence(seed, spawn_key=(i,))``.
     start, stop : int
         The run indices, ``stop`` excluded.
+    key : str, optional
+        Identifies ``scenario`` (:attr:`sim.overrides.Prepared.key`): the process reuses
+        the network it built for the same key (:func:`prebuilt`). Empty: the chunk
+        builds its own.
 
     Returns
     -------
@@ -127,8 +161,9 @@ def run_chunk(scenario: Scenario, seed: int, start: int, stop: int) -> ChunkResu
     columns: dict[str, list[Any]] = {"run_index": [], "seed": [], "seed_key": []}
     series: dict[str, list[np.ndarray]] = {}
     time_h = np.zeros(0)
+    shared = prebuilt(scenario, key) if key else Prebuilt.of(scenario)
     for i in range(start, stop):
-        result = RippleModel(scenario, seed=seed, run_index=i).run()
+        result = RippleModel(scenario, seed=seed, run_index=i, prebuilt=shared).run()
         columns["run_index"].append(i)
         columns["seed"].append(seed)
         columns["seed_key"].append(f"{seed}/{i}")
@@ -141,20 +176,23 @@ def run_chunk(scenario: Scenario, seed: int, start: int, stop: int) -> ChunkResu
     return ChunkResult(start, stop, columns, {k: np.stack(v) for k, v in series.items()}, time_h)
 
 
-def metric_names(scenario: Scenario) -> list[str]:
+def metric_names(scenario: Scenario, key: str = "") -> list[str]:
     """The metric columns a run of ``scenario`` has (from an unrun model; nothing is simulated).
 
     Parameters
     ----------
     scenario : Scenario
         The validated scenario.
+    key : str, optional
+        Identifies ``scenario``, to reuse its network as :func:`run_chunk` does.
 
     Returns
     -------
     list of str
         Metric names, in the order of a run's metrics.
     """
-    return list(RippleModel(scenario, seed=0, run_index=0).result().metrics)
+    shared = prebuilt(scenario, key) if key else None
+    return list(RippleModel(scenario, seed=0, run_index=0, prebuilt=shared).result().metrics)
 
 
 # ------------------------------------------------------------------ planning
@@ -207,8 +245,9 @@ def plan(missing: np.ndarray, size: int) -> list[tuple[int, int]]:
 
 
 # ------------------------------------------------------------------ manifest
-def _prepared(scenario: str | Path | Scenario | Prepared, overrides: tuple[Override, ...]) -> Prepared:
-    """``scenario`` as a prepared one: a file with ``overrides`` applied, or a scenario as given."""
+def _prepared(scenario: str | Path | ScenarioFile | Scenario | Prepared, overrides: tuple[Override, ...]) -> Prepared:
+    """``scenario`` as a prepared one: a file (or one read) with ``overrides`` applied, or a
+    scenario as given."""
     if isinstance(scenario, Prepared):
         return scenario
     if isinstance(scenario, Scenario):
@@ -256,7 +295,7 @@ def _open(folder: Path, prepared: Prepared, seed: int | None, runs: int | None, 
 
 # ------------------------------------------------------------------- running
 def run_batch(
-    scenario: str | Path | Scenario | Prepared,
+    scenario: str | Path | ScenarioFile | Scenario | Prepared,
     runs: int | None = None,
     out: str | Path = "results/batch",
     seed: int | None = None,
@@ -277,8 +316,9 @@ def run_batch(
 
     Parameters
     ----------
-    scenario : str, Path, Scenario or Prepared
-        The scenario file, a validated scenario, or one prepared with its overrides.
+    scenario : str, Path, ScenarioFile, Scenario or Prepared
+        The scenario file (or the file already read), a validated scenario, or one prepared
+        with its overrides.
     runs : int, optional
         Runs to have in the folder (default :data:`DEFAULT_RUNS`; a resumed batch keeps its own).
     out : str or Path
@@ -320,7 +360,7 @@ def run_batch(
     """
     prepared = _prepared(scenario, tuple(overrides))
     folder = Path(out)
-    if until_ci and until_ci[0] not in (names := metric_names(prepared.scenario)):
+    if until_ci and until_ci[0] not in (names := metric_names(prepared.scenario, prepared.key)):
         raise StoreError(f"--until-ci: no metric '{until_ci[0]}'; the metrics are: {', '.join(names)}")
     manifest = _open(folder, prepared, seed, runs, resume, chunk_size, command or "run_batch (Python)")
     with nullcontext(engine) if engine else open_engine(workers, scheduler) as engine:
@@ -328,7 +368,7 @@ def run_batch(
         folder.mkdir(parents=True, exist_ok=True)
         clear_temporaries(folder)
         write_json(folder / MANIFEST, manifest)
-        result = _drive(engine, folder, prepared.scenario, manifest, until_ci, progress)
+        result = _drive(engine, folder, prepared, manifest, until_ci, progress)
     if result.stopped_early:
         manifest["until_ci"] = {"metric": until_ci[0], "width": until_ci[1], "stopped_at": result.done}
         write_json(folder / MANIFEST, manifest)
@@ -337,10 +377,10 @@ def run_batch(
     return result
 
 
-def _drive(engine: Engine, folder: Path, scenario: Scenario, manifest: dict[str, Any],
+def _drive(engine: Engine, folder: Path, prepared: Prepared, manifest: dict[str, Any],
            until_ci: tuple[str, float] | None, progress: Progress | None) -> BatchResult:
     """Run the missing chunks on ``engine``, writing each as it finishes, until done or ``until_ci`` is met."""
-    runs, seed = manifest["runs"], manifest["seed"]
+    runs, seed, key = manifest["runs"], manifest["seed"], prepared.key
     done = done_indices(folder)
     todo = plan(np.setdiff1d(np.arange(runs), done), manifest["chunk_size"])
     watched: list[float] = []
@@ -355,7 +395,7 @@ def _drive(engine: Engine, folder: Path, scenario: Scenario, manifest: dict[str,
         while queue or pending:
             while queue and not stopped and len(pending) < window:
                 start, stop = queue.pop()
-                pending[engine.submit(run_chunk, scenario, seed, start, stop)] = (start, stop)
+                pending[engine.submit(run_chunk, prepared.scenario, seed, start, stop, key)] = (start, stop)
             if not pending:
                 break
             finished, _ = engine.wait_first(pending)

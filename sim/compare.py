@@ -12,14 +12,16 @@ from __future__ import annotations
 import json
 from contextlib import nullcontext
 from pathlib import Path
-from typing import Any, Callable
+from typing import TYPE_CHECKING, Any, Callable
 
-from sim.batch import Progress, run_batch
 from sim.batchstore import RESULT, Comparison, StoreError, is_empty, now, read_runs, write_json
 from sim.engines import Engine, open_engine
 from sim.metrics import HEADLINE
-from sim.overrides import Override, Prepared, Variant, prepare
+from sim.overrides import Override, Prepared, ScenarioFile, Variant, prepare
 from sim.stats import LEVEL, compare
+
+if TYPE_CHECKING:
+    from sim.batch import Progress
 
 __all__ = ["FORMAT", "PLAN", "run_compare", "write_comparison"]
 
@@ -27,15 +29,17 @@ PLAN = "compare.json"
 FORMAT = "ripple-compare/1"
 
 
-def _arms(scenario: str | Path, variants: list[Variant], base: tuple[Override, ...], sweep: bool) -> dict[str, Prepared]:
-    """Validate every arm before anything runs. A comparison has a ``base`` arm; a sweep's
-    reference is its first value."""
+def _arms(scenario: str | Path | ScenarioFile, variants: list[Variant], base: tuple[Override, ...],
+          sweep: bool) -> dict[str, Prepared]:
+    """Validate every arm before anything runs, reading the file once. A comparison has a
+    ``base`` arm; a sweep's reference is its first value."""
     arms = [] if sweep else [Variant("base")]
     arms += variants
     names = [a.name for a in arms]
     if len(set(names)) < len(names):
         raise StoreError(f"variant names must differ (and not be 'base'): {', '.join(names)}")
-    return {arm.name: prepare(scenario, base + arm.overrides) for arm in arms}
+    source = scenario if isinstance(scenario, ScenarioFile) else ScenarioFile.read(scenario)
+    return {arm.name: prepare(source, base + arm.overrides) for arm in arms}
 
 
 def _plan(folder: Path, arms: dict[str, Prepared], seed: int | None, runs: int | None, resume: bool,
@@ -66,7 +70,7 @@ def _plan(folder: Path, arms: dict[str, Prepared], seed: int | None, runs: int |
 
 
 def run_compare(
-    scenario: str | Path,
+    scenario: str | Path | ScenarioFile,
     variants: list[Variant],
     runs: int | None = None,
     out: str | Path = "results/compare",
@@ -87,8 +91,8 @@ def run_compare(
 
     Parameters
     ----------
-    scenario : str or Path
-        The scenario file.
+    scenario : str, Path or ScenarioFile
+        The scenario file, or the file already read (:meth:`sim.overrides.ScenarioFile.read`).
     variants : list of Variant
         The variants, each a name and its overrides (a sweep: one per value).
     runs : int, optional
@@ -128,6 +132,8 @@ def run_compare(
     BatchError
         When a chunk of an arm fails; the finished runs are kept.
     """
+    from sim.batch import run_batch      # the engine, imported only to run: writing a comparison reads files
+
     folder = Path(out)
     arms = _arms(scenario, variants, tuple(overrides), sweep)
     command = command or "run_compare (Python)"

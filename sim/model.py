@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import bisect
 import math
+from dataclasses import dataclass
 from typing import Any
 
 import mesa
@@ -40,6 +41,7 @@ from agents.incidents import TaskBoard
 from sim.agenda import Agenda, Due, Entry
 from sim.cascade import Outcome, cascade, drain_buffers
 from sim.effects import Effects
+from sim.kernel.layout import layout
 from sim.load import capacities
 from sim.network import DAMAGED, NONE, Network, NodeState
 from sim.recorder import Recorder
@@ -48,7 +50,45 @@ from sim.results import Event, RunResult
 from sim.scenario.schema import Scenario
 from sim.streams import spawn_streams
 
-__all__ = ["RippleModel"]
+__all__ = ["Prebuilt", "RippleModel"]
+
+
+@dataclass(frozen=True)
+class Prebuilt:
+    """What every run of one scenario shares, built once: runs only read it.
+
+    Attributes
+    ----------
+    network : Network
+        The network, with its kernel layout (``network.kernel_layout``) and, when the
+        scenario's load model is on, its Motter-Lai capacities (``network.capacity``).
+    tree : cKDTree
+        The spatial index of the nodes' positions (km), for blast radii.
+    """
+
+    network: Network
+    tree: cKDTree
+
+    @classmethod
+    def of(cls, scenario: Scenario) -> "Prebuilt":
+        """Build the network, its kernel layout, capacities and spatial index of a scenario.
+
+        Parameters
+        ----------
+        scenario : Scenario
+            The validated scenario.
+
+        Returns
+        -------
+        Prebuilt
+            Ready for any number of :class:`RippleModel` runs of ``scenario``.
+        """
+        net = Network.from_scenario(scenario)
+        if scenario.policies.load_model:
+            linked = [code for code in range(len(net.sector_names)) if net.rule[code] != NONE]
+            net.capacity = capacities(net, linked, scenario.policies.load_alpha)
+        layout(net)
+        return cls(net, cKDTree(net.xy))
 
 
 class RippleModel(Effects, Response, mesa.Model):
@@ -64,10 +104,14 @@ class RippleModel(Effects, Response, mesa.Model):
         The run's index in a batch, which selects its random streams (:mod:`sim.streams`).
     skip_quiet : bool
         Skip ahead over quiet ticks (same result as stepping each tick, faster).
+    prebuilt : Prebuilt, optional
+        The network and spatial index of ``scenario``, shared with other runs of it (a
+        batch builds them once per process); built for this run alone by default, as an
+        exercise needs, whose decisions change its network.
     """
 
     def __init__(self, scenario: Scenario, seed: int | None = None, run_index: int | None = None,
-                 skip_quiet: bool = True):
+                 skip_quiet: bool = True, prebuilt: Prebuilt | None = None):
         self.scenario = scenario
         self.seed = scenario.seed if seed is None else seed
         self.run_index = run_index
@@ -82,17 +126,15 @@ class RippleModel(Effects, Response, mesa.Model):
         self.agenda = Agenda()
         self.agenda.schedule(self.n_ticks + 1, Due.END)
 
-        self.network = net = Network.from_scenario(scenario)
-        if scenario.policies.load_model:
-            linked = [code for code in range(len(net.sector_names)) if net.rule[code] != NONE]
-            net.capacity = capacities(net, linked, scenario.policies.load_alpha)
+        prebuilt = prebuilt or Prebuilt.of(scenario)
+        self.network = net = prebuilt.network
         self.own = np.zeros(net.n, np.uint8)        # own-cause bits, written by agents
         self.state = NodeState.fresh(net)
         self.spread_p = np.zeros(net.n)            # per compromised node, until contained
         self.known_at = np.zeros(net.n, np.int64)  # tick defenders learn of a node's intrusion
         self.cyber_supply = net.supply[np.flatnonzero(net.dep_cyber)]
         self.cyber_dependent = net.dep_node[net.dep_cyber]
-        self.tree = cKDTree(net.xy)
+        self.tree = prebuilt.tree
 
         self.attackers = [Attacker(self, a.id, a.plan, scenario.tactics) for a in scenario.attackers]
         for attacker in self.attackers:

@@ -25,10 +25,10 @@ from typing import Any
 import yaml
 
 from sim.scenario import Problem, Scenario, ScenarioError, deep_merge, load_scenario_data, validate_data
-from sim.scenario.loader import Loc, field_path
+from sim.scenario.loader import Lines, Loc, field_path
 
-__all__ = ["NAME", "Override", "OverrideError", "Prepared", "Variant", "parse_overlay", "parse_set", "parse_sweep",
-           "parse_variant", "prepare", "set_patch", "split_path", "yaml_value"]
+__all__ = ["NAME", "Override", "OverrideError", "Prepared", "ScenarioFile", "Variant", "parse_overlay", "parse_set",
+           "parse_sweep", "parse_variant", "prepare", "set_patch", "split_path", "yaml_value"]
 
 NAME = re.compile(r"^[A-Za-z0-9_.,=+-]+$")      # a variant's name: safe as a folder name
 
@@ -114,6 +114,60 @@ class Prepared:
     def records(self) -> list[dict[str, Any]]:
         """The overrides as a manifest keeps them (:meth:`Override.record`), in order."""
         return [o.record() for o in self.overrides]
+
+    @property
+    def key(self) -> str:
+        """The SHA-256 of ``text`` and the overrides, in hex: identifies the scenario run
+        (two arms of one file differ in it; :attr:`sha256` does not)."""
+        records = json.dumps(self.records, sort_keys=True, default=str)
+        return hashlib.sha256(f"{self.sha256}\n{records}".encode()).hexdigest()
+
+
+@dataclass(frozen=True)
+class ScenarioFile:
+    """A scenario file read and validated once, for every variant prepared from it.
+
+    Attributes
+    ----------
+    path : str
+        The file's path as given.
+    data : dict
+        The file's data, network file included (never changed: overrides merge into copies).
+    lines : Lines
+        The file and line of every key and list item.
+    text : str
+        ``data`` as canonical JSON (keys sorted, non-JSON values as strings).
+    scenario : Scenario
+        ``data`` validated, no override applied.
+    """
+
+    path: str
+    data: dict[str, Any]
+    lines: Lines
+    text: str
+    scenario: Scenario
+
+    @classmethod
+    def read(cls, path: str | Path) -> "ScenarioFile":
+        """Read a scenario file (and its network file) and validate it.
+
+        Parameters
+        ----------
+        path : str or pathlib.Path
+            The scenario file.
+
+        Returns
+        -------
+        ScenarioFile
+
+        Raises
+        ------
+        ScenarioError
+            For every problem of the file, as ``file:line: field: message``.
+        """
+        data, lines = load_scenario_data(path)
+        text = json.dumps(data, sort_keys=True, default=str)
+        return cls(str(path), data, lines, text, validate_data(data, lines, str(path)))
 
 
 # ------------------------------------------------------------------ parsing
@@ -431,13 +485,14 @@ def _describe(problem: Problem, created: Loc | None, base: dict[str, Any]) -> st
     return f"{problem.field}: {problem.message}" if problem.field else problem.message
 
 
-def prepare(path: str | Path, overrides: list[Override] | tuple[Override, ...] = ()) -> Prepared:
-    """Load a scenario file, apply overrides in order and validate.
+def prepare(path: str | Path | ScenarioFile, overrides: list[Override] | tuple[Override, ...] = ()) -> Prepared:
+    """Load a scenario file (unless already read), apply overrides in order and validate.
 
     Parameters
     ----------
-    path : str or pathlib.Path
-        The scenario file.
+    path : str, pathlib.Path or ScenarioFile
+        The scenario file, or the file already read (:meth:`ScenarioFile.read`), which
+        several calls can share.
     overrides : sequence of Override, optional
         Applied in order, each onto the result of the ones before.
 
@@ -454,12 +509,10 @@ def prepare(path: str | Path, overrides: list[Override] | tuple[Override, ...] =
         For a problem an override causes, naming the override (``--set ...`` or
         ``overlay ...``).
     """
-    data, lines = load_scenario_data(path)
-    text = json.dumps(data, sort_keys=True, default=str)
+    source = path if isinstance(path, ScenarioFile) else ScenarioFile.read(path)   # the file's own problems first
     if not overrides:
-        return Prepared(validate_data(data, lines, str(path)), text, (), str(path))
-    base = copy.deepcopy(data)
-    validate_data(base, lines, str(path))      # the file's own problems first, as file:line
+        return Prepared(source.scenario, source.text, (), source.path)
+    base = data = source.data
     touched: list[tuple[str, str, Loc | None]] = []   # (label, field, created)
     for override in overrides:
         if override.data is None:
@@ -473,7 +526,7 @@ def prepare(path: str | Path, overrides: list[Override] | tuple[Override, ...] =
             touched += [(f"overlay {override.spec}", str(key), None) for key in patch]
         data = deep_merge(data, patch)
     try:
-        scenario = validate_data(data, lines, str(path))
+        scenario = validate_data(data, source.lines, source.path)
     except ScenarioError as exc:
         messages = []
         for problem in exc.problems:
@@ -482,4 +535,4 @@ def prepare(path: str | Path, overrides: list[Override] | tuple[Override, ...] =
             detail = _describe(problem, owner[2] if owner else None, base)
             messages.append(f"{owner[0]}: {detail}" if owner else f"with the overrides applied: {detail}")
         raise OverrideError("\n".join(dict.fromkeys(messages))) from None
-    return Prepared(scenario, text, tuple(overrides), str(path))
+    return Prepared(scenario, source.text, tuple(overrides), source.path)

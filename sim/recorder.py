@@ -12,7 +12,8 @@ from typing import Sequence
 
 import numpy as np
 
-from agents.responders import Responder, UnitStatus
+from agents.incidents import UnitStatus
+from agents.responders import Responder
 from sim.metrics import run_metrics
 from sim.network import Network, NodeState
 from sim.results import Event, RunResult, UnitRecord

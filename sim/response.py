@@ -14,8 +14,8 @@ import numpy as np
 
 from agents.dispatch import Dispatcher
 from agents.events import EventKind
-from agents.incidents import Task, TaskBoard, TeamKind, Work
-from agents.responders import Responder, UnitStatus
+from agents.incidents import Task, TaskBoard, TeamKind, UnitStatus, Work
+from agents.responders import Responder
 from sim.agenda import Agenda, Due
 from sim.cascade import cascade
 from sim.network import COMPROMISED, DAMAGED, SHUT, Network, NodeState

@@ -14,7 +14,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from agents.events import EventKind
-from agents.responders import UnitStatus
+from agents.incidents import UnitStatus
 from sim.network import reason_names
 from sim.scenario.timefmt import format_clock
 

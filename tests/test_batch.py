@@ -18,11 +18,13 @@ from scipy import stats
 from typer.testing import CliRunner
 
 from sim import RippleModel, load_scenario, run_batch
-from sim.batch import plan
+from sim.batch import plan, prebuilt, run_chunk
 from ripple import app
 from sim.compare import run_compare
 from sim.engines import open_engine
-from sim.overrides import parse_variant
+from sim.model import Prebuilt
+from sim.overrides import parse_set, parse_variant, prepare
+from sim.scenario import load_scenario_data
 
 SMALL = Path(__file__).parent / "data" / "batch_small.yaml"
 RIPPLE = Path(sys.executable).parent / "ripple"
@@ -277,3 +279,72 @@ def test_html_report(serial40):
     result = runner.invoke(app, ["batch", str(SMALL), "--out", str(serial40.folder), "--resume", "--html"])
     assert result.exit_code == 0, result.output
     assert (serial40.folder / "report.html").exists()
+
+
+def network_arrays(prebuilt: Prebuilt) -> dict[str, np.ndarray]:
+    """Every array of a prebuilt network and its kernel layout, copied."""
+    net = prebuilt.network
+    arrays = {f"net.{k}": v for k, v in vars(net).items() if isinstance(v, np.ndarray)}
+    arrays |= {f"net.supply.{k}": getattr(net.supply, k) for k in ("data", "indices", "indptr")}
+    arrays |= {f"layout.{k}": v for k, v in vars(net.kernel_layout).items() if isinstance(v, np.ndarray)}
+    arrays["tree"] = prebuilt.tree.data
+    return {k: np.array(v, copy=True) for k, v in arrays.items()}
+
+
+@pytest.mark.parametrize("name", ["calder_bay", "all_tactics", "cyber_physical"])
+def test_runs_sharing_a_network_never_change_it_and_equal_runs_on_their_own(name):
+    scenario = load_scenario(Path(__file__).parent.parent / "scenarios" / f"{name}.yaml")
+    shared = Prebuilt.of(scenario)
+    before = network_arrays(shared)
+    for i in range(3):
+        result = RippleModel(scenario, seed=1, run_index=i, prebuilt=shared).run()
+        alone = RippleModel(scenario, seed=1, run_index=i).run()
+        np.testing.assert_equal(result.metrics, alone.metrics)
+        for key, values in alone.series.items():
+            np.testing.assert_array_equal(result.series[key], values, err_msg=key)
+    after = network_arrays(shared)
+    assert before.keys() == after.keys()
+    for key in before:
+        np.testing.assert_array_equal(after[key], before[key], err_msg=key)
+
+
+def test_a_process_keeps_one_network_per_scenario_and_overrides():
+    base, changed = prepare(SMALL), prepare(SMALL, [parse_set("clock.tick=5min")])
+    assert base.sha256 == changed.sha256 and base.key != changed.key
+    first = prebuilt(base.scenario, base.key)
+    assert prebuilt(base.scenario, base.key) is first
+    other = prebuilt(changed.scenario, changed.key)
+    assert other is not first and not np.array_equal(other.network.dep_buffer, first.network.dep_buffer)
+
+
+def test_every_arm_runs_on_its_own_network(tmp_path):
+    variant = parse_variant("finer=clock.tick=5min;network.dependencies.0.buffer=3h")
+    run_compare(SMALL, [variant], 10, tmp_path / "cmp", seed=1, workers=1)
+    for arm, overrides in (("base", ()), ("finer", variant.overrides)):
+        stored = pq.read_table(tmp_path / "cmp" / arm / "runs").sort_by("run_index")
+        fresh = run_chunk(prepare(SMALL, overrides).scenario, 1, 0, 10)     # no key: a network of its own
+        np.testing.assert_equal({name: stored.column(name).to_pylist() for name in fresh.columns}, fresh.columns)
+
+
+def test_batch_and_compare_read_the_scenario_file_once(tmp_path, monkeypatch):
+    import sim.overrides
+    import sim.scenario.loader
+
+    reads = []
+
+    def counted(path):
+        reads.append(path)
+        return load_scenario_data(path)
+
+    monkeypatch.setattr(sim.overrides, "load_scenario_data", counted)
+    monkeypatch.setattr(sim.scenario.loader, "load_scenario_data", counted)
+    result = runner.invoke(app, ["batch", str(SMALL), "--runs", "2", "--out", str(tmp_path / "b"), "--workers", "1",
+                                 "--set", "policies.dispatch=fifo"])
+    assert result.exit_code == 0, result.output
+    assert len(reads) == 1
+    reads.clear()
+    result = runner.invoke(app, ["compare", str(SMALL), "--variant", "a=policies.dispatch=fifo", "--variant",
+                                 "b=responders.crews.count=2", "--runs", "2", "--out", str(tmp_path / "c"),
+                                 "--workers", "1"])
+    assert result.exit_code == 0, result.output
+    assert len(reads) == 1

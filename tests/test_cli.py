@@ -1,10 +1,14 @@
 """The CLI end to end through typer's CliRunner, and the shipped scenarios."""
 
 import json
+import os
+import subprocess
+import sys
 from pathlib import Path
 
 import pyarrow.parquet as pq
 import pytest
+import typer
 from typer.testing import CliRunner
 
 from ripple import app
@@ -54,3 +58,37 @@ def test_same_seed_gives_byte_identical_summaries_and_seeds_differ(tmp_path):
     assert texts[0] == texts[1]
     assert texts[0] != texts[2]
     assert (tmp_path / "a/events.jsonl").read_bytes() == (tmp_path / "b/events.jsonl").read_bytes()
+
+
+HEAVY = ("mesa", "dask", "distributed", "plotly", "dash", "scipy.stats", "pyarrow", "networkx")
+SHOW_HELP = """
+import sys
+sys.argv = ["ripple", *{args!r}]
+from ripple import app
+try:
+    app(prog_name="ripple")
+except SystemExit:
+    pass
+print("modules:", *sorted(m for m in {heavy!r} if m in sys.modules))
+"""
+
+
+@pytest.mark.parametrize("args", [["--help"], ["batch", "--help"]], ids=" ".join)
+def test_help_imports_no_engine_pages_or_statistics(args):
+    # the budget of `ripple --help` (benchmarks/bench_cli.py) holds only while it imports none of these
+    done = subprocess.run([sys.executable, "-c", SHOW_HELP.format(args=args, heavy=HEAVY)], capture_output=True,
+                          text=True, check=True, env={**os.environ, "COLUMNS": "200"})
+    assert done.stdout.splitlines()[-1] == "modules:"
+
+
+def test_help_lists_every_command_and_option():
+    result = runner.invoke(app, ["--help"], env={"COLUMNS": "200"})
+    assert result.exit_code == 0
+    commands = typer.main.get_command(app).commands
+    assert len(commands) >= 10
+    for name, command in commands.items():
+        assert name in result.output
+        shown = runner.invoke(app, [name, "--help"], env={"COLUMNS": "200"})
+        assert shown.exit_code == 0, name
+        for param in command.params:
+            assert all(flag in shown.output for flag in param.opts if flag.startswith("--")), (name, param.opts)

@@ -22,7 +22,7 @@ from typing import Any
 
 from agents.dispatch import POLICIES
 from agents.events import EventKind
-from agents.responders import UnitStatus
+from agents.incidents import UnitStatus
 from sim.exercise.errors import ExerciseError
 from sim.exercise.lookup import find_node, find_unit, task_for
 from sim.exercise.state import ExerciseState

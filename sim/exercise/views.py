@@ -10,7 +10,7 @@ from typing import Any
 import numpy as np
 
 from agents.events import EventKind
-from agents.responders import UnitStatus
+from agents.incidents import UnitStatus
 from sim.exercise.lookup import describe_task, skills
 from sim.exercise.state import ExerciseState
 from sim.network import reason_names

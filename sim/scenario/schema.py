@@ -107,12 +107,10 @@ class Dependency(Strict):
 
 
 class NetworkData(Strict):
-    """Nodes, links (same-sector topology) and dependencies, inline or from a file.
+    """Nodes, links (same-sector topology) and dependencies, inline or from a file."""
 
-    A loaded scenario keeps its network as columns (:attr:`tables`); its ``nodes``,
-    ``links`` and ``dependencies`` lists are then empty, and are written out again from the
-    columns when the scenario is serialised.
-    """
+    # A loaded scenario keeps its network as columns (``tables``); its node, link and
+    # dependency lists are then empty, and are written out from the columns on serialising.
 
     file: str | None = Field(
         None, description="network file relative to the scenario: YAML or JSON records, GraphML, or a Parquet directory"

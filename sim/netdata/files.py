@@ -23,8 +23,8 @@ from sim.scenario.problems import Loc, Problem, ScenarioError, field_path
 from sim.scenario.schema import RESOURCES
 from sim.scenario.yamlfile import Lines, parse_yaml, read_text
 
-__all__ = ["FORMATS", "format_of", "json_lines", "read_network", "records_problems", "tables_from_records",
-           "write_network"]
+__all__ = ["FORMATS", "format_of", "json_lines", "read_json", "read_network", "read_parquet_checked",
+           "records_problems", "tables_from_records", "write_network"]
 
 _SECTIONS = {"coordinates": 0, "nodes": 1, "links": 2, "dependencies": 3}
 FORMATS = {".yaml": "yaml", ".yml": "yaml", ".json": "json", ".graphml": "graphml", ".parquet": "parquet"}

@@ -18,9 +18,8 @@ from sim.scenario.problems import Loc
 from sim.scenario.schema import RESOURCES, DependencyKind, Dependency, Node, TimeDistribution
 from sim.scenario.timefmt import parse_duration
 
-__all__ = ["NETWORK_KEYS", "from_records"]
+__all__ = ["from_records"]
 
-NETWORK_KEYS = ("coordinates", "dependencies", "file", "links", "nodes")
 _NODE_KEYS = sorted(Node.model_fields)
 _DEPENDENCY_KEYS = sorted(Dependency.model_fields)
 _REPAIR_KEYS = sorted(TimeDistribution.model_fields)

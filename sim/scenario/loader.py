@@ -220,7 +220,8 @@ def validate_data(data: dict[str, Any], lines: Lines, display: str) -> Scenario:
     lines : Lines
         Where each field is written (from :func:`load_scenario_data`).
     display : str
-        The file name to report problems against when a field has no line.
+        The scenario file as shown (``lines`` name the file of every field, so this is
+        only kept for the callers that pass it).
 
     Returns
     -------

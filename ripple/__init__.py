@@ -7,6 +7,7 @@ from ripple import run  # noqa: F401  (registers commands)
 from ripple import exercise  # noqa: F401  (exercise, serve, aar)
 from ripple import batch  # noqa: F401  (batch, compare, summary)
 from ripple import report  # noqa: F401  (report)
+from ripple import network  # noqa: F401  (network convert)
 from ripple.app import app
 
 __all__ = ["app"]

@@ -27,7 +27,7 @@ def describe(s: Scenario) -> str:
     Parameters
     ----------
     s : Scenario
-        A loaded scenario.
+        A loaded scenario (its network as columns).
 
     Returns
     -------
@@ -35,12 +35,11 @@ def describe(s: Scenario) -> str:
         Name, counts of nodes, sectors, links, dependencies, attack actions and
         responder units, then the run's length in hours and tick in minutes.
     """
-    net = s.network
+    net = s.network.tables
     actions = sum(len(a.plan) for a in s.attackers)
     units = sum(t.count for t in s.responders.values())
-    sectors = len({n.sector for n in net.nodes})
-    return (f"{s.name}: {len(net.nodes)} nodes in {sectors} sectors, {len(net.links)} links, "
-            f"{len(net.dependencies)} dependencies; {actions} attack actions, {units} responder units; "
+    return (f"{s.name}: {net.n_nodes} nodes in {len(net.sector_names)} sectors, {net.n_links} links, "
+            f"{net.n_dependencies} dependencies; {actions} attack actions, {units} responder units; "
             f"{s.clock.duration / 3600:g}h at {s.clock.tick / 60:g}min ticks")
 
 

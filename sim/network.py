@@ -12,6 +12,9 @@ from typing import Any
 import numpy as np
 import scipy.sparse as sp
 
+from sim.netdata import NetworkTables, tables_from_records
+from sim.netdata.tables import CYBER_RESOURCE
+from sim.scenario.problems import field_path
 from sim.scenario.schema import RESOURCES, Scenario, Sector
 
 __all__ = ["DAMAGED", "SHUT", "COMPROMISED", "ISOLATED", "UNSUPPLIED", "OVERLOADED", "REASONS", "OWN_CAUSES",
@@ -183,63 +186,90 @@ class Network:
         )
 
     @classmethod
+    def from_tables(cls, t: NetworkTables, s: Scenario) -> "Network":
+        """Build from network columns and the scenario they belong to.
+
+        Parameters
+        ----------
+        t : NetworkTables
+            The checked network (:func:`sim.netdata.read_network`, or a loaded scenario's
+            ``network.tables``).
+        s : Scenario
+            The scenario: its sectors give connectivity rules, repair times and outage
+            damage; its clock converts buffers to ticks.
+
+        Returns
+        -------
+        Network
+            The network, sectors coded in alphabetical order, lon/lat projected to km.
+        """
+        sector_names = list(t.sector_names)
+        sector = np.asarray(t.sector, dtype=np.int16)
+        has_links = set(np.unique(sector[t.link_a]).tolist())
+        has_source = set(np.unique(sector[t.source]).tolist())
+        configured = [s.sectors.get(name) for name in sector_names]
+        rules = [(c.connectivity if c is not None else None)
+                 or ("sources" if code in has_source else "giant_component" if code in has_links else "none")
+                 for code, c in enumerate(configured)]
+        configured = [c or Sector() for c in configured]
+        cyber = np.array([kind == "cyber" if kind is not None else RESOURCES[r] == CYBER_RESOURCE
+                          for kind, r in zip(t.dep_kind, t.dep_resource.tolist())], dtype=bool)
+        net = cls.from_arrays(
+            sector=sector,
+            sector_names=sector_names,
+            rules=rules,
+            links=np.column_stack([t.link_a, t.link_b]).astype(np.int64),
+            dep_node=t.dep_node,
+            dep_need=t.dep_need.astype(np.float64),
+            dep_buffer=np.rint(t.dep_buffer_s / s.clock.tick).astype(np.int64),
+            supplier_group=t.supplier_group,
+            supplier_node=t.supplier_node,
+            ids=list(t.ids),
+            xy=np.column_stack([t.x, t.y]).astype(float).reshape(-1, 2),
+            population=t.population,
+            source=t.source,
+            dep_resource=t.dep_resource,
+            dep_cyber=cyber,
+        )
+        net.kind = list(t.kind)
+        net.names = [name or node_id for name, node_id in zip(t.name, t.ids)]
+        net.hardening = np.asarray(t.hardening, dtype=float)
+        given = ~(np.isnan(t.repair_median_s) | np.isnan(t.repair_p90_s))
+        median = np.array([c.repair.median for c in configured], dtype=float)
+        p90 = np.array([c.repair.p90 for c in configured], dtype=float)
+        net.repair_median = np.where(given, t.repair_median_s, median[sector]) if len(median) else np.zeros(0)
+        net.repair_p90 = np.where(given, t.repair_p90_s, p90[sector]) if len(p90) else np.zeros(0)
+        net.outage_damage = np.array([c.outage_damage for c in configured])[sector] if configured else np.zeros(0)
+        if t.coordinates == "lonlat":
+            net.xy = lonlat_to_km(net.xy)
+        return net
+
+    @classmethod
     def from_scenario(cls, s: Scenario) -> "Network":
         """Build from a validated scenario.
 
         Parameters
         ----------
         s : Scenario
-            The scenario; its durations are converted to ticks of its clock and lon/lat
-            coordinates to km.
+            A loaded scenario (its network as columns), or one built in Python with node
+            lists, which are turned into columns first.
 
         Returns
         -------
         Network
-            The network, sectors coded in alphabetical order.
+            As :meth:`from_tables`.
+
+        Raises
+        ------
+        ValueError
+            When a scenario built in Python has network problems (a loaded one was checked).
         """
-        nodes = s.network.nodes
-        index = {node.id: i for i, node in enumerate(nodes)}
-        sector_names = sorted({node.sector for node in nodes})
-        code = {name: i for i, name in enumerate(sector_names)}
-        sector = np.array([code[node.sector] for node in nodes], dtype=np.int16)
-        has_links = {nodes[index[a]].sector for a, _ in s.network.links}
-        has_source = {node.sector for node in nodes if node.source}
-        rules = []
-        for name in sector_names:
-            declared = s.sectors[name].connectivity if name in s.sectors else None
-            rules.append(declared or ("sources" if name in has_source else "giant_component" if name in has_links else "none"))
-        tick = s.clock.tick
-        deps = s.network.dependencies
-        groups = [g for g, d in enumerate(deps) for _ in d.suppliers]
-        suppliers = [index[x] for d in deps for x in d.suppliers]
-        net = cls.from_arrays(
-            sector=sector,
-            sector_names=sector_names,
-            rules=rules,
-            links=np.array([[index[a], index[b]] for a, b in s.network.links], dtype=np.int64),
-            dep_node=np.array([index[d.node] for d in deps], dtype=np.int64),
-            dep_need=np.array([d.need for d in deps], dtype=np.float64),
-            dep_buffer=np.array([int(round(d.buffer / tick)) for d in deps], dtype=np.int64),
-            supplier_group=np.array(groups, dtype=np.int64),
-            supplier_node=np.array(suppliers, dtype=np.int64),
-            ids=[node.id for node in nodes],
-            xy=np.array([[node.x, node.y] for node in nodes], dtype=float).reshape(-1, 2),
-            population=np.array([node.population for node in nodes], dtype=float),
-            source=np.array([node.source for node in nodes], dtype=bool),
-            dep_resource=np.array([RESOURCES.index(d.resource) for d in deps], dtype=np.int8),
-            dep_cyber=np.array([(d.kind or ("cyber" if d.resource == "control" else "physical")) == "cyber" for d in deps], bool),
-        )
-        net.kind = [node.kind for node in nodes]
-        net.names = [node.name or node.id for node in nodes]
-        net.hardening = np.array([node.hardening for node in nodes], dtype=float)
-        repair = [node.repair or s.sectors.get(node.sector, Sector()).repair for node in nodes]
-        net.repair_median = np.array([r.median for r in repair], dtype=float)
-        net.repair_p90 = np.array([r.p90 for r in repair], dtype=float)
-        net.outage_damage = np.array([s.sectors[name].outage_damage if name in s.sectors else 0.0
-                                      for name in net.sector_names])[net.sector]
-        if s.network.coordinates == "lonlat":
-            net.xy = lonlat_to_km(net.xy)
-        return net
+        tables = s.network.tables
+        if tables is None:
+            tables, problems = tables_from_records(s.network.model_dump(mode="json"))
+            if problems:
+                raise ValueError("\n".join(f"network.{field_path(loc)}: {message}" for loc, message in problems))
+        return cls.from_tables(tables, s)
 
 
 def lonlat_to_km(lonlat: np.ndarray) -> np.ndarray:

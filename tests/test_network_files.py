@@ -20,7 +20,7 @@ attackers:
 
 def check(path):
     s = load_scenario(path)
-    assert [n.id for n in s.network.nodes] == ["plant", "sub", "hosp"]
+    assert s.network.tables.ids == ["plant", "sub", "hosp"]
     model = RippleModel(s)
     model.advance(3)
     index = model.network.index

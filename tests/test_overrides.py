@@ -6,6 +6,7 @@ import pytest
 
 from sim.overrides import OverrideError, parse_overlay, parse_set, parse_sweep, parse_variant, prepare, set_patch
 from sim.scenario import ScenarioError, load_scenario, load_scenario_data
+from sim.scenario.schema import RESOURCES
 
 SMALL = Path(__file__).parent / "data" / "batch_small.yaml"
 
@@ -30,9 +31,9 @@ def test_integer_segments_index_lists_and_keep_the_rest_of_the_list():
     assert s.attackers[0].plan[1].at == 7200
     assert s.attackers[0].plan[0] == base.attackers[0].plan[0]
     assert s.attackers[1] == base.attackers[1]
-    assert s.network.nodes[3].hardening == 0.75
-    assert [n.id for n in s.network.nodes] == [n.id for n in base.network.nodes]
-    assert s.network.nodes[2] == base.network.nodes[2]
+    assert s.network.tables.hardening[3] == 0.75
+    assert s.network.tables.ids == base.network.tables.ids
+    assert s.network.tables.records(RESOURCES)["nodes"][2] == base.network.tables.records(RESOURCES)["nodes"][2]
 
 
 def test_patch_of_a_list_path_copies_the_list_and_leaves_the_data_alone():

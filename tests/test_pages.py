@@ -187,7 +187,7 @@ def test_replay_renders_offline_with_every_point(replay_page, stepped):
     state = map_state(s.page)
     nodes = {k: v for k, v in state.items() if k.startswith("nodes:")}
     assert sum(sum(x is not None for x in v["x"]) for v in nodes.values()) == model.network.n
-    assert len(state["links"]["x"]) == 3 * len(model.scenario.network.links)
+    assert len(state["links"]["x"]) == 3 * model.scenario.network.tables.n_links
     curves = plotly_traces(s.page, "curves")
     assert sorted(c["meta"] for c in curves) == sorted(["service"] + [f"service:{x}" for x in result.sectors])
     assert all(len(c["x"]) == len(c["y"]) == model.n_ticks + 1 for c in curves)

@@ -12,6 +12,7 @@ from agents.tactics import TACTICS, p_success
 from scenarios import attack, scenario
 from sim.model import RippleModel
 from sim.network import COMPROMISED, DAMAGED, SHUT
+from sim.scenario.schema import RESOURCES
 
 
 def outcomes(s, runs=60):
@@ -28,7 +29,7 @@ NO_INTERDICTION = {"policies": {"detection_base": 0.0, "detection_gain": 0.0}}
 
 def test_full_hardening_stops_a_vbied_but_not_an_insider():
     base = scenario("town", NO_INTERDICTION)
-    nodes = [n.model_dump() for n in base.network.nodes]
+    nodes = base.network.tables.records(RESOURCES)["nodes"]
     for n in nodes:
         n["hardening"] = 1.0
     hard = {"network": {"nodes": nodes}}

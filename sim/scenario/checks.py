@@ -1,22 +1,35 @@
-"""Cross-reference checks that a schema alone cannot express (ids, counts, times)."""
+"""Cross-reference checks that a schema alone cannot express (ids, counts, times).
+
+The network's own references (links, dependencies) are checked with its columns, by
+:mod:`sim.netdata.validate`; here the rest of the scenario is checked against them.
+"""
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
+import numpy as np
+
 from agents.tactics import TACTICS
 from sim.scenario.schema import Scenario, TargetRule
+
+if TYPE_CHECKING:
+    from sim.netdata.tables import NetworkTables
 
 __all__ = ["check_references"]
 
 Loc = tuple[str | int, ...]   # where in the scenario: keys and list indices
 
 
-def check_references(s: Scenario) -> list[tuple[Loc, str]]:
-    """Every broken reference in a structurally valid scenario.
+def check_references(s: Scenario, tables: "NetworkTables") -> list[tuple[Loc, str]]:
+    """Every broken reference of a structurally valid scenario to its network, and its times.
 
     Parameters
     ----------
     s : Scenario
         A scenario that passed the schema.
+    tables : NetworkTables
+        Its network, as columns.
 
     Returns
     -------
@@ -24,49 +37,20 @@ def check_references(s: Scenario) -> list[tuple[Loc, str]]:
         (location, message) per problem, in file order by section; empty when all is well.
     """
     out: list[tuple[Loc, str]] = []
-    nodes = s.network.nodes
-    ids = {n.id for n in nodes}
-    sector_of = {n.id: n.sector for n in nodes}
-    sectors = {n.sector for n in nodes}
+    wanted = {a.target for at in s.attackers for a in at.plan if isinstance(a.target, str)}
+    wanted |= {team.base for team in s.responders.values() if isinstance(team.base, str)}
+    ids = set(tables.ids).intersection(wanted) if wanted else set()
+    sectors = set(tables.sector_names)
+    with_source = {tables.sector_names[code] for code in np.unique(tables.sector[tables.source]).tolist()}
 
-    def node(loc: Loc, node_id: str) -> bool:
+    def node(loc: Loc, node_id: str) -> None:
         if node_id not in ids:
             out.append((loc, f"no node '{node_id}'"))
-            return False
-        return True
-
-    if not nodes:
-        out.append((("network", "nodes"), "the network has no nodes"))
-    first_seen: dict[str, int] = {}
-    for i, n in enumerate(nodes):
-        if n.id in first_seen:
-            out.append((("network", "nodes", i, "id"), f"duplicate node id '{n.id}' (first at nodes[{first_seen[n.id]}])"))
-        first_seen.setdefault(n.id, i)
-
-    for i, (a, b) in enumerate(s.network.links):
-        ok_a, ok_b = node(("network", "links", i, 0), a), node(("network", "links", i, 1), b)
-        if ok_a and ok_b and sector_of[a] != sector_of[b]:
-            out.append((("network", "links", i), f"links join nodes of one sector; '{a}' is {sector_of[a]}, "
-                        f"'{b}' is {sector_of[b]} (use a dependency between sectors)"))
-        if a == b:
-            out.append((("network", "links", i), f"a link from '{a}' to itself"))
-
-    for i, d in enumerate(s.network.dependencies):
-        loc = ("network", "dependencies", i)
-        node(loc + ("node",), d.node)
-        for j, supplier in enumerate(d.suppliers):
-            node(loc + ("suppliers", j), supplier)
-        if len(set(d.suppliers)) != len(d.suppliers):
-            out.append((loc + ("suppliers",), "a supplier is listed twice"))
-        if d.need > len(d.suppliers):
-            out.append((loc + ("need",), f"need {d.need} exceeds the {len(d.suppliers)} supplier(s) listed"))
-        if d.node in d.suppliers:
-            out.append((loc + ("suppliers",), f"'{d.node}' cannot supply itself"))
 
     for name, sector in s.sectors.items():
         if name not in sectors:
             out.append((("sectors", name), f"no node is in sector '{name}'"))
-        elif sector.connectivity == "sources" and not any(n.source for n in nodes if n.sector == name):
+        elif sector.connectivity == "sources" and name not in with_source:
             out.append((("sectors", name, "connectivity"), f"'sources' but no node of {name} has source: true"))
 
     if s.clock.tick <= 0:

@@ -1,7 +1,9 @@
-"""Load a scenario file: YAML with line numbers, referenced network files, validation.
+"""Load a scenario file: YAML read once with line numbers, its network file, validation.
 
 Every problem is collected and reported at once as ``file:line: field: message``, the way
-compilers report errors, so a user fixes a file in one pass.
+compilers report errors, so a user fixes a file in one pass. The network is checked as
+columns (:mod:`sim.netdata`), whether it is written inline or in a file, so the scenario
+holds no object per node.
 """
 
 from __future__ import annotations
@@ -9,183 +11,70 @@ from __future__ import annotations
 import copy
 import difflib
 import json
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, get_args
 
-import networkx as nx
-import yaml
 from pydantic import BaseModel, ValidationError
 
 from sim.scenario.checks import check_references
+from sim.scenario.problems import Loc, Problem, ScenarioError, field_path
 from sim.scenario.schema import Scenario
+from sim.scenario.yamlfile import Lines, read_yaml
 
 __all__ = ["Lines", "Loc", "Problem", "ScenarioError", "deep_merge", "field_path", "load_scenario",
            "load_scenario_data", "scenario_text", "validate_data"]
 
-Loc = tuple[str | int, ...]                 # a field's path in the data: keys and list indexes
-Lines = dict[Loc, tuple[str, int]]          # where each field is written: (file, line)
-
-
-@dataclass(frozen=True)
-class Problem:
-    """One problem of a scenario file, located.
-
-    Attributes
-    ----------
-    file : str
-        The file, as shown to the user.
-    line : int or None
-        1-based line number; None when unknown.
-    field : str
-        The field's path (:func:`field_path`); empty for a problem of the whole file.
-    message : str
-        What is wrong.
-
-    Examples
-    --------
-    >>> str(Problem("town.yaml", 12, "attackers[0].plan", "unknown key"))
-    'town.yaml:12: attackers[0].plan: unknown key'
-    """
-
-    file: str
-    line: int | None
-    field: str
-    message: str
-
-    def __str__(self) -> str:
-        where = f"{self.file}:{self.line}" if self.line else self.file
-        return f"{where}: {self.field}: {self.message}" if self.field else f"{where}: {self.message}"
-
-
-class ScenarioError(Exception):
-    """A scenario file has one or more problems; ``str()`` lists them one a line.
-
-    Parameters
-    ----------
-    problems : list of Problem
-        Every problem found, kept as ``problems``.
-    """
-
-    def __init__(self, problems: list[Problem]):
-        self.problems = problems
-        super().__init__("\n".join(str(p) for p in problems))
-
-
-def field_path(loc: Loc) -> str:
-    """A field's path as users write it.
-
-    Parameters
-    ----------
-    loc : tuple of str or int
-        Keys and list indexes.
-
-    Returns
-    -------
-    str
-        Keys joined by dots, indexes in brackets.
-
-    Examples
-    --------
-    >>> field_path(("attackers", 0, "plan"))
-    'attackers[0].plan'
-    """
-    out = ""
-    for part in loc:
-        out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else str(part))
-    return out
-
-
-def _read_yaml(path: Path, display: str) -> tuple[Any, Lines]:
-    """Parse YAML (or JSON, a subset of it) and record the line of every key and item."""
-    try:
-        text = path.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise ScenarioError([Problem(display, None, "", "file not found")]) from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise ScenarioError([Problem(display, None, "", f"cannot read: {exc}")]) from None
-    try:
-        root = yaml.compose(text, Loader=yaml.SafeLoader)
-        data = yaml.safe_load(text)
-    except yaml.MarkedYAMLError as exc:
-        mark = exc.problem_mark or exc.context_mark
-        line = mark.line + 1 if mark else None
-        raise ScenarioError([Problem(display, line, "", f"YAML syntax error: {exc.problem}")]) from None
-    if root is None:
-        raise ScenarioError([Problem(display, None, "", "file is empty; expected a mapping of scenario fields")])
-    lines: Lines = {}
-    duplicates: list[Problem] = []
-
-    def walk(node: yaml.Node, loc: Loc) -> None:
-        if isinstance(node, yaml.MappingNode):
-            seen: set[str] = set()
-            for key_node, value_node in node.value:
-                key = key_node.value
-                if key in seen:
-                    duplicates.append(Problem(display, key_node.start_mark.line + 1, field_path(loc + (key,)), "duplicate key"))
-                seen.add(key)
-                lines[loc + (key,)] = (display, key_node.start_mark.line + 1)
-                walk(value_node, loc + (key,))
-        elif isinstance(node, yaml.SequenceNode):
-            for i, item in enumerate(node.value):
-                lines[loc + (i,)] = (display, item.start_mark.line + 1)
-                walk(item, loc + (i,))
-
-    lines[()] = (display, root.start_mark.line + 1)
-    walk(root, ())
-    if duplicates:
-        raise ScenarioError(duplicates)
-    return data, lines
-
-
-def _read_graphml(path: Path, display: str) -> dict[str, Any]:
-    """GraphML: node attributes are node fields; an edge with a ``resource`` attribute is a
-    dependency of its target on its source, grouped per (target, resource); others are links."""
-    try:
-        graph = nx.read_graphml(path)
-    except FileNotFoundError:
-        raise ScenarioError([Problem(display, None, "", "file not found")]) from None
-    except Exception as exc:  # networkx raises several parser errors
-        raise ScenarioError([Problem(display, None, "", f"not valid GraphML: {exc}")]) from None
-    nodes = [{"id": str(n), **attrs} for n, attrs in graph.nodes(data=True)]
-    links, groups = [], {}
-    for a, b, attrs in graph.edges(data=True):
-        if "resource" in attrs:
-            group = groups.setdefault((str(b), attrs["resource"]), {"node": str(b), "resource": attrs["resource"], "suppliers": []})
-            group["suppliers"].append(str(a))
-            for key in ("need", "buffer", "kind"):
-                if key in attrs:
-                    group[key] = attrs[key]
-        else:
-            links.append([str(a), str(b)])
-    return {"nodes": nodes, "links": links, "dependencies": list(groups.values())}
+_RECORDS = ("nodes", "links", "dependencies")
 
 
 def _network_file(data: dict[str, Any], lines: Lines, base: Path, display_base: Path) -> None:
-    """Replace ``network.file`` by the file's contents, keeping the file's own line numbers."""
+    """Replace ``network.file`` by the file's records, keeping the file's own line numbers.
+
+    A Parquet network stays a reference (its path made relative to the working folder);
+    :func:`validate_data` reads it.
+    """
+    # sim.netdata builds on this package's leaf modules, so it is imported when first needed
+    from sim.netdata.files import FORMATS, json_lines, read_json
+    from sim.netdata.graphml import graphml_records
+
     network = data.get("network")
     if not isinstance(network, dict) or not isinstance(network.get("file"), str):
         return
     rel = network["file"]
     path, display = base / rel, str(display_base / rel)
-    if not path.is_file():
-        raise ScenarioError([Problem(*lines[("network", "file")], "network.file", f"no such file '{rel}' (paths are relative to the scenario file)")])
-    if path.suffix.lower() == ".graphml":
-        content, file_lines = _read_graphml(path, display), {(): (display, None)}
+    if not path.exists():
+        raise ScenarioError([Problem(*lines.find(("network", "file")), "network.file",
+                                     f"no such file '{rel}' (paths are relative to the scenario file)")])
+    kind = FORMATS.get(path.suffix.lower(), "yaml")
+    if kind == "parquet":
+        network["file"] = str(display_base / rel)
+        return
+    if kind == "graphml":
+        try:
+            content: Any = graphml_records(path)
+        except Exception as exc:  # networkx raises several parser errors
+            raise ScenarioError([Problem(display, None, "", f"not valid GraphML: {exc}")]) from None
+        file_lines = Lines(content, display, None)
+    elif kind == "json":
+        content, text = read_json(path, display)
+        file_lines = Lines(content, display, None)
     else:
-        content, file_lines = _read_yaml(path, display)
+        content, file_lines = read_yaml(path, display)
     if not isinstance(content, dict):
         raise ScenarioError([Problem(display, 1, "", "expected a mapping with nodes, links and dependencies")])
     for key, value in content.items():
         if key in network and key != "file":
-            raise ScenarioError([Problem(*lines[("network", key)], f"network.{key}", f"given both inline and in {rel}")])
+            raise ScenarioError([Problem(*lines.find(("network", key)), f"network.{key}", f"given both inline and in {rel}")])
         network[key] = value
     del network["file"]
-    for loc, where in file_lines.items():
-        lines[("network",) + loc] = where
+    lines.graft(network, content, file_lines)
+    if kind == "json":
+        for key, value in content.items():
+            if isinstance(value, (list, dict)):
+                lines.defer(value, key, lambda: json_lines(text, display))
 
 
-def _locate(loc: Loc, data: Any, lines: Lines, fallback: str) -> tuple[str, int | None, str]:
+def _locate(loc: Loc, data: Any, lines: Lines) -> tuple[str, int | None, str]:
     """Map a validation location to (file, line, field), skipping union tags not in the data."""
     shown: list[str | int] = []
     current, known = data, True
@@ -199,10 +88,7 @@ def _locate(loc: Loc, data: Any, lines: Lines, fallback: str) -> tuple[str, int 
         else:
             known = False
         shown.append(part)
-    probe = tuple(shown)
-    while probe not in lines and probe:
-        probe = probe[:-1]
-    file, line = lines.get(probe, (fallback, None))
+    file, line = lines.find(tuple(shown))
     return file, line, field_path(tuple(shown))
 
 
@@ -280,14 +166,15 @@ def load_scenario_data(path: str | Path) -> tuple[dict[str, Any], Lines]:
     ----------
     path : str or pathlib.Path
         The scenario file (YAML or JSON). A ``network.file`` in it (YAML, JSON or GraphML,
-        relative to the scenario file) is read in place of the key.
+        relative to the scenario file) is read in place of the key; a Parquet network
+        stays a reference, read by :func:`validate_data`.
 
     Returns
     -------
     data : dict
         The scenario as plain data, not validated.
     lines : Lines
-        The file and line of every key and list item.
+        Where each key and list item is written.
 
     Raises
     ------
@@ -296,15 +183,35 @@ def load_scenario_data(path: str | Path) -> tuple[dict[str, Any], Lines]:
         mapping, or a network field is given both inline and in the network file.
     """
     path = Path(path)
-    data, lines = _read_yaml(path, str(path))
+    data, lines = read_yaml(path, str(path))
     if not isinstance(data, dict):
         raise ScenarioError([Problem(str(path), 1, "", "expected a mapping of scenario fields at the top level")])
     _network_file(data, lines, path.parent, path.parent)
     return data, lines
 
 
+def _network_tables(network: dict[str, Any], lines: Lines) -> tuple[Any, list[Problem]]:
+    """The network's columns and every problem of them, located."""
+    from sim.netdata.files import read_parquet_checked, records_problems, tables_from_records
+
+    file = network.get("file")
+    if isinstance(file, str) and file.lower().endswith(".parquet"):
+        problems = [Problem(*lines.find(("network", key)), f"network.{key}", f"given both inline and in {file}")
+                    for key in _RECORDS if key in network]
+        try:
+            return read_parquet_checked(Path(file), file), problems
+        except ScenarioError as exc:
+            return None, problems + exc.problems
+    records = {key: network[key] for key in (*_RECORDS, "coordinates") if key in network}
+    tables, problems = tables_from_records(records)
+    return tables, records_problems(problems, lines, ("network",))
+
+
 def validate_data(data: dict[str, Any], lines: Lines, display: str) -> Scenario:
     """Validate plain scenario data against the schema and its cross-references.
+
+    The network is checked as columns and kept as :attr:`NetworkData.tables`; the rest
+    of the scenario by the schema.
 
     Parameters
     ----------
@@ -313,7 +220,8 @@ def validate_data(data: dict[str, Any], lines: Lines, display: str) -> Scenario:
     lines : Lines
         Where each field is written (from :func:`load_scenario_data`).
     display : str
-        The file name to report problems against when a field has no line.
+        The scenario file as shown (``lines`` name the file of every field, so this is
+        only kept for the callers that pass it).
 
     Returns
     -------
@@ -324,14 +232,21 @@ def validate_data(data: dict[str, Any], lines: Lines, display: str) -> Scenario:
     ScenarioError
         Listing every problem, each as ``file:line: field: message``.
     """
+    network, tables, problems = data.get("network"), None, []
+    shell = data
+    if isinstance(network, dict):
+        tables, problems = _network_tables(network, lines)
+        shell = dict(data, network={key: value for key, value in network.items() if key not in _RECORDS})
     try:
-        scenario = Scenario.model_validate(data)
+        scenario = Scenario.model_validate(shell)
     except ValidationError as exc:
-        problems = [Problem(*_locate(e["loc"], data, lines, display), _message(e)) for e in exc.errors()]
-        raise ScenarioError(problems) from None
-    problems = [Problem(*_locate(loc, data, lines, display), msg) for loc, msg in check_references(scenario)]
+        schema = [Problem(*_locate(e["loc"], data, lines), _message(e)) for e in exc.errors()]
+        raise ScenarioError(schema + problems) from None
+    if tables is not None:
+        problems += [Problem(*_locate(loc, data, lines), msg) for loc, msg in check_references(scenario, tables)]
     if problems:
         raise ScenarioError(problems)
+    scenario.network.attach(tables)
     return scenario
 
 

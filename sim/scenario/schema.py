@@ -6,7 +6,7 @@ default. Durations are stored in seconds (see :mod:`sim.scenario.timefmt`).
 
 from __future__ import annotations
 
-from typing import Annotated, Literal
+from typing import TYPE_CHECKING, Annotated, Any, Literal
 
 from pydantic import (
     BaseModel,
@@ -15,8 +15,11 @@ from pydantic import (
     Discriminator,
     Field,
     PlainSerializer,
+    PrivateAttr,
+    SerializerFunctionWrapHandler,
     Tag,
     WithJsonSchema,
+    model_serializer,
 )
 
 from agents.dispatch import POLICIES
@@ -24,6 +27,9 @@ from agents.incidents import TeamKind as TeamKinds
 from agents.tactics import TACTICS
 from agents.targeting import RULES
 from sim.scenario.timefmt import parse_duration
+
+if TYPE_CHECKING:
+    from sim.netdata.tables import NetworkTables
 
 __all__ = [
     "Action", "Attacker", "Clock", "Connectivity", "Dependency", "DependencyKind", "DispatchPolicy", "Duration",
@@ -103,13 +109,41 @@ class Dependency(Strict):
 class NetworkData(Strict):
     """Nodes, links (same-sector topology) and dependencies, inline or from a file."""
 
-    file: str | None = Field(None, description="YAML/JSON node-and-edge file or GraphML, relative to the scenario")
+    # A loaded scenario keeps its network as columns (``tables``); its node, link and
+    # dependency lists are then empty, and are written out from the columns on serialising.
+
+    file: str | None = Field(
+        None, description="network file relative to the scenario: YAML or JSON records, GraphML, or a Parquet directory"
+    )
     coordinates: Literal["km", "lonlat"] = Field(
         "km", description="unit of node x, y: km, or degrees (projected to km)"
     )
     nodes: list[Node] = Field(default_factory=list)
     links: list[tuple[str, str]] = Field(default_factory=list, description="pairs of node ids of one sector")
     dependencies: list[Dependency] = Field(default_factory=list)
+    _tables: Any = PrivateAttr(None)
+
+    @property
+    def tables(self) -> "NetworkTables | None":
+        """The network as columns, when the scenario was loaded from a file; else None."""
+        return self._tables
+
+    def attach(self, tables: "NetworkTables") -> None:
+        """Keep the network as columns (the loader does, in place of the lists).
+
+        Parameters
+        ----------
+        tables : NetworkTables
+            The checked network.
+        """
+        self._tables = tables
+
+    @model_serializer(mode="wrap")
+    def _with_tables(self, handler: SerializerFunctionWrapHandler) -> dict[str, Any]:
+        out = handler(self)
+        if self._tables is not None:
+            out.update(self._tables.records(RESOURCES))
+        return out
 
 
 class Sector(Strict):

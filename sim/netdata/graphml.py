@@ -1,0 +1,86 @@
+"""GraphML networks: node attributes are node fields; edges are links or dependencies.
+
+An edge with a ``resource`` attribute is a dependency of its target on its source; edges of
+one dependency share a ``group`` number (or, without one, a target and a resource). Other
+edges are links. A node's repair time is two attributes, ``repair_median`` and ``repair_p90``.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import networkx as nx
+
+__all__ = ["graphml_records", "write_graphml"]
+
+
+def graphml_records(path: Path) -> dict[str, Any]:
+    """A GraphML file as network records (the shape YAML and JSON files write).
+
+    Parameters
+    ----------
+    path : pathlib.Path
+        The file.
+
+    Returns
+    -------
+    dict
+        ``nodes``, ``links`` and ``dependencies`` records, in file order (dependencies in
+        ``group`` order when the edges carry it).
+
+    Raises
+    ------
+    FileNotFoundError
+        When the file is missing.
+    Exception
+        The parser's, when the file is not GraphML.
+    """
+    graph = nx.read_graphml(path)
+    nodes = []
+    for node_id, attrs in graph.nodes(data=True):
+        node = {"id": str(node_id), **attrs}
+        if "repair_median" in node or "repair_p90" in node:
+            node["repair"] = {key: node.pop(f"repair_{key}") for key in ("median", "p90") if f"repair_{key}" in node}
+        nodes.append(node)
+    links, groups = [], {}
+    for a, b, attrs in graph.edges(data=True):
+        if "resource" not in attrs:
+            links.append([str(a), str(b)])
+            continue
+        key = attrs.get("group", (str(b), attrs["resource"]))
+        group = groups.setdefault(key, {"node": str(b), "resource": attrs["resource"], "suppliers": []})
+        group["suppliers"].append(str(a))
+        for field in ("need", "buffer", "kind"):
+            if field in attrs:
+                group[field] = attrs[field]
+    ordered = sorted(groups) if all(isinstance(k, int) for k in groups) else list(groups)
+    records = {"nodes": nodes, "links": links, "dependencies": [groups[k] for k in ordered]}
+    if "coordinates" in graph.graph:
+        records["coordinates"] = graph.graph["coordinates"]
+    return records
+
+
+def write_graphml(records: dict[str, Any], path: Path) -> None:
+    """Write a network as GraphML that :func:`graphml_records` reads back.
+
+    Parameters
+    ----------
+    records : dict
+        The network's records (:meth:`sim.netdata.tables.NetworkTables.records`).
+    path : pathlib.Path
+        The file.
+    """
+    graph = nx.MultiDiGraph(**({"coordinates": records["coordinates"]} if "coordinates" in records else {}))
+    for node in records["nodes"]:
+        attrs = {k: v for k, v in node.items() if k not in ("id", "repair")}
+        if "repair" in node:
+            attrs["repair_median"], attrs["repair_p90"] = node["repair"]["median"], node["repair"]["p90"]
+        graph.add_node(node["id"], **attrs)
+    for a, b in records["links"]:
+        graph.add_edge(a, b)
+    for g, dep in enumerate(records["dependencies"]):
+        attrs = {k: v for k, v in dep.items() if k not in ("node", "suppliers")}
+        for supplier in dep["suppliers"]:
+            graph.add_edge(supplier, dep["node"], group=g, **attrs)
+    nx.write_graphml(graph, path)

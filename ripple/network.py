@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import typer
 
 from ripple.app import app, console, errors, fail, load_or_exit
-from sim.netdata import NetworkTables, read_network, write_network
-from sim.scenario import ScenarioError
+
+if TYPE_CHECKING:
+    from sim.scenario.netdata import NetworkTables
 
 __all__ = ["convert", "network"]
 
@@ -18,6 +20,9 @@ app.add_typer(network, name="network")
 
 def _tables(source: Path) -> NetworkTables:
     """The network of a network file, or of a scenario file; every problem and exit 2 if bad."""
+    from sim.scenario.netdata import read_network
+    from sim.scenario import ScenarioError
+
     try:
         return read_network(source)
     except ValueError as exc:
@@ -39,6 +44,8 @@ def convert(
     force: bool = typer.Option(False, "--force", help="replace OUT if it exists"),
 ) -> None:
     """Convert a network between formats; a scenario file's network may be converted too."""
+    from sim.scenario.netdata import write_network
+
     tables = _tables(source)
     try:
         write_network(tables, target, force=force)

@@ -12,8 +12,8 @@ from typing import Any
 import numpy as np
 import scipy.sparse as sp
 
-from sim.netdata import NetworkTables, tables_from_records
-from sim.netdata.tables import CYBER_RESOURCE
+from sim.scenario.netdata import NetworkTables, tables_from_records
+from sim.scenario.netdata.tables import CYBER_RESOURCE
 from sim.scenario.problems import field_path
 from sim.scenario.schema import RESOURCES, Scenario, Sector
 
@@ -192,7 +192,7 @@ class Network:
         Parameters
         ----------
         t : NetworkTables
-            The checked network (:func:`sim.netdata.read_network`, or a loaded scenario's
+            The checked network (:func:`sim.scenario.netdata.read_network`, or a loaded scenario's
             ``network.tables``).
         s : Scenario
             The scenario: its sectors give connectivity rules, repair times and outage

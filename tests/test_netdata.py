@@ -1,4 +1,4 @@
-"""Network files as columns (sim.netdata): every format gives the same arrays, conversions
+"""Network files as columns (sim.scenario.netdata): every format gives the same arrays, conversions
 round-trip, and bad input gets located messages and exit 2."""
 
 import dataclasses
@@ -13,7 +13,7 @@ import scipy.sparse as sp
 from typer.testing import CliRunner
 
 from ripple import app
-from sim.netdata import NetworkTables, read_network, write_network
+from sim.scenario.netdata import NetworkTables, read_network, write_network
 from sim.network import Network
 from sim.overrides import parse_set, prepare
 from sim.scenario import ScenarioError, load_scenario

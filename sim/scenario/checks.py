@@ -1,7 +1,7 @@
 """Cross-reference checks that a schema alone cannot express (ids, counts, times).
 
 The network's own references (links, dependencies) are checked with its columns, by
-:mod:`sim.netdata.validate`; here the rest of the scenario is checked against them.
+:mod:`sim.scenario.netdata.validate`; here the rest of the scenario is checked against them.
 """
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ from agents.tactics import TACTICS
 from sim.scenario.schema import Scenario, TargetRule
 
 if TYPE_CHECKING:
-    from sim.netdata.tables import NetworkTables
+    from sim.scenario.netdata.tables import NetworkTables
 
 __all__ = ["check_references"]
 

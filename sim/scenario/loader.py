@@ -2,7 +2,7 @@
 
 Every problem is collected and reported at once as ``file:line: field: message``, the way
 compilers report errors, so a user fixes a file in one pass. The network is checked as
-columns (:mod:`sim.netdata`), whether it is written inline or in a file, so the scenario
+columns (:mod:`sim.scenario.netdata`), whether it is written inline or in a file, so the scenario
 holds no object per node.
 """
 
@@ -33,9 +33,9 @@ def _network_file(data: dict[str, Any], lines: Lines, base: Path, display_base: 
     A Parquet network stays a reference (its path made relative to the working folder);
     :func:`validate_data` reads it.
     """
-    # sim.netdata builds on this package's leaf modules, so it is imported when first needed
-    from sim.netdata.files import FORMATS, json_lines, read_json
-    from sim.netdata.graphml import graphml_records
+    # network files are read by sim.scenario.netdata, imported when first needed (it loads pyarrow)
+    from sim.scenario.netdata.files import FORMATS, json_lines, read_json
+    from sim.scenario.netdata.graphml import graphml_records
 
     network = data.get("network")
     if not isinstance(network, dict) or not isinstance(network.get("file"), str):
@@ -192,7 +192,7 @@ def load_scenario_data(path: str | Path) -> tuple[dict[str, Any], Lines]:
 
 def _network_tables(network: dict[str, Any], lines: Lines) -> tuple[Any, list[Problem]]:
     """The network's columns and every problem of them, located."""
-    from sim.netdata.files import read_parquet_checked, records_problems, tables_from_records
+    from sim.scenario.netdata.files import read_parquet_checked, records_problems, tables_from_records
 
     file = network.get("file")
     if isinstance(file, str) and file.lower().endswith(".parquet"):

@@ -6,7 +6,7 @@ default. Durations are stored in seconds (see :mod:`sim.scenario.timefmt`).
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Annotated, Any, Literal
+from typing import Annotated, Any, Literal, Protocol
 
 from pydantic import (
     BaseModel,
@@ -28,11 +28,23 @@ from agents.tactics import TACTICS
 from agents.targeting import RULES
 from sim.scenario.timefmt import parse_duration
 
-if TYPE_CHECKING:
-    from sim.netdata.tables import NetworkTables
+
+class NetworkColumns(Protocol):
+    """What the schema needs of the network's columns (:class:`sim.scenario.netdata.NetworkTables`,
+    which builds on this module): writing them back as records."""
+
+    def records(self, resources: tuple[str, ...]) -> dict[str, Any]:
+        """The nodes, links and dependencies as scenario files write them.
+
+        Parameters
+        ----------
+        resources : tuple of str
+            The resource names, indexed by the dependencies' resource codes.
+        """
 
 __all__ = [
     "Action", "Attacker", "Clock", "Connectivity", "Dependency", "DependencyKind", "DispatchPolicy", "Duration",
+    "NetworkColumns",
     "Fraction", "Inject", "MutualAid", "NetworkData", "Node", "Policies", "RESOURCES", "Resource",
     "ResponseTimes", "Scenario", "Sector", "Strict", "TacticName", "TargetRule", "TargetRuleName", "Team",
     "TeamKind", "TimeDistribution",
@@ -124,16 +136,16 @@ class NetworkData(Strict):
     _tables: Any = PrivateAttr(None)
 
     @property
-    def tables(self) -> "NetworkTables | None":
+    def tables(self) -> "NetworkColumns | None":
         """The network as columns, when the scenario was loaded from a file; else None."""
         return self._tables
 
-    def attach(self, tables: "NetworkTables") -> None:
+    def attach(self, tables: NetworkColumns) -> None:
         """Keep the network as columns (the loader does, in place of the lists).
 
         Parameters
         ----------
-        tables : NetworkTables
+        tables : NetworkColumns
             The checked network.
         """
         self._tables = tables

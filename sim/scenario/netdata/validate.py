@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from sim.netdata.tables import NetworkTables
+from sim.scenario.netdata.tables import NetworkTables
 from sim.scenario.problems import Loc
 
 __all__ = ["check_tables"]

@@ -67,7 +67,7 @@ def write_graphml(records: dict[str, Any], path: Path) -> None:
     Parameters
     ----------
     records : dict
-        The network's records (:meth:`sim.netdata.tables.NetworkTables.records`).
+        The network's records (:meth:`sim.scenario.netdata.tables.NetworkTables.records`).
     path : pathlib.Path
         The file.
     """

@@ -2,7 +2,7 @@
 
 ``.yaml``/``.yml`` and ``.json`` hold records (``nodes``, ``links``, ``dependencies``) as
 written by hand; ``.graphml`` a graph; ``.parquet`` a directory of three tables. Every
-reader gives :class:`~sim.netdata.tables.NetworkTables` after the same checks, and raises a
+reader gives :class:`~sim.scenario.netdata.tables.NetworkTables` after the same checks, and raises a
 :class:`~sim.scenario.problems.ScenarioError` listing every problem, located.
 """
 
@@ -14,11 +14,11 @@ import shutil
 from pathlib import Path
 from typing import Any
 
-from sim.netdata.graphml import graphml_records, write_graphml
-from sim.netdata.parquet import read_parquet, table_field, write_parquet
-from sim.netdata.records import from_records
-from sim.netdata.tables import NetworkTables
-from sim.netdata.validate import check_tables
+from sim.scenario.netdata.graphml import graphml_records, write_graphml
+from sim.scenario.netdata.parquet import read_parquet, table_field, write_parquet
+from sim.scenario.netdata.records import from_records
+from sim.scenario.netdata.tables import NetworkTables
+from sim.scenario.netdata.validate import check_tables
 from sim.scenario.problems import Loc, Problem, ScenarioError, field_path
 from sim.scenario.schema import RESOURCES
 from sim.scenario.yamlfile import Lines, parse_yaml, read_text

@@ -13,7 +13,7 @@ from typing import Any
 
 import numpy as np
 
-from sim.netdata.tables import NetworkTables
+from sim.scenario.netdata.tables import NetworkTables
 from sim.scenario.problems import Loc
 from sim.scenario.schema import RESOURCES, DependencyKind, Dependency, Node, TimeDistribution
 from sim.scenario.timefmt import parse_duration
@@ -289,7 +289,7 @@ def from_records(network: dict[str, Any]) -> tuple[NetworkTables, Problems]:
         The columns; references that resolve nowhere are -1.
     problems : list of (loc, message)
         What is wrong with the records' shapes, types, keys and references, ``loc``
-        relative to the network. The checks on values are :func:`sim.netdata.validate.check_tables`'.
+        relative to the network. The checks on values are :func:`sim.scenario.netdata.validate.check_tables`'.
     """
     problems: Problems = []
     nodes = _mappings(network.get("nodes", []), "nodes", _NODE_KEYS, problems)

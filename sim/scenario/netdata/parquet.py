@@ -15,7 +15,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
-from sim.netdata.tables import NetworkTables
+from sim.scenario.netdata.tables import NetworkTables
 from sim.scenario.problems import Loc
 from sim.scenario.schema import RESOURCES
 

@@ -197,39 +197,12 @@ def write_graphml(data: dict[str, Any], path: Path) -> None:
         f.write("  </graph>\n</graphml>\n")
 
 
-def write_parquet(data: dict[str, Any], path: Path) -> None:
-    """The Parquet network directory of the columnar format (issue 12): nodes, links, and
-    dependencies with their suppliers exploded, zstd."""
-    import pyarrow as pa
-    import pyarrow.parquet as pq
+def write_parquet(records: Path, path: Path) -> None:
+    """The Parquet network directory of the columnar format (issue 12), converted from a
+    record file as ``ripple network convert`` does."""
+    from sim.netdata import read_network, write_network
 
-    from sim.scenario.timefmt import parse_duration
-
-    nodes = data["nodes"]
-    table = pa.table({
-        "id": pa.array([x["id"] for x in nodes], pa.string()),
-        "sector": pa.array([x["sector"] for x in nodes], pa.string()).dictionary_encode(),
-        "x": pa.array([x["x"] for x in nodes], pa.float64()),
-        "y": pa.array([x["y"] for x in nodes], pa.float64()),
-        "population": pa.array([x["population"] for x in nodes], pa.float64()),
-        "source": pa.array([x["source"] for x in nodes], pa.bool_()),
-    }).replace_schema_metadata({"ripple.format": "ripple-network", "ripple.version": "1", "ripple.coordinates": "km"})
-    links = pa.table({"a": pa.array([a for a, _ in data["links"]], pa.string()),
-                      "b": pa.array([b for _, b in data["links"]], pa.string())})
-    deps = data["dependencies"]
-    rows = [(g, d, s) for g, d in enumerate(deps) for s in d["suppliers"]]
-    dependencies = pa.table({
-        "group": pa.array([g for g, _, _ in rows], pa.int64()),
-        "node": pa.array([d["node"] for _, d, _ in rows], pa.string()),
-        "resource": pa.array([d["resource"] for _, d, _ in rows], pa.string()),
-        "kind": pa.nulls(len(rows), pa.string()),
-        "need": pa.array([d["need"] for _, d, _ in rows], pa.int64()),
-        "buffer_s": pa.array([parse_duration(d["buffer"]) for _, d, _ in rows], pa.float64()),
-        "supplier": pa.array([s for _, _, s in rows], pa.string()),
-    })
-    path.mkdir(parents=True, exist_ok=True)
-    for name, t in (("nodes", table), ("links", links), ("dependencies", dependencies)):
-        pq.write_table(t, path / f"{name}.parquet", compression="zstd")
+    write_network(read_network(records), path)
 
 
 def scenario_data(syn: Any, network_file: str, hours: int) -> dict[str, Any]:
@@ -277,7 +250,7 @@ def ensure_files(n: int) -> Files:
     with open(files.network("json"), "w", encoding="utf-8") as f:
         json.dump(data, f)
     write_graphml(data, files.network("graphml"))
-    write_parquet(data, files.network("parquet"))
+    write_parquet(files.network("json"), files.network("parquet"))
     for fmt in FORMATS:
         for hours in (72, 24):
             text = yaml.dump(scenario_data(syn, files.network(fmt).name, hours), Dumper=yaml.CSafeDumper,

@@ -75,12 +75,13 @@ def measured(cmd: list[str]) -> dict[str, Any]:
     start = time.perf_counter()
     with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
         proc = subprocess.Popen(cmd, stdout=out, stderr=err, cwd=ROOT, env=environment(), preexec_fn=one_core)
-        _, status, usage = os.wait4(proc.pid, 0)
-        proc.returncode = os.waitstatus_to_exitcode(status)
-        out.seek(0), err.seek(0)
+        _, status, usage = os.wait4(proc.pid, 0)      # the child's own CPU time and peak memory
+        wall = time.perf_counter() - start
+        out.seek(0)
+        err.seek(0)
         stdout, stderr = out.read().decode(), err.read().decode()
-    return {"cpu_s": usage.ru_utime + usage.ru_stime, "wall_s": time.perf_counter() - start,
-            "peak_mb": usage.ru_maxrss / 1024.0, "code": proc.returncode, "stdout": stdout, "stderr": stderr}
+    return {"cpu_s": usage.ru_utime + usage.ru_stime, "wall_s": wall, "peak_mb": usage.ru_maxrss / 1024.0,
+            "code": os.waitstatus_to_exitcode(status), "stdout": stdout, "stderr": stderr}
 
 
 def last_lines(text: str, count: int = 2) -> str:
@@ -361,12 +362,13 @@ def study(n: int, big: int | None, old_n: int) -> dict[str, Any]:
     for fmt in FORMATS:
         print(f"frontdoor: load + validate, {fmt}, current loader ...", flush=True)
         new = child("load", side="new", path=str(files.scenario(fmt)), repeat=REPEAT if n <= 100_000 else 1)
-        old = None
+        old = new_at_old_n = None       # the old loader reads no Parquet
         if fmt != "parquet":
             print(f"frontdoor: load + validate, {fmt}, old loader, {old_n:,} nodes ...", flush=True)
             old = child("load", side="old", path=str(old_files.scenario(fmt)), repeat=1)
-        same_n_new = new if old_n == n else child("load", side="new", path=str(old_files.scenario(fmt)), repeat=REPEAT)
-        out["load"][fmt] = {"new": new, "old": old, "new_at_old_n": same_n_new}
+            new_at_old_n = new if old_n == n else child("load", side="new", path=str(old_files.scenario(fmt)),
+                                                        repeat=REPEAT)
+        out["load"][fmt] = {"new": new, "old": old, "new_at_old_n": new_at_old_n}
     print("frontdoor: Parquet tables against pyarrow alone ...", flush=True)
     out["tables"] = child("tables", path=str(files.network("parquet")), repeat=REPEAT)
     return out
@@ -421,8 +423,8 @@ def report(r: dict[str, Any]) -> tuple[str, list[tuple[str, str, bool]]]:
         digests[fmt] = new["digest"]
         if old is None:
             old_cols = "— | — | —"
-        elif "error" in old:
-            old_cols = f"failed: {old['error']} | | "
+        elif "error" in old or "error" in new_old_n:
+            old_cols = f"failed: {(old.get('error') or new_old_n['error'])} | | "
         else:
             at = "" if old_n == n else f" ({old_n:,} nodes; current there {new_old_n['cpu_s']:.2f} s)"
             old_cols = (f"{old['cpu_s']:.1f}{at} | {mb(old['peak_mb'])} "

@@ -27,11 +27,11 @@ from typing import Any, Callable
 
 import numpy as np
 
+from results import RESULTS, write_section
+
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
 FLAGSHIP = ROOT / "scenarios" / "calder_bay.yaml"
-RESULTS = HERE / "RESULTS.md"
-BEGIN, END = "<!-- bench_kernel: begin -->", "<!-- bench_kernel: end -->"
 SIZES = (1_000, 10_000, 100_000, 1_000_000)
 TICKS = {1_000: 40, 10_000: 20, 100_000: 10, 1_000_000: 5}
 NAIVE_TICKS = 10
@@ -457,18 +457,6 @@ def report(sizes: list[dict[str, Any]], model: dict[str, Any] | None, flagship: 
     return "\n".join(lines), checks
 
 
-def write_results(section: str) -> None:
-    """Replace this benchmark's section of RESULTS.md, keeping everything else."""
-    block = f"{BEGIN}\n{section}\n{END}"
-    text = RESULTS.read_text() if RESULTS.exists() else "# Benchmark results\n\n"
-    if BEGIN in text and END in text:
-        head, rest = text.split(BEGIN, 1)
-        text = head + block + rest.split(END, 1)[1]
-    else:
-        text = text.rstrip("\n") + "\n\n## Cascade kernel\n\n" + block + "\n"
-    RESULTS.write_text(text)
-
-
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--sizes", default=",".join(map(str, SIZES)), help="comma-separated node counts")
@@ -502,7 +490,7 @@ def main(argv: list[str] | None = None) -> None:
     section, checks = report(sizes, model, flagship)
     print(section)
     if not args.no_write:
-        write_results(section)
+        write_section("bench_kernel", "Cascade kernel", section)
         print(f"wrote {RESULTS.relative_to(ROOT)}")
     missed = [name for name, _, ok in checks if not ok]
     if missed:

@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING
 
 import typer
 
-from ripple.app import app, console, fail, load_or_exit
+from ripple.app import app, console, fail, scenario_problems
 
 if TYPE_CHECKING:
     from sim.exercise import ExerciseSession
@@ -69,17 +69,19 @@ def open_session(scenario: Path, seed: int | None, log: Path | None, resume: Pat
         differs from the resumed log's.
     """
     from sim.exercise import ExerciseError, ExerciseSession
+    from sim.overrides import ScenarioFile
     from sim.scenario import ScenarioError
 
-    s = load_or_exit(scenario)
+    with scenario_problems(scenario):
+        file = ScenarioFile.read(scenario)
     people = [p.strip() for p in participants.split(";") if p.strip()]
     try:
         if resume is None:
-            session = ExerciseSession(scenario, seed=seed, scenario=s, participants=people)
-            session.log_path = log or default_log(s.id, session.seed)
+            session = ExerciseSession(scenario, seed=seed, file=file, participants=people)
+            session.log_path = log or default_log(file.scenario.id, session.seed)
             session.save()
             return session
-        session = ExerciseSession.from_log(resume, scenario_path=scenario)
+        session = ExerciseSession.from_log(resume, scenario_path=scenario, file=file)
     except ScenarioError as exc:
         fail(str(exc))
     except ExerciseError as exc:

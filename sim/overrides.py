@@ -25,7 +25,7 @@ from typing import Any
 import yaml
 
 from sim.scenario import Problem, Scenario, ScenarioError, deep_merge, load_scenario_data, validate_data
-from sim.scenario.loader import Lines, Loc, field_path
+from sim.scenario.loader import Lines, Loc, canonical_text, field_path
 
 __all__ = ["NAME", "Override", "OverrideError", "Prepared", "ScenarioFile", "Variant", "parse_overlay", "parse_set",
            "parse_sweep", "parse_variant", "prepare", "set_patch", "split_path", "yaml_value"]
@@ -166,8 +166,12 @@ class ScenarioFile:
             For every problem of the file, as ``file:line: field: message``.
         """
         data, lines = load_scenario_data(path)
-        text = json.dumps(data, sort_keys=True, default=str)
-        return cls(str(path), data, lines, text, validate_data(data, lines, str(path)))
+        return cls(str(path), data, lines, canonical_text(data), validate_data(data, lines, str(path)))
+
+    @property
+    def sha256(self) -> str:
+        """sha256 of :attr:`text`, 64 hex digits: the file's identity in manifests and logs."""
+        return hashlib.sha256(self.text.encode()).hexdigest()
 
 
 # ------------------------------------------------------------------ parsing

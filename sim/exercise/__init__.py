@@ -14,12 +14,12 @@ their handlers live by job (:mod:`~sim.exercise.clock`, :mod:`~sim.exercise.deci
 """
 
 from sim.exercise.errors import ExerciseError
-from sim.exercise.log import LOG_KIND, LOG_VERSION, read_log, scenario_digest
+from sim.exercise.log import LOG_KIND, LOG_VERSION, read_log
 from sim.exercise.ratings import CORE_CAPABILITIES, DUE_DAYS, ELEMENTS, RATINGS, Rating
 from sim.exercise.session import ExerciseSession
 from sim.exercise.verbs import CATEGORIES, CLOCK, CONTROLLER, NOTE, PLAYER, RATING, VERBS, Argument, Verb, verb_names
 from sim.exercise.views import UnitView
 
-__all__ = ["ExerciseSession", "ExerciseError", "read_log", "scenario_digest", "LOG_KIND", "LOG_VERSION", "RATINGS",
+__all__ = ["ExerciseSession", "ExerciseError", "read_log", "LOG_KIND", "LOG_VERSION", "RATINGS",
            "ELEMENTS", "DUE_DAYS", "CORE_CAPABILITIES", "Rating", "VERBS", "Verb", "Argument", "verb_names",
            "CATEGORIES", "CLOCK", "PLAYER", "CONTROLLER", "NOTE", "RATING", "UnitView"]

@@ -7,7 +7,6 @@ every change (temp file + ``os.replace``), so no decision is lost if the process
 
 from __future__ import annotations
 
-import hashlib
 import json
 from datetime import datetime, timezone
 from pathlib import Path
@@ -16,30 +15,13 @@ from typing import Any
 from sim.exercise.errors import ExerciseError
 from sim.exercise.verbs import VERBS
 from sim.files import write_text_atomic
-from sim.scenario.loader import scenario_text
 from sim.scenario.schema import Scenario
 
-__all__ = ["LOG_KIND", "LOG_VERSION", "scenario_digest", "now_wall", "new_header", "read_log", "write_log",
+__all__ = ["LOG_KIND", "LOG_VERSION", "now_wall", "new_header", "read_log", "write_log",
            "find_scenario"]
 
 LOG_KIND = "ripple-exercise-log"
 LOG_VERSION = 1
-
-
-def scenario_digest(path: str | Path) -> str:
-    """sha256 of the scenario and its network file (canonical JSON, so comments don't count).
-
-    Parameters
-    ----------
-    path : str or Path
-        The scenario file.
-
-    Returns
-    -------
-    str
-        64 hex digits.
-    """
-    return hashlib.sha256(scenario_text(path).encode()).hexdigest()
 
 
 def now_wall() -> str:
@@ -58,7 +40,7 @@ def new_header(scenario_path: Path, scenario: Scenario, digest: str, seed: int,
     scenario : Scenario
         The loaded scenario.
     digest : str
-        Its :func:`scenario_digest`.
+        Its sha256 (:attr:`sim.overrides.ScenarioFile.sha256`).
     seed : int
         The run's seed.
     participants : list of str

@@ -20,13 +20,13 @@ from sim.exercise.controller import tactic_names, target_rules
 from sim.exercise.counterfactual import counterfactual
 from sim.exercise.decisions import aid_teams, policy_names
 from sim.exercise.errors import ExerciseError
-from sim.exercise.log import find_scenario, new_header, now_wall, read_log, scenario_digest, write_log
+from sim.exercise.log import find_scenario, new_header, now_wall, read_log, write_log
 from sim.exercise.ratings import Rating, capabilities, resolve_capability
 from sim.exercise.state import ExerciseState
 from sim.exercise.verbs import CLOCK, VERBS
 from sim.model import RippleModel
 from sim.results import Event, RunResult
-from sim.scenario.loader import load_scenario
+from sim.overrides import ScenarioFile
 from sim.scenario.schema import Inject, Scenario
 from sim.scenario.timefmt import format_clock
 
@@ -49,15 +49,17 @@ class ExerciseSession:
         Where to write the log; none is written without one.
     participants : list of str, optional
         Participating organisations or people, recorded in the header.
-    scenario : Scenario, optional
-        The scenario already loaded from ``scenario_path``.
+    file : ScenarioFile, optional
+        ``scenario_path`` already read (default: read it here, once: the scenario and its
+        digest come from the same parse).
     """
 
     def __init__(self, scenario_path: str | Path, seed: int | None = None, log_path: str | Path | None = None,
-                 participants: list[str] | None = None, scenario: Scenario | None = None):
+                 participants: list[str] | None = None, file: ScenarioFile | None = None):
         self.scenario_path = Path(scenario_path)
-        scenario = scenario if scenario is not None else load_scenario(self.scenario_path)
-        self.digest = scenario_digest(self.scenario_path)
+        file = file if file is not None else ScenarioFile.read(self.scenario_path)
+        scenario = file.scenario
+        self.digest = file.sha256
         self.state = ExerciseState(scenario, RippleModel(scenario, seed=seed))
         self.seed = self.model.seed
         self.header = new_header(self.scenario_path, scenario, self.digest, self.seed, participants or [])
@@ -85,7 +87,7 @@ class ExerciseSession:
     # ------------------------------------------------------------ log and replay
     @classmethod
     def from_log(cls, log_path: str | Path, scenario_path: str | Path | None = None,
-                 keep_logging: bool = True) -> "ExerciseSession":
+                 keep_logging: bool = True, file: ScenarioFile | None = None) -> "ExerciseSession":
         """Rebuild a session by replaying a saved log on its scenario and seed.
 
         Parameters
@@ -96,6 +98,8 @@ class ExerciseSession:
             The scenario (default: the one the log names).
         keep_logging : bool
             Append new verbs to the same log.
+        file : ScenarioFile, optional
+            ``scenario_path`` already read (default: read it here).
 
         Returns
         -------
@@ -107,12 +111,13 @@ class ExerciseSession:
         path = Path(scenario_path) if scenario_path is not None else find_scenario(header)
         if not path.exists():
             raise ExerciseError(f"{path}: scenario file not found")
-        digest = scenario_digest(path)
+        file = file if file is not None else ScenarioFile.read(path)
+        digest = file.sha256
         if digest != header.get("sha256"):
             raise ExerciseError(
                 f"{path} has changed since {log_path} was written (sha256 {digest[:12]}… != "
                 f"{str(header.get('sha256'))[:12]}…); a replay needs the scenario exactly as it was played")
-        session = cls(path, seed=int(header["seed"]), log_path=None)
+        session = cls(path, seed=int(header["seed"]), log_path=None, file=file)
         session.header = header
         for number, entry in enumerate(entries, 2):
             if entry.get("tick") != session.model.tick:

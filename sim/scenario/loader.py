@@ -22,7 +22,7 @@ from sim.scenario.schema import Scenario
 from sim.scenario.yamlfile import Lines, read_yaml
 
 __all__ = ["Lines", "Loc", "Problem", "ScenarioError", "deep_merge", "field_path", "load_scenario",
-           "load_scenario_data", "scenario_text", "validate_data"]
+           "load_scenario_data", "canonical_text", "validate_data"]
 
 _RECORDS = ("nodes", "links", "dependencies")
 
@@ -275,23 +275,23 @@ def load_scenario(path: str | Path, patches: list[dict[str, Any]] | None = None)
     return validate_data(data, lines, str(path))
 
 
-def scenario_text(path: str | Path) -> str:
-    """The scenario and its network file as one canonical JSON text (for manifests and hashes).
+def canonical_text(data: dict[str, Any]) -> str:
+    """Scenario data as one canonical JSON text, for manifests and hashes (comments and key
+    order in the file do not count).
 
     Parameters
     ----------
-    path : str or pathlib.Path
-        The scenario file.
+    data : dict
+        The data of :func:`load_scenario_data`.
 
     Returns
     -------
     str
-        The data of :func:`load_scenario_data`, keys sorted, non-JSON values as strings.
+        ``data`` with keys sorted and non-JSON values as strings.
 
-    Raises
-    ------
-    ScenarioError
-        As :func:`load_scenario_data`.
+    Examples
+    --------
+    >>> canonical_text({"seed": 7, "id": "x"})
+    '{"id": "x", "seed": 7}'
     """
-    data, _ = load_scenario_data(path)
     return json.dumps(data, sort_keys=True, default=str)

@@ -39,11 +39,11 @@ from typing import Any, Callable
 
 import numpy as np
 
+from results import RESULTS, write_section
+
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
 FLAGSHIP = ROOT / "scenarios" / "calder_bay.yaml"
-RESULTS = HERE / "RESULTS.md"
-BEGIN, END = "<!-- bench_frontdoor: begin -->", "<!-- bench_frontdoor: end -->"
 FILES_VERSION = 1          # bump when the generated files change, so old caches are not reused
 SEED = 12
 CROSS = 0.56               # links between cells: ~1.3 links per node
@@ -492,18 +492,6 @@ def report(r: dict[str, Any]) -> tuple[str, list[tuple[str, str, bool]]]:
     return "\n".join(lines), checks
 
 
-def write_results(section: str) -> None:
-    """Replace this benchmark's section of RESULTS.md, keeping everything else."""
-    block = f"{BEGIN}\n{section}\n{END}"
-    text = RESULTS.read_text() if RESULTS.exists() else "# Benchmark results\n\n"
-    if BEGIN in text and END in text:
-        head, rest = text.split(BEGIN, 1)
-        text = head + block + rest.split(END, 1)[1]
-    else:
-        text = text.rstrip("\n") + "\n\n## The front door: from files to results\n\n" + block + "\n"
-    RESULTS.write_text(text)
-
-
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--quick", action="store_true", help="a 10^4-node network only (a smoke test)")
@@ -523,7 +511,7 @@ def main(argv: list[str] | None = None) -> None:
     section, checks = report(result)
     print(section)
     if not args.no_write and not args.quick:
-        write_results(section)
+        write_section("bench_frontdoor", "The front door: from files to results", section)
         print(f"wrote {RESULTS.relative_to(ROOT)}")
     missed = [name for name, _, ok in checks if not ok]
     if missed:

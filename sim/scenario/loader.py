@@ -33,9 +33,7 @@ def _network_file(data: dict[str, Any], lines: Lines, base: Path, display_base: 
     A Parquet network stays a reference (its path made relative to the working folder);
     :func:`validate_data` reads it.
     """
-    # network files are read by sim.scenario.netdata, imported when first needed (it loads pyarrow)
-    from sim.scenario.netdata.files import FORMATS, json_lines, read_json
-    from sim.scenario.netdata.graphml import graphml_records
+    from sim.scenario.netdata.files import FORMATS, json_lines, read_graphml, read_json
 
     network = data.get("network")
     if not isinstance(network, dict) or not isinstance(network.get("file"), str):
@@ -50,10 +48,7 @@ def _network_file(data: dict[str, Any], lines: Lines, base: Path, display_base: 
         network["file"] = str(display_base / rel)
         return
     if kind == "graphml":
-        try:
-            content: Any = graphml_records(path)
-        except Exception as exc:  # networkx raises several parser errors
-            raise ScenarioError([Problem(display, None, "", f"not valid GraphML: {exc}")]) from None
+        content: Any = read_graphml(path, display)
         file_lines = Lines(content, display, None)
     elif kind == "json":
         content, text = read_json(path, display)

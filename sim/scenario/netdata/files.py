@@ -14,8 +14,6 @@ import shutil
 from pathlib import Path
 from typing import Any
 
-from sim.scenario.netdata.graphml import graphml_records, write_graphml
-from sim.scenario.netdata.parquet import read_parquet, table_field, write_parquet
 from sim.scenario.netdata.records import from_records
 from sim.scenario.netdata.tables import NetworkTables
 from sim.scenario.netdata.validate import check_tables
@@ -23,7 +21,7 @@ from sim.scenario.problems import Loc, Problem, ScenarioError, field_path
 from sim.scenario.schema import RESOURCES
 from sim.scenario.yamlfile import Lines, parse_yaml, read_text
 
-__all__ = ["FORMATS", "format_of", "json_lines", "read_json", "read_network", "read_parquet_checked",
+__all__ = ["FORMATS", "format_of", "json_lines", "read_graphml", "read_json", "read_network", "read_parquet_checked",
            "records_problems", "tables_from_records", "write_network"]
 
 _SECTIONS = {"coordinates": 0, "nodes": 1, "links": 2, "dependencies": 3}
@@ -195,11 +193,36 @@ def read_network(path: str | Path) -> NetworkTables:
     if kind == "json":
         data, text = read_json(path, file)
         return _check_records(data, lambda: json_lines(text, file), file)
+    data = read_graphml(path, file)
+    return _check_records(data, Lines(data, file, None), file)
+
+
+def read_graphml(path: Path, file: str) -> dict[str, Any]:
+    """A GraphML network's records (:func:`sim.scenario.netdata.graphml.graphml_records`).
+
+    Parameters
+    ----------
+    path : pathlib.Path
+        The GraphML file.
+    file : str
+        The file as shown.
+
+    Returns
+    -------
+    dict
+        ``nodes``, ``links`` and ``dependencies`` as scenario files write them.
+
+    Raises
+    ------
+    ScenarioError
+        When the file is not valid GraphML.
+    """
+    from sim.scenario.netdata.graphml import graphml_records     # networkx, only for GraphML files
+
     try:
-        data = graphml_records(path)
+        return graphml_records(path)
     except Exception as exc:  # networkx raises several parser errors
         raise ScenarioError([Problem(file, None, "", f"not valid GraphML: {exc}")]) from None
-    return _check_records(data, Lines(data, file, None), file)
 
 
 def read_parquet_checked(path: Path, file: str) -> NetworkTables:
@@ -222,6 +245,8 @@ def read_parquet_checked(path: Path, file: str) -> NetworkTables:
         ``file: nodes[id=sub_7]: hardening: ...`` per problem; a missing file or column,
         a wrong type or an unreadable file as ``file/nodes.parquet: ...``.
     """
+    from sim.scenario.netdata.parquet import read_parquet, table_field     # pyarrow, only for Parquet
+
     tables, problems, bad = read_parquet(path)
     if bad:
         raise ScenarioError([Problem(f"{file}/{name}" if name else file, None, "", message) for name, message in bad])
@@ -295,6 +320,8 @@ def write_network(tables: NetworkTables, path: str | Path, force: bool = False) 
             raise FileExistsError(f"{path} exists (use --force to replace it)")
         shutil.rmtree(path) if path.is_dir() else path.unlink()
     if kind == "parquet":
+        from sim.scenario.netdata.parquet import write_parquet
+
         write_parquet(tables, path, RESOURCES)
         return
     records = tables.records(RESOURCES)
@@ -305,4 +332,6 @@ def write_network(tables: NetworkTables, path: str | Path, force: bool = False) 
     elif kind == "yaml":
         _write_yaml(records, path)
     else:
+        from sim.scenario.netdata.graphml import write_graphml
+
         write_graphml(records, path)

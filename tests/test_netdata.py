@@ -204,3 +204,15 @@ def test_tables_write_records_as_files_write_them(calder):
     assert set(records) == {"nodes", "links", "dependencies"}
     assert isinstance(calder[0].network.tables, NetworkTables)
     assert all(isinstance(pair, list) and len(pair) == 2 for pair in records["links"])
+
+
+def test_a_changed_parquet_network_changes_the_scenario_digest(tmp_path, parquet_dir):
+    """Batch manifests and exercise logs identify a scenario by this digest: a Parquet network
+    stays a reference in the data, so its tables' bytes must enter the digest."""
+    from sim.overrides import ScenarioFile
+
+    scenario = scenario_with(tmp_path, "net.parquet")
+    before = ScenarioFile.read(scenario).sha256
+    assert ScenarioFile.read(scenario).sha256 == before
+    rewrite(parquet_dir, "nodes.parquet", lambda t: set_column(t, "population", pa.array([0.0] * t.num_rows)))
+    assert ScenarioFile.read(scenario).sha256 != before

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import copy
 import difflib
+import hashlib
 import json
 from pathlib import Path
 from typing import Any, get_args
@@ -274,6 +275,9 @@ def canonical_text(data: dict[str, Any]) -> str:
     """Scenario data as one canonical JSON text, for manifests and hashes (comments and key
     order in the file do not count).
 
+    A Parquet network stays a reference in the data (:func:`load_scenario_data`), so its
+    tables enter the text as the sha256 of their bytes: a changed network changes the text.
+
     Parameters
     ----------
     data : dict
@@ -289,4 +293,19 @@ def canonical_text(data: dict[str, Any]) -> str:
     >>> canonical_text({"seed": 7, "id": "x"})
     '{"id": "x", "seed": 7}'
     """
+    network = data.get("network")
+    if isinstance(network, dict) and str(network.get("file", "")).lower().endswith(".parquet"):
+        data = {**data, "network": {**network, "file_sha256": _tree_digest(Path(network["file"]))}}
     return json.dumps(data, sort_keys=True, default=str)
+
+
+def _tree_digest(folder: Path) -> str:
+    """sha256 over the names and bytes of the files in ``folder`` (a Parquet network), in
+    name order; '' when it cannot be read (validation reports that)."""
+    digest = hashlib.sha256()
+    try:
+        for path in sorted(p for p in folder.iterdir() if p.is_file()):
+            digest.update(path.name.encode() + b"\0" + path.read_bytes())
+    except OSError:
+        return ""
+    return digest.hexdigest()

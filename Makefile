@@ -25,7 +25,7 @@ chromium:
 
 demo: install
 	$(BIN)/ripple validate $(FLAGSHIP)
-	$(BIN)/ripple run $(FLAGSHIP) --seed 7 --out $(DEMO_OUT) --html
+	$(BIN)/ripple run $(FLAGSHIP) --seed 7 --out $(DEMO_OUT) --html --force
 
 test: install chromium
 	$(BIN)/python -m pytest -q

@@ -26,7 +26,7 @@ __all__ = ["batch", "compare", "comparison_table", "summary", "summary_table", "
 
 ScenarioArg = typer.Argument(..., help="scenario file (YAML)", show_default=False)
 RunsOpt = typer.Option(None, "--runs", min=1, help="runs per batch (default 1000; on --resume, the batch's own)")
-SeedOpt = typer.Option(None, "--seed", help="batch seed; run i seeds from (seed, i) (default: the scenario's)")
+SeedOpt = typer.Option(None, "--seed", min=0, help="batch seed; run i seeds from (seed, i) (default: the scenario's)")
 WorkersOpt = typer.Option(None, "--workers", min=1, help="local worker processes; 1 runs serially (default: all cores)")
 SchedulerOpt = typer.Option(None, "--scheduler", envvar=DASK_ENV, help="Dask scheduler address, e.g. tcp://host:8786")
 SetOpt = typer.Option([], "--set", help="override a scenario field: path=value (repeatable), e.g. policies.dispatch=fifo")

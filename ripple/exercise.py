@@ -104,7 +104,7 @@ def open_session(scenario: Path, seed: int | None, log: Path | None, resume: Pat
 @app.command()
 def exercise(
     scenario: Path = ScenarioArg,
-    seed: int | None = typer.Option(None, help="random seed (default: the scenario's)"),
+    seed: int | None = typer.Option(None, min=0, help="random seed, ≥ 0 (default: the scenario's)"),
     log: Path | None = typer.Option(None, help="exercise log, JSON lines (default: runs/exercise-<id>-seed<seed>-<time>.jsonl)"),
     resume: Path | None = typer.Option(None, help="continue a saved exercise log (replays it first)"),
     participants: str = typer.Option("", help="participating organisations or people, separated by ';'"),
@@ -206,7 +206,7 @@ def serve(
     scenario: Path = ScenarioArg,
     host: str = typer.Option("127.0.0.1", help="address to listen on (only this machine by default)"),
     port: int = typer.Option(8050, min=1, max=65535, help="port to listen on"),
-    seed: int | None = typer.Option(None, help="random seed (default: the scenario's)"),
+    seed: int | None = typer.Option(None, min=0, help="random seed, ≥ 0 (default: the scenario's)"),
     log: Path | None = typer.Option(None, help="exercise log, JSON lines (default: runs/exercise-<id>-seed<seed>-<time>.jsonl)"),
     resume: Path | None = typer.Option(None, help="continue a saved exercise log (replays it first)"),
     participants: str = typer.Option("", help="participating organisations or people, separated by ';'"),

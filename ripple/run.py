@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 
 import typer
 
-from ripple.app import app, console, load_or_exit
+from ripple.app import app, console, fail, load_or_exit
 
 if TYPE_CHECKING:
     from rich.table import Table
@@ -16,7 +16,10 @@ if TYPE_CHECKING:
     from sim.results import RunResult
     from sim.scenario import Scenario
 
-__all__ = ["describe", "run", "schema", "summary_table", "validate"]
+__all__ = ["RUN_FILES", "describe", "out_folder", "run", "schema", "summary_table", "validate"]
+
+# what `ripple run` writes into its folder (RunResult.save, and replay.html with --html)
+RUN_FILES = ("summary.json", "series.parquet", "nodes.parquet", "events.jsonl", "replay.html")
 
 ScenarioArg = typer.Argument(..., help="scenario file (YAML)", show_default=False)
 
@@ -99,26 +102,66 @@ def schema(
     typer.echo(json.dumps(Scenario.model_json_schema(), indent=2))
 
 
+def out_folder(folder: Path, force: bool) -> Path:
+    """Check the output folder of a run before running it, and clear an earlier run's files.
+
+    Parameters
+    ----------
+    folder : Path
+        Where the run goes.
+    force : bool
+        Replace the files of an earlier run there (:data:`RUN_FILES`; other files stay).
+
+    Returns
+    -------
+    Path
+        ``folder``, ready to be written.
+
+    Raises
+    ------
+    typer.Exit
+        With code 2 when ``folder`` is a file, or holds files and ``force`` is not given
+        (two runs' files must not mix).
+    """
+    if folder.exists() and not folder.is_dir():
+        fail(f"--out {folder} is a file, not a folder")
+    if folder.is_dir() and any(folder.iterdir()):
+        if not force:
+            fail(f"{folder} is not empty; pass --force to replace an earlier run's files there, or choose "
+                 "another --out")
+        for name in RUN_FILES:
+            (folder / name).unlink(missing_ok=True)
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        fail(f"cannot create --out {folder}: {exc.strerror or exc}")
+    return folder
+
+
 @app.command()
 def run(
     scenario: Path = ScenarioArg,
-    seed: int | None = typer.Option(None, help="random seed (default: the scenario's)"),
+    seed: int | None = typer.Option(None, min=0, help="random seed, ≥ 0 (default: the scenario's)"),
     out: Path | None = typer.Option(None, help="output folder (default: runs/<scenario>-seed<seed>)"),
     html: bool = typer.Option(False, "--html", help="also write an interactive replay.html"),
     no_skip: bool = typer.Option(False, "--no-skip", help="step every tick (no skipping of quiet ticks)"),
+    force: bool = typer.Option(False, "--force", help="replace the run files of an earlier run in the output folder"),
 ) -> None:
     """Run a scenario once; print its summary and write summary.json, series.parquet, events.jsonl."""
     from sim.model import RippleModel
 
     s = load_or_exit(scenario)
+    folder = out_folder(out or Path("runs") / f"{s.id}-seed{s.seed if seed is None else seed}", force)
     model = RippleModel(s, seed=seed, skip_quiet=not no_skip)
     with console.status(f"running {s.id} ({model.n_ticks} ticks)"):
         result = model.run()
-    folder = out or Path("runs") / f"{s.id}-seed{model.seed}"
-    result.save(folder)
-    if html:
-        from dashboards.replay import write_replay
+    try:
+        result.save(folder)
+        if html:
+            from dashboards.replay import write_replay
 
-        write_replay(result, model.network, folder / "replay.html")
+            write_replay(result, model.network, folder / "replay.html")
+    except OSError as exc:
+        fail(f"cannot write the run to {folder}: {exc.strerror or exc}")
     console.print(summary_table(result))
     console.print(f"wrote {folder}/", highlight=False)

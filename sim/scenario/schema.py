@@ -284,7 +284,7 @@ class Scenario(Strict):
     name: str
     description: str = ""
     objectives: list[str] = Field(default_factory=list)
-    seed: int = 0
+    seed: int = Field(0, ge=0, description="default seed of the run's random streams (numpy SeedSequence), ≥ 0")
     clock: Clock
     sectors: dict[str, Sector] = Field(default_factory=dict)
     network: NetworkData

@@ -138,7 +138,8 @@ def run_compare(
     arms = _arms(scenario, variants, tuple(overrides), sweep)
     command = command or "run_compare (Python)"
     seed = _plan(folder, arms, seed, runs, resume, command)
-    with nullcontext(engine) if engine else open_engine(workers, scheduler) as engine:
+    tasks = runs * len(arms) if runs else None
+    with nullcontext(engine) if engine else open_engine(workers, scheduler, tasks) as engine:
         for name, prepared in arms.items():
             run_batch(prepared, runs, folder / name, seed, engine=engine, chunk_size=chunk_size, resume=resume,
                       command=command, progress=progress(name) if progress else None)

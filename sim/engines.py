@@ -274,7 +274,7 @@ class DaskEngine:
 Engine = SerialEngine | PoolEngine | DaskEngine
 
 
-def make_engine(workers: int | None = None, scheduler: str | None = None) -> Engine:
+def make_engine(workers: int | None = None, scheduler: str | None = None, tasks: int | None = None) -> Engine:
     """The engine asked for.
 
     Parameters
@@ -284,6 +284,9 @@ def make_engine(workers: int | None = None, scheduler: str | None = None) -> Eng
         given.
     scheduler : str or None, optional
         A Dask scheduler address; None to use ``$DASK_SCHEDULER_ADDRESS`` if set.
+    tasks : int or None, optional
+        The most tasks there will be (e.g. the runs to do): no more processes are started,
+        since the pool starts every worker up front.
 
     Returns
     -------
@@ -302,11 +305,13 @@ def make_engine(workers: int | None = None, scheduler: str | None = None) -> Eng
     workers = cpu_count() if workers is None else workers
     if workers < 1:
         raise EngineError(f"--workers must be at least 1, got {workers}")
+    workers = workers if tasks is None else max(1, min(workers, tasks))
     return SerialEngine() if workers == 1 else PoolEngine(workers)
 
 
 @contextmanager
-def open_engine(workers: int | None = None, scheduler: str | None = None) -> Iterator[Engine]:
+def open_engine(workers: int | None = None, scheduler: str | None = None,
+                tasks: int | None = None) -> Iterator[Engine]:
     """An engine for a ``with`` block, closed at its end.
 
     Parameters
@@ -314,6 +319,8 @@ def open_engine(workers: int | None = None, scheduler: str | None = None) -> Ite
     workers : int or None, optional
         As for :func:`make_engine`.
     scheduler : str or None, optional
+        As for :func:`make_engine`.
+    tasks : int or None, optional
         As for :func:`make_engine`.
 
     Yields
@@ -326,7 +333,7 @@ def open_engine(workers: int | None = None, scheduler: str | None = None) -> Ite
     EngineError
         As :func:`make_engine`.
     """
-    engine = make_engine(workers, scheduler)
+    engine = make_engine(workers, scheduler, tasks)
     try:
         yield engine
     except BaseException:

@@ -72,6 +72,15 @@ def test_same_rows_on_a_process_pool(serial40, tmp_path):
     assert_same_rows(serial40.rows(), pool.rows())
 
 
+def test_workers_are_capped_by_the_runs_to_do(serial40, tmp_path):
+    """A pool starts every worker up front: --workers 100000 for 3 runs starts 3 (it hung)."""
+    few = run_batch(SMALL, 3, tmp_path / "few", seed=1, workers=100_000)
+    assert few.engine == "processes" and few.rows().num_rows == 3
+    assert_same_rows(serial40.rows().slice(0, 3), few.rows())
+    with open_engine(100_000, tasks=1) as engine:
+        assert engine.slots == 1
+
+
 @pytest.mark.slow
 def test_same_rows_on_a_dask_cluster(serial40, cluster, tmp_path):
     dask = run_batch(SMALL, 40, tmp_path / "dask", seed=1, scheduler=cluster.scheduler_address)

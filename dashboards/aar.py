@@ -801,8 +801,14 @@ table.plan td:nth-last-child(-n+2) { white-space: nowrap; }
 
 
 # ------------------------------------------------------------------- Markdown
+def _md_text(value: Any) -> str:
+    """Text from the log or the scenario, safe in Markdown: HTML in it is shown, not run
+    (Markdown passes raw HTML through to the page)."""
+    return html.escape(str(value), quote=False)
+
+
 def _md_cell(value: Any) -> str:
-    return str(value).replace("|", "\\|").replace("\n", " ")
+    return _md_text(value).replace("|", "\\|").replace("\n", " ")
 
 
 def _md_table(headers: Sequence[str], rows: Sequence[Sequence[Any]]) -> str:
@@ -855,10 +861,10 @@ def to_markdown(report: Report) -> str:
     meaning = TLP[report.tlp][1]
     parts = [
         f"**{label}** — {meaning}", "",
-        f"# After-Action Report / Improvement Plan: {scenario.name}", "",
+        f"# After-Action Report / Improvement Plan: {_md_text(scenario.name)}", "",
         "## Exercise overview", "", _md_table(("field", "value"), overview_rows(report)), "",
-        "### Objectives", "", *(f"- {o}" for o in scenario.objectives or ["none listed"]), "",
-        "## Executive summary", "", *(p + "\n" for p in executive_summary(report)),
+        "### Objectives", "", *(f"- {_md_text(o)}" for o in scenario.objectives or ["none listed"]), "",
+        "## Executive summary", "", *(_md_text(p) + "\n" for p in executive_summary(report)),
         "## Headline metrics: with the decisions and without", "",
         "Without = the same scenario and seed run with no exercise input (`ripple run`).", "",
         _md_table(("metric", "with decisions", "without (counterfactual)", "difference"), metric_rows(report)), "",
@@ -873,7 +879,7 @@ def to_markdown(report: Report) -> str:
                    "responsible organisation", "start", "due"),
                   [(p.capability, p.rating, p.issue, p.action, p.element, p.organisation, p.start, p.due) for p in report.plan])
         if report.plan else "No capability was rated S, M or U; no corrective actions were raised.", "",
-        "## Appendix B: Participants", "", *(f"- {p}" for p in report.participants or ["Not recorded."]), "",
+        "## Appendix B: Participants", "", *(f"- {_md_text(p)}" for p in report.participants or ["Not recorded."]), "",
         f"**{label}**", "",
     ]
     return "\n".join(parts)

@@ -121,6 +121,20 @@ def test_markdown_report_and_tlp_options(played, tmp_path):
     assert missing.exit_code == 2 and "log file not found" in missing.stderr and "Traceback" not in missing.stderr
 
 
+def test_markdown_shows_player_text_and_never_runs_it(tmp_path):
+    """Markdown passes raw HTML through: a note or participant with a script must land
+    escaped in aar.md (it landed raw)."""
+    log = tmp_path / "hostile.jsonl"
+    session = ExerciseSession(SCENARIO, log_path=log, participants=["<b>EOC</b>"])
+    session.note("<script>alert(1)</script> | pipes & ampersands")
+    out = tmp_path / "aar.md"
+    assert ripple("aar", str(log), "--markdown", "--out", str(out)).exit_code == 0
+    text = out.read_text()
+    assert "<script>" not in text and "<b>" not in text
+    assert "&lt;script&gt;alert(1)&lt;/script&gt; \\| pipes &amp; ampersands" in text
+    assert "- &lt;b&gt;EOC&lt;/b&gt;" in text
+
+
 @pytest.mark.browser
 def test_report_opens_offline_and_every_printed_page_is_marked(played, tmp_path):
     out = tmp_path / "aar.html"

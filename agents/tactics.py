@@ -18,6 +18,8 @@ any tactic that does not bypass it. Interdiction (which uses ``detectability``) 
 
 from __future__ import annotations
 
+import math
+from collections.abc import Mapping
 from dataclasses import dataclass, fields, replace
 from typing import TYPE_CHECKING, ClassVar, TypeVar
 
@@ -26,7 +28,7 @@ import numpy as np
 if TYPE_CHECKING:
     from agents.port import World
 
-__all__ = ["Tactic", "TACTICS", "tactic", "make_tactic", "p_success",
+__all__ = ["Range", "Tactic", "TACTICS", "tactic", "make_tactic", "p_success",
            "VBIED", "ActiveShooter", "Drone", "Cyber", "Insider", "SecondaryDevice", "Sabotage"]
 
 
@@ -67,6 +69,39 @@ def p_success(tactic: "Tactic", hardening: float, decisiveness: float = 1.0) -> 
 
 
 @dataclass(frozen=True)
+class Range:
+    """The values a tactic parameter may take: finite, from ``low`` to ``high``.
+
+    Parameters
+    ----------
+    low, high : float
+        The bounds, in the parameter's unit; ``high`` may be infinite (no upper bound).
+    open_low : bool
+        ``low`` itself is excluded (e.g. a strength must be above 0).
+
+    Examples
+    --------
+    >>> 0.5 in PROBABILITY, 1.5 in PROBABILITY, 0.0 in POSITIVE, str(NON_NEGATIVE)
+    (True, False, False, '≥ 0')
+    """
+
+    low: float
+    high: float = math.inf
+    open_low: bool = False
+
+    def __contains__(self, value: float) -> bool:
+        return math.isfinite(value) and (value > self.low if self.open_low else value >= self.low) and value <= self.high
+
+    def __str__(self) -> str:
+        if math.isfinite(self.high):
+            return f"{self.low:g}..{self.high:g}"
+        return f"{'>' if self.open_low else '≥'} {self.low:g}"
+
+
+PROBABILITY, NON_NEGATIVE, POSITIVE = Range(0.0, 1.0), Range(0.0), Range(0.0, open_low=True)
+
+
+@dataclass(frozen=True)
 class Tactic:
     """An attack tactic: its parameters, its chance of landing and its effect (a base class).
 
@@ -100,11 +135,43 @@ class Tactic:
     detectability: float = 1.0
 
     name: ClassVar[str] = "tactic"
+    # the range of each parameter; a subclass adds those of the parameters it adds
+    ranges: ClassVar[dict[str, Range]] = {"strength": POSITIVE, "bypass": PROBABILITY, "detectability": NON_NEGATIVE}
 
     @classmethod
     def parameter_names(cls) -> list[str]:
         """The names of the tactic's parameters (the keys a scenario may override)."""
         return [f.name for f in fields(cls)]
+
+    @classmethod
+    def parameter_ranges(cls) -> dict[str, Range]:
+        """Every parameter's range, the subclasses' over the base's."""
+        merged: dict[str, Range] = {}
+        for klass in reversed(cls.__mro__):
+            merged.update(vars(klass).get("ranges", {}))
+        return merged
+
+    @classmethod
+    def problems(cls, params: Mapping[str, float]) -> list[tuple[str, str]]:
+        """What is wrong with overrides of the tactic's parameters.
+
+        Parameters
+        ----------
+        params : Mapping[str, float]
+            Values by parameter name, as a scenario writes them.
+
+        Returns
+        -------
+        list of (str, str)
+            (parameter, message) for each unknown name and each value out of its range.
+        """
+        ranges, out = cls.parameter_ranges(), []
+        for key, value in params.items():
+            if key not in ranges:
+                out.append((key, f"{cls.name} has no parameter '{key}' (has: {', '.join(cls.parameter_names())})"))
+            elif value not in ranges[key]:
+                out.append((key, f"{value:g} is out of range: {cls.name}.{key} is {ranges[key]}"))
+        return out
 
     def with_params(self, params: dict[str, float]) -> "Tactic":
         """A copy with some parameters replaced.
@@ -230,6 +297,7 @@ class VBIED(Tactic):
     radius_km: float = 0.3
     blast_p0: float = 0.9
     name: ClassVar[str] = "vbied"
+    ranges: ClassVar[dict[str, Range]] = {"radius_km": NON_NEGATIVE, "blast_p0": PROBABILITY}
 
     def apply(self, world: "World", node: int, rng: np.random.Generator) -> None:
         """Damage and close the target as a blast scene; damage nodes in the blast radius.
@@ -342,6 +410,7 @@ class Cyber(Tactic):
     spread_p: float = 0.05
     dwell_h: float = 2.0
     name: ClassVar[str] = "cyber"
+    ranges: ClassVar[dict[str, Range]] = {"spread_p": PROBABILITY, "dwell_h": NON_NEGATIVE}
 
     def apply(self, world: "World", node: int, rng: np.random.Generator) -> None:
         """Compromise the target's control system; detection comes ``dwell_h`` hours later.
@@ -408,6 +477,7 @@ class SecondaryDevice(Tactic):
     detectability: float = 0.8
     out_of_service_h: float = 12.0
     name: ClassVar[str] = "secondary_device"
+    ranges: ClassVar[dict[str, Range]] = {"out_of_service_h": NON_NEGATIVE}
 
     def p_land(self, world: "World", node: int) -> float:
         """The contest, but only where responders are on site (0 at an empty scene).
@@ -468,6 +538,7 @@ class Sabotage(Tactic):
     detectability: float = 0.3
     reach_p: float = 0.5
     name: ClassVar[str] = "sabotage"
+    ranges: ClassVar[dict[str, Range]] = {"reach_p": PROBABILITY}
 
     def apply(self, world: "World", node: int, rng: np.random.Generator) -> None:
         """Damage the target and, each with probability ``reach_p``, the nodes it links to.

@@ -21,6 +21,22 @@ __all__ = ["check_references"]
 Loc = tuple[str | int, ...]   # where in the scenario: keys and list indices
 
 
+def _over_budget(s: Scenario, nodes: int) -> list[tuple[Loc, str]]:
+    """The run's size against the scenario's limits (``limits:``), each refusal with the cap
+    and how to raise it."""
+    ticks = round(s.clock.duration / s.clock.tick) + 1
+    units = sum(team.count for team in s.responders.values())
+    out: list[tuple[Loc, str]] = []
+    for loc, size, what, key in ((("clock", "duration"), ticks, "time steps", "ticks"),
+                                 (("clock", "duration"), ticks * nodes, f"node-steps ({nodes:,} nodes)", "node_ticks"),
+                                 (("responders",), units, "responder units", "units")):
+        cap = getattr(s.limits, key)
+        if size > cap:
+            out.append((loc, f"the run would have {size:,} {what}, above the limit of {cap:,}; "
+                             f"raise it with `limits: {{{key}: N}}` if this machine can take it"))
+    return out
+
+
 def check_references(s: Scenario, tables: "NetworkTables") -> list[tuple[Loc, str]]:
     """Every broken reference of a structurally valid scenario to its network, and its times.
 
@@ -57,6 +73,8 @@ def check_references(s: Scenario, tables: "NetworkTables") -> list[tuple[Loc, st
         out.append((("clock", "tick"), "the tick must be longer than zero"))
     elif s.clock.duration < s.clock.tick:
         out.append((("clock", "duration"), "the run must last at least one tick"))
+    else:
+        out += _over_budget(s, tables.n_nodes)
 
     for a, attacker in enumerate(s.attackers):
         for k, action in enumerate(attacker.plan):
@@ -68,15 +86,9 @@ def check_references(s: Scenario, tables: "NetworkTables") -> list[tuple[Loc, st
                     out.append((loc + ("target", "sector"), f"no sector '{action.target.sector}'"))
             else:
                 node(loc + ("target",), action.target)
-            allowed = TACTICS[action.tactic].parameter_names()
-            for key in action.params:
-                if key not in allowed:
-                    out.append((loc + ("params", key), f"{action.tactic} has no parameter '{key}' (has: {', '.join(allowed)})"))
+            out += [(loc + ("params", key), message) for key, message in TACTICS[action.tactic].problems(action.params)]
     for tactic, params in s.tactics.items():
-        allowed = TACTICS[tactic].parameter_names()
-        for key in params:
-            if key not in allowed:
-                out.append((("tactics", tactic, key), f"{tactic} has no parameter '{key}' (has: {', '.join(allowed)})"))
+        out += [(("tactics", tactic, key), message) for key, message in TACTICS[tactic].problems(params)]
 
     for name, team in s.responders.items():
         loc = ("responders", name)

@@ -20,6 +20,7 @@ from pydantic import (
     Tag,
     WithJsonSchema,
     model_serializer,
+    model_validator,
 )
 
 from agents.dispatch import POLICIES
@@ -76,9 +77,10 @@ def _by_shape(mapping_tag: str, other_tag: str):
 
 
 class Strict(BaseModel):
-    """Base of every scenario model: unknown keys are an error."""
+    """Base of every scenario model: unknown keys are an error, and so is a number that is
+    not finite (NaN, inf): nothing in a scenario can run on one."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", allow_inf_nan=False)
 
 
 class TimeDistribution(Strict):
@@ -86,6 +88,12 @@ class TimeDistribution(Strict):
 
     median: Duration
     p90: Duration
+
+    @model_validator(mode="after")
+    def _p90_not_below_median(self) -> "TimeDistribution":
+        if self.p90 < self.median:
+            raise ValueError(f"p90 ({self.p90 / 3600:g}h) is below the median ({self.median / 3600:g}h)")
+        return self
 
 
 class Node(Strict):
@@ -274,7 +282,16 @@ class Inject(Strict):
     capability: str = ""
     contingency: bool = False
 
-    model_config = ConfigDict(extra="forbid", populate_by_name=True)
+    model_config = ConfigDict(extra="forbid", allow_inf_nan=False, populate_by_name=True)
+
+
+class Limits(Strict):
+    """Budgets a run must fit, so that a scenario that validates also runs to its end on one
+    machine; raise them here for a bigger study."""
+
+    ticks: int = Field(10**6, ge=1, description="time steps of one run (duration ÷ tick)")
+    node_ticks: int = Field(2 * 10**9, ge=1, description="nodes × time steps of one run")
+    units: int = Field(10**5, ge=0, description="responder units in all teams")
 
 
 class Scenario(Strict):
@@ -296,3 +313,4 @@ class Scenario(Strict):
     attackers: list[Attacker] = Field(default_factory=list)
     responders: dict[str, Team] = Field(default_factory=dict)
     injects: list[Inject] = Field(default_factory=list)
+    limits: Limits = Limits()

@@ -2,8 +2,9 @@
 
 ``ripple schema --markdown`` prints it; ``docs/scenario-reference.md`` is its output, and a
 test checks that the committed file is current. Everything in it comes from
-:class:`sim.scenario.schema.Scenario`'s JSON Schema: every model, every field with its type,
-default, constraints, allowed values and description.
+:class:`sim.scenario.schema.Scenario`'s JSON Schema (every model, every field with its type,
+default, constraints, allowed values and description) and from the tactic registry (every
+tactic's parameters with their defaults and ranges).
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from typing import Any
 
 from pydantic import TypeAdapter
 
+from agents.tactics import TACTICS
 from sim.scenario.schema import Duration, Scenario
 
 __all__ = ["REFERENCE_PATH", "scenario_reference"]
@@ -32,8 +34,8 @@ def scenario_reference() -> str:
     str
         The text of ``docs/scenario-reference.md``: one section per model of the scenario
         schema, in the order a reader meets them from the top-level ``Scenario``, each with a
-        table of its fields (type, default, constraints and allowed values, description).
-        It ends with a newline.
+        table of its fields (type, default, constraints and allowed values, description);
+        then the parameters of each tactic. It ends with a newline.
     """
     schema = Scenario.model_json_schema()
     models = {"Scenario": schema} | schema.get("$defs", {})
@@ -54,7 +56,20 @@ def scenario_reference() -> str:
     ]
     for name in _reading_order(models):
         lines += ["", *_model_section(name, models, duration)]
+    lines += ["", *_tactics_section()]
     return "\n".join(lines) + "\n"
+
+
+def _tactics_section() -> list[str]:
+    """Each tactic's parameters, their defaults and ranges (``tactics:`` and ``params:``)."""
+    lines = ["## Tactic parameters", "",
+             "Overridable scenario-wide under `tactics: {NAME: {...}}` and per action under `params:`; "
+             "a value outside its range is an error.", "",
+             "| tactic | parameter | default | range |", "|---|---|---|---|"]
+    for name, tactic in TACTICS.items():
+        ranges = tactic.parameter_ranges()
+        lines += [f"| `{name}` | `{key}` | {getattr(tactic, key):g} | {ranges[key]} |" for key in tactic.parameter_names()]
+    return lines
 
 
 def _reading_order(models: dict[str, dict[str, Any]]) -> list[str]:

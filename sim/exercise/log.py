@@ -14,7 +14,7 @@ from typing import Any
 
 from sim.exercise.errors import ExerciseError
 from sim.exercise.verbs import VERBS
-from sim.files import write_text_atomic
+from sim.files import unfit_input, write_text_atomic
 from sim.scenario.schema import Scenario
 
 __all__ = ["LOG_KIND", "LOG_VERSION", "now_wall", "new_header", "read_log", "write_log",
@@ -73,6 +73,8 @@ def read_log(path: str | Path) -> tuple[dict[str, Any], list[dict[str, Any]]]:
         The header and the entries; :class:`ExerciseError` if the file is not an exercise log.
     """
     path = Path(path)
+    if (unfit := unfit_input(path)) is not None:
+        raise ExerciseError(f"{path}: {unfit}")
     try:
         lines = path.read_text(encoding="utf-8").splitlines()
     except FileNotFoundError:

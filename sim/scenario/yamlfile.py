@@ -16,9 +16,14 @@ from typing import Any
 import yaml
 from yaml.nodes import ScalarNode, SequenceNode
 
+from sim.files import unfit_input
 from sim.scenario.problems import Loc, Problem, ScenarioError, field_path
 
-__all__ = ["Lines", "Where", "parse_yaml", "read_text", "read_yaml"]
+__all__ = ["ALIAS_ALLOWANCE", "ALIAS_GROWTH", "Lines", "Where", "parse_yaml", "read_text", "read_yaml"]
+
+# an alias may repeat values, but not grow a document past this many times its size plus an
+# allowance ("billion laughs": nine aliases of nine aliases … grow ten lines to 10^9 values)
+ALIAS_GROWTH, ALIAS_ALLOWANCE = 10, 1_000_000
 
 Where = tuple[str, int | None]                  # (file as shown, 1-based line or None)
 _STR, _SEQ, _MAP = (f"tag:yaml.org,2002:{t}" for t in ("str", "seq", "map"))
@@ -148,6 +153,9 @@ class _LineLoader(yaml.CSafeLoader):
         self.duplicates: list[tuple[int, Any, int]] = []   # (container id, key, line)
         self._memo: dict[int, Any] = {}
         self._pending: dict[int, _Spot] = {}
+        self._built = 0                      # values built from the text
+        self._expanded = 0                   # values an alias repeats (an alias bomb's growth)
+        self._sizes: dict[int, int] = {}     # values in each container built, aliases expanded
 
     def descend_resolver(self, current_node: Any, current_index: Any) -> None:
         """No path resolvers are registered: nothing to track (called for every node)."""
@@ -174,6 +182,7 @@ class _LineLoader(yaml.CSafeLoader):
 
     def _build(self, node: yaml.Node) -> Any:
         tag = node.tag
+        self._built += 1
         if node.__class__ is ScalarNode:
             value = node.value
             if tag == _STR:
@@ -186,7 +195,19 @@ class _LineLoader(yaml.CSafeLoader):
             return self.construct_object(node, deep=True)
         done = self._memo.get(id(node))
         if done is not None:
+            self._expanded += self._sizes.get(id(node), 1)
+            if self._expanded > ALIAS_GROWTH * self._built + ALIAS_ALLOWANCE:
+                raise ScenarioError([Problem(self.file, node.start_mark.line + 1, "",
+                                             f"aliases repeat more than {self._expanded:,} values of a document of "
+                                             f"{self._built:,} (an alias bomb?); write the values out instead")])
             return done
+        start = self._built + self._expanded
+        try:
+            return self._build_container(node, tag)
+        finally:
+            self._sizes[id(node)] = self._built + self._expanded - start
+
+    def _build_container(self, node: yaml.Node, tag: str) -> Any:
         file, multi = self.file, node.start_mark.line != node.end_mark.line
         if tag == _SEQ:
             items: list[Any] = []
@@ -275,7 +296,11 @@ def parse_yaml(text: str, file: str) -> tuple[Any, Lines]:
 
 
 def read_text(path: Path, file: str) -> str:
-    """A file's text, or a located problem when it is missing or unreadable.
+    """A file's text, or a located problem when it is missing, not a regular file, too big,
+    unreadable or not UTF-8.
+
+    Only regular files are opened: a directory, FIFO or device is named as what it is (a
+    FIFO would block, ``/dev/zero`` would never end).
 
     Parameters
     ----------
@@ -291,14 +316,23 @@ def read_text(path: Path, file: str) -> str:
     Raises
     ------
     ScenarioError
-        When the file is missing, unreadable or not UTF-8.
+        When the file is missing, not a regular file or too big (:func:`sim.files.unfit_input`),
+        unreadable or not UTF-8 (with the line of the first bad byte).
     """
+    if (unfit := unfit_input(path)) is not None:
+        raise ScenarioError([Problem(file, None, "", unfit)])
     try:
-        return path.read_text(encoding="utf-8")
+        data = path.read_bytes()
     except FileNotFoundError:
         raise ScenarioError([Problem(file, None, "", "file not found")]) from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise ScenarioError([Problem(file, None, "", f"cannot read: {exc}")]) from None
+    except OSError as exc:
+        raise ScenarioError([Problem(file, None, "", f"cannot read: {exc.strerror or exc}")]) from None
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = data.count(b"\n", 0, exc.start) + 1
+        raise ScenarioError([Problem(file, line, "", f"not UTF-8 text (byte 0x{data[exc.start]:02x}); save the file "
+                                     "as UTF-8")]) from None
 
 
 def read_yaml(path: Path, file: str) -> tuple[Any, Lines]:

@@ -14,6 +14,7 @@ import shutil
 from pathlib import Path
 from typing import Any
 
+from sim.files import unfit_input
 from sim.scenario.netdata.records import from_records
 from sim.scenario.netdata.tables import NetworkTables
 from sim.scenario.netdata.validate import check_tables
@@ -219,6 +220,8 @@ def read_graphml(path: Path, file: str) -> dict[str, Any]:
     """
     from sim.scenario.netdata.graphml import graphml_records     # networkx, only for GraphML files
 
+    if (unfit := unfit_input(path)) is not None:
+        raise ScenarioError([Problem(file, None, "", unfit)])
     try:
         return graphml_records(path)
     except Exception as exc:  # networkx raises several parser errors

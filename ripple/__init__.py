@@ -1,7 +1,7 @@
 """The application layer: the ``ripple`` command line and the consoles.
 
 The one package allowed to import every other (sim, agents, dashboards); nothing imports it.
-Each module registers its commands on the shared app."""
+Each module registers its commands on the shared app; :func:`main` runs it."""
 
 from ripple import run  # noqa: F401  (registers commands)
 from ripple import exercise  # noqa: F401  (exercise, serve, aar)
@@ -9,5 +9,6 @@ from ripple import batch  # noqa: F401  (batch, compare, summary)
 from ripple import report  # noqa: F401  (report)
 from ripple import network  # noqa: F401  (network convert)
 from ripple.app import app
+from ripple.crash import main
 
-__all__ = ["app"]
+__all__ = ["app", "main"]

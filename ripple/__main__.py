@@ -1,7 +1,7 @@
 """``python -m ripple``: the same command line as the ``ripple`` script."""
 
-from ripple import app
+from ripple import main
 
 __all__ = []
 
-app(prog_name="ripple")
+main()

@@ -64,3 +64,17 @@ def test_an_alias_bomb_inside_valid_fields_does_not_reach_the_batch(tmp_path):
     refused(ripple("batch", str(tmp_path / "s.yaml"), "--runs", "2", "--workers", "1", "--out", str(tmp_path / "b")),
             "(an alias bomb?)")
 
+
+
+def test_an_unexpected_error_is_one_line_and_a_crash_file(tmp_path):
+    """A bug (here: a command made to divide by zero) is not the user's fault: one line on the
+    terminal naming the crash file, the traceback in the file, exit 3."""
+    code = ("import sys, ripple.run as run; run.describe = lambda s: 1 / 0; "
+            "sys.argv = ['ripple', 'validate', sys.argv[1]]; from ripple import main; main()")
+    done = subprocess.run([sys.executable, "-c", code, str(Path(__file__).parent / "data" / "tiny.yaml")],
+                          capture_output=True, text=True, timeout=60, env={**os.environ, "TMPDIR": str(tmp_path)})
+    assert done.returncode == 3, done.stderr
+    assert "Traceback" not in done.stderr and "internal error: ZeroDivisionError" in done.stderr
+    crash = next(tmp_path.glob("ripple-crash-*.txt"))
+    assert str(crash) in done.stderr.replace("\n", "")
+    assert "command: ripple validate" in crash.read_text() and "ZeroDivisionError" in crash.read_text()

@@ -2,11 +2,14 @@
 
 An edge with a ``resource`` attribute is a dependency of its target on its source; edges of
 one dependency share a ``group`` number (or, without one, a target and a resource). Other
-edges are links. A node's repair time is two attributes, ``repair_median`` and ``repair_p90``.
+edges are links, with optional ``id``, ``kind`` and ``open`` attributes. A node's repair time
+is two attributes, ``repair_median`` and ``repair_p90``; a node's or link's ``attrs`` mapping
+is one attribute of JSON text.
 """
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 from typing import Any
 
@@ -36,17 +39,25 @@ def graphml_records(path: Path) -> dict[str, Any]:
     Exception
         The parser's, when the file is not GraphML.
     """
-    graph = nx.read_graphml(path)
+    graph = nx.read_graphml(path, force_multigraph=True)     # else edge XML ids become "id" attributes
     nodes = []
     for node_id, attrs in graph.nodes(data=True):
         node = {"id": str(node_id), **attrs}
+        if isinstance(node.get("attrs"), str):
+            node["attrs"] = _mapping(node["attrs"])
         if "repair_median" in node or "repair_p90" in node:
             node["repair"] = {key: node.pop(f"repair_{key}") for key in ("median", "p90") if f"repair_{key}" in node}
         nodes.append(node)
     links, groups = [], {}
     for a, b, attrs in graph.edges(data=True):
         if "resource" not in attrs:
-            links.append([str(a), str(b)])
+            if attrs:
+                link = {"a": str(a), "b": str(b), **attrs}
+                if isinstance(link.get("attrs"), str):
+                    link["attrs"] = _mapping(link["attrs"])
+                links.append(link)
+            else:
+                links.append([str(a), str(b)])
             continue
         key = attrs.get("group", (str(b), attrs["resource"]))
         group = groups.setdefault(key, {"node": str(b), "resource": attrs["resource"], "suppliers": []})
@@ -59,6 +70,15 @@ def graphml_records(path: Path) -> dict[str, Any]:
     if "coordinates" in graph.graph:
         records["coordinates"] = graph.graph["coordinates"]
     return records
+
+
+def _mapping(text: str) -> Any:
+    """An ``attrs`` attribute's JSON text as a mapping (the text itself when it is not JSON,
+    for the checks to report)."""
+    try:
+        return json.loads(text)
+    except json.JSONDecodeError:
+        return text
 
 
 def write_graphml(records: dict[str, Any], path: Path) -> None:
@@ -76,9 +96,17 @@ def write_graphml(records: dict[str, Any], path: Path) -> None:
         attrs = {k: v for k, v in node.items() if k not in ("id", "repair")}
         if "repair" in node:
             attrs["repair_median"], attrs["repair_p90"] = node["repair"]["median"], node["repair"]["p90"]
+        if "attrs" in node:
+            attrs["attrs"] = json.dumps(node["attrs"])
         graph.add_node(node["id"], **attrs)
-    for a, b in records["links"]:
-        graph.add_edge(a, b)
+    for link in records["links"]:
+        if isinstance(link, dict):
+            attrs = {k: v for k, v in link.items() if k not in ("a", "b")}
+            if "attrs" in link:
+                attrs["attrs"] = json.dumps(link["attrs"])
+            graph.add_edge(link["a"], link["b"], **attrs)
+        else:
+            graph.add_edge(*link)
     for g, dep in enumerate(records["dependencies"]):
         attrs = {k: v for k, v in dep.items() if k not in ("node", "suppliers")}
         for supplier in dep["suppliers"]:

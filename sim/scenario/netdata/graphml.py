@@ -29,8 +29,9 @@ def graphml_records(path: Path) -> dict[str, Any]:
     Returns
     -------
     dict
-        ``nodes``, ``links`` and ``dependencies`` records, in file order (dependencies in
-        ``group`` order when the edges carry it).
+        ``nodes``, ``links`` and ``dependencies`` records, links in the order of their
+        integer edge ids (as :func:`write_graphml` numbers them; else as networkx lists them),
+        dependencies in ``group`` order when the edges carry it.
 
     Raises
     ------
@@ -49,7 +50,10 @@ def graphml_records(path: Path) -> dict[str, Any]:
             node["repair"] = {key: node.pop(f"repair_{key}") for key in ("median", "p90") if f"repair_{key}" in node}
         nodes.append(node)
     links, groups = [], {}
-    for a, b, attrs in graph.edges(data=True):
+    edges = list(graph.edges(keys=True, data=True))
+    if all(type(key) is int for _, _, key, _ in edges):    # written by write_graphml: keys number the edges
+        edges.sort(key=lambda edge: edge[2])
+    for a, b, _, attrs in edges:
         if "resource" not in attrs:
             if attrs:
                 link = {"a": str(a), "b": str(b), **attrs}
@@ -99,16 +103,18 @@ def write_graphml(records: dict[str, Any], path: Path) -> None:
         if "attrs" in node:
             attrs["attrs"] = json.dumps(node["attrs"])
         graph.add_node(node["id"], **attrs)
-    for link in records["links"]:
+    for key, link in enumerate(records["links"]):     # edge ids number the links: file order on reading
         if isinstance(link, dict):
             attrs = {k: v for k, v in link.items() if k not in ("a", "b")}
             if "attrs" in link:
                 attrs["attrs"] = json.dumps(link["attrs"])
-            graph.add_edge(link["a"], link["b"], **attrs)
+            graph.add_edge(link["a"], link["b"], key=key, **attrs)
         else:
-            graph.add_edge(*link)
+            graph.add_edge(*link, key=key)
+    key = len(records["links"])
     for g, dep in enumerate(records["dependencies"]):
         attrs = {k: v for k, v in dep.items() if k not in ("node", "suppliers")}
         for supplier in dep["suppliers"]:
-            graph.add_edge(supplier, dep["node"], group=g, **attrs)
+            graph.add_edge(supplier, dep["node"], key=key, group=g, **attrs)
+            key += 1
     nx.write_graphml(graph, path)

@@ -107,3 +107,13 @@ def test_a_tie_does_not_make_a_sector_one_with_links(tmp_path):
     path.write_text(yaml.safe_dump(data))
     net = Network.from_scenario(load_scenario(path))
     assert net.rule.tolist() == [0] and len(net.link_rows) == 0
+
+
+def test_a_scenario_built_in_python_takes_link_records():
+    from sim.scenario.schema import Link, Scenario
+
+    s = Scenario.model_validate({"id": "t", "name": "t", "clock": {"tick": "5min", "duration": "1h"},
+                                 "network": {**NETWORK, "links": [["src", "a"], Link(a="a", b="b", open=True)]}})
+    net = Network.from_scenario(s)
+    assert net.tie_a.tolist() == [1] and net.tie_ids == [""]
+    assert cascade(net, np.zeros(net.n, np.uint8), net.dep_buffer.copy()).down.tolist() == [0, 0, ISOLATED]

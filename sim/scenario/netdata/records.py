@@ -202,20 +202,31 @@ def _attrs(records: list[dict[str, Any]], where: str, problems: Problems) -> lis
     return [v if type(v) is dict and v else None for v in values]
 
 
+def _pairs(items: list[Any], index: dict[str, int], problems: Problems) -> dict[str, np.ndarray]:
+    """The link ends of ``[a, b]`` pairs (the other link columns take their defaults)."""
+    pairs = [p if isinstance(p, (list, tuple)) and len(p) == 2 else (None, None) for p in items]
+    for i, p in enumerate(items):
+        if not (isinstance(p, (list, tuple)) and len(p) == 2):
+            problems.append((("links", i), "Input should be a valid list of two node ids"))
+    return dict(link_a=_resolve([p[0] for p in pairs], index, lambda k: ("links", k, 0), problems),
+                link_b=_resolve([p[1] for p in pairs], index, lambda k: ("links", k, 1), problems))
+
+
 def _links(items: Any, index: dict[str, int], problems: Problems) -> dict[str, Any]:
     """The link columns, from ``[a, b]`` pairs and ``{id, a, b, kind, open, attrs}`` records."""
     if not isinstance(items, list):
         problems.append((("links",), "Input should be a valid list"))
         items = []
     is_record = [type(p) is dict for p in items]
+    if not any(is_record):      # pairs only: no ids, kinds, ties or attributes
+        return _pairs(items, index, problems)
     records: list[dict[str, Any]] = [{"a": p[0], "b": p[1]} if isinstance(p, (list, tuple)) and len(p) == 2 else {}
                                      for p in items]
-    if any(is_record):
-        rows = [i for i, record in enumerate(is_record) if record]
-        checked: Problems = []
-        for i, record in zip(rows, _mappings([items[i] for i in rows], "links", _LINK_KEYS, checked)):
-            records[i] = record
-        problems.extend(((loc[0], rows[loc[1]], *loc[2:]), message) for loc, message in checked)
+    rows = [i for i, record in enumerate(is_record) if record]
+    checked: Problems = []
+    for i, record in zip(rows, _mappings([items[i] for i in rows], "links", _LINK_KEYS, checked)):
+        records[i] = record
+    problems.extend(((loc[0], rows[loc[1]], *loc[2:]), message) for loc, message in checked)
     for i, p in enumerate(items):
         if not is_record[i] and not (isinstance(p, (list, tuple)) and len(p) == 2):
             problems.append((("links", i), "Input should be a valid list of two node ids"))
@@ -226,8 +237,6 @@ def _links(items: Any, index: dict[str, int], problems: Problems) -> dict[str, A
             problems.append((("links", i, key), "required field is missing"))
         ends.append(_resolve(refs, index, lambda k, side=side, key=key: ("links", k, key if is_record[k] else side),
                              problems))
-    if not any(is_record):      # pairs only: no ids, kinds, ties or attributes
-        return dict(link_a=ends[0], link_b=ends[1])
     return dict(link_a=ends[0], link_b=ends[1], link_id=_strings(records, "id", "links", problems, ""),
                 link_kind=_strings(records, "kind", "links", problems, ""),
                 link_open=_booleans(records, "open", "links", problems), link_attrs=_attrs(records, "links", problems))

@@ -2,9 +2,9 @@
 
 An edge with a ``resource`` attribute is a dependency of its target on its source; edges of
 one dependency share a ``group`` number (or, without one, a target and a resource). Other
-edges are links, with optional ``id``, ``kind`` and ``open`` attributes. A node's repair time
-is two attributes, ``repair_median`` and ``repair_p90``; a node's or link's ``attrs`` mapping
-is one attribute of JSON text.
+edges are links, with optional ``id``, ``kind`` and ``open`` attributes (others are not
+read). A node's repair time is two attributes, ``repair_median`` and ``repair_p90``; a
+node's or link's ``attrs`` mapping is one attribute of JSON text.
 """
 
 from __future__ import annotations
@@ -16,6 +16,8 @@ from typing import Any
 import networkx as nx
 
 __all__ = ["graphml_records", "write_graphml"]
+
+_LINK_FIELDS = ("id", "kind", "open", "attrs")
 
 
 def graphml_records(path: Path) -> dict[str, Any]:
@@ -55,13 +57,10 @@ def graphml_records(path: Path) -> dict[str, Any]:
         edges.sort(key=lambda edge: edge[2])
     for a, b, _, attrs in edges:
         if "resource" not in attrs:
-            if attrs:
-                link = {"a": str(a), "b": str(b), **attrs}
-                if isinstance(link.get("attrs"), str):
-                    link["attrs"] = _mapping(link["attrs"])
-                links.append(link)
-            else:
-                links.append([str(a), str(b)])
+            fields = {key: attrs[key] for key in _LINK_FIELDS if key in attrs}    # other edge attributes: not read
+            if isinstance(fields.get("attrs"), str):
+                fields["attrs"] = _mapping(fields["attrs"])
+            links.append({"a": str(a), "b": str(b), **fields} if fields else [str(a), str(b)])
             continue
         key = attrs.get("group", (str(b), attrs["resource"]))
         group = groups.setdefault(key, {"node": str(b), "resource": attrs["resource"], "suppliers": []})

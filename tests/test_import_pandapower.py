@@ -187,3 +187,14 @@ def test_bad_input_is_one_line_and_exit_2(tmp_path, content, message):
     assert len(result.output.strip().splitlines()) == 1
     with pytest.raises(ImportFailed, match=message):
         import_pandapower(path)
+
+
+def test_a_bus_out_of_service_keeps_its_node_and_its_branches_become_ties(tmp_path):
+    net = pn.create_cigre_network_mv()
+    net.bus.loc[5, "in_service"] = False
+    pp.to_json(net, str(tmp_path / "cigre.json"))
+    t, report = import_pandapower(tmp_path / "cigre.json")
+    at_bus = [i for i, (a, b) in enumerate(zip(t.link_a, t.link_b)) if "bus5" in (t.ids[a], t.ids[b])]
+    assert at_bus and t.link_open[at_bus].all()
+    assert t.node_attrs[t.ids.index("bus5")]["in_service"] is False
+    assert "mapped 1 buses out of service (kept, their links ties)" in report.lines()

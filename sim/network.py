@@ -77,6 +77,9 @@ class Network:
     sector_population: np.ndarray = field(init=False)
     kernel_layout: Any = field(default=None, init=False, repr=False, compare=False)  # built by sim.kernel.layout.layout
     capacity: np.ndarray | None = field(default=None, init=False, repr=False)  # Motter-Lai load model, if on
+    tie_a: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int64))  # normally-open ties: kept, not conducting
+    tie_b: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int64))
+    tie_ids: list[str] = field(default_factory=list)
 
     def __post_init__(self) -> None:
         self.index = {node_id: i for i, node_id in enumerate(self.ids)}
@@ -201,11 +204,15 @@ class Network:
         Returns
         -------
         Network
-            The network, sectors coded in alphabetical order, lon/lat projected to km.
+            The network, sectors coded in alphabetical order, lon/lat projected to km; open
+            links (normally-open ties) are not among its links but kept as ``tie_a``,
+            ``tie_b`` and ``tie_ids``, and do not make a sector one with links.
         """
         sector_names = list(t.sector_names)
         sector = np.asarray(t.sector, dtype=np.int16)
-        has_links = set(np.unique(sector[t.link_a]).tolist())
+        closed = ~t.link_open
+        link_a, link_b = t.link_a[closed], t.link_b[closed]
+        has_links = set(np.unique(sector[link_a]).tolist())
         has_source = set(np.unique(sector[t.source]).tolist())
         configured = [s.sectors.get(name) for name in sector_names]
         rules = [(c.connectivity if c is not None else None)
@@ -218,7 +225,7 @@ class Network:
             sector=sector,
             sector_names=sector_names,
             rules=rules,
-            links=np.column_stack([t.link_a, t.link_b]).astype(np.int64),
+            links=np.column_stack([link_a, link_b]).astype(np.int64),
             dep_node=t.dep_node,
             dep_need=t.dep_need.astype(np.float64),
             dep_buffer=np.rint(t.dep_buffer_s / s.clock.tick).astype(np.int64),
@@ -231,6 +238,8 @@ class Network:
             dep_resource=t.dep_resource,
             dep_cyber=cyber,
         )
+        net.tie_a, net.tie_b = t.link_a[t.link_open], t.link_b[t.link_open]
+        net.tie_ids = [link_id for link_id, is_open in zip(t.link_id, t.link_open.tolist()) if is_open]
         net.kind = list(t.kind)
         net.names = [name or node_id for name, node_id in zip(t.name, t.ids)]
         net.hardening = np.asarray(t.hardening, dtype=float)

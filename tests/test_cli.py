@@ -60,7 +60,8 @@ def test_same_seed_gives_byte_identical_summaries_and_seeds_differ(tmp_path):
     assert (tmp_path / "a/events.jsonl").read_bytes() == (tmp_path / "b/events.jsonl").read_bytes()
 
 
-HEAVY = ("mesa", "dask", "distributed", "plotly", "dash", "scipy.stats", "pyarrow", "networkx")
+HEAVY = ("mesa", "dask", "distributed", "plotly", "dash", "scipy.stats", "pyarrow", "networkx", "pandas", "pandapower",
+         "pyproj")
 SHOW_HELP = """
 import sys
 sys.argv = ["ripple", *{args!r}]

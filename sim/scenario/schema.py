@@ -46,7 +46,7 @@ class NetworkColumns(Protocol):
 __all__ = [
     "Action", "Attacker", "Clock", "Connectivity", "Dependency", "DependencyKind", "DispatchPolicy", "Duration",
     "NetworkColumns",
-    "Fraction", "Inject", "MutualAid", "NetworkData", "Node", "Policies", "RESOURCES", "Resource",
+    "Fraction", "Inject", "Link", "MutualAid", "NetworkData", "Node", "Policies", "RESOURCES", "Resource",
     "ResponseTimes", "Scenario", "Sector", "Strict", "TacticName", "TargetRule", "TargetRuleName", "Team",
     "TeamKind", "TimeDistribution",
 ]
@@ -113,6 +113,18 @@ class Node(Strict):
         0.0, description="protection against attack, 0..1 (the h of the contest success function)"
     )
     repair: TimeDistribution | None = Field(None, description="default: the sector's repair time")
+    attrs: dict[str, Any] | None = Field(None, description="whatever else the source knew of it (kept, not used)")
+
+
+class Link(Strict):
+    """A link between two nodes of one sector, written as a record when it has more than its ends."""
+
+    id: str = Field("", description="unique id, e.g. line12 (optional)")
+    a: str = Field(description="id of one end")
+    b: str = Field(description="id of the other end")
+    kind: str = Field("", description="what it is, e.g. line, trafo, switch, pipe")
+    open: bool = Field(False, description="a normally-open tie: kept, but conducts nothing until switched")
+    attrs: dict[str, Any] | None = Field(None, description="whatever else the source knew of it (kept, not used)")
 
 
 class Dependency(Strict):
@@ -139,7 +151,8 @@ class NetworkData(Strict):
         "km", description="unit of node x, y: km, or degrees (projected to km)"
     )
     nodes: list[Node] = Field(default_factory=list)
-    links: list[tuple[str, str]] = Field(default_factory=list, description="pairs of node ids of one sector")
+    links: list[tuple[str, str] | Link] = Field(
+        default_factory=list, description="pairs of node ids of one sector, or link records")
     dependencies: list[Dependency] = Field(default_factory=list)
     _tables: Any = PrivateAttr(None)
 

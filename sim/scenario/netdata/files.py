@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import math
+import re
 import shutil
 from pathlib import Path
 from typing import Any
@@ -263,8 +264,19 @@ def read_parquet_checked(path: Path, file: str) -> NetworkTables:
     return tables
 
 
+_PLAIN_KEY = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+_YAML_WORDS = {"yes", "no", "on", "off", "true", "false", "null"}    # PyYAML reads them as bools or null
+
+
+def _yaml_key(key: str) -> str:
+    """A mapping key in YAML flow style: plain when it reads back as the same string."""
+    return key if _PLAIN_KEY.fullmatch(key) and key.lower() not in _YAML_WORDS else json.dumps(key)
+
+
 def _yaml_value(value: Any) -> str:
     """One value in YAML flow style, read back as written (PyYAML's YAML 1.1 rules)."""
+    if value is None:
+        return "null"
     if isinstance(value, str):
         return json.dumps(value)
     if isinstance(value, bool):
@@ -282,7 +294,7 @@ def _yaml_value(value: Any) -> str:
             text = f"{mantissa}.0e{exponent}"
         return text
     if isinstance(value, dict):
-        return "{" + ", ".join(f"{k}: {_yaml_value(v)}" for k, v in value.items()) + "}"
+        return "{" + ", ".join(f"{_yaml_key(str(k))}: {_yaml_value(v)}" for k, v in value.items()) + "}"
     return "[" + ", ".join(_yaml_value(v) for v in value) + "]"
 
 

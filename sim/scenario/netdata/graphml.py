@@ -2,17 +2,22 @@
 
 An edge with a ``resource`` attribute is a dependency of its target on its source; edges of
 one dependency share a ``group`` number (or, without one, a target and a resource). Other
-edges are links. A node's repair time is two attributes, ``repair_median`` and ``repair_p90``.
+edges are links, with optional ``id``, ``kind`` and ``open`` attributes (others are not
+read). A node's repair time is two attributes, ``repair_median`` and ``repair_p90``; a
+node's or link's ``attrs`` mapping is one attribute of JSON text.
 """
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 from typing import Any
 
 import networkx as nx
 
 __all__ = ["graphml_records", "write_graphml"]
+
+_LINK_FIELDS = ("id", "kind", "open", "attrs")
 
 
 def graphml_records(path: Path) -> dict[str, Any]:
@@ -26,8 +31,9 @@ def graphml_records(path: Path) -> dict[str, Any]:
     Returns
     -------
     dict
-        ``nodes``, ``links`` and ``dependencies`` records, in file order (dependencies in
-        ``group`` order when the edges carry it).
+        ``nodes``, ``links`` and ``dependencies`` records, links in the order of their
+        integer edge ids (as :func:`write_graphml` numbers them; else as networkx lists them),
+        dependencies in ``group`` order when the edges carry it.
 
     Raises
     ------
@@ -36,17 +42,25 @@ def graphml_records(path: Path) -> dict[str, Any]:
     Exception
         The parser's, when the file is not GraphML.
     """
-    graph = nx.read_graphml(path)
+    graph = nx.read_graphml(path, force_multigraph=True)     # else edge XML ids become "id" attributes
     nodes = []
     for node_id, attrs in graph.nodes(data=True):
         node = {"id": str(node_id), **attrs}
+        if isinstance(node.get("attrs"), str):
+            node["attrs"] = _mapping(node["attrs"])
         if "repair_median" in node or "repair_p90" in node:
             node["repair"] = {key: node.pop(f"repair_{key}") for key in ("median", "p90") if f"repair_{key}" in node}
         nodes.append(node)
     links, groups = [], {}
-    for a, b, attrs in graph.edges(data=True):
+    edges = list(graph.edges(keys=True, data=True))
+    if all(type(key) is int for _, _, key, _ in edges):    # written by write_graphml: keys number the edges
+        edges.sort(key=lambda edge: edge[2])
+    for a, b, _, attrs in edges:
         if "resource" not in attrs:
-            links.append([str(a), str(b)])
+            fields = {key: attrs[key] for key in _LINK_FIELDS if key in attrs}    # other edge attributes: not read
+            if isinstance(fields.get("attrs"), str):
+                fields["attrs"] = _mapping(fields["attrs"])
+            links.append({"a": str(a), "b": str(b), **fields} if fields else [str(a), str(b)])
             continue
         key = attrs.get("group", (str(b), attrs["resource"]))
         group = groups.setdefault(key, {"node": str(b), "resource": attrs["resource"], "suppliers": []})
@@ -59,6 +73,15 @@ def graphml_records(path: Path) -> dict[str, Any]:
     if "coordinates" in graph.graph:
         records["coordinates"] = graph.graph["coordinates"]
     return records
+
+
+def _mapping(text: str) -> Any:
+    """An ``attrs`` attribute's JSON text as a mapping (the text itself when it is not JSON,
+    for the checks to report)."""
+    try:
+        return json.loads(text)
+    except json.JSONDecodeError:
+        return text
 
 
 def write_graphml(records: dict[str, Any], path: Path) -> None:
@@ -76,11 +99,21 @@ def write_graphml(records: dict[str, Any], path: Path) -> None:
         attrs = {k: v for k, v in node.items() if k not in ("id", "repair")}
         if "repair" in node:
             attrs["repair_median"], attrs["repair_p90"] = node["repair"]["median"], node["repair"]["p90"]
+        if "attrs" in node:
+            attrs["attrs"] = json.dumps(node["attrs"])
         graph.add_node(node["id"], **attrs)
-    for a, b in records["links"]:
-        graph.add_edge(a, b)
+    for key, link in enumerate(records["links"]):     # edge ids number the links: file order on reading
+        if isinstance(link, dict):
+            attrs = {k: v for k, v in link.items() if k not in ("a", "b")}
+            if "attrs" in link:
+                attrs["attrs"] = json.dumps(link["attrs"])
+            graph.add_edge(link["a"], link["b"], key=key, **attrs)
+        else:
+            graph.add_edge(*link, key=key)
+    key = len(records["links"])
     for g, dep in enumerate(records["dependencies"]):
         attrs = {k: v for k, v in dep.items() if k not in ("node", "suppliers")}
         for supplier in dep["suppliers"]:
-            graph.add_edge(supplier, dep["node"], group=g, **attrs)
+            graph.add_edge(supplier, dep["node"], key=key, group=g, **attrs)
+            key += 1
     nx.write_graphml(graph, path)

@@ -1,12 +1,14 @@
 """The columnar network format: a directory of three Parquet files (docs/files.md).
 
-``nodes.parquet`` (one row per node), ``links.parquet`` (``a``, ``b`` node ids) and
+``nodes.parquet`` (one row per node), ``links.parquet`` (``a``, ``b`` node ids; optional
+``id``, ``kind``, ``open`` and ``attrs``, JSON text) and
 ``dependencies.parquet`` (one row per dependency and supplier). Read with pyarrow straight
 into columns; ids are matched to rows by ``pyarrow.compute.index_in``.
 """
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 from typing import Any
 
@@ -142,6 +144,9 @@ def read_parquet(path: Path) -> tuple[NetworkTables, Problems, list[tuple[str, s
     hardening = nodes.take("hardening", "float")
     median, p90 = nodes.take("repair_median_s", "float"), nodes.take("repair_p90_s", "float")
     a, b = links.take("a", "string", True), links.take("b", "string", True)
+    extra = {"node_attrs": nodes.take("attrs", "string"), "link_id": links.take("id", "string"),
+             "link_kind": links.take("kind", "string"), "link_open": links.take("open", "bool"),
+             "link_attrs": links.take("attrs", "string")}
     columns = {key: deps.take(key, kind_, key != "kind") for key, kind_ in (
         ("group", "int"), ("node", "string"), ("resource", "string"), ("kind", "string"), ("need", "int"),
         ("buffer_s", "float"), ("supplier", "string"))}
@@ -150,14 +155,45 @@ def read_parquet(path: Path) -> tuple[NetworkTables, Problems, list[tuple[str, s
         bad.append(("nodes.parquet", f"metadata ripple.coordinates is '{coordinates}'; expected km or lonlat"))
     if bad:
         return _empty(), [], bad
-    return _columns(node_id, sector, x, y, kind, name, population, source, hardening, median, p90, a, b,
-                    columns, coordinates, bad)
+    tables, problems, bad = _columns(node_id, sector, x, y, kind, name, population, source, hardening, median, p90,
+                                     a, b, columns, coordinates, bad)
+    if not bad:
+        _optional(tables, extra, problems)
+    return tables, problems, bad
+
+
+def _json_mappings(column: pa.ChunkedArray | None, n: int, where: str, problems: Problems) -> list[dict[str, Any] | None]:
+    """A column of JSON mappings (``attrs``): one per row, None where null, absent or empty."""
+    if column is None or column.null_count == n:
+        return [None] * n
+    out: list[dict[str, Any] | None] = []
+    for i, text in enumerate(column.to_pylist()):
+        try:
+            value = json.loads(text) if text is not None else None
+        except json.JSONDecodeError as exc:
+            problems.append(((where, i, "attrs"), f"not JSON text: {exc.msg}"))
+            value = None
+        if value is not None and type(value) is not dict:
+            problems.append(((where, i, "attrs"), "Input should be a valid dictionary"))
+            value = None
+        out.append(value or None)
+    return out
+
+
+def _optional(t: NetworkTables, extra: dict[str, pa.ChunkedArray | None], problems: Problems) -> None:
+    """Fill the optional columns (node and link attributes, link ids, kinds, ties) where the files have them."""
+    links = t.n_links
+    t.node_attrs = _json_mappings(extra["node_attrs"], t.n_nodes, "nodes", problems)
+    t.link_attrs = _json_mappings(extra["link_attrs"], links, "links", problems)
+    t.link_id, t.link_kind = _strings(extra["link_id"], links), _strings(extra["link_kind"], links)
+    if extra["link_open"] is not None:
+        t.link_open = extra["link_open"].fill_null(False).to_numpy(zero_copy_only=False)
 
 
 def _columns(node_id: Any, sector: Any, x: Any, y: Any, kind: Any, name: Any, population: Any, source: Any,
              hardening: Any, median: Any, p90: Any, a: Any, b: Any, deps: dict[str, Any], coordinates: str,
              bad: list[tuple[str, str]]) -> tuple[NetworkTables, Problems, list[tuple[str, str]]]:
-    """The checked columns as tables."""
+    """The checked required columns as tables."""
     problems: Problems = []
     n = len(node_id)
     ids_array = node_id.combine_chunks()
@@ -245,9 +281,14 @@ def table_field(loc: Loc, ids: list[str]) -> tuple[str, str]:
         shown = f"nodes[id={ids[row]}]" if row < len(ids) else f"nodes[{row}]"
         return shown, "_".join(map(str, rest)).replace("repair_median", "repair_median_s").replace("repair_p90", "repair_p90_s")
     if part == "links":
-        return f"links[{row}]", ("a", "b")[rest[0]] if rest else ""
+        return f"links[{row}]", (("a", "b")[rest[0]] if isinstance(rest[0], int) else str(rest[0])) if rest else ""
     field = {"suppliers": "supplier", "buffer": "buffer_s"}.get(str(rest[0]), str(rest[0])) if rest else ""
     return f"dependencies[group={row}]", field
+
+
+def _json_texts(attrs: list[dict[str, Any] | None]) -> pa.Array:
+    """Attribute mappings as a column of JSON text (null where none)."""
+    return pa.array([json.dumps(a) if a else None for a in attrs], pa.string())
 
 
 def write_parquet(t: NetworkTables, path: Path, resources: tuple[str, ...]) -> None:
@@ -275,9 +316,13 @@ def write_parquet(t: NetworkTables, path: Path, resources: tuple[str, ...]) -> N
         "hardening": pa.array(t.hardening, pa.float64()),
         "repair_median_s": pa.array(t.repair_median_s, pa.float64(), from_pandas=True),
         "repair_p90_s": pa.array(t.repair_p90_s, pa.float64(), from_pandas=True),
+        "attrs": _json_texts(t.node_attrs),
     }).replace_schema_metadata({"ripple.format": FORMAT, "ripple.version": VERSION,
                                 "ripple.coordinates": t.coordinates})
-    links = pa.table({"a": ids.take(pa.array(t.link_a)), "b": ids.take(pa.array(t.link_b))})
+    links = pa.table({"a": ids.take(pa.array(t.link_a)), "b": ids.take(pa.array(t.link_b)),
+                      "id": pa.array([link_id or None for link_id in t.link_id], pa.string()),
+                      "kind": pa.array([kind or None for kind in t.link_kind], pa.string()),
+                      "open": pa.array(t.link_open, pa.bool_()), "attrs": _json_texts(t.link_attrs)})
     group = t.supplier_group
     dependencies = pa.table({
         "group": pa.array(group, pa.int64()),

@@ -15,12 +15,13 @@ import numpy as np
 
 from sim.scenario.netdata.tables import NetworkTables
 from sim.scenario.problems import Loc
-from sim.scenario.schema import RESOURCES, DependencyKind, Dependency, Node, TimeDistribution
+from sim.scenario.schema import RESOURCES, DependencyKind, Dependency, Link, Node, TimeDistribution
 from sim.scenario.timefmt import parse_duration
 
 __all__ = ["from_records"]
 
 _NODE_KEYS = sorted(Node.model_fields)
+_LINK_KEYS = sorted(Link.model_fields)
 _DEPENDENCY_KEYS = sorted(Dependency.model_fields)
 _REPAIR_KEYS = sorted(TimeDistribution.model_fields)
 _KINDS = DependencyKind.__args__
@@ -175,34 +176,70 @@ def _nodes(records: list[dict[str, Any]], problems: Problems) -> dict[str, Any]:
         x=_numbers(records, "x", "nodes", problems),
         y=_numbers(records, "y", "nodes", problems),
         population=_numbers(records, "population", "nodes", problems, 0.0),
-        source=_booleans(records, "source", problems),
+        source=_booleans(records, "source", "nodes", problems),
         hardening=_numbers(records, "hardening", "nodes", problems, 0.0),
         repair_median_s=median,
         repair_p90_s=p90,
+        node_attrs=_attrs(records, "nodes", problems),
     )
 
 
-def _booleans(records: list[dict[str, Any]], key: str, problems: Problems) -> np.ndarray:
-    """Column ``key`` of the nodes as bools (false when absent)."""
+def _booleans(records: list[dict[str, Any]], key: str, where: str, problems: Problems) -> np.ndarray:
+    """Column ``key`` as bools (false when absent)."""
     values = [r.get(key, False) for r in records]
     bad = [i for i, v in enumerate(values) if type(v) is not bool]
     for i in bad:
-        problems.append((("nodes", i, key), "Input should be a valid boolean"))
+        problems.append(((where, i, key), "Input should be a valid boolean"))
     return np.array([v is True for v in values], dtype=bool)
 
 
-def _links(items: Any, index: dict[str, int], problems: Problems) -> tuple[np.ndarray, np.ndarray]:
-    """The link columns, from ``[a, b]`` pairs."""
-    if not isinstance(items, list):
-        problems.append((("links",), "Input should be a valid list"))
-        items = []
+def _attrs(records: list[dict[str, Any]], where: str, problems: Problems) -> list[dict[str, Any] | None]:
+    """Column ``attrs``: a mapping per record, None where absent or empty."""
+    values = [r.get("attrs") for r in records]
+    for i, v in enumerate(values):
+        if v is not None and type(v) is not dict:
+            problems.append(((where, i, "attrs"), "Input should be a valid dictionary"))
+    return [v if type(v) is dict and v else None for v in values]
+
+
+def _pairs(items: list[Any], index: dict[str, int], problems: Problems) -> dict[str, np.ndarray]:
+    """The link ends of ``[a, b]`` pairs (the other link columns take their defaults)."""
     pairs = [p if isinstance(p, (list, tuple)) and len(p) == 2 else (None, None) for p in items]
     for i, p in enumerate(items):
         if not (isinstance(p, (list, tuple)) and len(p) == 2):
             problems.append((("links", i), "Input should be a valid list of two node ids"))
-    a = _resolve([p[0] for p in pairs], index, lambda k: ("links", k, 0), problems)
-    b = _resolve([p[1] for p in pairs], index, lambda k: ("links", k, 1), problems)
-    return a, b
+    return dict(link_a=_resolve([p[0] for p in pairs], index, lambda k: ("links", k, 0), problems),
+                link_b=_resolve([p[1] for p in pairs], index, lambda k: ("links", k, 1), problems))
+
+
+def _links(items: Any, index: dict[str, int], problems: Problems) -> dict[str, Any]:
+    """The link columns, from ``[a, b]`` pairs and ``{id, a, b, kind, open, attrs}`` records."""
+    if not isinstance(items, list):
+        problems.append((("links",), "Input should be a valid list"))
+        items = []
+    is_record = [type(p) is dict for p in items]
+    if not any(is_record):      # pairs only: no ids, kinds, ties or attributes
+        return _pairs(items, index, problems)
+    records: list[dict[str, Any]] = [{"a": p[0], "b": p[1]} if isinstance(p, (list, tuple)) and len(p) == 2 else {}
+                                     for p in items]
+    rows = [i for i, record in enumerate(is_record) if record]
+    checked: Problems = []
+    for i, record in zip(rows, _mappings([items[i] for i in rows], "links", _LINK_KEYS, checked)):
+        records[i] = record
+    problems.extend(((loc[0], rows[loc[1]], *loc[2:]), message) for loc, message in checked)
+    for i, p in enumerate(items):
+        if not is_record[i] and not (isinstance(p, (list, tuple)) and len(p) == 2):
+            problems.append((("links", i), "Input should be a valid list of two node ids"))
+    ends = []
+    for side, key in ((0, "a"), (1, "b")):
+        refs = [r.get(key) for r in records]
+        for i in [i for i, v in enumerate(refs) if v is None and is_record[i]]:
+            problems.append((("links", i, key), "required field is missing"))
+        ends.append(_resolve(refs, index, lambda k, side=side, key=key: ("links", k, key if is_record[k] else side),
+                             problems))
+    return dict(link_a=ends[0], link_b=ends[1], link_id=_strings(records, "id", "links", problems, ""),
+                link_kind=_strings(records, "kind", "links", problems, ""),
+                link_open=_booleans(records, "open", "links", problems), link_attrs=_attrs(records, "links", problems))
 
 
 def _dependencies(records: list[dict[str, Any]], index: dict[str, int], problems: Problems) -> dict[str, Any]:
@@ -280,7 +317,7 @@ def from_records(network: dict[str, Any]) -> tuple[NetworkTables, Problems]:
     Parameters
     ----------
     network : dict
-        ``nodes`` (list of node records), ``links`` (``[a, b]`` id pairs), ``dependencies``
+        ``nodes`` (list of node records), ``links`` (``[a, b]`` id pairs or link records), ``dependencies``
         (dependency records) and ``coordinates``; other keys are not looked at.
 
     Returns
@@ -295,9 +332,9 @@ def from_records(network: dict[str, Any]) -> tuple[NetworkTables, Problems]:
     nodes = _mappings(network.get("nodes", []), "nodes", _NODE_KEYS, problems)
     columns = _nodes(nodes, problems)
     index = _index(columns["ids"])
-    link_a, link_b = _links(network.get("links", []), index, problems)
+    links = _links(network.get("links", []), index, problems)
     deps = _mappings(network.get("dependencies", []), "dependencies", _DEPENDENCY_KEYS, problems)
     coordinates = network.get("coordinates", "km")
-    tables = NetworkTables(**columns, link_a=link_a, link_b=link_b, **_dependencies(deps, index, problems),
+    tables = NetworkTables(**columns, **links, **_dependencies(deps, index, problems),
                            coordinates=coordinates if coordinates in ("km", "lonlat") else "km")
     return tables, problems

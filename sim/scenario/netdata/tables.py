@@ -40,6 +40,20 @@ def format_seconds(seconds: float) -> str:
     return f"{seconds!r}s" if seconds != int(seconds) else f"{int(seconds)}s"
 
 
+def _link_record(link_id: str, a: str, b: str, kind: str, is_open: bool,
+                 attrs: dict[str, Any] | None) -> dict[str, Any]:
+    """A link as a record, each field only where it differs from its default."""
+    record: dict[str, Any] = {"id": link_id} if link_id else {}
+    record["a"], record["b"] = a, b
+    if kind:
+        record["kind"] = kind
+    if is_open:
+        record["open"] = True
+    if attrs:
+        record["attrs"] = attrs
+    return record
+
+
 @dataclass(eq=False)
 class NetworkTables:
     """Nodes, links and dependencies of a network, one numpy column per field.
@@ -66,6 +80,12 @@ class NetworkTables:
         float64 repair time per node, s; NaN for the sector's.
     link_a, link_b : numpy.ndarray
         int64 node rows of each link.
+    link_id, link_kind : list of str
+        Id and kind of each link ("" when not given), e.g. ``"line3"``, ``"trafo"``.
+    link_open : numpy.ndarray
+        bool: a normally-open tie, which does not conduct until switched.
+    link_attrs, node_attrs : list of dict or None
+        Whatever else the source knew of each link and node (None: nothing).
     dep_node : numpy.ndarray
         int64 dependent node per dependency.
     dep_resource : numpy.ndarray
@@ -104,6 +124,25 @@ class NetworkTables:
     supplier_group: np.ndarray
     supplier_node: np.ndarray
     coordinates: str = "km"
+    node_attrs: list[dict[str, Any] | None] | None = None
+    link_id: list[str] | None = None
+    link_kind: list[str] | None = None
+    link_open: np.ndarray | None = None
+    link_attrs: list[dict[str, Any] | None] | None = None
+
+    def __post_init__(self) -> None:
+        """Links and nodes without the optional columns: no ids, kinds, ties or attributes."""
+        n, links = len(self.ids), len(self.link_a)
+        if self.node_attrs is None:
+            self.node_attrs = [None] * n
+        if self.link_id is None:
+            self.link_id = [""] * links
+        if self.link_kind is None:
+            self.link_kind = [""] * links
+        if self.link_open is None:
+            self.link_open = np.zeros(links, bool)
+        if self.link_attrs is None:
+            self.link_attrs = [None] * links
 
     def __eq__(self, other: object) -> bool:
         """Same columns, value for value (NaN equal to NaN)."""
@@ -151,14 +190,16 @@ class NetworkTables:
         -------
         dict
             ``{"nodes": [...], "links": [[a, b], ...], "dependencies": [...]}``, each field
-            only where it differs from its default, durations as strings such as ``"2h"``.
+            only where it differs from its default, durations as strings such as ``"2h"``; a
+            link with an id, kind, ``open`` or attributes is a record ``{id, a, b, kind, open,
+            attrs}``, the others pairs.
         """
         ids, sectors = self.ids, self.sector_names
         nodes: list[dict[str, Any]] = []
         columns = zip(ids, self.sector.tolist(), self.kind, self.name, self.x.tolist(), self.y.tolist(),
                       self.population.tolist(), self.source.tolist(), self.hardening.tolist(),
-                      self.repair_median_s.tolist(), self.repair_p90_s.tolist())
-        for node_id, code, kind, name, x, y, population, source, hardening, median, p90 in columns:
+                      self.repair_median_s.tolist(), self.repair_p90_s.tolist(), self.node_attrs)
+        for node_id, code, kind, name, x, y, population, source, hardening, median, p90, attrs in columns:
             node: dict[str, Any] = {"id": node_id, "sector": sectors[code]}
             if kind:
                 node["kind"] = kind
@@ -173,8 +214,14 @@ class NetworkTables:
                 node["hardening"] = hardening
             if median == median and p90 == p90:    # both given (not NaN)
                 node["repair"] = {"median": format_seconds(median), "p90": format_seconds(p90)}
+            if attrs:
+                node["attrs"] = attrs
             nodes.append(node)
         links = [[ids[a], ids[b]] for a, b in zip(self.link_a.tolist(), self.link_b.tolist())]
+        columns = zip(self.link_id, self.link_kind, self.link_open.tolist(), self.link_attrs)
+        for i, (link_id, kind, is_open, attrs) in enumerate(columns):
+            if link_id or kind or is_open or attrs:
+                links[i] = _link_record(link_id, *links[i], kind, is_open, attrs)
         bounds, suppliers = self.supplier_bounds().tolist(), self.supplier_node.tolist()
         dependencies: list[dict[str, Any]] = []
         columns = zip(self.dep_node.tolist(), self.dep_resource.tolist(), self.dep_kind, self.dep_need.tolist(),

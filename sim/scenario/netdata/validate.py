@@ -1,6 +1,6 @@
 """Checks on network columns, each over a whole column at once.
 
-What a reader cannot see record by record: unique ids, numbers finite and in range, ``need``
+What a reader cannot see record by record: unique node and link ids, numbers finite and in range, ``need``
 within the suppliers listed, suppliers listed twice, self-loops, links across sectors.
 """
 
@@ -77,6 +77,11 @@ def check_tables(t: NetworkTables) -> Problems:
     for i in np.flatnonzero(given & (t.repair_p90_s < t.repair_median_s)).tolist():
         problems.append((("nodes", i, "repair", "p90"), "the 90th percentile is shorter than the median"))
 
+    given = [link_id for link_id in t.link_id if link_id]
+    if len(set(given)) != len(given):
+        rows = [i for i, link_id in enumerate(t.link_id) if link_id]
+        for i, first in _duplicates(given):
+            problems.append((("links", rows[i], "id"), f"duplicate link id '{given[i]}' (first at links[{rows[first]}])"))
     a, b = t.link_a, t.link_b
     resolved = (a >= 0) & (b >= 0)
     for i in np.flatnonzero(resolved & (a == b)).tolist():

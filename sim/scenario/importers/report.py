@@ -1,0 +1,45 @@
+"""What an import mapped, dropped and guessed, told to the user."""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass, field
+
+__all__ = ["ImportFailed", "ImportReport"]
+
+
+class ImportFailed(ValueError):
+    """The source cannot be imported (missing, unreadable, not of the expected format)."""
+
+
+@dataclass
+class ImportReport:
+    """Counts and remarks of one import.
+
+    Attributes
+    ----------
+    mapped : collections.Counter
+        What each source element became, e.g. ``{"line -> link": 181}``.
+    dropped : collections.Counter
+        Source elements left out, by type, e.g. ``{"dcline": 2}``.
+    guessed : list of str
+        Ids of nodes whose position was guessed (no coordinates in the source).
+    warnings : list of str
+        Things that look wrong but do not stop the import (an implausible extent).
+    """
+
+    mapped: Counter = field(default_factory=Counter)
+    dropped: Counter = field(default_factory=Counter)
+    guessed: list[str] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+
+    def lines(self) -> list[str]:
+        """The report as lines of text: mapped, dropped, guessed, then warnings."""
+        out = [f"mapped {count} {what}" for what, count in self.mapped.items() if count]
+        out += [f"dropped {count} {what}" for what, count in self.dropped.items() if count]
+        if self.guessed:
+            shown = ", ".join(self.guessed[:10]) + (f" and {len(self.guessed) - 10} more" if len(self.guessed) > 10 else "")
+            out.append(f"guessed the position of {len(self.guessed)} node(s) without coordinates "
+                       f"(their neighbours' mean): {shown}")
+        out += [f"warning: {w}" for w in self.warnings]
+        return out

@@ -15,6 +15,7 @@ import threading
 from typing import Any
 
 import dash
+import flask
 import plotly.graph_objects as go
 from dash import Input, Output, State, ctx, dcc, html
 
@@ -26,7 +27,7 @@ from dashboards.replay import attack_events
 from sim.exercise import CLOCK, NOTE, PLAYER, RATING, RATINGS, VERBS, Argument, ExerciseError, ExerciseSession, Verb
 from sim.results import UnitStatus
 
-__all__ = ["auto_step", "create_app", "form_arguments", "perform"]
+__all__ = ["allowed_host", "auto_step", "create_app", "form_arguments", "perform", "respond"]
 
 # the map's code for each unit status the session reports
 SPEEDS = [(1, "1 tick/s"), (3, "3 ticks/s"), (6, "6 ticks/s"), (12, "12 ticks/s")]
@@ -337,20 +338,65 @@ def layout(session: ExerciseSession) -> html.Div:
     ])
 
 
-def create_app(session: ExerciseSession) -> dash.Dash:
+LOOPBACK = ("127.0.0.1", "localhost", "::1")
+
+
+def allowed_host(header: str, host: str, port: int) -> bool:
+    """Whether a request's ``Host`` header names the address the console is bound to.
+
+    A page of another site can make a browser send requests to 127.0.0.1 under its own name
+    (DNS rebinding); the console has no login, so it answers only requests addressed to it.
+
+    Parameters
+    ----------
+    header : str
+        The request's ``Host`` header, e.g. ``127.0.0.1:8050``.
+    host : str
+        The bound address (a wildcard such as ``0.0.0.0`` accepts any name, with the warning
+        ``ripple serve`` prints for non-loopback addresses).
+    port : int
+        The bound port.
+
+    Returns
+    -------
+    bool
+
+    Examples
+    --------
+    >>> allowed_host("localhost:8050", "127.0.0.1", 8050), allowed_host("evil.example:8050", "127.0.0.1", 8050)
+    (True, False)
+    """
+    if host in ("0.0.0.0", "::", ""):
+        return True
+    names = LOOPBACK if host in LOOPBACK else (host,)
+    return header.lower() in {f"[{n}]:{port}" if ":" in n else f"{n}:{port}" for n in names}
+
+
+def create_app(session: ExerciseSession, host: str = "127.0.0.1", port: int = 8050) -> dash.Dash:
     """The Dash app driving ``session`` (one per server process).
 
     Parameters
     ----------
     session : ExerciseSession
         The exercise the page shows and drives.
+    host, port : str, int
+        Where it is served: requests addressed to any other host are refused
+        (:func:`allowed_host`).
 
     Returns
     -------
     dash.Dash
-        The app; ``app.run(host, port)`` serves it.
+        The app; its WSGI application is ``app.server``.
     """
     app = dash.Dash(__name__, serve_locally=True, title=f"ripple · {session.scenario.name}", update_title=None)
+
+    @app.server.before_request
+    def addressed_to_us() -> Any:
+        if not allowed_host(flask.request.host, host, port):
+            return flask.Response(f"this exercise console answers only at {host}:{port}\n", status=421,
+                                  mimetype="text/plain")
+        return None
+
     app.index_string = INDEX.replace("{%css_extra%}", CSS)
     lock = threading.Lock()
     extent = map_extent(session.network, [u.base for u in session.units()])
@@ -368,18 +414,8 @@ def create_app(session: ExerciseSession) -> dash.Dash:
     )
     def act(clicks: dict[str, Any], version: int, paused: bool, speed: int, stop: list[str],
             fields: dict[str, Any]) -> dict[str, Any]:
-        trigger = ctx.triggered_id
-        form: dict[str, Any] = {"speed": speed, "stop": stop}
-        verb = VERBS.get(trigger.removesuffix("-go"))
-        if verb is not None:
-            form.update({a.name: fields.get(field_id(verb, a)) for a in verb.positional})
         with lock:
-            try:
-                message, paused = perform(session, trigger, paused, form)
-                ok = True
-            except ExerciseError as exc:
-                message, ok = str(exc), False
-                paused = True if trigger == "ticker" else paused
+            message, ok, paused = respond(session, ctx.triggered_id, paused, {"speed": speed, "stop": stop}, fields)
         return dict(version=(version or 0) + 1, paused=paused,
                     message=html.Span(message, className="ok" if ok else "error"))
 
@@ -427,6 +463,47 @@ def form_arguments(verb: Verb, form: dict[str, Any]) -> dict[str, Any]:
             value = str(value).strip()
         args[argument.name] = value
     return args
+
+
+def respond(session: ExerciseSession, trigger: Any, paused: bool, timer: dict[str, Any],
+            fields: dict[str, Any]) -> tuple[str, bool, bool]:
+    """Carry out the control that fired and say how it went, never raising.
+
+    A verb that cannot be carried out, or a value the page's own controls cannot send (a
+    hand-made request), is answered with a message, not a server error.
+
+    Parameters
+    ----------
+    session : ExerciseSession
+        The exercise.
+    trigger : object
+        The id of the control that fired, as the request names it.
+    paused : bool
+        Whether the run timer is paused now.
+    timer : dict
+        ``speed`` and ``stop`` of the run timer, as the page sent them.
+    fields : dict
+        Every form field's value by element id (:func:`field_id`).
+
+    Returns
+    -------
+    tuple of (str, bool, bool)
+        The message, whether the control was carried out, and whether the timer is paused
+        afterwards.
+    """
+    try:
+        if not isinstance(trigger, str):
+            raise ExerciseError("no control named in the request")
+        form = dict(timer)
+        verb = VERBS.get(trigger.removesuffix("-go"))
+        if verb is not None:
+            form.update({a.name: fields.get(field_id(verb, a)) for a in verb.positional})
+        message, paused = perform(session, trigger, paused, form)
+        return message, True, paused
+    except ExerciseError as exc:
+        return str(exc), False, True if trigger == "ticker" else paused
+    except (ValueError, TypeError, KeyError) as exc:
+        return f"not a valid value ({exc})", False, paused
 
 
 def perform(session: ExerciseSession, trigger: str, paused: bool, form: dict[str, Any]) -> tuple[str, bool]:

@@ -215,23 +215,24 @@ def serve(
 
     The page has clock controls and a form for each decision; every browser that connects
     drives the one exercise session held by this process."""
-    import logging
+    from waitress import create_server
 
     from dashboards.app import create_app
 
     free_port(host, port)
     session = open_session(scenario, seed, log, resume, participants)
-    dash_app = create_app(session)
+    dash_app = create_app(session, host, port)
     if host not in ("127.0.0.1", "localhost", "::1"):
         console.print(f"[bold yellow]warning:[/] listening on {host}: anyone who can reach it can drive the exercise "
                       "(there is no login)", highlight=False)
-    logging.getLogger("werkzeug").setLevel(logging.WARNING)
     shown = f"[{host}]" if ":" in host else host
     console.print(f"{session.scenario.name}: serving the exercise at http://{shown}:{port}/ (seed {session.seed}); "
                   f"log {session.log_path}; Ctrl+C stops", highlight=False, soft_wrap=True)
     try:
-        dash_app.run(host=host, port=port, debug=False)
+        server = create_server(dash_app.server, host=host, port=port, threads=8)
     except OSError as exc:
         fail(f"cannot listen on {host}:{port}: {exc.strerror or exc}")
-    except SystemExit:
-        fail(f"cannot listen on {host}:{port} (is the port in use?)")
+    try:
+        server.run()          # waitress, a production WSGI server; Ctrl+C ends it
+    except KeyboardInterrupt:
+        console.print("stopped", highlight=False)

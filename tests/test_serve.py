@@ -15,13 +15,13 @@ import pytest
 from typer.testing import CliRunner
 
 from browser import chromium, open_page, screenshot
-from dashboards.app import perform
+from dashboards.app import allowed_host, perform, respond
 from ripple import app
 from sim.exercise import ExerciseError, ExerciseSession, read_log
 
 DATA = Path(__file__).parent / "data"
 SCENARIO = DATA / "exercise_manual.yaml"
-RIPPLE = [sys.executable, "-c", "from ripple import app; app(prog_name='ripple')"]
+RIPPLE = [sys.executable, "-m", "ripple"]
 
 
 def free_port() -> int:
@@ -107,6 +107,34 @@ def test_browser_steps_dispatches_and_reload_keeps_the_state(server):
     assert verbs == [("step", {"n": 1}), ("next", {}), ("dispatch", {"unit": "crew-1", "node": "sub"}), ("step", {"n": 3})]
     replayed = ExerciseSession.from_log(log)
     assert replayed.model.tick == 10 and replayed.teams()[0]["status"] == "working"
+
+
+def test_a_production_server_that_answers_only_requests_addressed_to_it(server):
+    """waitress serves the console (not Flask's development server), and a request whose Host
+    names another site (DNS rebinding against a console with no login) is refused."""
+    import http.client
+
+    _, port, _ = server
+    for host, status in ((f"127.0.0.1:{port}", 200), (f"localhost:{port}", 200), (f"evil.example:{port}", 421),
+                         ("127.0.0.1", 421)):
+        connection = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+        connection.request("GET", "/", headers={"Host": host})
+        response = connection.getresponse()
+        assert response.status == status, host
+        assert response.getheader("Server") == "waitress"
+        connection.close()
+    assert allowed_host("[::1]:8050", "::1", 8050) and not allowed_host("[::1]:9", "::1", 8050)
+
+
+def test_malformed_values_get_a_message_not_a_server_error():
+    session = ExerciseSession(SCENARIO)
+    for trigger, timer, fields in (("ticker", {"speed": "fast", "stop": None}, {}),
+                                   ("step", {"speed": 1, "stop": None}, {"step-n": "many"}),
+                                   ("harden-go", {"speed": 1, "stop": None}, {"harden-node": "sub", "harden-level": [1]}),
+                                   (None, {}, {}), ("bogus", {}, {})):
+        message, ok, _ = respond(session, trigger, False, timer, fields)
+        assert not ok and message, trigger
+    assert session.model.tick == 0 and session.entries == []
 
 
 def test_serve_refuses_a_port_in_use(tmp_path):

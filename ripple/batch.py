@@ -342,7 +342,8 @@ def batch(
     workers: int | None = WorkersOpt,
     scheduler: str | None = SchedulerOpt,
     sets: list[str] = SetOpt,
-    sweep: str | None = typer.Option(None, "--sweep", help="compare over values of one field: path=v1,v2,v3"),
+    sweeps: list[str] = typer.Option([], "--sweep", help="compare over values of one field: path=v1,v2,v3 (one "
+                                     "--sweep a batch)"),
     until_ci: str | None = typer.Option(None, "--until-ci", metavar="METRIC=WIDTH",
                                         help="stop once the 95% CI of METRIC's mean is at most WIDTH wide"),
     resume: bool = ResumeOpt,
@@ -358,7 +359,11 @@ def batch(
         source = ScenarioFile.read(scenario)
     base = source.scenario
     stop = until_ci_option(until_ci)
-    if sweep is not None:
+    if len(sweeps) > 1:
+        fail(f"one --sweep a batch ({len(sweeps)} given; a second would silently replace the first): sweep one "
+             "field at a time, or list the combinations you want with `ripple compare --variant`")
+    if sweeps:
+        sweep = sweeps[0]
         if stop:
             fail("--until-ci applies to a single batch, not to --sweep")
         with handled():

@@ -282,6 +282,10 @@ def test_compare_and_sweep_commands(tmp_path):
     assert list(data["variants"]) == ["responders.crews.count=2"]
     result = runner.invoke(app, ["summary", str(out)], env={"COLUMNS": "200"})
     assert result.exit_code == 0 and "responders.crews.count=2" in result.output
+    two = runner.invoke(app, ["batch", str(SMALL), "--sweep", "responders.crews.count=1,2", "--sweep",
+                              "policies.information_sharing=0,1", "--runs", "2", "--out", str(tmp_path / "two")])
+    assert two.exit_code == 2 and "one --sweep a batch (2 given" in two.output      # the second replaced the first
+    assert not (tmp_path / "two").exists()
 
 
 def test_html_report(serial40):

@@ -7,6 +7,7 @@ numbers never depend on the engine (each run seeds from its own index).
 from __future__ import annotations
 
 import concurrent.futures as cf
+import ctypes
 import multiprocessing
 import os
 import signal
@@ -39,9 +40,16 @@ def cpu_count() -> int:
         return os.cpu_count() or 1
 
 
-def _ignore_sigint() -> None:
-    """Pool workers leave Ctrl-C to the parent, which stops them and keeps finished chunks."""
+_PR_SET_PDEATHSIG = 1   # prctl(2): the signal a process gets when its parent dies (Linux)
+
+
+def _start_worker() -> None:
+    """Pool workers leave Ctrl-C to the parent, which stops them and keeps finished chunks,
+    and on Linux end with the process that started them (a driver killed with ``kill -9``
+    would otherwise leave them running, each holding its memory)."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    if sys.platform == "linux":
+        ctypes.CDLL(None).prctl(_PR_SET_PDEATHSIG, signal.SIGTERM)
 
 
 class SerialEngine:
@@ -146,7 +154,7 @@ class PoolEngine(SerialEngine):
 
     def __init__(self, workers: int):
         self.slots = workers
-        self.pool = cf.ProcessPoolExecutor(max_workers=workers, mp_context=_context(), initializer=_ignore_sigint)
+        self.pool = cf.ProcessPoolExecutor(max_workers=workers, mp_context=_context(), initializer=_start_worker)
         self.pool.submit(int).result()   # start the workers now, before any other thread
 
     def submit(self, fn: Callable[..., Any], *args: Any) -> cf.Future:

@@ -361,3 +361,21 @@ def test_batch_and_compare_read_the_scenario_file_once(tmp_path, monkeypatch):
                                  "--workers", "1"])
     assert result.exit_code == 0, result.output
     assert len(reads) == 1
+
+
+def test_pool_workers_end_with_a_driver_killed_by_sigkill(tmp_path):
+    """kill -9 of `ripple batch` left its pool workers running (160 MB each, a minute later)."""
+    import psutil
+
+    driver = subprocess.Popen([sys.executable, "-m", "ripple", "batch", str(SMALL), "--runs", "2000", "--workers", "2",
+                               "--out", str(tmp_path / "b")], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        deadline = time.monotonic() + 60
+        while len(workers := psutil.Process(driver.pid).children()) < 2 and time.monotonic() < deadline:
+            time.sleep(0.1)
+        assert len(workers) >= 2, "the pool did not start"
+    finally:
+        driver.kill()
+        driver.wait()
+    gone, alive = psutil.wait_procs(workers, timeout=15)
+    assert not alive, f"{len(alive)} pool workers outlived their driver"

@@ -270,8 +270,13 @@ def finish_batch(result: BatchResult, html: bool) -> None:
     html : bool
         Also write the HTML report.
     """
+    from sim.batchstore import read_manifest
     from sim.metrics import HEADLINE
 
+    resumed = (read_manifest(result.folder) or {}).get("resumed") or [{}]
+    if damaged := resumed[-1].get("set_aside"):
+        console.print(f"set aside {len(damaged)} unreadable chunk(s) in {result.folder}/damaged/ "
+                      f"({', '.join(damaged)}); their runs ran again", highlight=False, soft_wrap=True)
     if result.ran:
         rate = result.ran / result.seconds
         console.print(f"{result.ran} runs in {result.seconds:.1f} s ({rate:.1f} runs/s, {result.engine}); "

@@ -26,7 +26,7 @@ import pyarrow as pa
 
 from sim.batchstore import (
     FORMAT, MANIFEST, ChunkResult, StoreError, check_resumable, clear_temporaries, done_indices, is_empty, now,
-    read_manifest, read_runs, versions, write_chunk, write_json, write_quantiles,
+    read_manifest, read_runs, set_aside_damaged, versions, write_chunk, write_json, write_quantiles,
 )
 from sim.engines import Engine, open_engine
 from sim.model import Prebuilt, RippleModel
@@ -284,12 +284,13 @@ def _open(folder: Path, prepared: Prepared, seed: int | None, runs: int | None, 
                          "pass --resume to continue it, or choose another --out")
     else:
         check_resumable(folder, manifest, prepared.sha256, prepared.records, manifest["seed"] if seed is None else seed)
+        damaged = set_aside_damaged(folder)
         done = done_indices(folder)
         if runs is not None and len(done) and runs <= int(done.max()):
             raise StoreError(f"{folder} already holds runs up to index {int(done.max())}; "
                              f"--runs {runs} would leave extra runs (ask for at least {int(done.max()) + 1})")
         manifest["runs"] = manifest["runs"] if runs is None else runs
-        manifest["resumed"].append({"command": command, "time": now()})
+        manifest["resumed"].append({"command": command, "time": now(), **({"set_aside": damaged} if damaged else {})})
     return manifest
 
 

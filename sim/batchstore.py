@@ -23,6 +23,7 @@ import datetime as dt
 import json
 import re
 import sys
+import zipfile
 from dataclasses import dataclass
 from importlib import metadata
 from pathlib import Path
@@ -40,7 +41,8 @@ from sim.stats import PairedDifference
 __all__ = [
     "FORMAT", "LEVELS", "MANIFEST", "QUANTILES", "RESULT", "ChunkResult", "Comparison", "SeriesQuantiles", "StoreError",
     "check_resumable", "clear_temporaries", "done_indices", "is_empty", "now", "part_ranges", "range_name",
-    "read_comparison", "read_manifest", "read_quantiles", "read_runs", "versions", "write_chunk", "write_json",
+    "read_comparison", "read_manifest", "read_quantiles", "read_runs", "set_aside_damaged", "versions", "write_chunk",
+    "write_json",
     "write_quantiles",
 ]
 
@@ -166,6 +168,52 @@ def part_ranges(folder: Path) -> list[tuple[int, int]]:
         if match:
             out.append((int(match[1]), int(match[2]) + 1))
     return sorted(out)
+
+
+def set_aside_damaged(folder: Path) -> list[str]:
+    """Move the chunks whose files cannot be read out of the way, so that their runs run again.
+
+    A chunk is its part file (its rows) and its series file. One that is truncated or
+    corrupt (a disk filled up, a copy cut short), or whose rows do not match its name, is
+    moved to ``damaged/`` in the batch folder, kept for inspection, instead of being trusted
+    by its name.
+
+    Parameters
+    ----------
+    folder : Path
+        A batch folder.
+
+    Returns
+    -------
+    list of str
+        The names of the part files moved, sorted.
+    """
+    moved = []
+    for path in sorted((folder / "runs").glob("part-*.parquet")):
+        match = PART.match(path.name)
+        if match is None:
+            continue
+        series = folder / "series" / f"{path.stem.removeprefix('part-')}.npz"
+        if _chunk_readable(path, series, int(match[2]) + 1 - int(match[1])):
+            continue
+        damaged = folder / "damaged"
+        damaged.mkdir(exist_ok=True)
+        for item in (path, series):
+            if item.exists():
+                item.replace(damaged / item.name)
+        moved.append(path.name)
+    return moved
+
+
+def _chunk_readable(part: Path, series: Path, rows: int) -> bool:
+    """Whether a chunk's part file holds its ``rows`` rows and its series file opens."""
+    try:
+        if pq.read_metadata(part).num_rows != rows:
+            return False
+        with np.load(series) as arrays:
+            return len(arrays["run_index"]) == rows
+    except (OSError, ValueError, KeyError, zipfile.BadZipFile, pa.ArrowException):
+        return False
 
 
 def done_indices(folder: Path) -> np.ndarray:

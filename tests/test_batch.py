@@ -379,3 +379,24 @@ def test_pool_workers_end_with_a_driver_killed_by_sigkill(tmp_path):
         driver.wait()
     gone, alive = psutil.wait_procs(workers, timeout=15)
     assert not alive, f"{len(alive)} pool workers outlived their driver"
+
+
+def test_resume_sets_aside_unreadable_chunks_and_reruns_them(serial40, tmp_path):
+    """--resume trusted part files by their names: a truncated one was never rerun, and every
+    summary after it ended in an error."""
+    import shutil
+
+    folder = tmp_path / "b"
+    shutil.copytree(serial40.folder, folder)
+    part = folder / "runs" / "part-000010-000019.parquet"
+    part.write_bytes(part.read_bytes()[:200])
+    series = folder / "series" / "000020-000029.npz"
+    series.write_bytes(series.read_bytes()[:100])
+    refused = runner.invoke(app, ["summary", str(folder)])
+    assert refused.exit_code == 2 and "part-000010-000019.parquet is not a readable Parquet file" in refused.output
+    resumed = runner.invoke(app, ["batch", str(SMALL), "--out", str(folder), "--resume"], env={"COLUMNS": "200"})
+    assert resumed.exit_code == 0, resumed.output
+    assert "set aside 2 unreadable chunk(s)" in resumed.output and "20 runs in" in resumed.output
+    assert sorted(p.name for p in (folder / "damaged").iterdir()) == [
+        "000010-000019.npz", "000020-000029.npz", "part-000010-000019.parquet", "part-000020-000029.parquet"]
+    assert_same_rows(serial40.rows(), pq.read_table(folder / "runs").sort_by("run_index"))

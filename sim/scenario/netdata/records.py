@@ -208,6 +208,8 @@ def _pairs(items: list[Any], index: dict[str, int], problems: Problems) -> dict[
     for i, p in enumerate(items):
         if not (isinstance(p, (list, tuple)) and len(p) == 2):
             problems.append((("links", i), "Input should be a valid list of two node ids"))
+        else:
+            problems.extend((("links", i, side), "Input should be a valid string") for side in (0, 1) if p[side] is None)
     return dict(link_a=_resolve([p[0] for p in pairs], index, lambda k: ("links", k, 0), problems),
                 link_b=_resolve([p[1] for p in pairs], index, lambda k: ("links", k, 1), problems))
 
@@ -235,6 +237,8 @@ def _links(items: Any, index: dict[str, int], problems: Problems) -> dict[str, A
         refs = [r.get(key) for r in records]
         for i in [i for i, v in enumerate(refs) if v is None and is_record[i]]:
             problems.append((("links", i, key), "required field is missing"))
+        for i in [i for i, v in enumerate(refs) if v is None and not is_record[i] and records[i]]:
+            problems.append((("links", i, side), "Input should be a valid string"))
         ends.append(_resolve(refs, index, lambda k, side=side, key=key: ("links", k, key if is_record[k] else side),
                              problems))
     return dict(link_a=ends[0], link_b=ends[1], link_id=_strings(records, "id", "links", problems, ""),
@@ -271,8 +275,11 @@ def _dependencies(records: list[dict[str, Any]], index: dict[str, int], problems
         problems.append((("dependencies", i, "suppliers"), "List should have at least 1 item after validation, not 0"))
     group = np.repeat(np.arange(len(records), dtype=np.int64), counts)
     starts = np.concatenate([[0], np.cumsum(counts)]).astype(np.int64)
-    supplier = _resolve(flat, index, lambda k: ("dependencies", int(group[k]), "suppliers", int(k - starts[group[k]])),
-                        problems)
+    def where(k: int) -> Loc:
+        return "dependencies", int(group[k]), "suppliers", int(k - starts[group[k]])
+
+    problems.extend((where(k), "Input should be a valid string") for k, x in enumerate(flat) if x is None)
+    supplier = _resolve(flat, index, where, problems)
     need_raw = [r.get("need", 1) for r in records]
     if set(map(type, need_raw)) <= {int}:
         need = np.array(need_raw, dtype=np.int64)
@@ -282,7 +289,7 @@ def _dependencies(records: list[dict[str, Any]], index: dict[str, int], problems
     given = [i for i, v in enumerate(buffers) if v is not None]
     buffer = np.zeros(len(records))
     buffer[given] = _durations([buffers[i] for i in given], [("dependencies", i, "buffer") for i in given], problems)
-    return dict(dep_node=dep_node, dep_resource=np.fromiter(map(code.get, resources, repeat(0)), np.int8, len(resources)),
+    return dict(dep_node=dep_node, dep_resource=np.array([code.get(r, 0) if type(r) is str else 0 for r in resources], np.int8),
                 dep_kind=kinds, dep_need=need, dep_buffer_s=buffer, supplier_group=group, supplier_node=supplier)
 
 

@@ -16,6 +16,8 @@ __all__ = ["check_tables"]
 Problems = list[tuple[Loc, str]]
 
 
+KM_MAX = 1e6   # km: the largest coordinate a network in km may have
+
 def _duplicates(ids: list[str]) -> list[tuple[int, int]]:
     """(row, first row) of every id given again."""
     if len(set(ids)) == len(ids):
@@ -69,8 +71,11 @@ def check_tables(t: NetworkTables) -> Problems:
     for i, first in _duplicates(t.ids):
         problems.append((("nodes", i, "id"), f"duplicate node id '{t.ids[i]}' (first at nodes[{first}])"))
     every = np.ones(n, bool)
-    _range(t.x, every, ("nodes", "x"), None, None, problems)
-    _range(t.y, every, ("nodes", "y"), None, None, problems)
+    # positions: km within a million of the origin (beyond, distances overflow and nothing on
+    # Earth is that far), or longitude and latitude in degrees
+    x_max, y_max = (180.0, 90.0) if t.coordinates == "lonlat" else (KM_MAX, KM_MAX)
+    _range(t.x, every, ("nodes", "x"), -x_max, x_max, problems)
+    _range(t.y, every, ("nodes", "y"), -y_max, y_max, problems)
     _range(t.population, every, ("nodes", "population"), 0.0, None, problems)
     _range(t.hardening, every, ("nodes", "hardening"), 0.0, 1.0, problems)
     given = ~np.isnan(t.repair_median_s) & ~np.isnan(t.repair_p90_s)

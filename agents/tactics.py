@@ -548,7 +548,7 @@ class Sabotage(Tactic):
         world, node, rng
             As in :meth:`Tactic.apply`.
         """
-        world.hit(node, "damage")
+        super().apply(world, node, rng)
         net = world.network
         lo, hi = np.searchsorted(net.link_rows, [node, node + 1])
         linked = net.link_cols[lo:hi]

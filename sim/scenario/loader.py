@@ -198,7 +198,7 @@ def _network_tables(network: dict[str, Any], lines: Lines) -> tuple[Any, list[Pr
             return read_parquet_checked(Path(file), file), problems
         except ScenarioError as exc:
             return None, problems + exc.problems
-    records = {key: network[key] for key in (*_RECORDS, "coordinates") if key in network}
+    records = {key: network[key] for key in (*_RECORDS, "coordinates", "crs") if key in network}
     tables, problems = tables_from_records(records)
     return tables, records_problems(problems, lines, ("network",))
 

@@ -150,6 +150,8 @@ class NetworkData(Strict):
     coordinates: Literal["km", "lonlat"] = Field(
         "km", description="unit of node x, y: km, or degrees (projected to km)"
     )
+    crs: str | None = Field(
+        None, description="CRS of node x, y in km of a known frame (e.g. an import's local frame), as pyproj reads it")
     nodes: list[Node] = Field(default_factory=list)
     links: list[tuple[str, str] | Link] = Field(
         default_factory=list, description="pairs of node ids of one sector, or link records")

@@ -6,18 +6,41 @@ import numpy as np
 
 from sim.scenario.importers.report import ImportFailed
 
-__all__ = ["LONLAT", "MAX_EXTENT_KM", "MIN_EXTENT_KM", "extent_warning", "place_unplaced", "to_local_km"]
+__all__ = ["LONLAT", "MAX_EXTENT_KM", "MIN_EXTENT_KM", "UNITS_KM", "drawing_to_km", "extent_warning", "local_frame",
+           "place_unplaced", "to_local_km"]
 
 LONLAT = "EPSG:4326"
 MAX_EXTENT_KM = 2000.0     # wider than a country's grid: probably not lon/lat, or the wrong CRS
 MIN_EXTENT_KM = 0.1        # every node within 100 m: probably schematic or placeholder coordinates
+UNITS_KM = {"m": 0.001, "km": 1.0, "ft": 0.0003048, "us-ft": 1200 / 3937 / 1000}   # km per unit of a drawing
 
 
-def to_local_km(x: np.ndarray, y: np.ndarray, crs: str = LONLAT) -> tuple[np.ndarray, np.ndarray]:
-    """Project positions to km east and north of the data's centre.
+def local_frame(lon: float, lat: float) -> str:
+    """The CRS of a local frame in km: azimuthal equidistant, centred on ``lon``, ``lat``.
 
-    An azimuthal equidistant projection centred on the mean position: distances from the
-    centre are true, and within a few hundred km every distance is right to well under 1%.
+    Distances from the centre are true, and within a few hundred km every distance is right
+    to well under 1% (Snyder 1987, *Map Projections: A Working Manual*, ch. 25).
+
+    Parameters
+    ----------
+    lon, lat : float
+        The centre, degrees (WGS84).
+
+    Returns
+    -------
+    str
+        A PROJ string that pyproj reads, e.g. ``"+proj=aeqd +lat_0=48 +lon_0=7.8 +units=km +ellps=WGS84"``.
+
+    Examples
+    --------
+    >>> local_frame(7.8, 48.0)
+    '+proj=aeqd +lat_0=48 +lon_0=7.8 +units=km +ellps=WGS84'
+    """
+    return f"+proj=aeqd +lat_0={lat:.10g} +lon_0={lon:.10g} +units=km +ellps=WGS84"
+
+
+def to_local_km(x: np.ndarray, y: np.ndarray, crs: str = LONLAT) -> tuple[np.ndarray, np.ndarray, str | None]:
+    """Project positions to km east and north of the data's centre (:func:`local_frame`).
 
     Parameters
     ----------
@@ -31,6 +54,8 @@ def to_local_km(x: np.ndarray, y: np.ndarray, crs: str = LONLAT) -> tuple[np.nda
     -------
     east, north : numpy.ndarray
         km from the centre.
+    frame : str or None
+        The CRS of ``east``, ``north`` (:func:`local_frame`); None when no position is known.
 
     Raises
     ------
@@ -47,11 +72,48 @@ def to_local_km(x: np.ndarray, y: np.ndarray, crs: str = LONLAT) -> tuple[np.nda
     known = ~(np.isnan(x) | np.isnan(y))
     east, north = np.full(len(x), np.nan), np.full(len(x), np.nan)
     if not known.any():
-        return east, north
+        return east, north, None
     lon, lat = Transformer.from_crs(source, LONLAT, always_xy=True).transform(x[known], y[known])
-    centre = CRS.from_proj4(f"+proj=aeqd +lat_0={np.mean(lat)} +lon_0={np.mean(lon)} +units=km +ellps=WGS84")
-    east[known], north[known] = Transformer.from_crs(LONLAT, centre, always_xy=True).transform(lon, lat)
-    return east, north
+    frame = local_frame(float(np.mean(lon)), float(np.mean(lat)))
+    east[known], north[known] = Transformer.from_crs(LONLAT, frame, always_xy=True).transform(lon, lat)
+    return east, north, frame
+
+
+def drawing_to_km(x: np.ndarray, y: np.ndarray, units: str,
+                  origin: tuple[float, float] | None = None) -> tuple[np.ndarray, np.ndarray, str | None]:
+    """Scale an unreferenced drawing to km, and place it when its origin is known.
+
+    Parameters
+    ----------
+    x, y : numpy.ndarray
+        Positions in ``units`` (NaN where unknown).
+    units : str
+        One of :data:`UNITS_KM` (``m``, ``km``, ``ft``, ``us-ft``).
+    origin : tuple of float or None
+        Longitude, latitude (degrees) of the drawing's 0, 0; None leaves it unreferenced.
+
+    Returns
+    -------
+    east, north : numpy.ndarray
+        km.
+    frame : str or None
+        :func:`local_frame` at ``origin``, or None.
+
+    Raises
+    ------
+    ImportFailed
+        When ``units`` is not known.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> drawing_to_km(np.array([1000.0]), np.array([0.0]), "ft")[0]
+    array([0.3048])
+    """
+    if units not in UNITS_KM:
+        raise ImportFailed(f"unknown units '{units}'; use one of {', '.join(UNITS_KM)}")
+    scale = UNITS_KM[units]
+    return x * scale, y * scale, None if origin is None else local_frame(*origin)
 
 
 def place_unplaced(x: np.ndarray, y: np.ndarray, a: np.ndarray, b: np.ndarray) -> np.ndarray:

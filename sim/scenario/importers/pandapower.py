@@ -271,7 +271,7 @@ def import_pandapower(path: Path, sector: str = "energy", prefix: str = "", peop
     report.mapped["buses out of service (kept, their links ties)"] += len(out_of_service)
     row_of = {bus: row for row, bus in enumerate(buses)}
     rows = np.array([(row_of[a], row_of[b]) for a, b in links.ends], dtype=np.int64).reshape(-1, 2)
-    x, y = to_local_km(*_positions(net), crs=crs)
+    x, y, frame = to_local_km(*_positions(net), crs=crs)
     guessed = place_unplaced(x, y, rows[:, 0], rows[:, 1])
     report.guessed = [node_id[buses[row]] for row in guessed.tolist()]
     warning = extent_warning(x, y)
@@ -300,4 +300,5 @@ def import_pandapower(path: Path, sector: str = "energy", prefix: str = "", peop
     tables, problems = tables_from_records(records)
     if problems:
         raise ImportFailed(f"{path}: the network does not check: " + "; ".join(f"{loc}: {m}" for loc, m in problems[:5]))
+    tables.crs = frame
     return tables, report

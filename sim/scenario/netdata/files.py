@@ -152,11 +152,13 @@ def _check_records(data: Any, lines: Lines | Any, file: str) -> NetworkTables:
     """Tables from a record file's data, or every problem of it."""
     if not isinstance(data, dict):
         raise ScenarioError([Problem(file, 1, "", "expected a mapping with nodes, links and dependencies")])
-    unknown = set(data) - {"nodes", "links", "dependencies", "coordinates"}
+    unknown = set(data) - {"nodes", "links", "dependencies", "coordinates", "crs"}
     tables, problems = tables_from_records(data)
-    problems = [((key,), "unknown key; allowed: coordinates, dependencies, links, nodes") for key in sorted(unknown)] + problems
+    problems = [((key,), "unknown key; allowed: coordinates, crs, dependencies, links, nodes") for key in sorted(unknown)] + problems
     if data.get("coordinates", "km") not in ("km", "lonlat"):
         problems.append((("coordinates",), "Input should be 'km' or 'lonlat'"))
+    if not isinstance(data.get("crs", ""), str):
+        problems.append((("crs",), "Input should be a CRS as text, e.g. EPSG:25832"))
     if problems:
         located = lines() if callable(lines) else lines
         raise ScenarioError(records_problems(problems, located))
@@ -301,8 +303,9 @@ def _yaml_value(value: Any) -> str:
 def _write_yaml(records: dict[str, Any], path: Path) -> None:
     """Records as YAML, one record a line in flow style."""
     with path.open("w", encoding="utf-8") as out:
-        if "coordinates" in records:
-            out.write(f"coordinates: {records['coordinates']}\n")
+        for key in ("coordinates", "crs"):
+            if key in records:
+                out.write(f"{key}: {_yaml_value(records[key])}\n")
         for key in ("nodes", "links", "dependencies"):
             items = records[key]
             out.write(f"{key}:{' []' if not items else ''}\n")
@@ -340,6 +343,8 @@ def write_network(tables: NetworkTables, path: str | Path, force: bool = False) 
         write_parquet(tables, path, RESOURCES)
         return
     records = tables.records(RESOURCES)
+    if tables.crs:
+        records = {"crs": tables.crs, **records}
     if tables.coordinates != "km":
         records = {"coordinates": tables.coordinates, **records}
     if kind == "json":

@@ -70,8 +70,9 @@ def graphml_records(path: Path) -> dict[str, Any]:
                 group[field] = attrs[field]
     ordered = sorted(groups) if all(isinstance(k, int) for k in groups) else list(groups)
     records = {"nodes": nodes, "links": links, "dependencies": [groups[k] for k in ordered]}
-    if "coordinates" in graph.graph:
-        records["coordinates"] = graph.graph["coordinates"]
+    for key in ("coordinates", "crs"):
+        if key in graph.graph:
+            records[key] = graph.graph[key]
     return records
 
 
@@ -94,7 +95,7 @@ def write_graphml(records: dict[str, Any], path: Path) -> None:
     path : pathlib.Path
         The file.
     """
-    graph = nx.MultiDiGraph(**({"coordinates": records["coordinates"]} if "coordinates" in records else {}))
+    graph = nx.MultiDiGraph(**{key: records[key] for key in ("coordinates", "crs") if key in records})
     for node in records["nodes"]:
         attrs = {k: v for k, v in node.items() if k not in ("id", "repair")}
         if "repair" in node:

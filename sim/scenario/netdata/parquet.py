@@ -153,10 +153,11 @@ def read_parquet(path: Path) -> tuple[NetworkTables, Problems, list[tuple[str, s
     coordinates = meta.get(b"ripple.coordinates", b"km").decode()
     if coordinates not in ("km", "lonlat"):
         bad.append(("nodes.parquet", f"metadata ripple.coordinates is '{coordinates}'; expected km or lonlat"))
+    crs = meta[b"ripple.crs"].decode() if b"ripple.crs" in meta else None
     if bad:
         return _empty(), [], bad
     tables, problems, bad = _columns(node_id, sector, x, y, kind, name, population, source, hardening, median, p90,
-                                     a, b, columns, coordinates, bad)
+                                     a, b, columns, coordinates, crs, bad)
     if not bad:
         _optional(tables, extra, problems)
     return tables, problems, bad
@@ -192,7 +193,7 @@ def _optional(t: NetworkTables, extra: dict[str, pa.ChunkedArray | None], proble
 
 def _columns(node_id: Any, sector: Any, x: Any, y: Any, kind: Any, name: Any, population: Any, source: Any,
              hardening: Any, median: Any, p90: Any, a: Any, b: Any, deps: dict[str, Any], coordinates: str,
-             bad: list[tuple[str, str]]) -> tuple[NetworkTables, Problems, list[tuple[str, str]]]:
+             crs: str | None, bad: list[tuple[str, str]]) -> tuple[NetworkTables, Problems, list[tuple[str, str]]]:
     """The checked required columns as tables."""
     problems: Problems = []
     n = len(node_id)
@@ -241,7 +242,7 @@ def _columns(node_id: Any, sector: Any, x: Any, y: Any, kind: Any, name: Any, po
         repair_p90_s=_floats(p90, n, np.nan), link_a=link_a, link_b=link_b,
         dep_node=dep_node[first], dep_resource=np.maximum(resource[first], 0).astype(np.int8),
         dep_kind=[kinds[i] for i in first.tolist()], dep_need=need[first], dep_buffer_s=buffer[first],
-        supplier_group=group, supplier_node=supplier, coordinates=coordinates)
+        supplier_group=group, supplier_node=supplier, coordinates=coordinates, crs=crs)
     return tables, problems, bad
 
 
@@ -318,7 +319,7 @@ def write_parquet(t: NetworkTables, path: Path, resources: tuple[str, ...]) -> N
         "repair_p90_s": pa.array(t.repair_p90_s, pa.float64(), from_pandas=True),
         "attrs": _json_texts(t.node_attrs),
     }).replace_schema_metadata({"ripple.format": FORMAT, "ripple.version": VERSION,
-                                "ripple.coordinates": t.coordinates})
+                                "ripple.coordinates": t.coordinates, **({"ripple.crs": t.crs} if t.crs else {})})
     links = pa.table({"a": ids.take(pa.array(t.link_a)), "b": ids.take(pa.array(t.link_b)),
                       "id": pa.array([link_id or None for link_id in t.link_id], pa.string()),
                       "kind": pa.array([kind or None for kind in t.link_kind], pa.string()),

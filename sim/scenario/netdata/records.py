@@ -325,7 +325,7 @@ def from_records(network: dict[str, Any]) -> tuple[NetworkTables, Problems]:
     ----------
     network : dict
         ``nodes`` (list of node records), ``links`` (``[a, b]`` id pairs or link records), ``dependencies``
-        (dependency records) and ``coordinates``; other keys are not looked at.
+        (dependency records), ``coordinates`` and ``crs``; other keys are not looked at.
 
     Returns
     -------
@@ -341,7 +341,8 @@ def from_records(network: dict[str, Any]) -> tuple[NetworkTables, Problems]:
     index = _index(columns["ids"])
     links = _links(network.get("links", []), index, problems)
     deps = _mappings(network.get("dependencies", []), "dependencies", _DEPENDENCY_KEYS, problems)
-    coordinates = network.get("coordinates", "km")
+    coordinates, crs = network.get("coordinates", "km"), network.get("crs")
     tables = NetworkTables(**columns, **links, **_dependencies(deps, index, problems),
-                           coordinates=coordinates if coordinates in ("km", "lonlat") else "km")
+                           coordinates=coordinates if coordinates in ("km", "lonlat") else "km",
+                           crs=crs if isinstance(crs, str) else None)
     return tables, problems

@@ -100,6 +100,10 @@ class NetworkTables:
         int64 (dependency, node) pairs, grouped by dependency.
     coordinates : str
         ``"km"`` or ``"lonlat"``.
+    crs : str or None
+        The CRS of x, y when they are km in a known frame (a PROJ string or ``EPSG:NNNN``
+        that pyproj reads, e.g. an importer's local frame); None: a local drawing in km, or
+        ``coordinates`` says lonlat.
     """
 
     ids: list[str]
@@ -124,6 +128,7 @@ class NetworkTables:
     supplier_group: np.ndarray
     supplier_node: np.ndarray
     coordinates: str = "km"
+    crs: str | None = None
     node_attrs: list[dict[str, Any] | None] | None = None
     link_id: list[str] | None = None
     link_kind: list[str] | None = None

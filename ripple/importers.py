@@ -1,14 +1,15 @@
-"""``ripple import``: networks of other tools as ripple network files (pandapower so far)."""
+"""``ripple import``: networks of other tools as ripple network files (pandapower, GIS layers, GraphML)."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
 import typer
+from rich.markup import escape
 
 from ripple.app import app, console, errors, fail
 
-__all__ = ["importer", "pandapower"]
+__all__ = ["gis", "graphml", "importer", "pandapower"]
 
 importer = typer.Typer(help="Import networks of other tools as ripple network files.", no_args_is_help=True)
 app.add_typer(importer, name="import")
@@ -40,3 +41,102 @@ def pandapower(
         (errors if line.startswith("warning:") else console).print(line, highlight=False, markup=False, soft_wrap=True)
     console.print(f"wrote {out}: {tables.n_nodes} nodes, {tables.n_links} links "
                   f"({int(tables.link_open.sum())} normally-open ties), coordinates km", highlight=False, soft_wrap=True)
+
+
+def _origin(text: str | None) -> tuple[float, float] | None:
+    """``--origin LON,LAT`` as two numbers; a bad one fails with exit 2."""
+    if text is None:
+        return None
+    try:
+        lon, lat = (float(part) for part in text.split(","))
+    except ValueError:
+        fail(f"--origin {escape(text)}: write the longitude and latitude of the drawing's 0, 0 in degrees, e.g. 7.8,48.0")
+    if not (-180 <= lon <= 180 and -90 <= lat <= 90):
+        fail(f"--origin {escape(text)}: longitude within ±180 and latitude within ±90, in degrees")
+    return lon, lat
+
+
+def _written(tables: object, report: object, out: Path) -> None:
+    """Print what an import mapped, dropped and guessed (warnings on stderr), then what it wrote."""
+    for line in report.lines():
+        (errors if line.startswith("warning:") else console).print(line, highlight=False, markup=False, soft_wrap=True)
+    console.print(f"wrote {out}: {tables.n_nodes} nodes, {tables.n_links} links "
+                  f"({int(tables.link_open.sum())} normally-open ties), {tables.n_dependencies} dependencies, "
+                  f"coordinates km", highlight=False, markup=False, soft_wrap=True)
+
+
+_OUT_HELP = "network file to write; its extension picks the format (.yaml, .json, .graphml, .parquet)"
+_CRS_HELP = "CRS of the positions when the source declares none, e.g. EPSG:25832"
+_UNITS_HELP = "the positions are an unreferenced drawing in these units: m, km, ft or us-ft"
+_ORIGIN_HELP = "longitude,latitude of the drawing's 0,0 (with --units), e.g. 7.8,48.0"
+
+
+@importer.command()
+def gis(
+    source: Path = typer.Argument(..., help="a GIS layer: GeoJSON, GeoPackage, shapefile …", show_default=False),
+    out: Path = typer.Option(..., "--out", help=_OUT_HELP, show_default=False),
+    sector: str = typer.Option(..., "--sector", help="sector of every node, e.g. health", show_default=False),
+    layer: str = typer.Option(None, "--layer", help="the layer to read, when the file has several", show_default=False),
+    id_field: str = typer.Option(None, "--id-field", help="field with each feature's unique id "
+                                 "[default: id if the layer has it, else feature<FID>]", show_default=False),
+    kind_field: str = typer.Option(None, "--kind-field", help="field with each feature's kind", show_default=False),
+    name_field: str = typer.Option(None, "--name-field", help="field with each feature's name "
+                                   "[default: name if the layer has it]", show_default=False),
+    population_field: str = typer.Option(None, "--population-field", help="field with the people each node serves",
+                                         show_default=False),
+    source_where: str = typer.Option(None, "--source-where", help="pandas query on the fields that selects the "
+                                     "sources, e.g. \"type == 'plant'\"", show_default=False),
+    open_where: str = typer.Option(None, "--open-where", help="pandas query on the fields that selects the lines "
+                                   "that are normally-open ties, e.g. \"status == 'open'\"", show_default=False),
+    snap: float = typer.Option(50.0, "--snap", min=0.0, help="metres a line end may be from the node it joins"),
+    prefix: str = typer.Option("", "--prefix", help="put before every node and link id"),
+    crs: str = typer.Option(None, "--crs", help=_CRS_HELP, show_default=False),
+    units: str = typer.Option(None, "--units", help=_UNITS_HELP, show_default=False),
+    origin: str = typer.Option(None, "--origin", help=_ORIGIN_HELP, show_default=False),
+    force: bool = typer.Option(False, "--force", help="replace OUT if it exists"),
+) -> None:
+    """Import a GIS layer: points and polygons become nodes, lines links snapped to them, positions in km."""
+    from sim.scenario.importers import ImportFailed
+    from sim.scenario.importers.gis import import_gis
+    from sim.scenario.netdata import write_network
+
+    place = _origin(origin)
+    try:
+        tables, report = import_gis(source, sector=sector, prefix=prefix, crs=crs, units=units, origin=place,
+                                    layer=layer, id_field=id_field, kind_field=kind_field, name_field=name_field,
+                                    population_field=population_field, source_where=source_where,
+                                    open_where=open_where, snap_m=snap)
+        write_network(tables, out, force=force)
+    except (ImportFailed, FileExistsError, ValueError) as exc:
+        fail(escape(str(exc)))
+    _written(tables, report, out)
+
+
+@importer.command()
+def graphml(
+    source: Path = typer.Argument(..., help="a GraphML file of another tool (networkx, yEd, Gephi …)",
+                                  show_default=False),
+    out: Path = typer.Option(..., "--out", help=_OUT_HELP, show_default=False),
+    mapping: list[str] = typer.Option([], "--map", help="FIELD=ATTRIBUTE: read a ripple field from another "
+                                      "attribute, e.g. population=load_mw*1000, x=lon, sector=layer, source=is_plant "
+                                      "(repeat it)", show_default=False),
+    sector: str = typer.Option(None, "--sector", help="sector of the nodes that have none", show_default=False),
+    prefix: str = typer.Option("", "--prefix", help="put before every node and link id"),
+    crs: str = typer.Option(None, "--crs", help=_CRS_HELP, show_default=False),
+    units: str = typer.Option(None, "--units", help=_UNITS_HELP, show_default=False),
+    origin: str = typer.Option(None, "--origin", help=_ORIGIN_HELP, show_default=False),
+    force: bool = typer.Option(False, "--force", help="replace OUT if it exists"),
+) -> None:
+    """Import a GraphML graph: nodes, edges as links, directed edges with a resource as dependencies."""
+    from sim.scenario.importers import ImportFailed
+    from sim.scenario.importers.graphml import import_graphml, parse_mapping
+    from sim.scenario.netdata import write_network
+
+    place = _origin(origin)
+    try:
+        tables, report = import_graphml(source, sector=sector, prefix=prefix, crs=crs, units=units, origin=place,
+                                        mapping=parse_mapping(mapping))
+        write_network(tables, out, force=force)
+    except (ImportFailed, FileExistsError, ValueError) as exc:
+        fail(escape(str(exc)))
+    _written(tables, report, out)

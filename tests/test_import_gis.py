@@ -156,6 +156,7 @@ def test_a_geopackage_layer_is_picked_by_name(tmp_path):
     assert t == wgs
 
 
+@pytest.mark.filterwarnings("ignore:.crs. was not provided")
 def test_a_shapefile_of_lines_only_without_a_crs_is_a_drawing_placed_by_units_and_origin(tmp_path):
     # a feeder drawn in feet: three cables end to end and a spur, ends a few feet apart
     cables = gpd.GeoDataFrame(

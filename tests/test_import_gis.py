@@ -200,6 +200,14 @@ def test_without_an_id_field_features_are_numbered(tmp_path):
     assert t.kind == ["tower", "tower"]
 
 
+def test_a_query_that_selects_the_wrong_features_warns(town):
+    _, report = import_town(town, source_where="kv == 20", open_where="type == 'plant'")
+    assert report.warnings == ["--source-where selects 4 lines: only nodes are sources",
+                               "--open-where selects 1 nodes: only links are ties"]
+    _, report = import_town(town, source_where="type == 'reactor'")
+    assert report.warnings == ["--source-where selects no feature"]
+
+
 def test_a_feature_without_geometry_is_a_guessed_node(tmp_path):
     features = town_features() + [feature({"asset": "Z9", "type": "depot"}, None)]
     t, report = import_town(write_geojson(tmp_path / "t.geojson", features))
@@ -238,6 +246,7 @@ def bad_inputs(tmp_path):
                            "feature 0: population field 'label' is 'Plant', not a number"),
         "not a layer": ((tmp_path / "g.geojson"), [], "not a GIS layer GDAL can read"),
         "missing file": ((tmp_path / "none.geojson"), [], "file not found"),
+        "no geometry": ((tmp_path / "table.csv"), [], "the layer has no geometry"),
         "unknown crs": (write_geojson(tmp_path / "h.geojson", [feature({}, point((500.0, 800.0)))]),
                         ["--crs", "EPSG:99999"], "unknown CRS 'EPSG:99999'"),
         "bad origin": (write_geojson(tmp_path / "i.geojson", features), ["--units", "m", "--origin", "north"],
@@ -248,10 +257,12 @@ def bad_inputs(tmp_path):
 
 
 @pytest.mark.parametrize("case", ["missing id field", "duplicate id", "empty id", "bad query", "unknown field in query",
-                                  "bad population", "not a layer", "missing file", "unknown crs", "bad origin",
+                                  "bad population", "not a layer", "missing file", "no geometry", "unknown crs",
+                                  "bad origin",
                                   "bad units"])
 def test_bad_input_is_one_message_and_exit_2(tmp_path, case):
     (tmp_path / "g.geojson").write_text("this is not a layer")
+    (tmp_path / "table.csv").write_text("asset,people\nS1,40\n")
     path, options, message = bad_inputs(tmp_path)[case]
     result = runner.invoke(app, ["import", "gis", str(path), "--out", str(tmp_path / "n.yaml"), "--sector", "energy",
                                  *options])

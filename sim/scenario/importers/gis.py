@@ -258,6 +258,8 @@ def import_gis(path: Path, *, sector: str, prefix: str = "", crs: str | None = N
         query, a bad population or an unknown CRS; the message names the file and feature.
     """
     frame = read_layer(path, layer)
+    if getattr(frame, "_geometry_column_name", None) not in frame.columns:
+        raise ImportFailed(f"{path}: the layer has no geometry (a table without positions)")
     if not len(frame):
         raise ImportFailed(f"{path}: the layer has no features")
     if id_field is None and "id" in frame.columns:
@@ -299,9 +301,9 @@ def import_gis(path: Path, *, sector: str, prefix: str = "", crs: str | None = N
     rows, junction_x, junction_y = _snap(east[:n], north[:n], east[n:], north[n:], snap_m / 1000.0)
     junction_ids = _new_ids(len(junction_x), set(ids), prefix)
 
-    used = {id_field, name_field, kind_field, population_field, frame.geometry.name} - {None}
-    kept = frame.drop(columns=[c for c in frame.columns if c in used])
+    kept = frame.drop(columns=[c for c in frame.columns if c in (id_field, frame.geometry.name)])
     attributes = kept.to_dict("records") if len(kept.columns) else [{}] * len(kept)
+    node_fields, link_fields = {name_field, kind_field, population_field}, {kind_field}    # become the record's own
     fids = frame.index.tolist()
     nodes: list[dict[str, Any]] = []
     node_rows = np.flatnonzero(is_node)
@@ -315,7 +317,8 @@ def import_gis(path: Path, *, sector: str, prefix: str = "", crs: str | None = N
             node["population"] = population[fids[i]]
         if fids[i] in sources:
             node["source"] = True
-        attrs = {key: plain(value) for key, value in attributes[i].items() if plain(value) is not None}
+        attrs = {key: plain(value) for key, value in attributes[i].items()
+                 if key not in node_fields and plain(value) is not None}
         if attrs:
             node["attrs"] = attrs
         nodes.append(node)
@@ -327,7 +330,8 @@ def import_gis(path: Path, *, sector: str, prefix: str = "", crs: str | None = N
     lengths = _lengths_km(frame[is_line], crs_used, units, local) if len(line_rows) else []
     end = 0
     for i, lines, length in zip(line_rows.tolist(), parts, lengths):
-        attrs = {key: plain(value) for key, value in attributes[i].items() if plain(value) is not None}
+        attrs = {key: plain(value) for key, value in attributes[i].items()
+                 if key not in link_fields and plain(value) is not None}
         attrs["length_km"] = float(length)
         kind = _text_id(frame[kind_field].iat[i]) if kind_field else None
         for part in range(len(lines)):
@@ -367,9 +371,15 @@ def import_gis(path: Path, *, sector: str, prefix: str = "", crs: str | None = N
     if self_loops:
         report.dropped[f"lines whose ends snap to one node ({', '.join(self_loops[:5])}"
                        f"{' …' if len(self_loops) > 5 else ''})"] += len(self_loops)
-    for option, chosen in (("--source-where", sources), ("--open-where", ties)):
-        if (source_where if option == "--source-where" else open_where) and not chosen:
+    for option, chosen, expression in (("--source-where", sources, source_where), ("--open-where", ties, open_where)):
+        if expression and not chosen:
             report.warnings.append(f"{option} selects no feature")
+    wrong = (sum(fid in sources for fid in np.asarray(fids)[is_line].tolist()),
+             sum(fid in ties for fid in np.asarray(fids)[is_node].tolist()))
+    for count, option, what in zip(wrong, ("--source-where", "--open-where"), ("lines: only nodes are sources",
+                                                                               "nodes: only links are ties")):
+        if count:
+            report.warnings.append(f"{option} selects {count} {what}")
 
     records = {"nodes": nodes, "links": links, "dependencies": []}
     tables, problems = tables_from_records(records)

@@ -121,8 +121,9 @@ TOWN_MAP = ["sector=layer", "kind=type", "source=plant", "name=label", "populati
 
 
 def test_a_directed_dependency_edge_runs_from_supplier_to_dependent(tmp_path):
-    t, report = import_graphml(write(town_graph(True), tmp_path / "town.graphml"), prefix="t.",
-                               mapping=parse_mapping(TOWN_MAP))
+    mapping = {"sector": "layer", "kind": "type", "source": "plant", "name": "label", "population": "people"}
+    assert parse_mapping(TOWN_MAP) == mapping            # a part of a scenario gives the mapping as keys
+    t, report = import_graphml(write(town_graph(True), tmp_path / "town.graphml"), prefix="t.", mapping=mapping)
     assert t.ids == ["t.plant", "t.sub", "t.hospital"] and t.sector_names == ["energy", "health"]
     assert t.name[0] == "Kraftwerk" and t.kind == ["plant", "substation", "hospital"]
     assert t.link_id == ["t.cable1"] and t.link_kind == ["cable"] and t.link_attrs[0] == {"voltage_kv": 20.0}

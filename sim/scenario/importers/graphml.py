@@ -41,45 +41,56 @@ _DEGREE_NAMES = (("lon", "lat"), ("longitude", "latitude"), ("long", "lat"))
 _TRUE, _FALSE = {"true", "yes", "y", "1", "t"}, {"false", "no", "n", "0", "f", ""}
 
 
-def parse_mapping(items: list[str]) -> dict[str, tuple[str, float]]:
-    """``--map`` options as ripple field → (source attribute, factor).
+def parse_mapping(items: list[str]) -> dict[str, str]:
+    """``--map FIELD=ATTRIBUTE`` options as the mapping :func:`import_graphml` takes.
 
     Parameters
     ----------
     items : list of str
-        ``FIELD=ATTRIBUTE`` or, for a number, ``FIELD=ATTRIBUTE*FACTOR``
-        (``population=load_mw*1000``).
+        ``FIELD=ATTRIBUTE``, or for a number ``FIELD=ATTRIBUTE*FACTOR`` (``population=load_mw*1000``).
 
     Returns
     -------
     dict
+        ripple field → attribute (with its factor, as written).
 
     Raises
     ------
     ImportFailed
-        For an item without ``=``, a field ripple does not know, or a factor that is not a number.
+        For an item without ``=``.
 
     Examples
     --------
-    >>> parse_mapping(["population=load_mw*1000", "x=lon"])
-    {'population': ('load_mw', 1000.0), 'x': ('lon', 1.0)}
+    >>> parse_mapping(["population=load_mw*1000", "x = lon"])
+    {'population': 'load_mw*1000', 'x': 'lon'}
     """
-    out: dict[str, tuple[str, float]] = {}
-    known = sorted(set(NODE_FIELDS) | set(EDGE_FIELDS))
+    out: dict[str, str] = {}
     for item in items:
         field, sep, attribute = item.partition("=")
-        field, attribute = field.strip(), attribute.strip()
-        if not sep or not field or not attribute:
+        if not sep or not field.strip() or not attribute.strip():
             raise ImportFailed(f"--map {item}: write FIELD=ATTRIBUTE, e.g. population=load_mw")
+        out[field.strip()] = attribute.strip()
+    return out
+
+
+def _attribute_factors(mapping: dict[str, str]) -> dict[str, tuple[str, float]]:
+    """ripple field → (attribute, factor), each field checked to be one ripple knows."""
+    out: dict[str, tuple[str, float]] = {}
+    known = sorted(set(NODE_FIELDS) | set(EDGE_FIELDS))
+    for field, attribute in mapping.items():
         if field not in known:
-            raise ImportFailed(f"--map {item}: ripple has no field '{field}'; it knows {', '.join(known)}")
+            raise ImportFailed(f"--map {field}={attribute}: ripple has no field '{field}'; it knows {', '.join(known)}")
+        if not isinstance(attribute, str) or not attribute.strip():
+            raise ImportFailed(f"--map {field}={attribute}: name the attribute to read {field} from")
         factor = 1.0
         if "*" in attribute and field in _NUMBERS:
             attribute, _, text = attribute.rpartition("*")
             try:
                 factor = float(text)
             except ValueError:
-                raise ImportFailed(f"--map {item}: the factor '{text}' is not a number") from None
+                raise ImportFailed(f"--map {field}={attribute}*{text}: the factor '{text}' is not a number") from None
+            if not np.isfinite(factor):
+                raise ImportFailed(f"--map {field}={attribute}*{text}: the factor must be a finite number")
         out[field] = (attribute.strip(), factor)
     return out
 
@@ -318,7 +329,7 @@ def _unmapped(mapping: dict[str, tuple[str, float]], node_keys: set[str], edge_k
 
 def import_graphml(path: Path, *, sector: str | None = None, prefix: str = "", crs: str | None = None,
                    units: str | None = None, origin: tuple[float, float] | None = None,
-                   mapping: dict[str, tuple[str, float]] | None = None) -> tuple[NetworkTables, ImportReport]:
+                   mapping: dict[str, str] | None = None) -> tuple[NetworkTables, ImportReport]:
     """A foreign GraphML graph as ripple network columns.
 
     Parameters
@@ -335,7 +346,9 @@ def import_graphml(path: Path, *, sector: str | None = None, prefix: str = "", c
         x, y are an unreferenced drawing in ``units`` (``m``, ``km``, ``ft``, ``us-ft``) with its
         0, 0 at longitude, latitude ``origin``.
     mapping : dict or None
-        ripple field → (attribute, factor), from :func:`parse_mapping`.
+        ripple field → the attribute to read it from, optionally times a factor:
+        ``{"population": "load_mw*1000", "sector": "layer"}`` (:func:`parse_mapping` reads
+        ``--map`` options into it).
 
     Returns
     -------
@@ -347,17 +360,18 @@ def import_graphml(path: Path, *, sector: str | None = None, prefix: str = "", c
     Raises
     ------
     ImportFailed
-        For a file that is not GraphML, a node without a sector, a bad value, a dependency
-        edge in an undirected graph or an unknown CRS; the message names the node or edge by id.
+        For a file that is not GraphML, a mapping to a field ripple does not know or an
+        attribute no node or edge has, a node without a sector, a bad value, a dependency edge
+        in an undirected graph or an unknown CRS; the message names the node or edge by id.
     """
     graph = read_foreign_graphml(path)
     if not graph.number_of_nodes():
         raise ImportFailed(f"{path}: the graph has no nodes")
     node_keys = {key for _, data in graph.nodes(data=True) for key in data}
     edge_keys = {key for _, _, data in graph.edges(data=True) for key in data}
-    mapping = dict(mapping or {})
-    _unmapped(mapping, node_keys, edge_keys, path)
-    fields = _Fields(mapping, node_keys, edge_keys)
+    sources = _attribute_factors(dict(mapping or {}))
+    _unmapped(sources, node_keys, edge_keys, path)
+    fields = _Fields(sources, node_keys, edge_keys)
     report = ImportReport()
     unused: set[str] = set()
     nodes, x, y = _nodes(graph, fields, sector, prefix, path, unused)

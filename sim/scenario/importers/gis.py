@@ -192,7 +192,7 @@ def _snap(node_x: np.ndarray, node_y: np.ndarray, end_x: np.ndarray, end_y: np.n
     placed = np.flatnonzero(~np.isnan(node_x))
     if len(placed) and len(end_x):
         distance, nearest = cKDTree(np.column_stack([node_x[placed], node_y[placed]])).query(
-            np.column_stack([end_x, end_y]), distance_upper_bound=snap_km)
+            np.column_stack([end_x, end_y]), distance_upper_bound=snap_km + 1e-12)    # --snap 0: exact matches
         hit = np.isfinite(distance)
         rows[hit] = placed[nearest[hit]]
     loose = np.flatnonzero(rows < 0)

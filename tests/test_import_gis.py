@@ -100,6 +100,10 @@ def test_positions_are_km_of_a_local_frame_true_to_the_geodesic(town):
     for a, b, (lon_a, lat_a), (lon_b, lat_b) in (("P1", "S1", PLANT, SUB_N), ("S1", "S2", SUB_N, SUB_S),
                                                  ("P1", "S2", PLANT, SUB_S)):
         assert distance_km(t, a, b) == pytest.approx(GEOD.inv(lon_a, lat_a, lon_b, lat_b)[2] / 1000, rel=1e-4)
+    to_frame = pyproj.Transformer.from_crs("EPSG:4326", t.crs, always_xy=True)
+    for node, lonlat in (("P1", PLANT), ("S1", SUB_N), ("S2", SUB_S)):
+        i = t.ids.index(node)
+        assert (t.x[i], t.y[i]) == pytest.approx(to_frame.transform(*lonlat), abs=1e-9)
     # the polygon's node lies inside the polygon; the frame is centred on the data: a few km box
     hospital = shapely.Polygon(HOSPITAL)
     frame = pyproj.Transformer.from_crs(t.crs, "EPSG:4326", always_xy=True)
@@ -268,5 +272,6 @@ def test_bad_input_is_one_message_and_exit_2(tmp_path, case):
                                  *options])
     assert result.exit_code == 2, result.output
     assert message in " ".join(result.output.split()) and "Traceback" not in result.output
+    assert len(result.output.strip().splitlines()) == 1
     assert result.output.startswith("error:") and str(path) in result.output.replace("\n", "") or case == "bad origin"
     assert not (tmp_path / "n.yaml").exists()

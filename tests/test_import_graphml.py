@@ -256,4 +256,5 @@ def test_bad_input_is_one_message_and_exit_2(tmp_path, case):
     assert result.exit_code == 2, result.output
     text = " ".join(result.output.split())
     assert message in text and text.startswith("error:") and "Traceback" not in result.output
+    assert len(result.output.strip().splitlines()) == 1
     assert not (tmp_path / "n.yaml").exists()

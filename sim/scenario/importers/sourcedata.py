@@ -75,16 +75,16 @@ def source_crs(x: np.ndarray, y: np.ndarray, *, declared: str | None, crs: str |
     """
     if declared and _geographic(declared) and not looks_like_degrees(x, y) and (~np.isnan(x)).any():
         if not (crs or units):      # GeoJSON is WGS84 by its specification, but some exports write metres or feet
-            raise ImportFailed(f"{where}: the source says its positions are degrees ({declared}) but they are not "
+            raise ImportFailed(f"{where}: the source says its positions are degrees ({_label(declared)}) but they are not "
                                f"(up to {_largest(x, y):,.0f}): give their CRS with --crs EPSG:NNNN, or --units "
                                f"m|km|ft|us-ft [--origin LON,LAT] for a drawing")
-        report.warnings.append(f"the source says its positions are degrees ({declared}) but they are not: "
+        report.warnings.append(f"the source says its positions are degrees ({_label(declared)}) but they are not: "
                                f"read in {f'--crs {crs}' if crs else f'--units {units}'}")
         return crs or None
     if declared:
         for option, value in (("--crs", crs), ("--units", units)):
             if value and value != declared:
-                report.warnings.append(f"the source declares its CRS ({declared}); {option} {value} is ignored")
+                report.warnings.append(f"the source declares its CRS ({_label(declared)}); {option} {value} is ignored")
         return declared
     if crs:
         if units:
@@ -112,6 +112,19 @@ def _geographic(crs: str) -> bool:
         return bool(CRS.from_user_input(crs).is_geographic)
     except CRSError:
         return False
+
+
+def _label(crs: str) -> str:
+    """A CRS as messages name it: as given, or by its name when given as a long WKT or PROJ text."""
+    from pyproj import CRS
+    from pyproj.exceptions import CRSError
+
+    if len(crs) <= 40:
+        return crs
+    try:
+        return CRS.from_user_input(crs).name
+    except CRSError:
+        return crs[:40] + "…"
 
 
 def _largest(x: np.ndarray, y: np.ndarray) -> float:

@@ -275,3 +275,19 @@ def test_bad_input_is_one_message_and_exit_2(tmp_path, case):
     assert len(result.output.strip().splitlines()) == 1
     assert result.output.startswith("error:") and str(path) in result.output.replace("\n", "") or case == "bad origin"
     assert not (tmp_path / "n.yaml").exists()
+
+
+def test_a_shapefile_with_its_prj_and_geojson_feature_ids(tmp_path):
+    frame = gpd.read_file(write_geojson(tmp_path / "town.geojson", town_features())).to_crs("EPSG:25832")
+    frame[frame.geom_type == "Point"].to_file(tmp_path / "assets.shp")     # a shapefile holds one geometry type
+    assert (tmp_path / "assets.prj").exists()
+    t, report = import_town(tmp_path / "assets.shp", open_where=None)
+    assert t.ids == ["P1", "S1", "S2"] and report.warnings == []
+    for (a, b), (lonlat_a, lonlat_b) in ((("P1", "S1"), (PLANT, SUB_N)), (("S1", "S2"), (SUB_N, SUB_S))):
+        assert distance_km(t, a, b) == pytest.approx(GEOD.inv(*lonlat_a, *lonlat_b)[2] / 1000, rel=1e-4)
+    # GeoJSON members "id" (as OpenStreetMap exports write them) are the default ids
+    features = [{**feature({"amenity": "hospital", "name": "St. Josef"}, point(PLANT)), "id": "node/101"},
+                {**feature({"amenity": "hospital", "name": "Uniklinik"}, point(SUB_N)), "id": "way/202"}]
+    t, _ = import_gis(write_geojson(tmp_path / "osm.geojson", features), sector="health", prefix="h.")
+    assert t.ids == ["h.node/101", "h.way/202"] and t.name == ["St. Josef", "Uniklinik"]
+    assert t.node_attrs == [{"amenity": "hospital"}] * 2

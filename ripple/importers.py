@@ -3,11 +3,16 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import typer
 from rich.markup import escape
 
 from ripple.app import app, console, errors, fail
+
+if TYPE_CHECKING:
+    from sim.scenario.importers import ImportReport
+    from sim.scenario.netdata import NetworkTables
 
 __all__ = ["gis", "graphml", "importer", "pandapower"]
 
@@ -56,7 +61,7 @@ def _origin(text: str | None) -> tuple[float, float] | None:
     return lon, lat
 
 
-def _written(tables: object, report: object, out: Path) -> None:
+def _written(tables: NetworkTables, report: ImportReport, out: Path) -> None:
     """Print what an import mapped, dropped and guessed (warnings on stderr), then what it wrote."""
     for line in report.lines():
         (errors if line.startswith("warning:") else console).print(line, highlight=False, markup=False, soft_wrap=True)
@@ -84,15 +89,15 @@ def gis(
                                    "[default: name if the layer has it]", show_default=False),
     population_field: str = typer.Option(None, "--population-field", help="field with the people each node serves",
                                          show_default=False),
-    source_where: str = typer.Option(None, "--source-where", help="pandas query on the fields that selects the "
+    source_where: str = typer.Option(None, "--source-where", metavar="QUERY", help="pandas query on the fields that selects the "
                                      "sources, e.g. \"type == 'plant'\"", show_default=False),
-    open_where: str = typer.Option(None, "--open-where", help="pandas query on the fields that selects the lines "
+    open_where: str = typer.Option(None, "--open-where", metavar="QUERY", help="pandas query on the fields that selects the lines "
                                    "that are normally-open ties, e.g. \"status == 'open'\"", show_default=False),
     snap: float = typer.Option(50.0, "--snap", min=0.0, help="metres a line end may be from the node it joins"),
     prefix: str = typer.Option("", "--prefix", help="put before every node and link id"),
     crs: str = typer.Option(None, "--crs", help=_CRS_HELP, show_default=False),
-    units: str = typer.Option(None, "--units", help=_UNITS_HELP, show_default=False),
-    origin: str = typer.Option(None, "--origin", help=_ORIGIN_HELP, show_default=False),
+    units: str = typer.Option(None, "--units", metavar="m|km|ft|us-ft", help=_UNITS_HELP, show_default=False),
+    origin: str = typer.Option(None, "--origin", metavar="LON,LAT", help=_ORIGIN_HELP, show_default=False),
     force: bool = typer.Option(False, "--force", help="replace OUT if it exists"),
 ) -> None:
     """Import a GIS layer: points and polygons become nodes, lines links snapped to them, positions in km."""
@@ -117,14 +122,14 @@ def graphml(
     source: Path = typer.Argument(..., help="a GraphML file of another tool (networkx, yEd, Gephi …)",
                                   show_default=False),
     out: Path = typer.Option(..., "--out", help=_OUT_HELP, show_default=False),
-    mapping: list[str] = typer.Option([], "--map", help="FIELD=ATTRIBUTE: read a ripple field from another "
+    mapping: list[str] = typer.Option([], "--map", metavar="FIELD=ATTRIBUTE", help="FIELD=ATTRIBUTE: read a ripple field from another "
                                       "attribute, e.g. population=load_mw*1000, x=lon, sector=layer, source=is_plant "
                                       "(repeat it)", show_default=False),
     sector: str = typer.Option(None, "--sector", help="sector of the nodes that have none", show_default=False),
     prefix: str = typer.Option("", "--prefix", help="put before every node and link id"),
     crs: str = typer.Option(None, "--crs", help=_CRS_HELP, show_default=False),
-    units: str = typer.Option(None, "--units", help=_UNITS_HELP, show_default=False),
-    origin: str = typer.Option(None, "--origin", help=_ORIGIN_HELP, show_default=False),
+    units: str = typer.Option(None, "--units", metavar="m|km|ft|us-ft", help=_UNITS_HELP, show_default=False),
+    origin: str = typer.Option(None, "--origin", metavar="LON,LAT", help=_ORIGIN_HELP, show_default=False),
     force: bool = typer.Option(False, "--force", help="replace OUT if it exists"),
 ) -> None:
     """Import a GraphML graph: nodes, edges as links, directed edges with a resource as dependencies."""

@@ -258,3 +258,14 @@ def test_bad_input_is_one_message_and_exit_2(tmp_path, case):
     assert message in text and text.startswith("error:") and "Traceback" not in result.output
     assert len(result.output.strip().splitlines()) == 1
     assert not (tmp_path / "n.yaml").exists()
+
+
+def test_an_attribute_named_like_a_field_but_meaning_something_else_can_be_kept_aside(tmp_path):
+    graph = town_graph(True)
+    graph.nodes["sub"]["source"] = "OpenStreetMap"          # where the record came from, not a supply source
+    path = write(graph, tmp_path / "town.graphml")
+    with pytest.raises(ImportFailed, match="source \\(attribute 'source'\\) is 'OpenStreetMap', not yes or no "
+                                           "\\(to keep that attribute in attrs instead: --map source=\\)"):
+        import_graphml(path, mapping=parse_mapping(["sector=layer"]))
+    t, _ = import_graphml(path, mapping=parse_mapping(["sector=layer", "source="]))
+    assert not t.source.any() and t.node_attrs[1]["source"] == "OpenStreetMap"

@@ -47,7 +47,9 @@ def parse_mapping(items: list[str]) -> dict[str, str]:
     Parameters
     ----------
     items : list of str
-        ``FIELD=ATTRIBUTE``, or for a number ``FIELD=ATTRIBUTE*FACTOR`` (``population=load_mw*1000``).
+        ``FIELD=ATTRIBUTE``, or for a number ``FIELD=ATTRIBUTE*FACTOR`` (``population=load_mw*1000``);
+        ``FIELD=`` reads the field from nowhere (an attribute of its name that means something else
+        is then kept in ``attrs``).
 
     Returns
     -------
@@ -67,7 +69,7 @@ def parse_mapping(items: list[str]) -> dict[str, str]:
     out: dict[str, str] = {}
     for item in items:
         field, sep, attribute = item.partition("=")
-        if not sep or not field.strip() or not attribute.strip():
+        if not sep or not field.strip():
             raise ImportFailed(f"--map {item}: write FIELD=ATTRIBUTE, e.g. population=load_mw")
         out[field.strip()] = attribute.strip()
     return out
@@ -80,7 +82,7 @@ def _attribute_factors(mapping: dict[str, str]) -> dict[str, tuple[str, float]]:
     for field, attribute in mapping.items():
         if field not in known:
             raise ImportFailed(f"--map {field}={attribute}: ripple has no field '{field}'; it knows {', '.join(known)}")
-        if not isinstance(attribute, str) or not attribute.strip():
+        if not isinstance(attribute, str):
             raise ImportFailed(f"--map {field}={attribute}: name the attribute to read {field} from")
         factor = 1.0
         if "*" in attribute and field in _NUMBERS:
@@ -126,7 +128,7 @@ def read_foreign_graphml(path: Path) -> Any:
         raise ImportFailed(f"{path}: not valid GraphML ({str(exc).splitlines()[0] if str(exc) else type(exc).__name__})") from None
 
 
-def _flag(value: Any, what: str) -> bool:
+def _flag(value: Any, where: str, field: str, attribute: str) -> bool:
     """A yes/no attribute (bool, 0/1, true/false/yes/no)."""
     value = plain(value)
     if isinstance(value, bool):
@@ -135,18 +137,20 @@ def _flag(value: Any, what: str) -> bool:
         return bool(value)
     if isinstance(value, str) and value.strip().lower() in _TRUE | _FALSE:
         return value.strip().lower() in _TRUE
-    raise ImportFailed(f"{what} is '{value}', not yes or no")
+    raise ImportFailed(f"{where}: {field} (attribute '{attribute}') is '{value}', not yes or no (to keep that "
+                       f"attribute in attrs instead: --map {field}=)")
 
 
-def _number(value: Any, factor: float, what: str) -> float:
-    """A numeric attribute times ``factor``."""
+def _number(value: Any, factor: float, what: str, field: str) -> float:
+    """A numeric attribute times ``factor``; ``what`` names it in messages."""
     value = plain(value)
     try:
         if isinstance(value, bool):
             raise ValueError
         number = float(value) * factor
     except (TypeError, ValueError):
-        raise ImportFailed(f"{what} is '{value}', not a number") from None
+        raise ImportFailed(f"{what} is '{value}', not a number (to keep that attribute in attrs instead: "
+                           f"--map {field}=)") from None
     if not np.isfinite(number):
         raise ImportFailed(f"{what} is '{value}', not a finite number")
     return number
@@ -199,24 +203,25 @@ def _nodes(graph: Any, fields: _Fields, sector: str | None, prefix: str, path: P
         for k, field in enumerate(("x", "y")):
             if value[field] is not None:
                 attribute, factor = fields.source(field)
-                xy[k] = _number(value[field], factor, f"{where}: {field} (attribute '{attribute}')")
+                xy[k] = _number(value[field], factor, f"{where}: {field} (attribute '{attribute}')", field)
         xs.append(xy[0])
         ys.append(xy[1])
         if value["population"] is not None:
             attribute, factor = fields.source("population")
-            people = _number(value["population"], factor, f"{where}: population (attribute '{attribute}')")
+            people = _number(value["population"], factor, f"{where}: population (attribute '{attribute}')", "population")
             if people < 0:
                 raise ImportFailed(f"{where}: population (attribute '{attribute}') is {people:g}, below 0")
             if people:
                 node["population"] = people
         if value["hardening"] is not None:
             attribute, factor = fields.source("hardening")
-            hardening = _number(value["hardening"], factor, f"{where}: hardening (attribute '{attribute}')")
+            hardening = _number(value["hardening"], factor, f"{where}: hardening (attribute '{attribute}')",
+                                "hardening")
             if not 0 <= hardening <= 1:
                 raise ImportFailed(f"{where}: hardening (attribute '{attribute}') is {hardening:g}, not within 0..1")
             if hardening:
                 node["hardening"] = hardening
-        if value["source"] is not None and _flag(value["source"], f"{where}: source (attribute '{fields.source('source')[0]}')"):
+        if value["source"] is not None and _flag(value["source"], where, "source", fields.source("source")[0]):
             node["source"] = True
         attrs = {key: plain(v) for key, v in data.items() if key not in taken and plain(v) is not None}
         unused.update(attrs)
@@ -257,7 +262,7 @@ def _edges(graph: Any, fields: _Fields, prefix: str, path: Path, report: ImportR
             if kind not in (None, ""):
                 link["kind"] = str(kind)
             is_open = data.get(fields.source("open")[0])
-            if is_open is not None and _flag(is_open, f"{where}: open (attribute '{fields.source('open')[0]}')"):
+            if is_open is not None and _flag(is_open, where, "open", fields.source("open")[0]):
                 link["open"] = True
             attrs = {name: plain(v) for name, v in data.items() if name not in taken and plain(v) is not None}
             unused.update(attrs)
@@ -295,7 +300,7 @@ def _dependency_terms(group: dict[str, Any], data: dict[str, Any], fields: _Fiel
     need = plain(data.get(fields.source("need")[0]))
     terms: dict[str, Any] = {}
     if need is not None:
-        number = _number(need, 1.0, f"{where}: need")
+        number = _number(need, 1.0, f"{where}: need", "need")
         if number < 1 or not float(number).is_integer():
             raise ImportFailed(f"{where}: need is {need}, not a whole number of at least 1")
         terms["need"] = int(number)
@@ -319,6 +324,8 @@ def _dependency_terms(group: dict[str, Any], data: dict[str, Any], fields: _Fiel
 def _unmapped(mapping: dict[str, tuple[str, float]], node_keys: set[str], edge_keys: set[str], path: Path) -> None:
     """Refuse a ``--map`` whose attribute no node or edge has."""
     for field, (attribute, _) in mapping.items():
+        if not attribute:      # FIELD=: read from nowhere
+            continue
         keys = node_keys if field in NODE_FIELDS and field not in EDGE_FIELDS else \
             edge_keys if field not in NODE_FIELDS else node_keys | edge_keys
         if attribute not in keys:

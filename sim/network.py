@@ -56,7 +56,7 @@ class Network:
     sector: np.ndarray            # int16 code per node
     kind: list[str]
     names: list[str]
-    xy: np.ndarray                # (N, 2) km
+    xy: np.ndarray                # (N, 2) km; NaN for an unplaced node
     population: np.ndarray        # people served; > 0 marks a service node
     source: np.ndarray            # bool
     hardening: np.ndarray         # 0..1
@@ -74,6 +74,8 @@ class Network:
     supply: sp.csr_matrix         # (groups, N): 1 where a node supplies the group
     index: dict[str, int] = field(init=False)
     linked: np.ndarray = field(init=False)         # node is in a sector with a connectivity rule
+    placed: np.ndarray = field(init=False)         # bool per node: its position is known
+    placed_rows: np.ndarray = field(init=False)    # the placed nodes' indices, ascending
     sector_population: np.ndarray = field(init=False)
     kernel_layout: Any = field(default=None, init=False, repr=False, compare=False)  # built by sim.kernel.layout.layout
     capacity: np.ndarray | None = field(default=None, init=False, repr=False)  # Motter-Lai load model, if on
@@ -84,6 +86,8 @@ class Network:
     def __post_init__(self) -> None:
         self.index = {node_id: i for i, node_id in enumerate(self.ids)}
         self.linked = self.rule[self.sector] != NONE
+        self.placed = ~np.isnan(self.xy).any(axis=1) if len(self.xy) else np.zeros(0, bool)
+        self.placed_rows = np.flatnonzero(self.placed)
         self.sector_population = np.bincount(self.sector, weights=self.population, minlength=len(self.sector_names))
 
     @property
@@ -289,14 +293,16 @@ def lonlat_to_km(lonlat: np.ndarray) -> np.ndarray:
     Parameters
     ----------
     lonlat : numpy.ndarray
-        (N, 2) longitude, latitude, degrees.
+        (N, 2) longitude, latitude, degrees; NaN rows (unplaced nodes) stay NaN and do not
+        count towards the mean latitude.
 
     Returns
     -------
     numpy.ndarray
         (N, 2) east, north, km (111.32 km per degree of latitude).
     """
-    lat0 = np.radians(lonlat[:, 1].mean()) if len(lonlat) else 0.0
+    placed = lonlat[~np.isnan(lonlat).any(axis=1)]
+    lat0 = np.radians(placed[:, 1].mean()) if len(placed) else 0.0
     km_per_deg = 111.32
     return np.column_stack([lonlat[:, 0] * km_per_deg * np.cos(lat0), lonlat[:, 1] * km_per_deg])
 

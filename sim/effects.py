@@ -71,7 +71,7 @@ class Effects:
                                                    "an unplaced node has no position to measure a radius from")
             return np.zeros(0, np.int64), np.zeros(0)
         unplaced = net.n - len(net.placed_rows)
-        if unplaced:
+        if unplaced and radius_km > 0:
             self.run_warnings.setdefault("radius", f"a blast radius skipped the {unplaced} unplaced node(s): "
                                                    "their distance is not known, so no blast reaches them")
         found = np.array(sorted(self.tree.query_ball_point(net.xy[node], radius_km)), dtype=np.int64)

@@ -43,7 +43,7 @@ from sim.cascade import Outcome, cascade, drain_buffers
 from sim.effects import Effects
 from sim.kernel.layout import layout
 from sim.load import capacities
-from sim.network import DAMAGED, NONE, Network, NodeState
+from sim.network import DAMAGED, NONE, Network, NodeState, network_tables
 from sim.recorder import Recorder
 from sim.response import Response
 from sim.results import Event, RunResult
@@ -89,12 +89,13 @@ class Prebuilt:
         Prebuilt
             Ready for any number of :class:`RippleModel` runs of ``scenario``.
         """
-        net = Network.from_scenario(scenario)
+        tables = network_tables(scenario)
+        net = Network.from_tables(tables, scenario)
         if scenario.policies.load_model:
             linked = [code for code in range(len(net.sector_names)) if net.rule[code] != NONE]
             net.capacity = capacities(net, linked, scenario.policies.load_alpha)
         layout(net)
-        return cls(net, cKDTree(net.xy[net.placed_rows]), tuple(sanity_warnings(scenario)))
+        return cls(net, cKDTree(net.xy[net.placed_rows]), tuple(sanity_warnings(scenario, tables)))
 
 
 class RippleModel(Effects, Response, mesa.Model):

@@ -18,7 +18,8 @@ from sim.scenario.problems import field_path
 from sim.scenario.schema import RESOURCES, Scenario, Sector
 
 __all__ = ["DAMAGED", "SHUT", "COMPROMISED", "ISOLATED", "UNSUPPLIED", "OVERLOADED", "REASONS", "OWN_CAUSES",
-           "NONE", "SOURCES", "GIANT", "RESOURCES", "Network", "NodeState", "reason_names", "lonlat_to_km"]
+           "NONE", "SOURCES", "GIANT", "RESOURCES", "Network", "NodeState", "reason_names", "lonlat_to_km",
+           "network_tables"]
 
 # down-reason bits (docs/design.md, "Infrastructure nodes: state as arrays")
 DAMAGED, SHUT, COMPROMISED, ISOLATED, UNSUPPLIED, OVERLOADED = 1, 2, 4, 8, 16, 32
@@ -277,12 +278,33 @@ class Network:
         ValueError
             When a scenario built in Python has network problems (a loaded one was checked).
         """
-        tables = s.network.tables
-        if tables is None:
-            tables, problems = tables_from_records(s.network.model_dump(mode="json"))
-            if problems:
-                raise ValueError("\n".join(f"network.{field_path(loc)}: {message}" for loc, message in problems))
-        return cls.from_tables(tables, s)
+        return cls.from_tables(network_tables(s), s)
+
+
+def network_tables(s: Scenario) -> NetworkTables:
+    """A validated scenario's network as columns.
+
+    Parameters
+    ----------
+    s : Scenario
+        A loaded scenario (its columns are returned), or one built in Python with node
+        lists (turned into columns here).
+
+    Returns
+    -------
+    NetworkTables
+
+    Raises
+    ------
+    ValueError
+        When a scenario built in Python has network problems (a loaded one was checked).
+    """
+    tables = s.network.tables
+    if tables is None:
+        tables, problems = tables_from_records(s.network.model_dump(mode="json"))
+        if problems:
+            raise ValueError("\n".join(f"network.{field_path(loc)}: {message}" for loc, message in problems))
+    return tables
 
 
 def lonlat_to_km(lonlat: np.ndarray) -> np.ndarray:

@@ -57,14 +57,6 @@ def first_few(ids: list[str], shown: int = 5) -> str:
     return ", ".join(ids[:shown]) + (f" and {more} more" if more > 0 else "")
 
 
-def _tables(scenario: Scenario) -> "NetworkTables":
-    """The scenario's network as columns (built from its lists when made in Python)."""
-    from sim.scenario.netdata import tables_from_records
-
-    tables = scenario.network.tables
-    return tables if tables is not None else tables_from_records(scenario.network.model_dump(mode="json"))[0]
-
-
 def _positions_km(t: "NetworkTables") -> tuple[np.ndarray, np.ndarray]:
     """x, y in km (degrees scaled around the mean latitude, as the network projects them)."""
     if t.coordinates != "lonlat":
@@ -116,17 +108,19 @@ def _shared_spot(t: "NetworkTables", placed: np.ndarray) -> str | None:
     n_placed = int(placed.sum())
     if n_placed < SHARED_SPOT[0]:
         return None
-    xy = np.column_stack([t.x[placed], t.y[placed]])
-    spots, inverse, counts = np.unique(xy, axis=0, return_inverse=True, return_counts=True)
+    many = max(SHARED_SPOT[0], SHARED_SPOT[1] * n_placed)
+    if np.unique(t.x[placed], return_counts=True)[1].max() < many:     # nodes on one spot share their x first
+        return None
+    spots, inverse, counts = np.unique(t.x[placed] + 1j * t.y[placed], return_inverse=True, return_counts=True)
     top = int(np.argmax(counts))
-    if counts[top] < max(SHARED_SPOT[0], SHARED_SPOT[1] * n_placed):
+    if counts[top] < many:
         return None
     rows = np.flatnonzero(placed)[inverse.ravel() == top]
-    return (f"{counts[top]} of the {n_placed} placed nodes share one position ({spots[top][0]:g}, {spots[top][1]:g}): "
+    return (f"{counts[top]} of the {n_placed} placed nodes share one position ({spots[top].real:g}, {spots[top].imag:g}): "
             f"{first_few([t.ids[i] for i in rows.tolist()])}; are their coordinates placeholders?")
 
 
-def sanity_warnings(scenario: Scenario) -> list[str]:
+def sanity_warnings(scenario: Scenario, tables: "NetworkTables | None" = None) -> list[str]:
     """What in a valid scenario probably does not mean what it says, one line each.
 
     - no node has population (service stays 100% whatever fails);
@@ -143,13 +137,20 @@ def sanity_warnings(scenario: Scenario) -> list[str]:
     ----------
     scenario : Scenario
         A validated scenario.
+    tables : NetworkTables, optional
+        Its network as columns; by default ``scenario.network.tables`` (a loaded scenario's),
+        or, for a scenario built in Python, its lists turned into columns.
 
     Returns
     -------
     list of str
         The warnings, in the order above; empty when none applies.
     """
-    t = _tables(scenario)
+    t = tables if tables is not None else scenario.network.tables
+    if t is None:
+        from sim.scenario.netdata import tables_from_records
+
+        t = tables_from_records(scenario.network.model_dump(mode="json"))[0]
     out: list[str] = []
     if t.n_nodes and not (t.population > 0).any():
         out.append("no node has population: service stays at 100% and losses at 0 whatever fails "

@@ -125,3 +125,11 @@ def test_run_prints_warnings_and_writes_them_in_the_summary(tmp_path):
     plain = runner.invoke(app, ["run", str(DATA / "tiny.yaml"), "--out", str(tmp_path / "tiny")])
     assert "warnings" not in json.loads((tmp_path / "tiny" / "summary.json").read_text())
     assert "warning" not in plain.stderr
+
+
+def test_batch_prints_the_warnings_once(tmp_path):
+    result = runner.invoke(app, ["batch", str(DATA / "unplaced.yaml"), "--runs", "3", "--workers", "1",
+                                 "--out", str(tmp_path / "b")])
+    assert result.exit_code == 0, result.output
+    lines = [line for line in result.stderr.splitlines() if line.startswith("warning: ")]
+    assert lines == [f"warning: {w}" for w in sanity_warnings(scenario("unplaced"))] and len(lines) == 1

@@ -233,8 +233,9 @@ class Response:
         sent = sorted({e.node for e in self.events if e.kind == EventKind.DISPATCH and e.node in unplaced})
         if not sent:
             return []
-        return [f"units were sent to {len(sent)} unplaced node(s) ({first_few(sent)}): each trip took the unit's "
-                "median distance to the placed nodes of the node's sector"]
+        how = ("no node is placed, so the trips took no time" if not len(net.placed_rows) else
+               "each trip took the unit's median distance to the placed nodes of the node's sector")
+        return [f"units were sent to {len(sent)} unplaced node(s) ({first_few(sent)}): {how}"]
 
     def responders_at(self, node: int) -> list[Responder]:
         """Units working at a node now.

@@ -168,3 +168,13 @@ def test_the_shipped_scenarios_have_every_node_placed():
     for name in ("calder_bay", "cyber_physical", "buldyrev"):
         net = read_network(DATA.parent.parent / "scenarios" / f"{name}_network.yaml")
         assert not np.isnan(net.x).any()
+
+
+def test_a_network_with_no_node_placed_runs_and_draws(tmp_path):
+    nodes = [{k: v for k, v in n.items() if k not in ("x", "y")} for n in scenario("tiny").network.model_dump(mode="json")["nodes"]]
+    bases = {team: {"base": [0.0, 0.0]} for team in ("police", "fire", "crew")}
+    model = RippleModel(scenario("tiny", {"network": {"nodes": nodes}, "responders": bases}), seed=1)
+    result = model.run()
+    assert result.warnings[-1] == "units were sent to 1 unplaced node(s) (sub): no node is placed, so the trips took no time"
+    assert np.isfinite(drawn_positions(model.network)).all()
+    assert write_replay(result, model.network, tmp_path / "replay.html").stat().st_size > 0

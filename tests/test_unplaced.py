@@ -62,6 +62,9 @@ def test_only_one_coordinate_or_a_written_nan_is_refused(tmp_path):
         read_network(tmp_path / "nan.yaml")
     text = str(caught.value)
     assert "nodes[0].x: Input should be a finite number" in text and "nodes[1].y: Input should be a finite number" in text
+    (tmp_path / "text.yaml").write_text("nodes:\n  - {id: a, sector: e, x: 'nan', y: 1}\n")
+    with pytest.raises(ScenarioError, match=r"nodes\[0\]\.x: Input should be a finite number"):
+        read_network(tmp_path / "text.yaml")
     (tmp_path / "null.yaml").write_text("nodes:\n  - {id: a, sector: e, x: null, y: null}\n")
     assert np.isnan(read_network(tmp_path / "null.yaml").x[0])
 

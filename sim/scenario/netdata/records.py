@@ -203,9 +203,10 @@ def _positions(records: list[dict[str, Any]], problems: Problems) -> dict[str, n
             problems.append((("nodes", i, missing), "give both x and y, or neither (an unplaced node)"))
             x[i] = y[i] = np.nan
         bad = np.array([len(g) == 2 for g in given], dtype=bool) & ~(np.isfinite(x) & np.isfinite(y))
-    for i in np.flatnonzero(bad).tolist():
+    for i in np.flatnonzero(bad).tolist():      # written, but NaN or infinite (``.nan``, ``"inf"``)
         problems.extend((("nodes", i, key), "Input should be a finite number")
-                        for key, value in (("x", xs[i]), ("y", ys[i])) if type(value) is float and not np.isfinite(value))
+                        for key, value, number in (("x", xs[i], x[i]), ("y", ys[i], y[i]))
+                        if value is not None and not np.isfinite(number))
         x[i] = y[i] = np.nan
     return {"x": x, "y": y}
 

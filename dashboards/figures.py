@@ -448,7 +448,8 @@ def network_map(net: Network, down: np.ndarray, backup: np.ndarray, units: Seque
             name=f"{name} ({len(members)})", meta=f"nodes:{name}", legendgroup="sectors", legendgrouptitle_text="sectors",
             marker=dict(color=colours[name], symbol=[STATE_SYMBOLS[OPERATIONAL],
                                                      *node_symbols(s, net.placed[members])],
-                        size=[STATE_SIZES[OPERATIONAL], *(STATE_SIZES[v] for v in s)], line=dict(color="#333", width=0.8)),
+                        size=[STATE_SIZES[OPERATIONAL], *(STATE_SIZES[v] for v in s)],
+                        line=dict(color="#333", width=[0.8, *np.where(net.placed[members], 0.8, 2.2).tolist()])),
             text=["", *(hover[i] for i in members)], customdata=["", *(state_label(down[i], backup[i]) for i in members)],
             hovertemplate="%{text}<br>%{customdata}<extra></extra>"))
     for value, label in enumerate(STATE_NAMES):
@@ -514,7 +515,8 @@ def _mark_unplaced(fig: go.Figure, net: Network, xy: np.ndarray) -> None:
     count = net.n - len(net.placed_rows)
     fig.add_trace(go.Scatter(x=[None], y=[None], mode="markers", name=f"unplaced ({count}): drawn aside",
                              legendgroup="state", meta="key:unplaced",
-                             marker=dict(color="#777", symbol="circle-open", size=STATE_SIZES[OPERATIONAL])))
+                             marker=dict(color="#777", symbol="circle-open", size=STATE_SIZES[OPERATIONAL],
+                                         line=dict(width=2.2))))
     x0, top = aside_corner(net)
     if (xy[~net.placed, 0] >= x0 - 1e-9).any():
         fig.add_annotation(x=x0, y=top, text=UNPLACED_LABEL, showarrow=False, xanchor="left", yanchor="bottom",

@@ -72,7 +72,7 @@ def drawn_positions(net: Network) -> np.ndarray:
         guessed |= step
     rows = np.flatnonzero(guessed)
     k = np.arange(1, len(rows) + 1)
-    radius = 0.04 * span * np.sqrt(k / max(len(rows), 1))
+    radius = 0.06 * span * np.sqrt(k / max(len(rows), 1))
     xy[rows, 0] += radius * np.cos(k * GOLDEN_ANGLE)
     xy[rows, 1] += radius * np.sin(k * GOLDEN_ANGLE)
     aside = np.flatnonzero(todo)

@@ -135,7 +135,7 @@ def test_the_map_draws_unplaced_nodes_hollow_beside_their_neighbours():
     xy = drawn_positions(net)
     assert np.isfinite(xy).all() and np.array_equal(xy[net.placed], net.xy[net.placed])
     sub2, sub3 = net.index["sub2"], net.index["sub3"]
-    assert np.hypot(*(xy[sub3] - xy[sub2])) <= 0.04 * 1.1 + 1e-9   # beside its one placed neighbour (4% of the span)
+    assert np.hypot(*(xy[sub3] - xy[sub2])) <= 0.06 * 1.1 + 1e-9   # beside its one placed neighbour (6% of the span)
     x0, top = aside_corner(net)
     assert xy[net.index["lonely"], 0] >= x0 and xy[net.index["lonely"], 1] == top   # no placed node in reach: aside
     fig = network_map(net, np.zeros(net.n, np.uint8), np.zeros(net.n, bool))

@@ -18,8 +18,6 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Callable
 
-import numpy as np
-
 from agents.incidents import Task, UnitStatus
 
 if TYPE_CHECKING:
@@ -32,8 +30,8 @@ Policy = Callable[[list[Task], list["Responder"], "World"], list[tuple[Task, "Re
 
 
 def _distance(model: "World", unit: Responder, task: Task) -> float:
-    """Straight-line distance from ``unit`` to ``task``'s node, km."""
-    return float(np.hypot(*(model.network.xy[task.node] - unit.position)))
+    """Straight-line distance from ``unit`` to ``task``'s node, km (``Responder.distance_km``)."""
+    return unit.distance_km(task.node)
 
 
 def _in_order(tasks: list[Task], units: list[Responder], model: "World") -> list[tuple[Task, Responder]]:
@@ -184,7 +182,7 @@ class Dispatcher:
             if not pairs:
                 break
             for task, unit in pairs:
-                unit.assign(task, tick, unit.travel_ticks(self.model.network.xy[task.node], factor))
+                unit.assign(task, tick, unit.travel_ticks(task.node, factor))
                 units.remove(unit)
             limit, kinds = self.model.policies.max_crew, self.model.policies.reinforce
             tasks = [t for t in self.model.board.open_tasks()
@@ -221,4 +219,4 @@ class Dispatcher:
             The current tick; travel starts now.
         """
         unit.recall()
-        unit.assign(task, tick, unit.travel_ticks(self.model.network.xy[task.node], self.model.travel_factor()))
+        unit.assign(task, tick, unit.travel_ticks(task.node, self.model.travel_factor()))

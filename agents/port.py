@@ -25,7 +25,9 @@ class NetworkArrays(Protocol):
     sector: np.ndarray          # sector code per node
     sector_names: list[str]
     kind: list[str]
-    xy: np.ndarray              # (N, 2) km
+    xy: np.ndarray              # (N, 2) km; NaN for an unplaced node
+    placed: np.ndarray          # bool per node: its position is known
+    placed_rows: np.ndarray     # the placed nodes' indices, ascending
     population: np.ndarray      # people served
     hardening: np.ndarray       # 0..1
     link_rows: np.ndarray       # same-sector links, both directions, sorted by row
@@ -232,7 +234,7 @@ class World(Protocol):
         """
 
     def nodes_within(self, node: int, radius_km: float) -> tuple[np.ndarray, np.ndarray]:
-        """Other nodes within a radius of a node.
+        """Other nodes within a radius of a node (unplaced nodes never are).
 
         Parameters
         ----------

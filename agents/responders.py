@@ -6,6 +6,10 @@ Each unit of a team is a Mesa agent that moves between states::
                                               ↘ out of service (secondary device) → idle
 
 Travel is straight-line distance at the team's speed, slowed where transport is degraded.
+The distance to an unplaced node (one without coordinates) is not known: it is taken as the
+median of the unit's distances to the placed nodes of that node's sector (of all placed
+nodes when its sector has none; 0 when no node is placed), and a unit that arrives there
+stays, for later trips, where it set out from.
 Every tick on site takes one tick of work off the unit's task; the unit that finishes it
 frees the whole crew.
 """
@@ -90,22 +94,46 @@ class Responder(mesa.Agent):
         """Travelling or working."""
         return self.status in (UnitStatus.TRAVELLING, UnitStatus.WORKING)
 
-    def travel_ticks(self, xy: np.ndarray, speed_factor: float) -> int:
-        """Ticks to travel from where the unit is to a point.
+    def distance_km(self, node: int) -> float:
+        """Straight-line distance from where the unit is to a node, km.
 
         Parameters
         ----------
-        xy : numpy.ndarray
-            The destination (x, y), km.
+        node : int
+            The node's index.
+
+        Returns
+        -------
+        float
+            km; for an unplaced node, the median distance to the placed nodes of its
+            sector (module docstring).
+        """
+        net = self.model.network
+        if net.placed[node]:
+            return float(np.hypot(*(net.xy[node] - self.position)))
+        rows = net.placed_rows
+        same = rows[net.sector[rows] == net.sector[node]]
+        rows = same if len(same) else rows
+        if not len(rows):
+            return 0.0
+        return float(np.median(np.hypot(*(net.xy[rows] - self.position).T)))
+
+    def travel_ticks(self, node: int, speed_factor: float) -> int:
+        """Ticks to travel from where the unit is to a node.
+
+        Parameters
+        ----------
+        node : int
+            The destination node's index.
         speed_factor : float
             Multiplier 0..1 of the team's speed (degraded transport slows travel).
 
         Returns
         -------
         int
-            Straight-line distance over ``speed_kmh · speed_factor``, rounded up to ticks.
+            :meth:`distance_km` over ``speed_kmh · speed_factor``, rounded up to ticks.
         """
-        km = float(np.hypot(*(xy - self.position)))
+        km = self.distance_km(node)
         hours = km / (self.speed_kmh * speed_factor)
         return math.ceil(hours * 3600.0 / self.model.tick_seconds - 1e-9)
 
@@ -172,7 +200,8 @@ class Responder(mesa.Agent):
             self.status = UnitStatus.IDLE
             self.model.log(EventKind.BACK_IN_SERVICE, team=self.label)
         if self.status == UnitStatus.TRAVELLING and tick >= self.until:
-            self.position = self.model.network.xy[self.task.node].copy()
+            if self.model.network.placed[self.task.node]:     # else it stays where it set out from
+                self.position = self.model.network.xy[self.task.node].copy()
             self.status, self.until = UnitStatus.WORKING, tick
             self.model.log(EventKind.ARRIVAL, node=self.task.node, team=self.label, work=self.task.work)
         elif self.status == UnitStatus.WORKING:

@@ -18,6 +18,7 @@ import numpy as np
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
+from dashboards.schematic import UNPLACED_LABEL, aside_corner, drawn_positions
 from sim.batchstore import SeriesQuantiles
 from sim.metrics import HEADLINE, metric
 from sim.network import Network, reason_names
@@ -28,6 +29,7 @@ __all__ = [
     "ARM_COLOURS", "BACKUP", "BANDS", "BLACK", "DOWN", "OKABE_ITO", "OPERATIONAL", "STATE_NAMES", "STATE_SIZES",
     "STATE_SYMBOLS", "UNIT_NAMES", "UNIT_SYMBOLS", "AttackMark", "UnitMark", "attack_points", "axis_title", "ecdf",
     "fan_chart", "kind_order", "map_extent", "metric_distributions", "network_map", "node_hover", "node_states",
+    "node_symbols",
     "paired_differences", "route_lines", "sector_colours", "sector_members", "service_curves", "state_label",
     "unit_groups", "visible_attacks", "y_floor",
 ]
@@ -233,6 +235,8 @@ def node_hover(net: Network) -> list[str]:
                 f"{html.escape(net.sector_names[net.sector[i]])} · {html.escape(net.kind[i] or 'node')}")
         if net.population[i] > 0:
             line += f"<br>serves {net.population[i]:,.0f} people"
+        if not net.placed[i]:
+            line += "<br><i>unplaced: no coordinates, drawn beside its neighbours</i>"
         out.append(line)
     return out
 
@@ -331,8 +335,9 @@ def attack_points(attacks: Sequence[AttackMark], net: Network) -> tuple[list, li
         x and y (km) of each target, ``star`` (landed) or ``star-open`` (failed or
         interdicted), and the hover HTML.
     """
-    xs = [float(net.xy[a.node, 0]) for a in attacks]
-    ys = [float(net.xy[a.node, 1]) for a in attacks]
+    xy = drawn_positions(net)
+    xs = [float(xy[a.node, 0]) for a in attacks]
+    ys = [float(xy[a.node, 1]) for a in attacks]
     symbols = ["star" if a.outcome == "landed" else "star-open" for a in attacks]
     hovers = [f"<b>attack: {html.escape(a.tactic)}</b> at {a.time}<br>target: {html.escape(net.names[a.node])}"
               f"<br>by {html.escape(a.attacker)}: {a.outcome}" for a in attacks]
@@ -358,7 +363,8 @@ def visible_attacks(attacks: Sequence[AttackMark], net: Network) -> tuple[list, 
 
 
 def map_extent(net: Network, points: Iterable[tuple[float, float]] = ()) -> tuple[float, float, float, float]:
-    """x0, x1, y0, y1 in km covering the nodes and any extra points, with a margin.
+    """x0, x1, y0, y1 in km covering the nodes (unplaced ones where they are drawn) and any
+    extra points, with a margin.
 
     Parameters
     ----------
@@ -372,7 +378,7 @@ def map_extent(net: Network, points: Iterable[tuple[float, float]] = ()) -> tupl
     tuple of four floats
         The map's x range then y range, km; the margin is 4% of the wider span, at least 0.5 km.
     """
-    xy = np.vstack([net.xy.reshape(-1, 2), np.array(list(points), dtype=float).reshape(-1, 2)])
+    xy = np.vstack([drawn_positions(net).reshape(-1, 2), np.array(list(points), dtype=float).reshape(-1, 2)])
     lo, hi = xy.min(axis=0), xy.max(axis=0)
     pad = max(0.5, 0.04 * float((hi - lo).max()))
     return float(lo[0] - pad), float(hi[0] + pad), float(lo[1] - pad), float(hi[1] + pad)
@@ -384,7 +390,8 @@ def network_map(net: Network, down: np.ndarray, backup: np.ndarray, units: Seque
     """The infrastructure map at one moment.
 
     Nodes sit at their positions (km), one trace per sector in its colour, shaped by state
-    (● operational, ◆ on backup, ✕ down); a sector trace's point 0 is an empty point that
+    (● operational, ◆ on backup, ✕ down; hollow for an unplaced node, drawn where
+    :func:`dashboards.schematic.drawn_positions` puts it); a sector trace's point 0 is an empty point that
     keeps its legend marker a circle, so the sector's k-th node is point k + 1 (in
     :func:`sector_members` order). Links and dependencies are drawn faintly; attacks
     that have happened are stars; responder units are black markers grouped by place, with a
@@ -420,13 +427,14 @@ def network_map(net: Network, down: np.ndarray, backup: np.ndarray, units: Seque
     colours = sector_colours(net.sector_names)
     state = node_states(down, backup)
     hover = node_hover(net)
+    xy = drawn_positions(net)
     fig = go.Figure()
-    lx, ly = _segments(net.xy, net.link_rows[net.link_rows < net.link_cols], net.link_cols[net.link_rows < net.link_cols])
+    lx, ly = _segments(xy, net.link_rows[net.link_rows < net.link_cols], net.link_cols[net.link_rows < net.link_cols])
     fig.add_trace(go.Scatter(x=lx, y=ly, mode="lines", line=dict(color=FAINT, width=1), hoverinfo="skip",
                              name="links (within a sector)", meta="links", legendgroup="edges",
                              legendgrouptitle_text="edges"))
     sup = net.supply.tocoo()
-    dx, dy = _segments(net.xy, sup.col, net.dep_node[sup.row])
+    dx, dy = _segments(xy, sup.col, net.dep_node[sup.row])
     fig.add_trace(go.Scatter(x=dx, y=dy, mode="lines", line=dict(color=FAINT, width=1, dash="dot"),
                              hoverinfo="skip", name="dependencies (supplier → user)", meta="deps",
                              legendgroup="edges", opacity=0.8))
@@ -436,10 +444,12 @@ def network_map(net: Network, down: np.ndarray, backup: np.ndarray, units: Seque
         name = net.sector_names[code]
         s = state[members]
         fig.add_trace(go.Scatter(
-            x=[None, *net.xy[members, 0].tolist()], y=[None, *net.xy[members, 1].tolist()], mode="markers",
+            x=[None, *xy[members, 0].tolist()], y=[None, *xy[members, 1].tolist()], mode="markers",
             name=f"{name} ({len(members)})", meta=f"nodes:{name}", legendgroup="sectors", legendgrouptitle_text="sectors",
-            marker=dict(color=colours[name], symbol=[STATE_SYMBOLS[OPERATIONAL], *(STATE_SYMBOLS[v] for v in s)],
-                        size=[STATE_SIZES[OPERATIONAL], *(STATE_SIZES[v] for v in s)], line=dict(color="#333", width=0.8)),
+            marker=dict(color=colours[name], symbol=[STATE_SYMBOLS[OPERATIONAL],
+                                                     *node_symbols(s, net.placed[members])],
+                        size=[STATE_SIZES[OPERATIONAL], *(STATE_SIZES[v] for v in s)],
+                        line=dict(color="#333", width=[0.8, *np.where(net.placed[members], 0.8, 2.2).tolist()])),
             text=["", *(hover[i] for i in members)], customdata=["", *(state_label(down[i], backup[i]) for i in members)],
             hovertemplate="%{text}<br>%{customdata}<extra></extra>"))
     for value, label in enumerate(STATE_NAMES):
@@ -447,7 +457,9 @@ def network_map(net: Network, down: np.ndarray, backup: np.ndarray, units: Seque
                                  legendgrouptitle_text="node state", meta=f"key:{label}",
                                  marker=dict(color="#777", symbol=STATE_SYMBOLS[value], size=STATE_SIZES[value],
                                              line=dict(color="#333", width=0.8))))
-    rx, ry = route_lines(units, net.xy)
+    if len(net.placed_rows) < net.n:
+        _mark_unplaced(fig, net, xy)
+    rx, ry = route_lines(units, xy)
     fig.add_trace(go.Scatter(x=rx, y=ry, mode="lines", line=dict(color=BLACK, width=1.5, dash="dash"),
                              hoverinfo="skip", name="unit on its way", meta="routes", legendgroup="responders",
                              legendgrouptitle_text="responders"))
@@ -472,6 +484,43 @@ def network_map(net: Network, down: np.ndarray, backup: np.ndarray, units: Seque
     fig.update_yaxes(title_text="north (km)", range=[y0, y1], showgrid=True, gridcolor=GRID, zeroline=False,
                      scaleanchor="x", scaleratio=1)
     return fig
+
+
+def node_symbols(states: np.ndarray, placed: np.ndarray) -> list[str]:
+    """Marker symbol per node: its state's, hollow (``-open``) when the node is unplaced.
+
+    Parameters
+    ----------
+    states : numpy.ndarray
+        :data:`OPERATIONAL`, :data:`BACKUP` or :data:`DOWN` per node.
+    placed : numpy.ndarray
+        Bool per node: its position is known.
+
+    Returns
+    -------
+    list of str
+        Plotly marker symbols, e.g. ``["circle", "x-open"]``.
+
+    Examples
+    --------
+    >>> node_symbols(np.array([0, 2]), np.array([True, False]))
+    ['circle', 'x-open']
+    """
+    return [STATE_SYMBOLS[v] if here else f"{STATE_SYMBOLS[v]}-open" for v, here in zip(states.tolist(), placed.tolist())]
+
+
+def _mark_unplaced(fig: go.Figure, net: Network, xy: np.ndarray) -> None:
+    """The legend key of hollow (unplaced) markers, and the label over the grid of unplaced
+    nodes set aside (:mod:`dashboards.schematic`)."""
+    count = net.n - len(net.placed_rows)
+    fig.add_trace(go.Scatter(x=[None], y=[None], mode="markers", name=f"unplaced ({count}): drawn aside",
+                             legendgroup="state", meta="key:unplaced",
+                             marker=dict(color="#777", symbol="circle-open", size=STATE_SIZES[OPERATIONAL],
+                                         line=dict(width=2.2))))
+    x0, top = aside_corner(net)
+    if (xy[~net.placed, 0] >= x0 - 1e-9).any():
+        fig.add_annotation(x=x0, y=top, text=UNPLACED_LABEL, showarrow=False, xanchor="left", yanchor="bottom",
+                           yshift=8, font=dict(size=11, color="#555"))
 
 
 def kind_order(kind: str) -> tuple[int, str]:

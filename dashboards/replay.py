@@ -20,6 +20,7 @@ from typing import Any, Sequence
 import numpy as np
 
 from dashboards import page
+from dashboards.schematic import drawn_positions
 from dashboards.figures import (
     STATE_NAMES, STATE_SIZES, STATE_SYMBOLS, UNIT_NAMES, AttackMark,
     UnitMark, attack_points, kind_order, map_extent, network_map, sector_members, service_curves,
@@ -116,6 +117,7 @@ def unit_keys(units: Sequence[UnitRecord], events: Sequence[Event], net: Network
     """
     index = {u.label: i for i, u in enumerate(units)}
     where = [u.base for u in units]
+    drawn = drawn_positions(net)       # an unplaced node's unit is shown where the node is drawn
     job: list[tuple[int, str] | None] = [None] * len(units)     # (node, work) a unit is on
     keys: list[UnitKey] = []
 
@@ -144,7 +146,7 @@ def unit_keys(units: Sequence[UnitRecord], events: Sequence[Event], net: Network
             job[i] = (node, work)
             key(e.tick, i, UnitStatus.TRAVELLING, f"on its way to {name} ({work})", node)
         elif e.kind == EventKind.ARRIVAL and node >= 0:
-            where[i] = (float(net.xy[node, 0]), float(net.xy[node, 1]))
+            where[i] = (float(drawn[node, 0]), float(drawn[node, 1]))
             key(e.tick, i, UnitStatus.WORKING, f"{work} at {name}")
         elif e.kind == EventKind.OUT_OF_SERVICE:
             job[i] = None
@@ -345,7 +347,8 @@ def payload(result: RunResult, net: Network, units: list[UnitRecord], keys: list
                    for code, members in enumerate(sector_members(net)) if len(members)],
         "symbols": list(STATE_SYMBOLS), "sizes": list(STATE_SIZES), "stateNames": list(STATE_NAMES),
         "reasons": [[bit, name] for bit, name in REASONS.items()],
-        "xy": net.xy.tolist(),
+        "xy": drawn_positions(net).tolist(),
+        "unplaced": np.flatnonzero(~net.placed).tolist(),
         "units": [{"label": html.escape(u.label), "kind": u.kind, "x": u.base[0], "y": u.base[1],
                    "status": _start(u)[0].value, "note": html.escape(_start(u)[1])} for u in units],
         "unitKinds": sorted({u.kind for u in units}, key=kind_order), "unitNames": UNIT_NAMES,
@@ -377,7 +380,8 @@ def near_points(net: Network, points: Sequence[tuple[float, float]], margin: flo
     list[tuple[float, float]]
         The points kept, in order.
     """
-    lo, hi = net.xy.min(axis=0), net.xy.max(axis=0)
+    xy = drawn_positions(net)
+    lo, hi = xy.min(axis=0), xy.max(axis=0)
     pad = margin * (hi - lo).max()
     return [p for p in points if lo[0] - pad <= p[0] <= hi[0] + pad and lo[1] - pad <= p[1] <= hi[1] + pad]
 
@@ -505,7 +509,8 @@ PLAYER_JS = r"""
 
   // ---- node state, kept incrementally; trace arrays restyled only when they change
   const down = new Uint8Array(P.n), backup = new Uint8Array(P.n);
-  const where = new Int32Array(P.n), pos = new Int32Array(P.n);
+  const where = new Int32Array(P.n), pos = new Int32Array(P.n), hollow = new Uint8Array(P.n);
+  P.unplaced.forEach((node) => { hollow[node] = 1; });   // unplaced nodes keep a hollow marker
   const traces = P.traces.map((t, k) => {
     t.nodes.forEach((node, i) => { where[node] = k; pos[node] = i + 1; });   // point 0 is the legend's
     return { index: traceIndex(t.meta), symbol: [P.symbols[0]], size: [P.sizes[0]], state: [""] };
@@ -518,7 +523,7 @@ PLAYER_JS = r"""
   function setNode(node, d, b) {
     down[node] = d; backup[node] = b;
     const tr = traces[where[node]], i = pos[node], s = d ? 2 : (b ? 1 : 0);
-    tr.symbol[i] = P.symbols[s]; tr.size[i] = P.sizes[s]; tr.state[i] = label(d, b);
+    tr.symbol[i] = P.symbols[s] + (hollow[node] ? "-open" : ""); tr.size[i] = P.sizes[s]; tr.state[i] = label(d, b);
     dirty.add(where[node]);
   }
   function resetNodes() {

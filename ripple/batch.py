@@ -357,8 +357,10 @@ def batch(
 ) -> None:
     """Run a scenario many times (Monte Carlo) on all cores or a Dask cluster; results survive a crash."""
     from ripple.progress import BarTask, progress_bar
+    from ripple.run import print_warnings
     from sim.batch import run_batch
     from sim.overrides import ScenarioFile, parse_set, parse_sweep, prepare
+    from sim.scenario.sanity import sanity_warnings
 
     with scenario_problems(scenario):
         source = ScenarioFile.read(scenario)
@@ -379,6 +381,7 @@ def batch(
     out = out or Path("results") / base.id
     with handled():
         prepared = prepare(source, [parse_set(s) for s in sets])
+    print_warnings(sanity_warnings(prepared.scenario))
     with handled(out), progress_bar() as bar:
         result = run_batch(prepared, runs, out, seed, workers=workers, scheduler=scheduler, resume=resume,
                            chunk_size=chunk_size, until_ci=stop, progress=BarTask(bar, prepared.scenario.id),

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 
 import typer
 
-from ripple.app import app, console, fail, load_or_exit
+from ripple.app import app, console, errors, fail, load_or_exit
 
 if TYPE_CHECKING:
     from rich.table import Table
@@ -16,7 +16,7 @@ if TYPE_CHECKING:
     from sim.results import RunResult
     from sim.scenario import Scenario
 
-__all__ = ["RUN_FILES", "describe", "out_folder", "run", "schema", "summary_table", "validate"]
+__all__ = ["RUN_FILES", "describe", "out_folder", "print_warnings", "run", "schema", "summary_table", "validate"]
 
 # what `ripple run` writes into its folder (RunResult.save, and replay.html with --html)
 RUN_FILES = ("summary.json", "series.parquet", "nodes.parquet", "events.jsonl", "replay.html")
@@ -80,11 +80,26 @@ def summary_table(result: RunResult) -> Table:
     return table
 
 
+def print_warnings(warnings: list[str] | tuple[str, ...]) -> None:
+    """Print each warning on its own line on stderr, as ``warning: …``.
+
+    Parameters
+    ----------
+    warnings : list of str
+        The warnings (:func:`sim.scenario.sanity.sanity_warnings`).
+    """
+    for line in warnings:
+        errors.print(f"[yellow]warning:[/] {line}", highlight=False, soft_wrap=True)
+
+
 @app.command()
 def validate(scenario: Path = ScenarioArg) -> None:
-    """Check a scenario file; print 'ok' and a one-line summary, or every problem with file:line."""
+    """Check a scenario file; print 'ok' and a one-line summary, then any warnings, or every problem with file:line."""
+    from sim.scenario.sanity import sanity_warnings
+
     s = load_or_exit(scenario)
     console.print(f"ok: {scenario}: {describe(s)}", highlight=False, soft_wrap=True)
+    print_warnings(sanity_warnings(s))
 
 
 @app.command()
@@ -153,6 +168,7 @@ def run(
     s = load_or_exit(scenario)
     folder = out_folder(out or Path("runs") / f"{s.id}-seed{s.seed if seed is None else seed}", force)
     model = RippleModel(s, seed=seed, skip_quiet=not no_skip)
+    print_warnings(model.scenario_warnings)
     with console.status(f"running {s.id} ({model.n_ticks} ticks)"):
         result = model.run()
     try:
@@ -164,4 +180,5 @@ def run(
     except OSError as exc:
         fail(f"cannot write the run to {folder}: {exc.strerror or exc}")
     console.print(summary_table(result))
+    print_warnings(result.warnings[len(model.scenario_warnings):])      # what the run did with unplaced nodes
     console.print(f"wrote {folder}/", highlight=False)

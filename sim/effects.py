@@ -42,11 +42,16 @@ class Effects:
     ever_hit: np.ndarray       # per node: an attack hit it directly
     cyber_supply: Any          # control-dependency rows of the supply matrix
     cyber_dependent: np.ndarray
-    tree: cKDTree
+    tree: cKDTree              # of the placed nodes (network.placed_rows)
     dirty: bool                # the kernel must run this tick
+    run_warnings: dict[str, str]   # what the run did with unplaced nodes, once per kind
 
     def nodes_within(self, node: int, radius_km: float) -> tuple[np.ndarray, np.ndarray]:
-        """Other nodes within a radius of a node.
+        """Other nodes within a radius of a node, among the placed nodes.
+
+        Unplaced nodes are never within a radius (their distance is not known), and an
+        unplaced centre has no node within its radius; either case is noted once as a run
+        warning.
 
         Parameters
         ----------
@@ -60,9 +65,19 @@ class Effects:
         tuple[numpy.ndarray, numpy.ndarray]
             Their indices, ascending, and their distances, km.
         """
-        near = np.array(sorted(self.tree.query_ball_point(self.network.xy[node], radius_km)), dtype=np.int64)
+        net = self.network
+        if not net.placed[node]:
+            self.run_warnings.setdefault("centre", f"a blast at '{net.ids[node]}' (unplaced) reached no other node: "
+                                                   "an unplaced node has no position to measure a radius from")
+            return np.zeros(0, np.int64), np.zeros(0)
+        unplaced = net.n - len(net.placed_rows)
+        if unplaced and radius_km > 0:
+            self.run_warnings.setdefault("radius", f"a blast radius skipped the {unplaced} unplaced node(s): "
+                                                   "their distance is not known, so no blast reaches them")
+        found = np.array(sorted(self.tree.query_ball_point(net.xy[node], radius_km)), dtype=np.int64)
+        near = net.placed_rows[found] if len(found) else found
         near = near[near != node]
-        return near, np.hypot(*(self.network.xy[near] - self.network.xy[node]).T)
+        return near, np.hypot(*(net.xy[near] - net.xy[node]).T)
 
     def hit(self, node: int, effect: str, scene: bool = False, blast: bool = False,
             cordon: Task | None = None, direct: bool = True) -> Task | None:

@@ -43,10 +43,11 @@ from sim.cascade import Outcome, cascade, drain_buffers
 from sim.effects import Effects
 from sim.kernel.layout import layout
 from sim.load import capacities
-from sim.network import DAMAGED, NONE, Network, NodeState
+from sim.network import DAMAGED, NONE, Network, NodeState, network_tables
 from sim.recorder import Recorder
 from sim.response import Response
 from sim.results import Event, RunResult
+from sim.scenario.sanity import sanity_warnings
 from sim.scenario.schema import Scenario
 from sim.streams import spawn_streams
 
@@ -63,11 +64,16 @@ class Prebuilt:
         The network, with its kernel layout (``network.kernel_layout``) and, when the
         scenario's load model is on, its Motter-Lai capacities (``network.capacity``).
     tree : cKDTree
-        The spatial index of the nodes' positions (km), for blast radii.
+        The spatial index of the placed nodes' positions (km), for blast radii; its point
+        k is node ``network.placed_rows[k]``.
+    warnings : tuple of str
+        The scenario's sanity warnings (:func:`sim.scenario.sanity.sanity_warnings`),
+        written into every run's ``summary.json``.
     """
 
     network: Network
     tree: cKDTree
+    warnings: tuple[str, ...] = ()
 
     @classmethod
     def of(cls, scenario: Scenario) -> "Prebuilt":
@@ -83,12 +89,13 @@ class Prebuilt:
         Prebuilt
             Ready for any number of :class:`RippleModel` runs of ``scenario``.
         """
-        net = Network.from_scenario(scenario)
+        tables = network_tables(scenario)
+        net = Network.from_tables(tables, scenario)
         if scenario.policies.load_model:
             linked = [code for code in range(len(net.sector_names)) if net.rule[code] != NONE]
             net.capacity = capacities(net, linked, scenario.policies.load_alpha)
         layout(net)
-        return cls(net, cKDTree(net.xy))
+        return cls(net, cKDTree(net.xy[net.placed_rows]), tuple(sanity_warnings(scenario, tables)))
 
 
 class RippleModel(Effects, Response, mesa.Model):
@@ -135,6 +142,8 @@ class RippleModel(Effects, Response, mesa.Model):
         self.cyber_supply = net.supply[np.flatnonzero(net.dep_cyber)]
         self.cyber_dependent = net.dep_node[net.dep_cyber]
         self.tree = prebuilt.tree
+        self.scenario_warnings = prebuilt.warnings
+        self.run_warnings: dict[str, str] = {}     # what this run did with unplaced nodes, by kind, once each
 
         self.attackers = [Attacker(self, a.id, a.plan, scenario.tactics) for a in scenario.attackers]
         for attacker in self.attackers:
@@ -359,5 +368,7 @@ class RippleModel(Effects, Response, mesa.Model):
     def result(self) -> RunResult:
         """The run's result so far (:meth:`sim.recorder.Recorder.result`)."""
         s = self.scenario
-        return self.recorder.result(s.id, s.name, self.seed, self.run_index, s.clock.start, self.attack_counts,
-                                    self.ever_hit)
+        result = self.recorder.result(s.id, s.name, self.seed, self.run_index, s.clock.start, self.attack_counts,
+                                      self.ever_hit)
+        result.warnings = [*self.scenario_warnings, *self.run_warnings.values(), *self.travel_warnings()]
+        return result

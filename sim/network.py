@@ -18,7 +18,8 @@ from sim.scenario.problems import field_path
 from sim.scenario.schema import RESOURCES, Scenario, Sector
 
 __all__ = ["DAMAGED", "SHUT", "COMPROMISED", "ISOLATED", "UNSUPPLIED", "OVERLOADED", "REASONS", "OWN_CAUSES",
-           "NONE", "SOURCES", "GIANT", "RESOURCES", "Network", "NodeState", "reason_names", "lonlat_to_km"]
+           "NONE", "SOURCES", "GIANT", "RESOURCES", "Network", "NodeState", "reason_names", "lonlat_to_km",
+           "network_tables"]
 
 # down-reason bits (docs/design.md, "Infrastructure nodes: state as arrays")
 DAMAGED, SHUT, COMPROMISED, ISOLATED, UNSUPPLIED, OVERLOADED = 1, 2, 4, 8, 16, 32
@@ -56,7 +57,7 @@ class Network:
     sector: np.ndarray            # int16 code per node
     kind: list[str]
     names: list[str]
-    xy: np.ndarray                # (N, 2) km
+    xy: np.ndarray                # (N, 2) km; NaN for an unplaced node
     population: np.ndarray        # people served; > 0 marks a service node
     source: np.ndarray            # bool
     hardening: np.ndarray         # 0..1
@@ -74,6 +75,8 @@ class Network:
     supply: sp.csr_matrix         # (groups, N): 1 where a node supplies the group
     index: dict[str, int] = field(init=False)
     linked: np.ndarray = field(init=False)         # node is in a sector with a connectivity rule
+    placed: np.ndarray = field(init=False)         # bool per node: its position is known
+    placed_rows: np.ndarray = field(init=False)    # the placed nodes' indices, ascending
     sector_population: np.ndarray = field(init=False)
     kernel_layout: Any = field(default=None, init=False, repr=False, compare=False)  # built by sim.kernel.layout.layout
     capacity: np.ndarray | None = field(default=None, init=False, repr=False)  # Motter-Lai load model, if on
@@ -84,6 +87,8 @@ class Network:
     def __post_init__(self) -> None:
         self.index = {node_id: i for i, node_id in enumerate(self.ids)}
         self.linked = self.rule[self.sector] != NONE
+        self.placed = ~np.isnan(self.xy).any(axis=1) if len(self.xy) else np.zeros(0, bool)
+        self.placed_rows = np.flatnonzero(self.placed)
         self.sector_population = np.bincount(self.sector, weights=self.population, minlength=len(self.sector_names))
 
     @property
@@ -273,12 +278,33 @@ class Network:
         ValueError
             When a scenario built in Python has network problems (a loaded one was checked).
         """
-        tables = s.network.tables
-        if tables is None:
-            tables, problems = tables_from_records(s.network.model_dump(mode="json"))
-            if problems:
-                raise ValueError("\n".join(f"network.{field_path(loc)}: {message}" for loc, message in problems))
-        return cls.from_tables(tables, s)
+        return cls.from_tables(network_tables(s), s)
+
+
+def network_tables(s: Scenario) -> NetworkTables:
+    """A validated scenario's network as columns.
+
+    Parameters
+    ----------
+    s : Scenario
+        A loaded scenario (its columns are returned), or one built in Python with node
+        lists (turned into columns here).
+
+    Returns
+    -------
+    NetworkTables
+
+    Raises
+    ------
+    ValueError
+        When a scenario built in Python has network problems (a loaded one was checked).
+    """
+    tables = s.network.tables
+    if tables is None:
+        tables, problems = tables_from_records(s.network.model_dump(mode="json"))
+        if problems:
+            raise ValueError("\n".join(f"network.{field_path(loc)}: {message}" for loc, message in problems))
+    return tables
 
 
 def lonlat_to_km(lonlat: np.ndarray) -> np.ndarray:
@@ -289,14 +315,16 @@ def lonlat_to_km(lonlat: np.ndarray) -> np.ndarray:
     Parameters
     ----------
     lonlat : numpy.ndarray
-        (N, 2) longitude, latitude, degrees.
+        (N, 2) longitude, latitude, degrees; NaN rows (unplaced nodes) stay NaN and do not
+        count towards the mean latitude.
 
     Returns
     -------
     numpy.ndarray
         (N, 2) east, north, km (111.32 km per degree of latitude).
     """
-    lat0 = np.radians(lonlat[:, 1].mean()) if len(lonlat) else 0.0
+    placed = lonlat[~np.isnan(lonlat).any(axis=1)]
+    lat0 = np.radians(placed[:, 1].mean()) if len(placed) else 0.0
     km_per_deg = 111.32
     return np.column_stack([lonlat[:, 0] * km_per_deg * np.cos(lat0), lonlat[:, 1] * km_per_deg])
 

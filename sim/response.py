@@ -20,6 +20,7 @@ from sim.agenda import Agenda, Due
 from sim.cascade import cascade
 from sim.network import COMPROMISED, DAMAGED, SHUT, Network, NodeState
 from sim.recorder import Recorder
+from sim.scenario.sanity import first_few
 from sim.scenario.schema import Policies, Scenario
 from sim.streams import Streams
 
@@ -208,11 +209,33 @@ class Response:
         Returns
         -------
         int
-            Police units neither inactive nor out of service within the radius (km).
+            Police units neither inactive nor out of service within the radius (km); for an
+            unplaced node, whose distances are not known, the police units working on site.
         """
+        if not self.network.placed[node]:
+            return sum(1 for u in self.responders_at(node) if u.kind == TeamKind.POLICE)
         xy, r = self.network.xy[node], self.policies.police_radius_km
         return sum(1 for u in self.responders if u.kind == TeamKind.POLICE
                    and u.status not in (UnitStatus.INACTIVE, UnitStatus.OUT) and np.hypot(*(u.position - xy)) <= r)
+
+    def travel_warnings(self) -> list[str]:
+        """A warning when units were sent to unplaced nodes, whose travel time is estimated.
+
+        Returns
+        -------
+        list of str
+            One line naming the first few such nodes, or none.
+        """
+        net = self.network
+        if len(net.placed_rows) == net.n:
+            return []
+        unplaced = {net.ids[i] for i in np.flatnonzero(~net.placed).tolist()}
+        sent = sorted({e.node for e in self.events if e.kind == EventKind.DISPATCH and e.node in unplaced})
+        if not sent:
+            return []
+        how = ("no node is placed, so the trips took no time" if not len(net.placed_rows) else
+               "each trip took the unit's median distance to the placed nodes of the node's sector")
+        return [f"units were sent to {len(sent)} unplaced node(s) ({first_few(sent)}): {how}"]
 
     def responders_at(self, node: int) -> list[Responder]:
         """Units working at a node now.

@@ -168,6 +168,9 @@ class RunResult:
         The units, in roster order (not saved).
     clock_start : str
         Wall-clock label of T+0, or '' (not saved).
+    warnings : list of str
+        The scenario's sanity warnings and what the run did with unplaced nodes
+        (``summary.json`` ``warnings``, written only when there are any).
     """
 
     scenario_id: str
@@ -187,6 +190,7 @@ class RunResult:
     baseline_backup: np.ndarray | None = None   # on-backup flag per node before anything happens
     roster: list[UnitRecord] = field(default_factory=list)
     clock_start: str = ""                       # wall-clock label of T+0, or ''
+    warnings: list[str] = field(default_factory=list)
 
     def timeline(self) -> list[Event]:
         """The event log with node_down / node_up events placed where the cascade ran."""
@@ -211,10 +215,14 @@ class RunResult:
         return out
 
     def summary(self) -> dict[str, Any]:
-        """The content of ``summary.json``: which run this is and its metrics, JSON-safe."""
-        return clean({"scenario": self.scenario_id, "name": self.scenario_name, "seed": self.seed,
-                      "run_index": self.run_index, "tick_seconds": self.tick_seconds,
-                      "sectors": self.sectors, "metrics": self.metrics})
+        """The content of ``summary.json``: which run this is, its metrics and, when there are
+        any, its warnings, JSON-safe."""
+        out = {"scenario": self.scenario_id, "name": self.scenario_name, "seed": self.seed,
+               "run_index": self.run_index, "tick_seconds": self.tick_seconds,
+               "sectors": self.sectors, "metrics": self.metrics}
+        if self.warnings:
+            out["warnings"] = self.warnings
+        return clean(out)
 
     def save(self, folder: str | Path) -> Path:
         """Write ``summary.json``, ``series.parquet``, ``nodes.parquet`` and ``events.jsonl``.

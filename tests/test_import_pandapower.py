@@ -67,9 +67,10 @@ def test_buses_sources_ties_and_parallel_lines_match_pandapower(tmp_path):
     assert t.link_kind.count("trafo3w") == 3 * len(net.trafo3w) and t.link_kind.count("switch") == 2
     pair = [(t.ids[a], t.ids[b]) for a, b in zip(t.link_a, t.link_b)]
     assert pair.count(("bus1", "bus2")) == 2           # the parallel line is its own link
-    assert report.guessed == [f"bus{extra}"]
-    neighbour = t.ids.index("bus3")
-    assert (t.x[t.ids.index(f"bus{extra}")], t.y[t.ids.index(f"bus{extra}")]) == (t.x[neighbour], t.y[neighbour])
+    assert report.unplaced == [f"bus{extra}"] and report.guessed == []      # no coordinates: left unplaced
+    assert np.isnan(t.x[t.ids.index(f"bus{extra}")]) and np.isnan(t.y[t.ids.index(f"bus{extra}")])
+    assert np.isfinite(t.x[t.ids.index("bus3")])
+    assert f"1 node(s) without coordinates left unplaced: bus{extra}" in report.lines()
     assert t.population.sum() == pytest.approx(net.load.p_mw[net.load.in_service].sum() * PEOPLE_PER_MW)
     assert "mapped 1 lines out of service -> ties" in report.lines()
 
@@ -87,7 +88,7 @@ def test_positions_are_km_around_the_data(oberrhein):
     for mine, theirs in ((t.x, east), (t.y, north)):
         assert (mine.min(), mine.max()) == pytest.approx((theirs.min() / 1000, theirs.max() / 1000), abs=1e-6)
     assert t.coordinates == "km"
-    assert report.warnings == [] and report.guessed == []
+    assert report.warnings == [] and report.unplaced == []
 
 
 def test_an_implausible_extent_warns_and_another_crs_is_projected(tmp_path):

@@ -94,6 +94,8 @@ def check_references(s: Scenario, tables: "NetworkTables") -> list[tuple[Loc, st
         loc = ("responders", name)
         if isinstance(team.base, str):
             node(loc + ("base",), team.base)
+            if team.base in ids and np.isnan(tables.x[tables.ids.index(team.base)]):
+                out.append((loc + ("base",), f"node '{team.base}' is unplaced (no x, y): give the base as [x, y]"))
         if team.kind == "repair" and not team.sectors:
             out.append((loc + ("sectors",), "a repair crew needs the sectors it can repair"))
         for j, sector in enumerate(team.sectors):

@@ -105,8 +105,9 @@ class Node(Strict):
         "", description="what it is within its sector, e.g. substation; target rules can select by it"
     )
     name: str = Field("", description="display name; default: the id")
-    x: float = Field(description="east, km (or longitude with `coordinates: lonlat`)")
-    y: float = Field(description="north, km (or latitude)")
+    x: float | None = Field(None, description="east, km (or longitude with `coordinates: lonlat`); without x and y "
+                            "the node is unplaced: blasts and distances skip it, maps draw it aside")
+    y: float | None = Field(None, description="north, km (or latitude)")
     population: float = Field(0.0, ge=0, description="people served; >0 makes this a service node")
     source: bool = Field(False, description="a source of its sector network (plant, reservoir, core)")
     hardening: Fraction = Field(
@@ -114,6 +115,12 @@ class Node(Strict):
     )
     repair: TimeDistribution | None = Field(None, description="default: the sector's repair time")
     attrs: dict[str, Any] | None = Field(None, description="whatever else the source knew of it (kept, not used)")
+
+    @model_validator(mode="after")
+    def _both_or_neither(self) -> "Node":
+        if (self.x is None) != (self.y is None):
+            raise ValueError("give both x and y, or neither (an unplaced node)")
+        return self
 
 
 class Link(Strict):

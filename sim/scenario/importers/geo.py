@@ -1,17 +1,17 @@
-"""Source coordinates to ripple's km frame: a local projection, guessed positions, extent checks."""
+"""Source coordinates to ripple's km frame: a local projection, and the extent check
+(:mod:`sim.scenario.extent`) imports report."""
 
 from __future__ import annotations
 
 import numpy as np
 
+from sim.scenario.extent import MAX_EXTENT_KM, MIN_EXTENT_KM, extent_warning
 from sim.scenario.importers.report import ImportFailed
 
 __all__ = ["LONLAT", "MAX_EXTENT_KM", "MIN_EXTENT_KM", "UNITS_KM", "drawing_to_km", "extent_warning", "local_frame",
-           "place_unplaced", "to_local_km"]
+           "to_local_km"]
 
 LONLAT = "EPSG:4326"
-MAX_EXTENT_KM = 2000.0     # wider than a country's grid: probably not lon/lat, or the wrong CRS
-MIN_EXTENT_KM = 0.1        # every node within 100 m: probably schematic or placeholder coordinates
 UNITS_KM = {"m": 0.001, "km": 1.0, "ft": 0.0003048, "us-ft": 1200 / 3937 / 1000}   # km per unit of a drawing
 
 
@@ -114,61 +114,3 @@ def drawing_to_km(x: np.ndarray, y: np.ndarray, units: str,
         raise ImportFailed(f"unknown units '{units}'; use one of {', '.join(UNITS_KM)}")
     scale = UNITS_KM[units]
     return x * scale, y * scale, None if origin is None else local_frame(*origin)
-
-
-def place_unplaced(x: np.ndarray, y: np.ndarray, a: np.ndarray, b: np.ndarray) -> np.ndarray:
-    """Give nodes without a position their placed neighbours' mean position, round by round.
-
-    Parameters
-    ----------
-    x, y : numpy.ndarray
-        Positions, NaN where unknown; filled in place.
-    a, b : numpy.ndarray
-        Node rows of the links (ties included: they tell where a node is, not what it does).
-
-    Returns
-    -------
-    numpy.ndarray
-        Rows of the nodes placed here; nodes with no placed node in their component go to
-        the mean of all placed nodes (or 0, 0 when none is placed).
-    """
-    unplaced = np.isnan(x)
-    guessed = np.flatnonzero(unplaced)
-    both_a, both_b = np.concatenate([a, b]), np.concatenate([b, a])
-    while unplaced.any():
-        placed = ~unplaced[both_b]
-        into, fromrow = both_a[placed], both_b[placed]
-        count = np.bincount(into, minlength=len(x))
-        step = unplaced & (count > 0)
-        if not step.any():
-            cx, cy = (np.nanmean(x), np.nanmean(y)) if (~unplaced).any() else (0.0, 0.0)
-            x[unplaced], y[unplaced] = cx, cy
-            break
-        sx, sy = np.bincount(into, weights=x[fromrow], minlength=len(x)), np.bincount(into, weights=y[fromrow], minlength=len(x))
-        x[step], y[step] = sx[step] / count[step], sy[step] / count[step]
-        unplaced &= ~step
-    return guessed
-
-
-def extent_warning(x: np.ndarray, y: np.ndarray) -> str | None:
-    """A warning when the positions span more than 2,000 km or less than 100 m.
-
-    Parameters
-    ----------
-    x, y : numpy.ndarray
-        Positions, km.
-
-    Returns
-    -------
-    str or None
-        The warning, or None when the extent is plausible for a grid or a city.
-    """
-    if len(x) < 2:
-        return None
-    extent = max(np.ptp(x), np.ptp(y))
-    if extent > MAX_EXTENT_KM:
-        return (f"the nodes span {extent:,.0f} km: are the coordinates in another CRS than assumed "
-                f"(give it with --crs), or schematic?")
-    if extent < MIN_EXTENT_KM:
-        return f"the nodes all lie within {extent * 1000:.0f} m: are the coordinates placeholders?"
-    return None

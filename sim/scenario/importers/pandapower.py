@@ -13,8 +13,8 @@ The mapping (docs: README, "Bring your own network: pandapower"):
 - buses with an in-service ``ext_grid`` or ``gen`` are sources; loads give people served,
   ``people_per_mw`` per MW of their ``p_mw``;
 - positions (``bus.geo`` GeoJSON points, or the older ``bus_geodata``) are projected from
-  ``crs`` to km around the data's centre; a bus without one is placed at its neighbours'
-  mean and reported as guessed.
+  ``crs`` to km around the data's centre; a bus without one is left unplaced (no ``x``,
+  ``y``) and reported.
 """
 
 from __future__ import annotations
@@ -28,7 +28,7 @@ from typing import Any, Iterator
 
 import numpy as np
 
-from sim.scenario.importers.geo import LONLAT, extent_warning, place_unplaced, to_local_km
+from sim.scenario.importers.geo import LONLAT, extent_warning, to_local_km
 from sim.scenario.importers.report import ImportFailed, ImportReport
 from sim.scenario.netdata import NetworkTables, tables_from_records
 
@@ -269,11 +269,8 @@ def import_pandapower(path: Path, sector: str = "energy", prefix: str = "", peop
     out_of_service = set(net.bus.index[~net.bus.in_service.astype(bool)].astype(int).tolist())
     report.mapped["links at out-of-service buses -> ties"] += links.open_at(out_of_service)
     report.mapped["buses out of service (kept, their links ties)"] += len(out_of_service)
-    row_of = {bus: row for row, bus in enumerate(buses)}
-    rows = np.array([(row_of[a], row_of[b]) for a, b in links.ends], dtype=np.int64).reshape(-1, 2)
     x, y, frame = to_local_km(*_positions(net), crs=crs)
-    guessed = place_unplaced(x, y, rows[:, 0], rows[:, 1])
-    report.guessed = [node_id[buses[row]] for row in guessed.tolist()]
+    report.unplaced = [node_id[buses[row]] for row in np.flatnonzero(np.isnan(x)).tolist()]
     warning = extent_warning(x, y)
     if warning:
         report.warnings.append(warning)
@@ -283,8 +280,9 @@ def import_pandapower(path: Path, sector: str = "energy", prefix: str = "", peop
                        sgen_mw=sgen.get(bus))
         if not record.get("in_service", True):
             attrs["in_service"] = False
-        node: dict[str, Any] = {"id": node_id[bus], "sector": sector, "kind": kind, "x": float(x[row]),
-                                "y": float(y[row]), "attrs": attrs}
+        node: dict[str, Any] = {"id": node_id[bus], "sector": sector, "kind": kind, "attrs": attrs}
+        if not np.isnan(x[row]):       # else unplaced
+            node["x"], node["y"] = float(x[row]), float(y[row])
         if _plain(record.get("name")) is not None:
             node["name"] = str(record["name"])
         if load.get(bus):

@@ -12,6 +12,11 @@ class ImportFailed(ValueError):
     """The source cannot be imported (missing, unreadable, not of the expected format)."""
 
 
+def _first(ids: list[str]) -> str:
+    """The first ten ids, and how many more."""
+    return ", ".join(ids[:10]) + (f" and {len(ids) - 10} more" if len(ids) > 10 else "")
+
+
 @dataclass
 class ImportReport:
     """Counts and remarks of one import.
@@ -24,6 +29,8 @@ class ImportReport:
         Source elements left out, by type, e.g. ``{"dcline": 2}``.
     guessed : list of str
         Ids of nodes whose position was guessed (no coordinates in the source).
+    unplaced : list of str
+        Ids of nodes left unplaced (no coordinates in the source).
     warnings : list of str
         Things that look wrong but do not stop the import (an implausible extent).
     """
@@ -31,6 +38,7 @@ class ImportReport:
     mapped: Counter = field(default_factory=Counter)
     dropped: Counter = field(default_factory=Counter)
     guessed: list[str] = field(default_factory=list)
+    unplaced: list[str] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
 
     def lines(self) -> list[str]:
@@ -38,8 +46,9 @@ class ImportReport:
         out = [f"mapped {count} {what}" for what, count in self.mapped.items() if count]
         out += [f"dropped {count} {what}" for what, count in self.dropped.items() if count]
         if self.guessed:
-            shown = ", ".join(self.guessed[:10]) + (f" and {len(self.guessed) - 10} more" if len(self.guessed) > 10 else "")
             out.append(f"guessed the position of {len(self.guessed)} node(s) without coordinates "
-                       f"(their neighbours' mean): {shown}")
+                       f"(their neighbours' mean): {_first(self.guessed)}")
+        if self.unplaced:
+            out.append(f"{len(self.unplaced)} node(s) without coordinates left unplaced: {_first(self.unplaced)}")
         out += [f"warning: {w}" for w in self.warnings]
         return out

@@ -1,6 +1,6 @@
 """The columnar network format: a directory of three Parquet files (docs/files.md).
 
-``nodes.parquet`` (one row per node), ``links.parquet`` (``a``, ``b`` node ids; optional
+``nodes.parquet`` (one row per node; null ``x`` and ``y``: an unplaced node), ``links.parquet`` (``a``, ``b`` node ids; optional
 ``id``, ``kind``, ``open`` and ``attrs``, JSON text) and
 ``dependencies.parquet`` (one row per dependency and supplier). Read with pyarrow straight
 into columns; ids are matched to rows by ``pyarrow.compute.index_in``.
@@ -94,6 +94,12 @@ def _floats(column: pa.ChunkedArray | None, n: int, default: float) -> np.ndarra
     return column.cast(pa.float64()).fill_null(default).to_numpy()
 
 
+def _positions(column: pa.ChunkedArray, n: int) -> np.ndarray:
+    """A position column as float64: null (an unplaced node) and NaN written as a number
+    both NaN (the second is reported by the reader)."""
+    return _floats(column, n, np.nan)
+
+
 def _strings(column: pa.ChunkedArray | None, n: int) -> list[str]:
     """A string column as a list, nulls and absence as ""."""
     return [""] * n if column is None else column.fill_null("").to_pylist()
@@ -138,7 +144,9 @@ def read_parquet(path: Path) -> tuple[NetworkTables, Problems, list[tuple[str, s
     deps = _Columns(tables["dependencies.parquet"], "dependencies.parquet", bad)
     meta = tables["nodes.parquet"].schema.metadata or {}
     node_id, sector = nodes.take("id", "string", True), nodes.take("sector", "string", True)
-    x, y = nodes.take("x", "float", True), nodes.take("y", "float", True)
+    x, y = nodes.take("x", "float"), nodes.take("y", "float")     # null: an unplaced node
+    bad += [("nodes.parquet", f"missing column '{name}'") for name, column in (("x", x), ("y", y))
+            if column is None and name not in tables["nodes.parquet"].column_names]
     kind, name = nodes.take("kind", "string"), nodes.take("name", "string")
     population, source = nodes.take("population", "float"), nodes.take("source", "bool")
     hardening = nodes.take("hardening", "float")
@@ -197,6 +205,10 @@ def _columns(node_id: Any, sector: Any, x: Any, y: Any, kind: Any, name: Any, po
     """The checked required columns as tables."""
     problems: Problems = []
     n = len(node_id)
+    for key, column in (("x", x), ("y", y)):     # NaN written as a number, not null: refused
+        values = column.cast(pa.float64())
+        written_nan = pc.fill_null(pc.is_nan(values), False).to_numpy(zero_copy_only=False) if n else []
+        problems += [(("nodes", i, key), "Input should be a finite number") for i in np.flatnonzero(written_nan).tolist()]
     ids_array = node_id.combine_chunks()
     encoded = sector.combine_chunks().dictionary_encode()
     names = encoded.dictionary.to_pylist()
@@ -235,7 +247,7 @@ def _columns(node_id: Any, sector: Any, x: Any, y: Any, kind: Any, name: Any, po
                          f"one of {', '.join(RESOURCES)}"))
     tables = NetworkTables(
         ids=ids_array.to_pylist(), sector=sector_codes.astype(np.int16), sector_names=sorted(names),
-        kind=_strings(kind, n), name=_strings(name, n), x=_floats(x, n, 0.0), y=_floats(y, n, 0.0),
+        kind=_strings(kind, n), name=_strings(name, n), x=_positions(x, n), y=_positions(y, n),
         population=_floats(population, n, 0.0),
         source=np.zeros(n, bool) if source is None else source.fill_null(False).to_numpy(zero_copy_only=False),
         hardening=_floats(hardening, n, 0.0), repair_median_s=_floats(median, n, np.nan),
@@ -311,7 +323,7 @@ def write_parquet(t: NetworkTables, path: Path, resources: tuple[str, ...]) -> N
         "sector": pa.DictionaryArray.from_arrays(pa.array(t.sector.astype(np.int32)), pa.array(t.sector_names, pa.string())),
         "kind": pa.array(t.kind, pa.string()),
         "name": pa.array([name or None for name in t.name], pa.string()),
-        "x": pa.array(t.x, pa.float64()), "y": pa.array(t.y, pa.float64()),
+        "x": pa.array(t.x, pa.float64(), from_pandas=True), "y": pa.array(t.y, pa.float64(), from_pandas=True),
         "population": pa.array(t.population, pa.float64()),
         "source": pa.array(t.source, pa.bool_()),
         "hardening": pa.array(t.hardening, pa.float64()),

@@ -173,8 +173,7 @@ def _nodes(records: list[dict[str, Any]], problems: Problems) -> dict[str, Any]:
         sector_names=sector_names,
         kind=_strings(records, "kind", "nodes", problems, ""),
         name=_strings(records, "name", "nodes", problems, ""),
-        x=_numbers(records, "x", "nodes", problems),
-        y=_numbers(records, "y", "nodes", problems),
+        **_positions(records, problems),
         population=_numbers(records, "population", "nodes", problems, 0.0),
         source=_booleans(records, "source", "nodes", problems),
         hardening=_numbers(records, "hardening", "nodes", problems, 0.0),
@@ -182,6 +181,34 @@ def _nodes(records: list[dict[str, Any]], problems: Problems) -> dict[str, Any]:
         repair_p90_s=p90,
         node_attrs=_attrs(records, "nodes", problems),
     )
+
+
+def _positions(records: list[dict[str, Any]], problems: Problems) -> dict[str, np.ndarray]:
+    """Columns ``x`` and ``y``; NaN for a node written without them (unplaced).
+
+    A node with only one of them, or with a number that is not finite (``.nan``, ``.inf``),
+    is a problem; such a node is left unplaced so that the value checks do not report it
+    again.
+    """
+    xs = [r.get("x") for r in records]
+    ys = [r.get("y") for r in records]
+    if set(map(type, xs)) <= {float, int} and set(map(type, ys)) <= {float, int}:   # every node placed
+        x, y = np.array(xs, dtype=np.float64), np.array(ys, dtype=np.float64)
+        bad = ~(np.isfinite(x) & np.isfinite(y))
+    else:
+        given = [{key: value for key, value in (("x", vx), ("y", vy)) if value is not None} for vx, vy in zip(xs, ys)]
+        x, y = _numbers(given, "x", "nodes", problems, np.nan), _numbers(given, "y", "nodes", problems, np.nan)
+        for i in [i for i, g in enumerate(given) if len(g) == 1]:
+            missing = "y" if "x" in given[i] else "x"
+            problems.append((("nodes", i, missing), "give both x and y, or neither (an unplaced node)"))
+            x[i] = y[i] = np.nan
+        bad = np.array([len(g) == 2 for g in given], dtype=bool) & ~(np.isfinite(x) & np.isfinite(y))
+    for i in np.flatnonzero(bad).tolist():      # written, but NaN or infinite (``.nan``, ``"inf"``)
+        problems.extend((("nodes", i, key), "Input should be a finite number")
+                        for key, value, number in (("x", xs[i], x[i]), ("y", ys[i], y[i]))
+                        if value is not None and not np.isfinite(number))
+        x[i] = y[i] = np.nan
+    return {"x": x, "y": y}
 
 
 def _booleans(records: list[dict[str, Any]], key: str, where: str, problems: Problems) -> np.ndarray:

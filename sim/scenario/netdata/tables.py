@@ -69,7 +69,8 @@ class NetworkTables:
     kind, name : list of str
         Kind of asset and display name per node ("" for the name: the id).
     x, y : numpy.ndarray
-        float64 position: km, or degrees when ``coordinates`` is ``"lonlat"``.
+        float64 position: km, or degrees when ``coordinates`` is ``"lonlat"``; NaN in both
+        for an unplaced node (its position is not known).
     population : numpy.ndarray
         float64 people served per node.
     source : numpy.ndarray
@@ -195,7 +196,7 @@ class NetworkTables:
         -------
         dict
             ``{"nodes": [...], "links": [[a, b], ...], "dependencies": [...]}``, each field
-            only where it differs from its default, durations as strings such as ``"2h"``; a
+            only where it differs from its default (an unplaced node without ``x``, ``y``), durations as strings such as ``"2h"``; a
             link with an id, kind, ``open`` or attributes is a record ``{id, a, b, kind, open,
             attrs}``, the others pairs.
         """
@@ -210,7 +211,8 @@ class NetworkTables:
                 node["kind"] = kind
             if name and name != node_id:
                 node["name"] = name
-            node["x"], node["y"] = x, y
+            if x == x:       # else NaN: an unplaced node, written without x and y
+                node["x"], node["y"] = x, y
             if population:
                 node["population"] = population
             if source:

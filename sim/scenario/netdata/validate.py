@@ -1,6 +1,7 @@
 """Checks on network columns, each over a whole column at once.
 
-What a reader cannot see record by record: unique node and link ids, numbers finite and in range, ``need``
+What a reader cannot see record by record: unique node and link ids, numbers finite and in range
+(a position may be missing in both x and y: an unplaced node), ``need``
 within the suppliers listed, suppliers listed twice, self-loops, links across sectors.
 """
 
@@ -72,10 +73,13 @@ def check_tables(t: NetworkTables) -> Problems:
         problems.append((("nodes", i, "id"), f"duplicate node id '{t.ids[i]}' (first at nodes[{first}])"))
     every = np.ones(n, bool)
     # positions: km within a million of the origin (beyond, distances overflow and nothing on
-    # Earth is that far), or longitude and latitude in degrees
+    # Earth is that far), or longitude and latitude in degrees; NaN in both: an unplaced node
     x_max, y_max = (180.0, 90.0) if t.coordinates == "lonlat" else (KM_MAX, KM_MAX)
-    _range(t.x, every, ("nodes", "x"), -x_max, x_max, problems)
-    _range(t.y, every, ("nodes", "y"), -y_max, y_max, problems)
+    no_x, no_y = np.isnan(t.x), np.isnan(t.y)
+    for i in np.flatnonzero(no_x != no_y).tolist():
+        problems.append((("nodes", i, "x" if no_x[i] else "y"), "give both x and y, or neither (an unplaced node)"))
+    _range(t.x, ~no_x, ("nodes", "x"), -x_max, x_max, problems)
+    _range(t.y, ~no_y, ("nodes", "y"), -y_max, y_max, problems)
     _range(t.population, every, ("nodes", "population"), 0.0, None, problems)
     _range(t.hardening, every, ("nodes", "hardening"), 0.0, 1.0, problems)
     given = ~np.isnan(t.repair_median_s) & ~np.isnan(t.repair_p90_s)

@@ -38,6 +38,9 @@ def _network_file(data: dict[str, Any], lines: Lines, base: Path, display_base: 
     from sim.scenario.netdata.files import FORMATS, json_lines, read_graphml, read_json
 
     network = data.get("network")
+    if isinstance(network, dict) and "parts" in network and "file" in network:
+        raise ScenarioError([Problem(*lines.find(("network", "parts")), "network.parts",
+                                     "give either file or parts, not both")])
     if isinstance(network, dict) and isinstance(network.get("parts"), list):
         for part in network["parts"]:
             if isinstance(part, dict) and isinstance(part.get("file"), str):
@@ -282,7 +285,7 @@ def validate_data(data: dict[str, Any], lines: Lines, display: str) -> Scenario:
         Listing every problem, each as ``file:line: field: message``.
     """
     network, tables, problems = data.get("network"), None, []
-    if isinstance(network, dict) and network.get("parts") is not None and "file" not in network:
+    if isinstance(network, dict) and network.get("parts") is not None:
         return _validate_composed(data, lines)
     shell = data
     if isinstance(network, dict):

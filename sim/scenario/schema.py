@@ -6,7 +6,6 @@ default. Durations are stored in seconds (see :mod:`sim.scenario.timefmt`).
 
 from __future__ import annotations
 
-import math
 import re
 from typing import Annotated, Any, Literal, Protocol
 
@@ -71,7 +70,8 @@ def parse_distance(value: object) -> float:
     Parameters
     ----------
     value : object
-        ``"5km"``, ``"500 m"``, or a number of km.
+        A number with its unit: ``"5km"``, ``"500 m"`` (a bare number is an error, as for
+        durations: a distance's unit is never guessed).
 
     Returns
     -------
@@ -81,25 +81,17 @@ def parse_distance(value: object) -> float:
     Raises
     ------
     ValueError
-        For anything else, or a negative or non-finite distance.
+        For anything else.
 
     Examples
     --------
-    >>> parse_distance("5km"), parse_distance("250m"), parse_distance(2)
-    (5.0, 0.25, 2.0)
+    >>> parse_distance("5km"), parse_distance("250m"), parse_distance("1.5 km")
+    (5.0, 0.25, 1.5)
     """
-    if isinstance(value, bool):
-        raise ValueError("expected a distance such as 5km or 500m")
-    if isinstance(value, (int, float)):
-        km = float(value)
-    else:
-        match = re.fullmatch(r"\s*(\d+(?:\.\d*)?|\.\d+)\s*(km|m)\s*", str(value))
-        if match is None:
-            raise ValueError(f"'{value}' is not a distance; write e.g. 5km or 500m")
-        km = float(match[1]) * _KM_PER[match[2]]
-    if not math.isfinite(km) or km < 0:
-        raise ValueError("a distance must be finite and not negative")
-    return km
+    match = re.fullmatch(r"\s*(\d+(?:\.\d*)?|\.\d+)\s*(km|m)\s*", value) if isinstance(value, str) else None
+    if match is None:
+        raise ValueError(f"'{value}' is not a distance; write it with its unit, e.g. 5km or 500m")
+    return float(match[1]) * _KM_PER[match[2]]
 
 
 Distance = Annotated[

@@ -267,12 +267,14 @@ def test_a_bad_pinned_row_is_located(two_parts):
     assert [str(p) for p in caught.value.problems] == [f"{tmp_path / 'deps.csv'}:3: no such node 'nowhere'"]
 
 
-def test_the_digest_covers_every_part(two_parts):
+def test_the_digest_and_the_parts_kept_follow_every_part(two_parts):
     tmp_path, _, water = two_parts
     path = scenario(tmp_path, {"parts": [{"file": "grid.yaml"}, {"file": "water.yaml"}]})
     before = canonical_text(load_scenario_data(path)[0])
+    assert load_scenario(path).network.tables.n_nodes == 8
     write_yaml(water, {**WATER, "dependencies": [], "nodes": WATER["nodes"][:-1], "links": WATER["links"][:-1]})
     assert canonical_text(load_scenario_data(path)[0]) != before
+    assert load_scenario(path).network.tables.n_nodes == 7          # the part read again, not the one kept
 
 
 def test_shipped_scenarios_stay_where_their_files_put_them():

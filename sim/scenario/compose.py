@@ -9,6 +9,8 @@ rules expanded (:mod:`sim.scenario.rules`), and the explicit dependencies added 
 from __future__ import annotations
 
 import csv
+import dataclasses
+import glob
 import warnings as python_warnings
 from collections.abc import Callable
 from functools import lru_cache
@@ -265,13 +267,39 @@ def _located(lines: "Lines", loc: tuple[Any, ...], message: str) -> Problem:
     return Problem(*lines.find(loc), field_path(loc), message)
 
 
+_PARTS_KEPT = 16
+_parts_read: dict[tuple[Any, ...], NetworkTables] = {}
+
+
+def _read_part(path: Path, options: dict[str, Any]) -> NetworkTables:
+    """A part's network as read or imported; kept while its file is unchanged, so a scenario
+    validated again (overrides, variants) does not import it again."""
+    try:
+        if path.suffix.lower() == ".shp":       # with its sidecars (.dbf, .shx, .prj …)
+            files = sorted(path.parent.glob(glob.escape(path.stem) + ".*"))
+        else:
+            files = sorted(path.iterdir()) if path.is_dir() else [path]
+        stamps = tuple((file.name, file.stat().st_mtime_ns, file.stat().st_size) for file in files)
+        key: tuple[Any, ...] | None = (str(path.resolve()), stamps, repr(sorted(options.items())))
+    except OSError:
+        key = None
+    if key is None or key not in _parts_read:
+        tables, _ = import_file(path, **options)
+        if key is None:
+            return tables
+        if len(_parts_read) >= _PARTS_KEPT:
+            _parts_read.pop(next(iter(_parts_read)))
+        _parts_read[key] = tables
+    return dataclasses.replace(_parts_read[key])      # columns are replaced, never changed in place
+
+
 def _read_parts(network: "NetworkData", lines: "Lines", problems: list[Problem]) -> list[NetworkTables | None]:
     """Every part read (None where it cannot be), its id prefix applied."""
     parts: list[NetworkTables | None] = []
     for i, part in enumerate(network.parts or []):
         loc = ("network", "parts", i)
         try:
-            tables, _ = import_file(Path(part.file), **part.options())
+            tables = _read_part(Path(part.file), part.options())
         except ImportFailed as exc:
             problems.append(_located(lines, loc + ("file",), str(exc)))
             parts.append(None)

@@ -328,3 +328,45 @@ def _points(sector: str, xy: np.ndarray):
         repair_p90_s=np.full(n, np.nan), link_a=np.zeros(0, np.int64), link_b=np.zeros(0, np.int64),
         dep_node=np.zeros(0, np.int64), dep_resource=np.zeros(0, np.int8), dep_kind=[], dep_need=np.zeros(0, np.int64),
         dep_buffer_s=np.zeros(0), supplier_group=np.zeros(0, np.int64), supplier_node=np.zeros(0, np.int64))
+
+
+@pytest.mark.filterwarnings("ignore::DeprecationWarning")    # pandapower's, on its own networks
+def test_a_feeder_cut_in_the_composed_network_is_pandapowers_and_reaches_the_pumps(tmp_path):
+    """Damage each transformer's low-voltage bus of mv_oberrhein composed with a water part: the
+    grid buses cut off are pandapower's unsupplied buses, and a pump fed (by rule) from one of
+    them loses power."""
+    from sim.cascade import cascade
+    from sim.network import DAMAGED, ISOLATED, UNSUPPLIED
+
+    logging.getLogger("pandapower").setLevel(logging.ERROR)
+    pp = pytest.importorskip("pandapower")
+    pn = pytest.importorskip("pandapower.networks")
+    top = pytest.importorskip("pandapower.topology")
+    net = pn.mv_oberrhein()
+    pp.to_json(net, str(tmp_path / "oberrhein.json"))
+    write_yaml(tmp_path / "water.yaml", {**WATER, "dependencies": []})
+    network = {"parts": [{"file": "oberrhein.json", "prefix": "pw."}, {"file": "water.yaml", "prefix": "wt."}],
+               "rules": [{"nodes": {"sector": "water", "kind": "pump"}, "resource": "power",
+                          "from": {"sector": "energy"}, "nearest": 1}]}
+    s = load_scenario(scenario(tmp_path, network))
+    ripple_net = Network.from_scenario(s)
+    t = s.network.tables
+    pump_rows = [t.ids.index("wt.pump1"), t.ids.index("wt.pump2")]
+    feeder = {t.dep_node[g]: t.ids[t.supplier_node[g]] for g in range(t.n_dependencies)}
+    cut_a_pump = False
+    for bus in net.trafo.lv_bus:
+        own = np.zeros(ripple_net.n, np.uint8)
+        own[ripple_net.index[f"pw.bus{bus}"]] = DAMAGED
+        down = cascade(ripple_net, own, ripple_net.dep_buffer.copy()).down
+        net.bus.loc[bus, "in_service"] = False
+        try:
+            expected = {f"pw.bus{b}" for b in top.unsupplied_buses(net)} - {f"pw.bus{bus}"}
+        finally:
+            net.bus.loc[bus, "in_service"] = True
+        grid_cut = {ripple_net.ids[i] for i in np.flatnonzero(down & ISOLATED) if ripple_net.ids[i].startswith("pw.")}
+        assert grid_cut == expected, bus
+        for row in pump_rows:
+            fed_from_cut = feeder[row] in expected or feeder[row] == f"pw.bus{bus}"
+            assert bool(down[row] & UNSUPPLIED) == fed_from_cut
+            cut_a_pump |= fed_from_cut
+    assert cut_a_pump

@@ -91,6 +91,11 @@ def test_a_frame_in_metres_is_used_in_km(two_parts):
     np.testing.assert_allclose(t.x[4:], np.asarray(east) / 1000, atol=1e-9)
     np.testing.assert_allclose(t.y[4:], np.asarray(north) / 1000, atol=1e-9)
     assert "+units=km" in t.crs and "+proj=utm" in t.crs
+    metres = {"crs": "EPSG:25832", "nodes": [{"id": "a", "sector": "water", "x": 412_000.0, "y": 5_360_000.0},
+                                            {"id": "b", "sector": "water", "x": 413_500.0, "y": 5_360_000.0}]}
+    write_yaml(tmp_path / "metres.yaml", metres)
+    t = load_scenario(scenario(tmp_path, {"file": "metres.yaml"}, "single.yaml")).network.tables
+    assert (t.x.tolist(), t.y.tolist()) == ([412.0, 413.5], [5360.0, 5360.0]) and "+units=km" in t.crs
 
 
 def test_rules_pick_the_nearest_suppliers_in_range(two_parts):

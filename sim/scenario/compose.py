@@ -164,9 +164,9 @@ def to_frame(t: NetworkTables, frame: str) -> None:
 def place_network(t: NetworkTables, frame: str | None) -> None:
     """Place one network file's positions in the scenario's frame, in place.
 
-    A network in lon/lat is projected to ``frame`` or, without one, to a local km frame
-    around it; a network with a CRS is projected only when ``frame`` is given; a drawing (no
-    CRS) is used as it is.
+    A network with a CRS (or in lon/lat) is projected to ``frame``; without one, a projected
+    CRS is kept (in km: ``EPSG:25832`` metres become km of the same projection), and lon/lat
+    goes to a local km frame around the network. A drawing (no CRS) is used as it is.
 
     Parameters
     ----------
@@ -180,13 +180,15 @@ def place_network(t: NetworkTables, frame: str | None) -> None:
     ValueError
         When ``frame`` is given for a drawing, which has no CRS to project from.
     """
-    if reference_of(t) is None:
+    reference = reference_of(t)
+    if reference is None:
         if frame is not None:
             raise ValueError("the network's positions have no CRS (neither crs nor coordinates: lonlat), "
                              "so they cannot be projected to the frame")
         return
-    if frame is not None or t.coordinates == "lonlat":
-        to_frame(t, frame or default_frame([t]))
+    if frame is None:
+        frame = km_frame(reference) if _crs(reference).is_projected else default_frame([t])
+    to_frame(t, frame)
 
 
 def concat_tables(parts: list[NetworkTables]) -> NetworkTables:

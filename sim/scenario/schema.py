@@ -308,10 +308,9 @@ class NetworkData(Strict):
         out = handler(self)
         if self._tables is not None:
             out.update(self._tables.records(RESOURCES))
-            if self.parts is not None or self.rules or self.frame is not None:    # composed: now one network
-                for key in ("parts", "rules", "frame", "dependencies_file"):
-                    out.pop(key, None)
-                out["coordinates"], out["crs"] = self._tables.coordinates, self._tables.crs
+            for key in ("parts", "rules", "frame", "dependencies_file"):    # composed, placed: now one network
+                out.pop(key, None)
+            out["coordinates"], out["crs"] = self._tables.coordinates, self._tables.crs
         return out
 
 

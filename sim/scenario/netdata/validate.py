@@ -17,6 +17,7 @@ Problems = list[tuple[Loc, str]]
 
 
 KM_MAX = 1e6   # km: the largest coordinate a network in km may have
+CRS_MAX = 1e9  # the largest in the units of a declared CRS (metres, feet), projected to km when loaded
 
 def _duplicates(ids: list[str]) -> list[tuple[int, int]]:
     """(row, first row) of every id given again."""
@@ -73,7 +74,7 @@ def check_tables(t: NetworkTables) -> Problems:
     every = np.ones(n, bool)
     # positions: km within a million of the origin (beyond, distances overflow and nothing on
     # Earth is that far), or longitude and latitude in degrees
-    x_max, y_max = (180.0, 90.0) if t.coordinates == "lonlat" else (KM_MAX, KM_MAX)
+    x_max, y_max = (180.0, 90.0) if t.coordinates == "lonlat" else (CRS_MAX, CRS_MAX) if t.crs else (KM_MAX, KM_MAX)
     _range(t.x, every, ("nodes", "x"), -x_max, x_max, problems)
     _range(t.y, every, ("nodes", "y"), -y_max, y_max, problems)
     _range(t.population, every, ("nodes", "population"), 0.0, None, problems)

@@ -375,3 +375,34 @@ def test_a_feeder_cut_in_the_composed_network_is_pandapowers_and_reaches_the_pum
             assert bool(down[row] & UNSUPPLIED) == fed_from_cut
             cut_a_pump |= fed_from_cut
     assert cut_a_pump
+
+
+def test_the_dispatcher_reads_each_file_by_what_it_is(two_parts):
+    from sim.scenario.importers import ImportFailed
+    from sim.scenario.importers.sources import import_file, source_format
+
+    tmp_path, grid, _ = two_parts
+    (tmp_path / "grid.json").write_text(json.dumps(GRID))
+    assert source_format(tmp_path / "grid.json") == "ripple" and source_format(grid) == "ripple"
+    assert import_file(tmp_path / "grid.json")[0] == read_network(grid)
+    (tmp_path / "other.json").write_text('{"bus": []}')
+    (tmp_path / "net.xyz").write_text("")
+    for path, message in ((tmp_path / "other.json", "neither a ripple network"), (tmp_path / "net.xyz", "unknown network format"),
+                          (tmp_path / "none.yaml", "no such file")):
+        with pytest.raises(ImportFailed, match=message):
+            import_file(path)
+    with pytest.raises(ImportFailed, match="takes no import option id_field"):
+        import_file(grid, id_field="name")
+    with pytest.raises(ImportFailed, match="declares its coordinates"):
+        import_file(grid, crs="EPSG:25832")
+
+
+def test_an_import_option_the_importer_does_not_take_is_located(tmp_path):
+    logging.getLogger("pandapower").setLevel(logging.ERROR)
+    pp = pytest.importorskip("pandapower")
+    pn = pytest.importorskip("pandapower.networks")
+    pp.to_json(pn.create_cigre_network_mv(), str(tmp_path / "cigre.json"))
+    path = scenario(tmp_path, {"parts": [{"file": "cigre.json", "id_field": "name"}]})
+    result = runner.invoke(app, ["validate", str(path)])
+    assert result.exit_code == 2 and "Traceback" not in result.output
+    assert "network.parts[0].file" in result.output and "has no option id_field" in result.output

@@ -2,8 +2,8 @@
 
 Each part is a ripple network file or a source ``ripple import`` reads
 (:func:`sim.scenario.importers.sources.import_file`). Its positions are projected from its own
-CRS to the scenario's frame with pyproj (PROJ); the parts' columns are concatenated, the
-rules expanded (:mod:`sim.scenario.rules`), and the explicit dependencies added last.
+CRS to the scenario's frame (:mod:`sim.scenario.frame`); the parts' columns are concatenated,
+the rules expanded (:mod:`sim.scenario.rules`), and the explicit dependencies added last.
 """
 
 from __future__ import annotations
@@ -11,184 +11,27 @@ from __future__ import annotations
 import csv
 import dataclasses
 import glob
-import warnings as python_warnings
 from collections.abc import Callable
-from functools import lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
+from pydantic import ValidationError
 
-from sim.scenario.importers.geo import LONLAT, local_frame
+from sim.scenario.frame import crs_problem, default_frame, is_projected, km_frame, reference_of, to_frame
 from sim.scenario.importers.report import ImportFailed
 from sim.scenario.importers.sources import import_file
 from sim.scenario.netdata import NetworkTables, tables_from_records
 from sim.scenario.netdata.files import records_problems
 from sim.scenario.problems import Problem, ScenarioError, field_path
 from sim.scenario.rules import RuleDependencies, expand_rules
-from sim.scenario.schema import RESOURCES
+from sim.scenario.schema import RESOURCES, Dependency
 
 if TYPE_CHECKING:
-    from pyproj import Transformer
-
-    from sim.scenario.schema import Dependency, NetworkData
+    from sim.scenario.schema import NetworkData
     from sim.scenario.yamlfile import Lines
 
-__all__ = ["Composed", "compose", "concat_tables", "crs_problem", "default_frame", "km_frame", "place_network",
-           "reference_of", "to_frame"]
-
-
-@lru_cache(maxsize=64)
-def _crs(text: str) -> Any:
-    """The pyproj CRS of ``text`` (read once)."""
-    from pyproj import CRS
-
-    return CRS.from_user_input(text)
-
-
-def crs_problem(text: str) -> str | None:
-    """Why pyproj cannot read a CRS, or None when it can.
-
-    Parameters
-    ----------
-    text : str
-        A CRS as written: ``EPSG:25832``, a PROJ string, WKT.
-
-    Returns
-    -------
-    str or None
-    """
-    from pyproj.exceptions import CRSError
-
-    try:
-        _crs(text)
-    except CRSError as exc:
-        return f"'{text}' is not a CRS pyproj knows ({str(exc).splitlines()[0]})"
-    return None
-
-
-def km_frame(frame: str) -> str:
-    """A projected CRS as a frame in km: as given when its unit is km, else the same
-    projection with ``+units=km``.
-
-    Parameters
-    ----------
-    frame : str
-        A projected CRS that pyproj reads, e.g. ``EPSG:25832`` (metres).
-
-    Returns
-    -------
-    str
-
-    Raises
-    ------
-    ValueError
-        When ``frame`` is not a projected CRS (x, y are then not distances).
-    """
-    crs = _crs(frame)
-    if not crs.is_projected:
-        raise ValueError(f"'{frame}' is not a projected CRS: a frame needs x, y as distances east and north")
-    if crs.axis_info[0].unit_conversion_factor == 1000.0:
-        return frame
-    with python_warnings.catch_warnings():      # PROJ notes that a PROJ string drops some metadata
-        python_warnings.simplefilter("ignore")
-        params = {key: value for key, value in crs.to_dict().items() if key not in ("to_meter", "type")}
-        from pyproj import CRS
-
-        return CRS.from_dict({**params, "units": "km"}).to_proj4()
-
-
-@lru_cache(maxsize=64)
-def _transformer(source: str, target: str) -> "Transformer":
-    """A vectorised transformer from ``source`` to ``target``, x east (longitude) first."""
-    from pyproj import Transformer
-
-    return Transformer.from_crs(_crs(source), _crs(target), always_xy=True)
-
-
-def reference_of(t: NetworkTables) -> str | None:
-    """The CRS of a network's positions: its ``crs``, WGS84 for lon/lat, None for a drawing.
-
-    Parameters
-    ----------
-    t : NetworkTables
-        The network.
-
-    Returns
-    -------
-    str or None
-    """
-    return LONLAT if t.coordinates == "lonlat" else t.crs
-
-
-def default_frame(parts: list[NetworkTables]) -> str:
-    """A local km frame centred on the mean longitude and latitude of every placed node.
-
-    Parameters
-    ----------
-    parts : list of NetworkTables
-        Networks whose positions are referenced (:func:`reference_of` not None).
-
-    Returns
-    -------
-    str
-        :func:`sim.scenario.importers.geo.local_frame` at the centre.
-    """
-    lons, lats = [], []
-    for t in parts:
-        placed = ~(np.isnan(t.x) | np.isnan(t.y))
-        lon, lat = _transformer(reference_of(t), LONLAT).transform(t.x[placed], t.y[placed])
-        lons.append(np.asarray(lon, float))
-        lats.append(np.asarray(lat, float))
-    lon, lat = np.concatenate(lons), np.concatenate(lats)
-    return local_frame(float(lon.mean()), float(lat.mean())) if len(lon) else local_frame(0.0, 0.0)
-
-
-def to_frame(t: NetworkTables, frame: str) -> None:
-    """Project a network's positions to ``frame`` (km), in place; NaN stays NaN.
-
-    Parameters
-    ----------
-    t : NetworkTables
-        A network with referenced positions.
-    frame : str
-        The target CRS, in km (:func:`km_frame`).
-    """
-    source = reference_of(t)
-    if source != frame:
-        x, y = _transformer(source, frame).transform(t.x, t.y)
-        t.x, t.y = np.asarray(x, float), np.asarray(y, float)
-    t.coordinates, t.crs = "km", frame
-
-
-def place_network(t: NetworkTables, frame: str | None) -> None:
-    """Place one network file's positions in the scenario's frame, in place.
-
-    A network with a CRS (or in lon/lat) is projected to ``frame``; without one, a projected
-    CRS is kept (in km: ``EPSG:25832`` metres become km of the same projection), and lon/lat
-    goes to a local km frame around the network. A drawing (no CRS) is used as it is.
-
-    Parameters
-    ----------
-    t : NetworkTables
-        The network.
-    frame : str or None
-        ``network.frame`` (checked by :func:`km_frame`), or None.
-
-    Raises
-    ------
-    ValueError
-        When ``frame`` is given for a drawing, which has no CRS to project from.
-    """
-    reference = reference_of(t)
-    if reference is None:
-        if frame is not None:
-            raise ValueError("the network's positions have no CRS (neither crs nor coordinates: lonlat), "
-                             "so they cannot be projected to the frame")
-        return
-    if frame is None:
-        frame = km_frame(reference) if _crs(reference).is_projected else default_frame([t])
-    to_frame(t, frame)
+__all__ = ["Composed", "compose", "concat_tables"]
 
 
 def concat_tables(parts: list[NetworkTables]) -> NetworkTables:
@@ -348,7 +191,7 @@ def _frame(network: "NetworkData", parts: list[NetworkTables | None], locs: list
     if frame is None and referenced:
         common = {reference_of(t) for t in referenced}
         only = common.pop() if len(common) == 1 else None
-        frame = km_frame(only) if only is not None and _crs(only).is_projected else default_frame(referenced)
+        frame = km_frame(only) if only is not None and is_projected(only) else default_frame(referenced)
     return frame
 
 
@@ -370,13 +213,9 @@ def _duplicates(network: "NetworkData", parts: list[NetworkTables], names: list[
     return problems
 
 
-def _pinned(path: Path, problems: list[Problem]) -> list[tuple["Dependency", Callable[[str], Problem]]]:
+def _pinned(path: Path, problems: list[Problem]) -> list[tuple[Dependency, Callable[[str], Problem]]]:
     """The dependencies of a CSV file as ``ripple network show --dependencies`` writes it,
     each with a way to locate a problem on its line."""
-    from pydantic import ValidationError
-
-    from sim.scenario.schema import Dependency
-
     file = str(path)
     try:
         with path.open(newline="", encoding="utf-8") as handle:

@@ -219,7 +219,7 @@ def _network_tables(network: dict[str, Any], lines: Lines) -> tuple[Any, list[Pr
 
 def _place(tables: Any, frame: Any, lines: Lines) -> list[Problem]:
     """Put one network file's positions in the scenario's frame; problems of its CRS or the frame."""
-    from sim.scenario.compose import crs_problem, km_frame, place_network
+    from sim.scenario.frame import crs_problem, km_frame, place_network
 
     def at(key: str, message: str) -> list[Problem]:
         return [Problem(*lines.find(("network", key)), f"network.{key}", message)]

@@ -314,11 +314,13 @@ def test_rule_expansion_is_fast_at_scale():
                        _points("energy", rng.uniform(0, 300, (10_000, 2)))])
     rule = DependencyRule.model_validate({"nodes": {"sector": "water"}, "resource": "power", "from": {"sector": "energy"},
                                           "nearest": 3, "need": 1, "within": "10km"})
-    start = time.perf_counter()
-    deps, problems, _ = expand_rules(t, [rule])
-    elapsed = time.perf_counter() - start
+    elapsed = []
+    for _ in range(3):      # CPU time, best of three: the machine may be shared
+        start = time.process_time()
+        deps, problems, _ = expand_rules(t, [rule])
+        elapsed.append(time.process_time() - start)
     assert len(deps.node) == 100_000 and problems == []
-    assert elapsed < 1.0, f"{elapsed:.2f} s"
+    assert min(elapsed) < 1.0, f"{min(elapsed):.2f} s"
 
 
 def _points(sector: str, xy: np.ndarray):

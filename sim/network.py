@@ -308,9 +308,12 @@ def network_tables(s: Scenario) -> NetworkTables:
 
 
 def lonlat_to_km(lonlat: np.ndarray) -> np.ndarray:
-    """Project longitude/latitude to km: equirectangular around the mean latitude.
+    """Project longitude/latitude to km east and north of their centre, with pyproj.
 
-    Good to ~0.5% over a metro region.
+    The frame is azimuthal equidistant around the mean position
+    (:func:`sim.scenario.importers.geo.local_frame`), right to well under 1% within a few
+    hundred km (Snyder 1987, ch. 25). A loaded scenario is already in km (the loader
+    projects lon/lat to its frame); this serves network columns read on their own.
 
     Parameters
     ----------
@@ -321,12 +324,13 @@ def lonlat_to_km(lonlat: np.ndarray) -> np.ndarray:
     Returns
     -------
     numpy.ndarray
-        (N, 2) east, north, km (111.32 km per degree of latitude).
+        (N, 2) east, north, km.
     """
-    placed = lonlat[~np.isnan(lonlat).any(axis=1)]
-    lat0 = np.radians(placed[:, 1].mean()) if len(placed) else 0.0
-    km_per_deg = 111.32
-    return np.column_stack([lonlat[:, 0] * km_per_deg * np.cos(lat0), lonlat[:, 1] * km_per_deg])
+    from sim.scenario.importers.geo import to_local_km
+
+    lonlat = np.asarray(lonlat, dtype=float).reshape(-1, 2)
+    east, north, _ = to_local_km(lonlat[:, 0], lonlat[:, 1])
+    return np.column_stack([east, north])
 
 
 @dataclass

@@ -92,7 +92,7 @@ def test_points_polygons_and_lines_become_nodes_and_snapped_links(town):
     assert attrs["kv"] == 20 and attrs["length_km"] == pytest.approx(
         GEOD.line_length([7.8402, 7.8500, SUB_N[0]], [47.9900, 47.9930, SUB_N[1]]) / 1000, rel=1e-3)
     assert "mapped 1 line ends with no node within 50 m -> junction nodes" in report.lines()
-    assert report.warnings == [] and report.guessed == []
+    assert report.warnings == [] and report.unplaced == []
 
 
 def test_positions_are_km_of_a_local_frame_true_to_the_geodesic(town):
@@ -212,10 +212,10 @@ def test_a_query_that_selects_the_wrong_features_warns(town):
     assert report.warnings == ["--source-where selects no feature"]
 
 
-def test_a_feature_without_geometry_is_a_guessed_node(tmp_path):
+def test_a_feature_without_geometry_is_an_unplaced_node(tmp_path):
     features = town_features() + [feature({"asset": "Z9", "type": "depot"}, None)]
     t, report = import_town(write_geojson(tmp_path / "t.geojson", features))
-    assert "Z9" in t.ids and report.guessed == ["Z9"]
+    assert "Z9" in t.ids and report.unplaced == ["Z9"]
 
 
 @pytest.mark.parametrize("ext", ["yaml", "json", "graphml", "parquet"])

@@ -63,7 +63,7 @@ def test_oberrhein_imports_with_mappings_and_keeps_what_ripple_does_not_use(ober
     assert "length_km" in t.link_attrs[0] and "lon" not in t.node_attrs[0]
     assert "mapped 2 attributes ripple does not use, kept in attrs: length_km, vn_kv" in report.lines()
     assert "mapped 179 node positions from lon, lat (longitude, latitude: EPSG:4326) -> km" in report.lines()
-    assert report.warnings == [] and report.guessed == []
+    assert report.warnings == [] and report.unplaced == []
 
 
 def test_oberrhein_positions_are_true_km(oberrhein):
@@ -196,7 +196,7 @@ def test_a_graph_without_positions_is_placed_and_warned_about(tmp_path):
     graph = nx.Graph()
     graph.add_edge("a", "b")
     t, report = import_graphml(write(graph, tmp_path / "g.graphml"), sector="telecom")
-    assert t.n_nodes == 2 and sorted(report.guessed) == ["a", "b"]
+    assert t.n_nodes == 2 and sorted(report.unplaced) == ["a", "b"]
     assert any("no node has a position" in w for w in report.warnings)
 
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import copy
 import difflib
+import glob
 import hashlib
 import json
 from pathlib import Path
@@ -37,6 +38,15 @@ def _network_file(data: dict[str, Any], lines: Lines, base: Path, display_base: 
     from sim.scenario.netdata.files import FORMATS, json_lines, read_graphml, read_json
 
     network = data.get("network")
+    if isinstance(network, dict) and "parts" in network and "file" in network:
+        raise ScenarioError([Problem(*lines.find(("network", "parts")), "network.parts",
+                                     "give either file or parts, not both")])
+    if isinstance(network, dict) and isinstance(network.get("parts"), list):
+        for part in network["parts"]:
+            if isinstance(part, dict) and isinstance(part.get("file"), str):
+                part["file"] = str(display_base / part["file"])
+        if isinstance(network.get("dependencies_file"), str):
+            network["dependencies_file"] = str(display_base / network["dependencies_file"])
     if not isinstance(network, dict) or not isinstance(network.get("file"), str):
         return
     rel = network["file"]
@@ -187,7 +197,7 @@ def load_scenario_data(path: str | Path) -> tuple[dict[str, Any], Lines]:
 
 
 def _network_tables(network: dict[str, Any], lines: Lines) -> tuple[Any, list[Problem]]:
-    """The network's columns and every problem of them, located."""
+    """The network's columns, placed in the scenario's frame, and every problem of them, located."""
     from sim.scenario.netdata.files import read_parquet_checked, records_problems, tables_from_records
 
     file = network.get("file")
@@ -195,12 +205,58 @@ def _network_tables(network: dict[str, Any], lines: Lines) -> tuple[Any, list[Pr
         problems = [Problem(*lines.find(("network", key)), f"network.{key}", f"given both inline and in {file}")
                     for key in _RECORDS if key in network]
         try:
-            return read_parquet_checked(Path(file), file), problems
+            tables = read_parquet_checked(Path(file), file)
         except ScenarioError as exc:
             return None, problems + exc.problems
-    records = {key: network[key] for key in (*_RECORDS, "coordinates", "crs") if key in network}
-    tables, problems = tables_from_records(records)
-    return tables, records_problems(problems, lines, ("network",))
+    else:
+        records = {key: network[key] for key in (*_RECORDS, "coordinates", "crs") if key in network}
+        tables, found = tables_from_records(records)
+        problems = records_problems(found, lines, ("network",))
+    if not problems:
+        problems = _place(tables, network.get("frame"), lines)
+    return tables, problems
+
+
+def _place(tables: Any, frame: Any, lines: Lines) -> list[Problem]:
+    """Put one network file's positions in the scenario's frame; problems of its CRS or the frame."""
+    from sim.scenario.frame import crs_problem, km_frame, place_network
+
+    def at(key: str, message: str) -> list[Problem]:
+        return [Problem(*lines.find(("network", key)), f"network.{key}", message)]
+
+    if tables.crs is not None and (why := crs_problem(tables.crs)) is not None:
+        return at("crs", why)
+    if isinstance(frame, str):
+        if (why := crs_problem(frame)) is not None:
+            return at("frame", why)
+        try:
+            frame = km_frame(frame)
+        except ValueError as exc:
+            return at("frame", str(exc))
+    try:
+        place_network(tables, frame if isinstance(frame, str) else None)
+    except ValueError as exc:
+        return at("frame", str(exc))
+    return []
+
+
+def _validate_composed(data: dict[str, Any], lines: Lines) -> Scenario:
+    """Validate a scenario whose network is composed of parts (``network.parts``)."""
+    from sim.scenario.compose import compose
+
+    network = data["network"]
+    shell = dict(data, network={key: value for key, value in network.items() if key not in ("nodes", "links")})
+    try:
+        scenario = Scenario.model_validate(shell)
+    except ValidationError as exc:
+        raise ScenarioError([Problem(*_locate(e["loc"], data, lines), _message(e)) for e in exc.errors()]) from None
+    composed = compose(scenario.network, network, lines)
+    problems = [Problem(*_locate(loc, data, lines), msg) for loc, msg in check_references(scenario, composed.tables)]
+    if problems:
+        raise ScenarioError(problems)
+    scenario.network.dependencies = []
+    scenario.network.attach(composed.tables, composed.dependency_rule, composed.warnings)
+    return scenario
 
 
 def validate_data(data: dict[str, Any], lines: Lines, display: str) -> Scenario:
@@ -229,6 +285,8 @@ def validate_data(data: dict[str, Any], lines: Lines, display: str) -> Scenario:
         Listing every problem, each as ``file:line: field: message``.
     """
     network, tables, problems = data.get("network"), None, []
+    if isinstance(network, dict) and network.get("parts") is not None:
+        return _validate_composed(data, lines)
     shell = data
     if isinstance(network, dict):
         tables, problems = _network_tables(network, lines)
@@ -296,16 +354,29 @@ def canonical_text(data: dict[str, Any]) -> str:
     network = data.get("network")
     if isinstance(network, dict) and str(network.get("file", "")).lower().endswith(".parquet"):
         data = {**data, "network": {**network, "file_sha256": _tree_digest(Path(network["file"]))}}
+    if isinstance(network, dict) and isinstance(network.get("parts"), list):
+        digests = [_tree_digest(Path(part["file"])) if isinstance(part, dict) and isinstance(part.get("file"), str) else ""
+                   for part in network["parts"]]
+        pinned = network.get("dependencies_file")
+        data = {**data, "network": {**network, "parts_sha256": digests,
+                                    **({"dependencies_sha256": _tree_digest(Path(pinned))} if isinstance(pinned, str) else {})}}
     return json.dumps(data, sort_keys=True, default=str)
 
 
-def _tree_digest(folder: Path) -> str:
-    """sha256 over the names and bytes of the files in ``folder`` (a Parquet network), in
-    name order; '' when it cannot be read (validation reports that)."""
+def _tree_digest(path: Path) -> str:
+    """sha256 of a file's bytes, or over the names and bytes of the files in a folder (a
+    Parquet network, a shapefile's folder), in name order; '' when it cannot be read
+    (validation reports that)."""
     digest = hashlib.sha256()
     try:
-        for path in sorted(p for p in folder.iterdir() if p.is_file()):
-            digest.update(path.name.encode() + b"\0" + path.read_bytes())
+        if path.suffix.lower() == ".shp":       # a shapefile is the .shp and its sidecars (.dbf, .shx, .prj …)
+            files = sorted(path.parent.glob(glob.escape(path.stem) + ".*"))
+        elif path.is_file():
+            files = [path]
+        else:
+            files = sorted(p for p in path.iterdir() if p.is_file())
+        for file in files:
+            digest.update(file.name.encode() + b"\0" + file.read_bytes())
     except OSError:
         return ""
     return digest.hexdigest()

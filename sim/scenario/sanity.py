@@ -131,7 +131,8 @@ def sanity_warnings(scenario: Scenario, tables: "NetworkTables | None" = None) -
       ``connectivity`` set;
     - at least 5 nodes, and 10% of the placed ones, share one exact position;
     - nodes are unplaced (no coordinates);
-    - a buffer is shorter than a tick (it rounds to 0 or 1 tick).
+    - a buffer is shorter than a tick (it rounds to 0 or 1 tick);
+    - what the network's dependency rules noticed (:attr:`NetworkData.warnings`).
 
     Parameters
     ----------
@@ -171,4 +172,4 @@ def sanity_warnings(scenario: Scenario, tables: "NetworkTables | None" = None) -
     if len(short):
         out.append(f"{len(short)} dependency buffer(s) are shorter than a tick ({tick:g}s) and round to whole ticks: "
                    f"{first_few([t.ids[t.dep_node[g]] for g in short.tolist()])}")
-    return out
+    return out + scenario.network.warnings

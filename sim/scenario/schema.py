@@ -6,6 +6,7 @@ default. Durations are stored in seconds (see :mod:`sim.scenario.timefmt`).
 
 from __future__ import annotations
 
+import re
 from typing import Annotated, Any, Literal, Protocol
 
 from pydantic import (
@@ -44,8 +45,8 @@ class NetworkColumns(Protocol):
         """
 
 __all__ = [
-    "Action", "Attacker", "Clock", "Connectivity", "Dependency", "DependencyKind", "DispatchPolicy", "Duration",
-    "NetworkColumns",
+    "Action", "Attacker", "Clock", "Connectivity", "Dependency", "DependencyKind", "DependencyRule", "DispatchPolicy",
+    "Distance", "Duration", "NetworkColumns", "NetworkPart", "NodeSelector", "parse_distance",
     "Fraction", "Inject", "Link", "MutualAid", "NetworkData", "Node", "Policies", "RESOURCES", "Resource",
     "ResponseTimes", "Scenario", "Sector", "Strict", "TacticName", "TargetRule", "TargetRuleName", "Team",
     "TeamKind", "TimeDistribution",
@@ -59,6 +60,46 @@ Duration = Annotated[
                     "examples": ["5min", "2h30m", "T+1:30"]}),
 ]
 Fraction = Annotated[float, Field(ge=0.0, le=1.0)]
+
+_KM_PER = {"km": 1.0, "m": 0.001}
+
+
+def parse_distance(value: object) -> float:
+    """A distance as scenario files write it, in km.
+
+    Parameters
+    ----------
+    value : object
+        A number with its unit: ``"5km"``, ``"500 m"`` (a bare number is an error, as for
+        durations: a distance's unit is never guessed).
+
+    Returns
+    -------
+    float
+        km.
+
+    Raises
+    ------
+    ValueError
+        For anything else.
+
+    Examples
+    --------
+    >>> parse_distance("5km"), parse_distance("250m"), parse_distance("1.5 km")
+    (5.0, 0.25, 1.5)
+    """
+    match = re.fullmatch(r"\s*(\d+(?:\.\d*)?|\.\d+)\s*(km|m)\s*", value) if isinstance(value, str) else None
+    if match is None:
+        raise ValueError(f"'{value}' is not a distance; write it with its unit, e.g. 5km or 500m")
+    return float(match[1]) * _KM_PER[match[2]]
+
+
+Distance = Annotated[
+    float,
+    BeforeValidator(parse_distance),
+    PlainSerializer(lambda km: f"{km:g}km", return_type=str),
+    WithJsonSchema({"type": "string", "pattern": r"^\s*(\d+(\.\d*)?|\.\d+)\s*(km|m)\s*$", "examples": ["5km", "500m"]}),
+]
 
 RESOURCES = ("power", "water", "telecom", "fuel", "control", "transport")
 Resource = Literal[RESOURCES]
@@ -145,6 +186,59 @@ class Dependency(Strict):
     buffer: Duration = Field(0.0, description="how long the node rides out the loss (generator, tank, battery)")
 
 
+class NetworkPart(BaseModel):
+    """One file of a network composed of parts: a ripple network file or anything ``ripple
+    import`` reads, with the import's options as keys (e.g. ``id_field``, ``people_per_mw``)."""
+
+    model_config = ConfigDict(extra="allow", allow_inf_nan=False)
+
+    file: str = Field(min_length=1, description="the part's file, relative to the scenario")
+    prefix: str = Field("", description="put before every node id (and link id) of the part")
+    sector: str | None = Field(None, min_length=1, description="sector of the part's nodes, for importers that need one")
+    crs: str | None = Field(None, description="CRS of the part's positions when the file declares none")
+    units: Literal["m", "km", "ft", "us-ft"] | None = Field(None, description="units of an unreferenced drawing")
+    origin: tuple[float, float] | None = Field(None, description="longitude, latitude of an unreferenced drawing's 0, 0")
+
+    def options(self) -> dict[str, Any]:
+        """The import options given (not ``file`` or ``prefix``), by name."""
+        given = {key: getattr(self, key) for key in ("sector", "crs", "units", "origin") if getattr(self, key) is not None}
+        return {**given, **(self.model_extra or {})}
+
+
+class NodeSelector(Strict):
+    """Nodes chosen by sector, and optionally kind and id."""
+
+    sector: str = Field(min_length=1, description="the nodes' sector")
+    kind: str | list[str] | None = Field(None, description="only nodes of this kind (or of one of these kinds)")
+    ids: list[str] | None = Field(None, description="only these node ids")
+
+    def kinds(self) -> list[str] | None:
+        """The kinds asked for, as a list; None for any kind."""
+        return [self.kind] if isinstance(self.kind, str) else self.kind
+
+
+class DependencyRule(Strict):
+    """Dependencies written as a rule: each selected node needs ``resource`` from its
+    ``nearest`` candidate suppliers in range, ``need`` of which must work."""
+
+    model_config = ConfigDict(extra="forbid", allow_inf_nan=False, populate_by_name=True)
+
+    nodes: NodeSelector = Field(description="the dependent nodes")
+    resource: Resource
+    suppliers: NodeSelector = Field(alias="from", description="the candidate suppliers")
+    nearest: int = Field(1, ge=1, description="suppliers per node: the nearest this many candidates in range")
+    need: int = Field(1, ge=1, description="suppliers that must be working")
+    within: Distance | None = Field(None, description="range, e.g. 5km or 800m; default: any distance")
+    buffer: Duration = Field(0.0, description="how long the node rides out the loss")
+    kind: DependencyKind | None = Field(None, description="default: cyber for control, else physical")
+
+    @model_validator(mode="after")
+    def _need_within_nearest(self) -> "DependencyRule":
+        if self.need > self.nearest:
+            raise ValueError(f"need ({self.need}) is more than nearest ({self.nearest})")
+        return self
+
+
 class NetworkData(Strict):
     """Nodes, links (same-sector topology) and dependencies, inline or from a file."""
 
@@ -163,28 +257,67 @@ class NetworkData(Strict):
     links: list[tuple[str, str] | Link] = Field(
         default_factory=list, description="pairs of node ids of one sector, or link records")
     dependencies: list[Dependency] = Field(default_factory=list)
+    parts: list[NetworkPart] | None = Field(
+        None, description="network files (or files ripple import reads) composed into one network; not with file")
+    rules: list[DependencyRule] = Field(
+        default_factory=list, description="dependencies by rule, expanded when the scenario loads")
+    frame: str | None = Field(
+        None, description="CRS every placed part is projected to (km); default: a local frame around the data")
+    dependencies_file: str | None = Field(
+        None, description="CSV of dependencies (as `ripple network show --dependencies` writes it), added to "
+                          "dependencies; with parts")
     _tables: Any = PrivateAttr(None)
+    _warnings: list[str] = PrivateAttr(default_factory=list)
+    _dependency_rule: Any = PrivateAttr(None)
+
+    @property
+    def warnings(self) -> list[str]:
+        """What loading the network found doubtful but not wrong (e.g. nodes rules skipped)."""
+        return self._warnings
+
+    @model_validator(mode="after")
+    def _file_or_parts(self) -> "NetworkData":
+        if self.parts is not None and self.file is not None:
+            raise ValueError("give either file or parts, not both")
+        if self.dependencies_file is not None and self.parts is None:
+            raise ValueError("dependencies_file goes with parts (a single network file holds its dependencies)")
+        return self
 
     @property
     def tables(self) -> "NetworkColumns | None":
         """The network as columns, when the scenario was loaded from a file; else None."""
         return self._tables
 
-    def attach(self, tables: NetworkColumns) -> None:
+    def attach(self, tables: NetworkColumns, dependency_rule: Any = None, warnings: list[str] | None = None) -> None:
         """Keep the network as columns (the loader does, in place of the lists).
 
         Parameters
         ----------
         tables : NetworkColumns
             The checked network.
+        dependency_rule : numpy.ndarray or None
+            Per dependency, the index of the rule it was expanded from (-1: written out);
+            None when the network has no rules.
+        warnings : list of str or None
+            What loading found doubtful but not wrong.
         """
         self._tables = tables
+        self._dependency_rule = dependency_rule
+        self._warnings = list(warnings or [])
+
+    @property
+    def dependency_rule(self) -> Any:
+        """Per dependency, the rule it was expanded from (-1: written out), or None."""
+        return self._dependency_rule
 
     @model_serializer(mode="wrap")
     def _with_tables(self, handler: SerializerFunctionWrapHandler) -> dict[str, Any]:
         out = handler(self)
         if self._tables is not None:
             out.update(self._tables.records(RESOURCES))
+            for key in ("parts", "rules", "frame", "dependencies_file"):    # composed, placed: now one network
+                out.pop(key, None)
+            out["coordinates"], out["crs"] = self._tables.coordinates, self._tables.crs
         return out
 
 

@@ -3,8 +3,8 @@
 The mapping (docs/import.md, "GIS layers"):
 
 - each Point feature is a node ``<prefix><id>``; MultiPoint and Polygon features are nodes at
-  their representative point (a point inside the polygon); a feature without geometry is a
-  node placed at its neighbours' mean, reported as guessed;
+  their representative point (a point inside the polygon); a feature without geometry is an
+  unplaced node (no x, y), listed in the report;
 - each LineString feature is a link ``<prefix><id>`` (a MultiLineString: one link per part
   that does not join the others, ``<id>.1``, ``<id>.2`` …) with its length in km and its
   attributes in ``attrs``; each end snaps to the nearest node within ``snap_m`` metres, and
@@ -28,7 +28,7 @@ from typing import Any
 
 import numpy as np
 
-from sim.scenario.importers.geo import UNITS_KM, extent_warning, place_unplaced
+from sim.scenario.importers.geo import UNITS_KM, extent_warning
 from sim.scenario.importers.sourcedata import named, plain, project, source_crs
 from sim.scenario.importers.report import ImportFailed, ImportReport
 from sim.scenario.netdata import NetworkTables, tables_from_records
@@ -353,10 +353,10 @@ def import_gis(path: Path, *, sector: str, prefix: str = "", crs: str | None = N
     row_of = {node["id"]: row for row, node in enumerate(nodes)}
     a = np.array([row_of[link["a"]] for link in links], dtype=np.int64)
     b = np.array([row_of[link["b"]] for link in links], dtype=np.int64)
-    guessed = place_unplaced(x, y, a, b)
-    for row in guessed.tolist():
-        nodes[row]["x"], nodes[row]["y"] = float(x[row]), float(y[row])
-    report.guessed = [nodes[row]["id"] for row in guessed.tolist()]
+    unplaced = np.flatnonzero(np.isnan(x))
+    for row in unplaced.tolist():
+        del nodes[row]["x"], nodes[row]["y"]
+    report.unplaced = [nodes[row]["id"] for row in unplaced.tolist()]
     warning = extent_warning(x, y)
     if warning:
         report.warnings.append(warning)

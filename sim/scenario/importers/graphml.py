@@ -24,7 +24,7 @@ from typing import Any
 
 import numpy as np
 
-from sim.scenario.importers.geo import LONLAT, extent_warning, place_unplaced
+from sim.scenario.importers.geo import LONLAT, extent_warning
 from sim.scenario.importers.sourcedata import named, plain, project, source_crs
 from sim.scenario.importers.report import ImportFailed, ImportReport
 from sim.scenario.netdata import NetworkTables, tables_from_records
@@ -398,11 +398,12 @@ def import_graphml(path: Path, *, sector: str | None = None, prefix: str = "", c
     row_of = {node["id"]: row for row, node in enumerate(nodes)}
     a = np.array([row_of[link["a"]] for link in links], dtype=np.int64)
     b = np.array([row_of[link["b"]] for link in links], dtype=np.int64)
-    guessed = place_unplaced(x, y, a, b)
-    report.guessed = [nodes[row]["id"] for row in guessed.tolist()]
-    for node, east, north in zip(nodes, x.tolist(), y.tolist()):
-        node["x"], node["y"] = east, north
-    warning = extent_warning(x, y) if len(guessed) < len(nodes) else None
+    unplaced = np.isnan(x)
+    report.unplaced = [node["id"] for node, missing in zip(nodes, unplaced.tolist()) if missing]
+    for node, east, north, missing in zip(nodes, x.tolist(), y.tolist(), unplaced.tolist()):
+        if not missing:
+            node["x"], node["y"] = east, north
+    warning = extent_warning(x[~unplaced], y[~unplaced]) if not unplaced.all() else None
     if warning:
         report.warnings.append(warning)
 

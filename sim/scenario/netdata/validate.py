@@ -18,6 +18,7 @@ Problems = list[tuple[Loc, str]]
 
 
 KM_MAX = 1e6   # km: the largest coordinate a network in km may have
+CRS_MAX = 1e9  # the largest in the units of a declared CRS (metres, feet), projected to km when loaded
 
 def _duplicates(ids: list[str]) -> list[tuple[int, int]]:
     """(row, first row) of every id given again."""
@@ -74,7 +75,7 @@ def check_tables(t: NetworkTables) -> Problems:
     every = np.ones(n, bool)
     # positions: km within a million of the origin (beyond, distances overflow and nothing on
     # Earth is that far), or longitude and latitude in degrees; NaN in both: an unplaced node
-    x_max, y_max = (180.0, 90.0) if t.coordinates == "lonlat" else (KM_MAX, KM_MAX)
+    x_max, y_max = (180.0, 90.0) if t.coordinates == "lonlat" else (CRS_MAX, CRS_MAX) if t.crs else (KM_MAX, KM_MAX)
     no_x, no_y = np.isnan(t.x), np.isnan(t.y)
     for i in np.flatnonzero(no_x != no_y).tolist():
         problems.append((("nodes", i, "x" if no_x[i] else "y"), "give both x and y, or neither (an unplaced node)"))

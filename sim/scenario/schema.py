@@ -203,11 +203,22 @@ class Clock(Strict):
 
 
 class TargetRule(Strict):
-    """A target chosen when the action fires, among the working nodes (ties: first in file order)."""
+    """A target chosen when the action fires, among the working nodes (ties: first in file
+    order). Simultaneous rule targets of one cell go to distinct nodes: the k-th action of a
+    rule at one time takes the rule's k-th choice."""
 
     rule: TargetRuleName = Field(description="how the node is chosen")
     sector: str | None = Field(None, description="only nodes of this sector")
     kind: str | None = Field(None, description="only nodes of this kind")
+    fraction: float | None = Field(
+        None, gt=0.0, le=1.0, description="rule `random` only: attack this share of the working nodes at once "
+        "(rounded to the nearest whole number of nodes), each its own attempt")
+
+    @model_validator(mode="after")
+    def _fraction_only_at_random(self) -> "TargetRule":
+        if self.fraction is not None and self.rule != "random":
+            raise ValueError(f"fraction applies to rule random only, not to {self.rule}")
+        return self
 
 
 class Action(Strict):

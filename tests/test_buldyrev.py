@@ -8,21 +8,17 @@ x = 1 − exp(−k·μ∞) (the largest root), and it vanishes below p_c = 2.455
 
 import numpy as np
 import pytest
-from scipy.optimize import brentq
 
 from sim.cascade import cascade
 from sim.network import DAMAGED, Network
+from sim.percolation import mu_infinity
 
 K, N = 4.0, 20_000
 
 
 def theory(p: float, k: float = K) -> float:
     """μ∞(p): the largest root of x = 1 − exp(−k·p·x²), then μ∞ = p·x² (0 below p_c)."""
-    f = lambda x: x - (1.0 - np.exp(-k * p * x * x))  # noqa: E731
-    grid = np.linspace(1e-4, 1.0, 4001)
-    values = f(grid)
-    roots = [brentq(f, grid[i], grid[i + 1]) for i in range(len(grid) - 1) if values[i] * values[i + 1] < 0]
-    return p * max(roots) ** 2 if roots else 0.0
+    return mu_infinity(p, k)
 
 
 def erdos_renyi(rng: np.random.Generator, n: int, k: float) -> np.ndarray:

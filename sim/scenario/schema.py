@@ -327,6 +327,9 @@ class Scenario(Strict):
     name: str
     description: str = ""
     objectives: list[str] = Field(default_factory=list)
+    reference: Literal["buldyrev"] | None = Field(
+        None, description="a published experiment the scenario reproduces; a sweep's report draws its theory "
+        "(buldyrev: μ∞(p) of Buldyrev et al. 2010 against 1 − the swept fraction)")
     seed: int = Field(0, ge=0, description="default seed of the run's random streams (numpy SeedSequence), ≥ 0")
     clock: Clock
     sectors: dict[str, Sector] = Field(default_factory=dict)

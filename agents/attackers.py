@@ -238,10 +238,10 @@ class Attacker(mesa.Agent):
             tactic = self.tactic(action)
             if isinstance(action.target, str):
                 targets: list[tuple[int, int | None]] = [(model.network.index[action.target], None)]
-                ranked = False
+                shared = False
             else:
                 targets = picker.pick(action.target, rng)
-                ranked = same_rule[(action.target.rule, action.target.sector, action.target.kind)] > 1
+                shared = same_rule[(action.target.rule, action.target.sector, action.target.kind)] > 1
             if not targets:
                 rng.random(2)     # the two draws of the attempt, so the stream stays aligned across policies
                 model.log(EventKind.ATTACK, attacker=self.cell_id, tactic=action.tactic, outcome="no target")
@@ -252,7 +252,7 @@ class Attacker(mesa.Agent):
                 p_i = p_interdiction(tactic, model.information_sharing, model.police_near(node), model.policies)
                 p_l = tactic.p_land(model, node)
                 outcome = "interdicted" if u_interdict < p_i else "landed" if u_land < p_l else "failed"
-                extra = {"rank": rank} if ranked and rank is not None else {}
+                extra = {"rank": rank} if shared and rank is not None else {}
                 model.log(EventKind.ATTACK, node=node, attacker=self.cell_id, tactic=action.tactic, outcome=outcome,
                           p_interdiction=round(p_i, 4), p_success=round(p_l, 4), **extra)
                 model.count_attack(outcome)

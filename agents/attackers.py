@@ -20,6 +20,7 @@ unless the tactic says otherwise).
 from __future__ import annotations
 
 import math
+from collections import Counter
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Mapping, Protocol
 
@@ -211,6 +212,11 @@ class Attacker(mesa.Agent):
     def act(self, rng: np.random.Generator) -> list[Attempt]:
         """Attempt every action now due; log each outcome and count it.
 
+        Rule targets of the actions due together resolve to distinct nodes, passing over
+        the nodes the cell attacks by id then (:class:`agents.targeting.Picker`). An action
+        with a share of a sector (``fraction``) is one attempt per node drawn, each
+        interdicted and contested on its own.
+
         Parameters
         ----------
         rng : numpy.random.Generator
@@ -223,24 +229,33 @@ class Attacker(mesa.Agent):
             The attempts that landed, in plan order.
         """
         model, landed = self.model, []
-        for action in self.due(model.tick):
+        actions = self.due(model.tick)
+        by_id = [model.network.index[a.target] for a in actions if isinstance(a.target, str)]
+        picker = targeting.Picker(model, by_id)
+        same_rule = Counter((a.target.rule, a.target.sector, a.target.kind)
+                            for a in actions if not isinstance(a.target, str))
+        for action in actions:
             tactic = self.tactic(action)
             if isinstance(action.target, str):
-                node = model.network.index[action.target]
+                targets: list[tuple[int, int | None]] = [(model.network.index[action.target], None)]
+                shared = False
             else:
-                node = targeting.resolve(model, action.target, rng)
-            # always two draws per attempt, so the stream stays aligned across policies
-            u_interdict, u_land = rng.random(2)
-            if node is None:
+                targets = picker.pick(action.target, rng)
+                shared = same_rule[(action.target.rule, action.target.sector, action.target.kind)] > 1
+            if not targets:
+                rng.random(2)     # the two draws of the attempt, so the stream stays aligned across policies
                 model.log(EventKind.ATTACK, attacker=self.cell_id, tactic=action.tactic, outcome="no target")
                 continue
-            p_i = p_interdiction(tactic, model.information_sharing, model.police_near(node), model.policies)
-            p_l = tactic.p_land(model, node)
-            outcome = "interdicted" if u_interdict < p_i else "landed" if u_land < p_l else "failed"
-            model.log(EventKind.ATTACK, node=node, attacker=self.cell_id, tactic=action.tactic, outcome=outcome,
-                      p_interdiction=round(p_i, 4), p_success=round(p_l, 4))
-            model.count_attack(outcome)
-            if outcome == "landed":
-                landed.append(Attempt(self.cell_id, tactic, node, action))
+            for node, rank in targets:
+                # always two draws per attempt, so the stream stays aligned across policies
+                u_interdict, u_land = rng.random(2)
+                p_i = p_interdiction(tactic, model.information_sharing, model.police_near(node), model.policies)
+                p_l = tactic.p_land(model, node)
+                outcome = "interdicted" if u_interdict < p_i else "landed" if u_land < p_l else "failed"
+                extra = {"rank": rank} if shared and rank is not None else {}
+                model.log(EventKind.ATTACK, node=node, attacker=self.cell_id, tactic=action.tactic, outcome=outcome,
+                          p_interdiction=round(p_i, 4), p_success=round(p_l, 4), **extra)
+                model.count_attack(outcome)
+                if outcome == "landed":
+                    landed.append(Attempt(self.cell_id, tactic, node, action))
         return landed
-

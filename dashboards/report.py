@@ -10,6 +10,7 @@ comparison, the paired differences of each variant from the reference.
 from __future__ import annotations
 
 import html
+import json
 import math
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -25,10 +26,11 @@ from sim.batchstore import (
     MANIFEST, RESULT, Comparison, SeriesQuantiles, StoreError, read_comparison, read_manifest, read_quantiles, read_runs,
 )
 from sim.metrics import HEADLINE, SUMMARY, metric
-from sim.stats import column, metric_columns
+from sim.percolation import critical_p, mu_infinity
+from sim.stats import column, describe, metric_columns
 
-__all__ = ["REPORT", "Batch", "ReportError", "differences_table", "read_batch", "report_html", "summary_table",
-           "write_report"]
+__all__ = ["REPORT", "Batch", "ReportError", "SweptFraction", "buldyrev_figure", "buldyrev_section",
+           "differences_table", "read_batch", "report_html", "summary_table", "swept_fractions", "write_report"]
 
 REPORT = "report.html"
 
@@ -224,6 +226,164 @@ def comparison_fans(arms: Mapping[str, Mapping[str, SeriesQuantiles]]) -> str:
             f'<div class="grid">{"".join(cells)}</div>')
 
 
+@dataclass(frozen=True)
+class SweptFraction:
+    """One arm of a sweep over a target's ``fraction``: the share of a sector removed.
+
+    Attributes
+    ----------
+    arm : str
+        The arm's name.
+    fraction : float
+        The fraction removed, 1 − p.
+    sector : str
+        The sector the target rule removes it from.
+    mu : numpy.ndarray
+        Per run, the lowest overall service level (for two networks coupled one to one,
+        the mutually connected giant component μ∞ as a fraction of either network).
+    """
+
+    arm: str
+    fraction: float
+    sector: str
+    mu: np.ndarray
+
+
+def _at(data: Any, parts: Sequence[str]) -> Any:
+    """The value at a dotted path's parts in scenario data (integers index lists); None if absent."""
+    for part in parts:
+        if isinstance(data, list) and part.isdigit() and int(part) < len(data):
+            data = data[int(part)]
+        elif isinstance(data, dict) and part in data:
+            data = data[part]
+        else:
+            return None
+    return data
+
+
+def swept_fractions(arms: Mapping[str, Batch]) -> tuple[list[SweptFraction], dict[str, Any]]:
+    """The arms that set a target's ``fraction`` (``--set``/``--sweep ...target.fraction=v``),
+    and the scenario data (overrides not applied) they share.
+
+    Parameters
+    ----------
+    arms : Mapping[str, Batch]
+        The comparison's arms.
+
+    Returns
+    -------
+    list of SweptFraction
+        The arms with such an override (the last one counts), in order.
+    dict
+        The scenario file's data, from the first arm's manifest (empty if unreadable).
+    """
+    first = next(iter(arms.values()))
+    try:
+        data = json.loads(first.manifest["scenario"]["text"])
+    except (KeyError, TypeError, json.JSONDecodeError):
+        return [], {}
+    out = []
+    for name, batch in arms.items():
+        sets = [o["set"] for o in batch.manifest.get("overrides") or [] if isinstance(o, dict) and "set" in o]
+        fractions = [spec for spec in sets if spec.partition("=")[0].strip().endswith("target.fraction")]
+        if not fractions or "min_service" not in batch.runs:
+            continue
+        path, _, value = fractions[-1].partition("=")
+        target = _at(data, path.strip().split(".")[:-1])
+        try:
+            fraction = float(value)
+        except ValueError:
+            continue
+        sector = target.get("sector") if isinstance(target, dict) else None
+        if sector:
+            out.append(SweptFraction(name, fraction, str(sector), batch.runs["min_service"]))
+    return out, data if isinstance(data, dict) else {}
+
+
+def _mean_degree(network: Any, sector: str) -> float | None:
+    """⟨k⟩ = 2 links / nodes of one sector in inline network data; None when not inline."""
+    nodes, links = _at(network, ["nodes"]), _at(network, ["links"])
+    if not isinstance(nodes, list) or not isinstance(links, list):
+        return None
+    members = {n["id"] for n in nodes if isinstance(n, dict) and n.get("sector") == sector}
+    ends = [(link.get("a"), link.get("b")) if isinstance(link, dict) else tuple(link[:2]) for link in links]
+    inside = sum(1 for a, b in ends if a in members and b in members)
+    return 2.0 * inside / len(members) if members else None
+
+
+def buldyrev_figure(points: Sequence[SweptFraction], k: float) -> go.Figure:
+    """μ∞ against p = 1 − fraction: the theory of Buldyrev et al. (2010) and the runs.
+
+    Parameters
+    ----------
+    points : sequence of SweptFraction
+        The sweep's arms.
+    k : float
+        Mean degree ⟨k⟩ of the networks.
+
+    Returns
+    -------
+    go.Figure
+        The theory curve μ∞(p) (:func:`sim.percolation.mu_infinity`), the threshold p_c,
+        and per arm the mean over runs with its 95% t interval.
+    """
+    grid = np.linspace(0.0, 1.0, 401)
+    fig = go.Figure()
+    fig.add_trace(go.Scatter(x=grid, y=[mu_infinity(p, k) for p in grid], mode="lines", name=f"theory, ⟨k⟩ = {k:g}",
+                             line=dict(color="#444")))
+    stats = [describe(point.mu) for point in points]
+    fig.add_trace(go.Scatter(
+        x=[1.0 - point.fraction for point in points], y=[s.mean for s in stats], mode="markers", name="runs (mean, 95% CI)",
+        error_y=dict(type="data", symmetric=False, array=[s.ci_high - s.mean for s in stats],
+                     arrayminus=[s.mean - s.ci_low for s in stats]),
+        text=[point.arm for point in points], marker=dict(size=9, color=ARM_COLOURS[0])))
+    fig.add_vline(x=critical_p(k), line_dash="dot", annotation_text=f"p_c = {critical_p(k):.3f}")
+    fig.update_layout(title="Mutually connected giant component μ∞ against the fraction kept p",
+                      xaxis_title="p = 1 − fraction removed", yaxis_title="μ∞ (fraction of the nodes)",
+                      xaxis_range=[0, 1], yaxis_range=[0, 1], height=460)
+    return fig
+
+
+def buldyrev_section(arms: Mapping[str, Batch]) -> str:
+    """The report's section comparing a sweep of a ``reference: buldyrev`` scenario with
+    the theory; empty for any other folder.
+
+    Parameters
+    ----------
+    arms : Mapping[str, Batch]
+        The comparison's arms.
+
+    Returns
+    -------
+    str
+        HTML: the figure (:func:`buldyrev_figure`) and a table of measured and theoretical
+        μ∞ per p, or a note when the mean degree cannot be read; "" when the scenario names
+        no reference or no arm sweeps a fraction.
+    """
+    points, data = swept_fractions(arms)
+    if data.get("reference") != "buldyrev" or not points:
+        return ""
+    k = _mean_degree(data.get("network"), points[0].sector)
+    head = "<h2>Reference: Buldyrev et al. 2010</h2>"
+    if not k:
+        return head + ('<div class="panel note">The network is not inline in the scenario data, so its mean '
+                       'degree, and the theory, are not known here.</div>')
+    rows = []
+    for point in points:
+        s = describe(point.mu)
+        p = 1.0 - point.fraction
+        rows.append(f"<tr><td>{html.escape(point.arm)}</td><td>{p:.3f}</td><td>{s.mean:.3f}</td>"
+                    f"<td>{s.ci_low:.3f} to {s.ci_high:.3f}</td><td>{mu_infinity(p, k):.3f}</td><td>{s.n}</td></tr>")
+    table = ("<table><thead><tr><th>arm</th><th>p</th><th>μ∞ measured (mean)</th><th>95% CI</th>"
+             f"<th>μ∞ theory</th><th>runs</th></tr></thead><tbody>{''.join(rows)}</tbody></table>")
+    note = (f'<div class="note">A random fraction 1 − p of sector {html.escape(points[0].sector)} removed; '
+            "μ∞ is the lowest overall service level (for networks coupled one to one, the mutually connected "
+            "giant component as a fraction of either). Theory: μ∞ = p·x², x = 1 − exp(−⟨k⟩·p·x²), "
+            "p_c = 2.4554/⟨k⟩ (Buldyrev et al., Nature 464, 1025–1028, 2010); finite networks fall below it "
+            "near p_c.</div>")
+    return head + f'<div class="panel">{page.figure_div(buldyrev_figure(points, k), "reference")}</div>' + table + note
+
+
 def report_html(folder: Path) -> str:
     """The report page of a batch folder or a comparison folder.
 
@@ -263,6 +423,7 @@ def report_html(folder: Path) -> str:
         body.append("<h2>Paired differences from the reference (common random numbers)</h2>")
         body.append(f'<div class="panel">{page.figure_div(paired_differences(comparison.differences, comparison.reference), "differences")}</div>')
         body.append(f"<details><summary>every metric</summary>{differences_table(comparison)}</details>")
+        body.append(buldyrev_section(arms))
     if comparison is None:
         body.append("<h2>Headline metrics</h2>" + summary_table(runs))
     else:

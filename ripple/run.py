@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 
 import typer
 
-from ripple.app import app, console, errors, fail, load_or_exit
+from ripple.app import app, console, errors, fail, load_or_exit, scenario_problems
 
 if TYPE_CHECKING:
     from rich.table import Table
@@ -16,7 +16,8 @@ if TYPE_CHECKING:
     from sim.results import RunResult
     from sim.scenario import Scenario
 
-__all__ = ["RUN_FILES", "describe", "out_folder", "print_warnings", "run", "schema", "summary_table", "validate"]
+__all__ = ["RUN_FILES", "describe", "load_with_sets", "out_folder", "print_warnings", "run", "schema", "summary_table",
+           "validate"]
 
 # what `ripple run` writes into its folder (RunResult.save, and replay.html with --html)
 RUN_FILES = ("summary.json", "series.parquet", "nodes.parquet", "events.jsonl", "replay.html")
@@ -153,6 +154,38 @@ def out_folder(folder: Path, force: bool) -> Path:
     return folder
 
 
+def load_with_sets(path: Path, sets: list[str]) -> Scenario:
+    """Load a scenario with ``--set path=value`` overrides, as ``ripple batch`` applies them.
+
+    Parameters
+    ----------
+    path : Path
+        The scenario file.
+    sets : list of str
+        ``path=value`` overrides (:func:`sim.overrides.parse_set`), applied in order.
+
+    Returns
+    -------
+    Scenario
+        The validated scenario, overrides applied.
+
+    Raises
+    ------
+    typer.Exit
+        With code 2 for a problem of the file (every one, with file:line) or of an
+        override (naming the ``--set``).
+    """
+    if not sets:
+        return load_or_exit(path)
+    from sim.overrides import OverrideError, parse_set, prepare
+
+    with scenario_problems(path):
+        try:
+            return prepare(path, [parse_set(spec) for spec in sets]).scenario
+        except OverrideError as exc:
+            fail(str(exc))
+
+
 @app.command()
 def run(
     scenario: Path = ScenarioArg,
@@ -161,11 +194,13 @@ def run(
     html: bool = typer.Option(False, "--html", help="also write an interactive replay.html"),
     no_skip: bool = typer.Option(False, "--no-skip", help="step every tick (no skipping of quiet ticks)"),
     force: bool = typer.Option(False, "--force", help="replace the run files of an earlier run in the output folder"),
+    sets: list[str] = typer.Option([], "--set", help="override a scenario field: path=value (repeatable), e.g. "
+                                   "attackers.0.plan.0.target.fraction=0.4"),
 ) -> None:
     """Run a scenario once; print its summary and write summary.json, series.parquet, events.jsonl."""
     from sim.model import RippleModel
 
-    s = load_or_exit(scenario)
+    s = load_with_sets(scenario, sets)
     folder = out_folder(out or Path("runs") / f"{s.id}-seed{s.seed if seed is None else seed}", force)
     model = RippleModel(s, seed=seed, skip_quiet=not no_skip)
     print_warnings(model.scenario_warnings)

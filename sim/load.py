@@ -4,26 +4,24 @@ networks", Phys. Rev. E 66, 065102, 2002).
 The load of a node is its betweenness (the number of shortest paths between working nodes
 that pass through it); its capacity is ``(1 + α)`` times its load in the intact network.
 When nodes fail, paths reroute, loads shift, and a working node whose load exceeds its
-capacity fails in turn (OVERLOADED). Betweenness is exact (Brandes 2001) up to
-``SAMPLE_ABOVE`` working nodes in a sector and estimated from ``PIVOTS`` sampled sources
-above it (Brandes & Pich 2007), with a fixed seed so runs stay reproducible.
+capacity fails in turn (OVERLOADED). Betweenness is exact at every size (Brandes 2001, batched over
+sources: :func:`agents.centrality.betweenness`), so the loads after a removal differ from
+the capacities only by the paths that really moved; an estimate from fresh random pivots
+after every removal would move loads by sampling noise alone.
 """
 
 from __future__ import annotations
 
-import networkx as nx
+from typing import TYPE_CHECKING
+
 import numpy as np
 
-from typing import TYPE_CHECKING
+from agents.centrality import betweenness
 
 if TYPE_CHECKING:
     from sim.network import Network
 
-__all__ = ["PIVOTS", "SAMPLE_ABOVE", "SEED", "capacities", "loads", "overloaded"]
-
-SAMPLE_ABOVE = 2000    # working nodes in a sector above which betweenness is sampled
-PIVOTS = 256           # sampled source nodes (pivots) for the estimate
-SEED = 2002            # the sampler's fixed seed
+__all__ = ["capacities", "loads", "overloaded"]
 
 
 def loads(net: Network, working: np.ndarray, nodes: np.ndarray) -> np.ndarray:
@@ -52,9 +50,8 @@ def loads(net: Network, working: np.ndarray, nodes: np.ndarray) -> np.ndarray:
     .. math:: L(v) = \sum_{s < t,\ s, t \ne v} \sigma_{st}(v) / \sigma_{st}
 
     with :math:`\sigma_{st}` the number of shortest paths from :math:`s` to :math:`t` and
-    :math:`\sigma_{st}(v)` those through :math:`v` [1]_. Exact (Brandes' algorithm [2]_) up
-    to ``SAMPLE_ABOVE`` working nodes; above, estimated from ``PIVOTS`` source nodes drawn
-    with seed ``SEED`` [3]_.
+    :math:`\sigma_{st}(v)` those through :math:`v` [1]_, exact at every size (Brandes'
+    algorithm [2]_, :func:`agents.centrality.betweenness`): time :math:`O(n m)` per call.
 
     References
     ----------
@@ -62,22 +59,15 @@ def loads(net: Network, working: np.ndarray, nodes: np.ndarray) -> np.ndarray:
        Phys. Rev. E 66, 065102 (2002).
     .. [2] U. Brandes, "A faster algorithm for betweenness centrality", J. Math. Sociol.
        25(2), 163-177 (2001).
-    .. [3] U. Brandes and C. Pich, "Centrality estimation in large networks", Int. J.
-       Bifurcation and Chaos 17(7), 2303-2318 (2007).
     """
     member = np.zeros(net.n, bool)
     member[nodes] = True
     alive = member & working
     keep = alive[net.link_rows] & alive[net.link_cols] & (net.link_rows < net.link_cols)
-    graph = nx.Graph()
-    graph.add_nodes_from(np.flatnonzero(alive).tolist())
-    graph.add_edges_from(zip(net.link_rows[keep].tolist(), net.link_cols[keep].tolist()))
-    k = PIVOTS if graph.number_of_nodes() > SAMPLE_ABOVE else None
-    score = nx.betweenness_centrality(graph, k=k, normalized=False, seed=SEED if k else None)
+    index = np.flatnonzero(alive)
+    compact = np.cumsum(alive) - 1           # node index -> position among the alive
     out = np.zeros(net.n)
-    if score:
-        index = np.fromiter(score.keys(), dtype=np.int64, count=len(score))
-        out[index] = np.fromiter(score.values(), dtype=float, count=len(score))
+    out[index] = betweenness(len(index), compact[net.link_rows[keep]], compact[net.link_cols[keep]])
     return out
 
 

@@ -6,23 +6,21 @@ network A is removed. The mutually connected giant component is μ∞ = p·x², 
 x = 1 − exp(−k·μ∞) (the largest root), and it vanishes below p_c = 2.4554 / k.
 """
 
+from pathlib import Path
+
 import numpy as np
 import pytest
-from scipy.optimize import brentq
 
 from sim.cascade import cascade
 from sim.network import DAMAGED, Network
+from sim.percolation import mu_infinity
 
 K, N = 4.0, 20_000
 
 
 def theory(p: float, k: float = K) -> float:
     """μ∞(p): the largest root of x = 1 − exp(−k·p·x²), then μ∞ = p·x² (0 below p_c)."""
-    f = lambda x: x - (1.0 - np.exp(-k * p * x * x))  # noqa: E731
-    grid = np.linspace(1e-4, 1.0, 4001)
-    values = f(grid)
-    roots = [brentq(f, grid[i], grid[i + 1]) for i in range(len(grid) - 1) if values[i] * values[i + 1] < 0]
-    return p * max(roots) ** 2 if roots else 0.0
+    return mu_infinity(p, k)
 
 
 def erdos_renyi(rng: np.random.Generator, n: int, k: float) -> np.ndarray:
@@ -72,3 +70,28 @@ def test_collapse_below_the_critical_threshold():
     rng = np.random.default_rng(2010)
     net = coupled(rng)
     assert surviving_fraction(net, rng, 0.58) < 0.05
+
+
+def test_a_sweep_of_the_removed_fraction_reproduces_the_curve_and_the_report_draws_the_theory(tmp_path):
+    """`ripple batch scenarios/buldyrev.yaml --sweep attackers.0.plan.0.target.fraction=...`
+    on the shipped 1,000-node networks: μ∞ follows the theory away from p_c (finite size
+    keeps it a little above) and collapses below it; the report tabulates both."""
+    from typer.testing import CliRunner
+
+    from dashboards.report import buldyrev_section, read_batch
+    from ripple import app
+    from sim.batchstore import read_comparison
+
+    out = tmp_path / "sweep"
+    scenario = str(Path(__file__).resolve().parents[1] / "scenarios/buldyrev.yaml")
+    result = CliRunner().invoke(app, ["batch", scenario, "--runs", "4", "--workers", "1", "--out",
+                                      str(out), "--html", "--sweep", "attackers.0.plan.0.target.fraction=0.2,0.3,0.5"])
+    assert result.exit_code == 0, result.output
+    arms = {name: read_batch(out / name) for name in read_comparison(out).arms}
+    measured = {1 - float(name.rpartition("=")[2]): batch.runs["min_service"].mean() for name, batch in arms.items()}
+    assert measured[0.8] == pytest.approx(theory(0.8), abs=0.04)
+    assert measured[0.7] == pytest.approx(theory(0.7), abs=0.04)
+    assert measured[0.5] < 0.05
+    section = buldyrev_section(arms)
+    assert "Reference: Buldyrev et al. 2010" in section and f"<td>{theory(0.7):.3f}</td>" in section
+    assert "Reference: Buldyrev et al. 2010" in (out / "report.html").read_text()

@@ -343,11 +343,22 @@ class Clock(Strict):
 
 
 class TargetRule(Strict):
-    """A target chosen when the action fires, among the working nodes (ties: first in file order)."""
+    """A target chosen when the action fires, among the working nodes (ties: first in file
+    order). Simultaneous rule targets of one cell go to distinct nodes: the k-th action of a
+    rule at one time takes the rule's k-th choice."""
 
     rule: TargetRuleName = Field(description="how the node is chosen")
     sector: str | None = Field(None, description="only nodes of this sector")
     kind: str | None = Field(None, description="only nodes of this kind")
+    fraction: float | None = Field(
+        None, gt=0.0, le=1.0, description="rule `random` only: attack this share of the working nodes at once "
+        "(rounded to the nearest whole number of nodes), each its own attempt")
+
+    @model_validator(mode="after")
+    def _fraction_only_at_random(self) -> "TargetRule":
+        if self.fraction is not None and self.rule != "random":
+            raise ValueError(f"fraction applies to rule random only, not to {self.rule}")
+        return self
 
 
 class Action(Strict):
@@ -456,6 +467,9 @@ class Scenario(Strict):
     name: str
     description: str = ""
     objectives: list[str] = Field(default_factory=list)
+    reference: Literal["buldyrev"] | None = Field(
+        None, description="a published experiment the scenario reproduces; a sweep's report draws its theory "
+        "(buldyrev: μ∞(p) of Buldyrev et al. 2010 against 1 − the swept fraction)")
     seed: int = Field(0, ge=0, description="default seed of the run's random streams (numpy SeedSequence), ≥ 0")
     clock: Clock
     sectors: dict[str, Sector] = Field(default_factory=dict)

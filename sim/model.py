@@ -6,11 +6,11 @@ Each tick runs the same five phases, in this order (docs/design.md, "Time"):
    each attempt is interdicted, fails, or lands.
 2. **effects** — landed attacks set own-cause bits (DAMAGED, SHUT, COMPROMISED), blasts
    reach neighbours, open intrusions spread along control dependencies; incidents open.
-3. **cascade** — the vectorised kernel (:mod:`sim.cascade`) propagates loss to a fixpoint;
-   buffers drain or refill.
+3. **cascade** — the vectorised kernel (:mod:`sim.cascade`) propagates loss to a fixpoint.
 4. **response** — mutual aid activates; units advance (travel, work, complete), then the
-   dispatcher gives idle units waiting tasks. Work completed here shows in the next tick's
-   cascade.
+   dispatcher gives idle units waiting tasks. When work completed here cleared a node's
+   bits, the cascade settles again, so a node repaired in a tick is up in that tick's
+   record. Buffers then drain or refill over the tick, by the state it ends in.
 5. **record** — the tick's metrics go into preallocated arrays.
 
 When nothing is pending (no buffer draining, no intrusion spreading, no unit busy, no work
@@ -291,30 +291,41 @@ class RippleModel(Effects, Response, mesa.Model):
         self.dirty = False
         return outcome
 
-    def _cascade(self) -> None:
-        """The cascade phase: rerun the kernel if dirty, damage what it knocked out, drain buffers."""
-        if self.dirty:
-            was_up = self.state.down == 0
-            self.outcome = self._run_kernel()
-            self.recorder.node_changes(self.tick)
-            knocked_out = np.flatnonzero(was_up & (self.state.down != 0) & (self.own == 0) & self.outage_fragile)
-            for node in knocked_out.tolist():
-                self.outage_fragile[node] = False
-                self.hit(node, "damage", direct=False)
+    def _settle(self) -> None:
+        """Rerun the kernel if something changed; damage the fragile nodes it knocked out."""
+        if not self.dirty:
+            return
+        was_up = self.state.down == 0
+        self.outcome = self._run_kernel()
+        self.recorder.node_changes(self.tick)
+        knocked_out = np.flatnonzero(was_up & (self.state.down != 0) & (self.own == 0) & self.outage_fragile)
+        for node in knocked_out.tolist():
+            self.outage_fragile[node] = False
+            self.hit(node, "damage", direct=False)
+
+    def _drain(self) -> None:
+        """Spend or refill the buffers over the tick, as the tick is recorded."""
         if drain_buffers(self.network, self.state.buffer_left, self.outcome.group_failed):
             self.dirty = True
 
     def step(self) -> None:
-        """Run one tick: attacks, effects, cascade, response, record (Mesa's step hook)."""
+        """Run one tick: attacks, effects, cascade, response, record (Mesa's step hook).
+
+        Work finished in the response phase shows in this tick's record: the cascade
+        settles again when a task cleared a node's bits. Buffers then drain (or refill)
+        for the tick by the state recorded; one that runs out shows from the next tick.
+        """
         self._release_injects(self.agenda.pop_due(self.tick))         # 1 attacks
         attempts = [a for attacker in self.attackers for a in attacker.act(self.streams.attacks)]
         self.apply(attempts)                                           # 2 effects
         self.spread_intrusions()
-        self._cascade()                                                # 3 cascade
+        self._settle()                                                 # 3 cascade
         self.mutual_aid()                                              # 4 response
         for unit in self.responders:
             unit.advance(self.tick)
         self.dispatcher.dispatch(self.tick)
+        self._settle()                                                 #   what the work restored
+        self._drain()
         self.recorder.record(self.tick)                                # 5 record
         self.tick += 1
         self.running = self.tick <= self.n_ticks

@@ -305,7 +305,7 @@ class RippleModel(Effects, Response, mesa.Model):
 
     def _drain(self) -> None:
         """Spend or refill the buffers over the tick, as the tick is recorded."""
-        if drain_buffers(self.network, self.state.buffer_left, self.outcome.group_failed):
+        if drain_buffers(self.network, self.state.buffer_left, self.outcome.group_failed, self.tick_seconds):
             self.dirty = True
 
     def step(self) -> None:

@@ -68,7 +68,7 @@ class Network:
     link_cols: np.ndarray
     dep_node: np.ndarray          # dependent node per dependency group
     dep_need: np.ndarray
-    dep_buffer: np.ndarray        # ticks of buffer per group
+    dep_buffer: np.ndarray        # buffer per group, s (ticks for networks built from arrays without a clock)
     dep_resource: np.ndarray      # index into RESOURCES
     dep_cyber: np.ndarray         # bool: a control (cyber) dependency, along which intrusions spread
     supply: sp.csr_matrix         # (groups, N): 1 where a node supplies the group
@@ -133,7 +133,8 @@ class Network:
         dep_need : numpy.ndarray
             Suppliers each group needs working.
         dep_buffer : numpy.ndarray
-            Buffer per group, ticks.
+            Buffer per group, s (or ticks, with :func:`sim.cascade.drain_buffers` left
+            at its one-second tick).
         supplier_group, supplier_node : numpy.ndarray
             The supply relation as (group, node) pairs (COO).
         ids : list[str], optional
@@ -182,7 +183,7 @@ class Network:
             link_cols=np.ascontiguousarray(both[:, 1], dtype=np.int32),
             dep_node=np.asarray(dep_node, dtype=np.int64),
             dep_need=np.asarray(dep_need, dtype=np.float64),
-            dep_buffer=np.asarray(dep_buffer, dtype=np.int64),
+            dep_buffer=np.asarray(dep_buffer, dtype=np.float64),
             dep_resource=np.zeros(g, np.int8) if dep_resource is None else np.asarray(dep_resource, np.int8),
             dep_cyber=np.zeros(g, bool) if dep_cyber is None else np.asarray(dep_cyber, bool),
             supply=supply,
@@ -199,12 +200,13 @@ class Network:
             ``network.tables``).
         s : Scenario
             The scenario: its sectors give connectivity rules, repair times and outage
-            damage; its clock converts buffers to ticks.
+            damage.
 
         Returns
         -------
         Network
-            The network, sectors coded in alphabetical order, lon/lat projected to km; open
+            The network, sectors coded in alphabetical order, lon/lat projected to km,
+            buffers in seconds (run out on the first tick at or after expiry); open
             links (normally-open ties) are not among its links but kept as ``tie_a``,
             ``tie_b`` and ``tie_ids``, and do not make a sector one with links.
         """
@@ -228,7 +230,7 @@ class Network:
             links=np.column_stack([link_a, link_b]).astype(np.int64),
             dep_node=t.dep_node,
             dep_need=t.dep_need.astype(np.float64),
-            dep_buffer=np.rint(t.dep_buffer_s / s.clock.tick).astype(np.int64),
+            dep_buffer=t.dep_buffer_s,
             supplier_group=t.supplier_group,
             supplier_node=t.supplier_node,
             ids=list(t.ids),
@@ -306,7 +308,7 @@ class NodeState:
     """What changes during a run: the down bitmask per node and the buffer left per group."""
 
     down: np.ndarray          # uint8 bitmask per node
-    buffer_left: np.ndarray   # ticks of buffer left per dependency group
+    buffer_left: np.ndarray   # buffer left per dependency group, s (float)
     backup: np.ndarray        # bool per node: operational only thanks to a buffer
 
     @classmethod

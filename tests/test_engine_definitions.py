@@ -9,6 +9,8 @@ import pytest
 
 from sim.model import RippleModel
 from sim.scenario import deep_merge, validate_data
+from sim.scenario.netdata import tables_from_records
+from sim.scenario.netdata.validate import short_buffers
 
 TICK_H = 5 / 60
 
@@ -69,3 +71,25 @@ def test_a_node_repaired_in_a_tick_is_up_in_that_tick_s_record(skip_quiet):
     # the timeline puts the node coming back after the work that brought it back
     order = [(e.kind, e.node) for e in result.timeline() if e.tick == 132]
     assert order.index(("task_done", "sub")) < order.index(("node_up", "sub"))
+
+
+@pytest.mark.parametrize(("buffer", "down_tick"), [("6h", 84), ("6h2min", 85), ("2min", 13), ("5min", 13), ("0s", 12)])
+def test_a_buffer_runs_out_on_the_first_tick_at_or_after_expiry(buffer, down_tick):
+    # the substation goes at tick 12 (T+1:00); 6h02m lasts to T+7:02, so h6 is down from T+7:05
+    result = run(hand_case({"network": {"dependencies": [
+        {"node": "h6", "resource": "power", "suppliers": ["sub"], "buffer": buffer},
+        {"node": "h12", "resource": "power", "suppliers": ["sub"], "buffer": "12h"},
+        {"node": "h0", "resource": "power", "suppliers": ["sub"]}]}}))
+    assert ticks_of(result, "node_down", "h6") == [down_tick]
+
+
+def test_buffers_shorter_than_a_tick_are_named():
+    data = hand_case({"network": {"dependencies": [
+        {"node": "h6", "resource": "power", "suppliers": ["sub"], "buffer": "2min"},
+        {"node": "h12", "resource": "power", "suppliers": ["sub"], "buffer": "12h"},
+        {"node": "h0", "resource": "power", "suppliers": ["sub"]}]}})
+    tables, problems = tables_from_records(data["network"])
+    assert not problems
+    warnings = short_buffers(tables, 300.0)
+    assert warnings == [(("dependencies", 0, "buffer"),
+                         "buffer 2min is shorter than a tick (5min): it carries the node through one tick")]

@@ -135,7 +135,8 @@ class Dependency(Strict):
     kind: DependencyKind | None = Field(None, description="default: cyber for control, else physical")
     suppliers: list[str] = Field(min_length=1, description="ids of the nodes that can supply it")
     need: int = Field(1, ge=1, description="suppliers that must be working")
-    buffer: Duration = Field(0.0, description="how long the node rides out the loss (generator, tank, battery)")
+    buffer: Duration = Field(0.0, description="how long the node rides out the loss (generator, tank, battery); "
+                             "it runs out on the first tick at or after it expires")
 
 
 class NetworkData(Strict):

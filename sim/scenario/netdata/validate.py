@@ -8,10 +8,10 @@ from __future__ import annotations
 
 import numpy as np
 
-from sim.scenario.netdata.tables import NetworkTables
+from sim.scenario.netdata.tables import NetworkTables, format_seconds
 from sim.scenario.problems import Loc
 
-__all__ = ["check_tables"]
+__all__ = ["check_tables", "short_buffers"]
 
 Problems = list[tuple[Loc, str]]
 
@@ -116,3 +116,27 @@ def check_tables(t: NetworkTables) -> Problems:
     for g in np.unique(group[own]).tolist():
         problems.append((("dependencies", g, "suppliers"), f"'{t.ids[t.dep_node[g]]}' cannot supply itself"))
     return problems
+
+
+def short_buffers(t: NetworkTables, tick_s: float) -> Problems:
+    """Warnings for buffers shorter than a tick: they carry their node through one tick.
+
+    A buffer runs out on the first tick at or after it expires
+    (:func:`sim.cascade.drain_buffers`), so any buffer above zero lasts at least one tick;
+    one shorter than a tick is likely a slip of units, or wants a shorter tick.
+
+    Parameters
+    ----------
+    t : NetworkTables
+        The network.
+    tick_s : float
+        The scenario's tick, s.
+
+    Returns
+    -------
+    list of (loc, message)
+        One warning per such dependency, located like the problems of :func:`check_tables`.
+    """
+    short = np.flatnonzero((t.dep_buffer_s > 0) & (t.dep_buffer_s < tick_s))
+    return [(("dependencies", i, "buffer"), f"buffer {format_seconds(float(t.dep_buffer_s[i]))} is shorter than a "
+             f"tick ({format_seconds(tick_s)}): it carries the node through one tick") for i in short.tolist()]

@@ -50,7 +50,8 @@ from sim.network import ISOLATED, OVERLOADED, OWN_CAUSES, UNSUPPLIED, Network
 LOCAL_ABOVE = 60_000   # linked nodes above which later rounds re-check connectivity locally,
 LOCAL_LOSS = 1 / 400   # ... when they lost at most this share of linked nodes
 
-__all__ = ["LOCAL_ABOVE", "LOCAL_LOSS", "Outcome", "cascade", "components", "drain_buffers", "isolated", "layout"]
+__all__ = ["LOCAL_ABOVE", "LOCAL_LOSS", "Outcome", "cascade", "components", "drain_buffers", "isolated", "layout",
+           "refilling"]
 
 
 def cascade(net: Network, down: np.ndarray, buffer_left: np.ndarray) -> Outcome:
@@ -299,8 +300,11 @@ def drain_buffers(net: Network, buffer_left: np.ndarray, group_failed: np.ndarra
     A failed group with buffer left spends ``tick_s`` of it (down to 0): a buffer ``B``
     that starts at tick ``s`` carries its node through ticks ``s … s + ⌈B / tick⌉ − 1``
     and runs out on the first tick at or after ``s + B`` (a 6 h 02 min buffer on 5-minute
-    ticks lasts 73 ticks, a 2-minute one a single tick). A group not failed is refilled to
-    ``net.dep_buffer`` at once (tanks refilled, batteries recharged).
+    ticks lasts 73 ticks, a 2-minute one a single tick). A group not failed refills: at
+    once to ``net.dep_buffer`` by default; as a level, at ``dep_buffer / dep_refill``
+    seconds of buffer per second of supply, where ``net.dep_refill`` gives it a refill time
+    (storage: ``buffer: 24h, refill: 6h`` takes 6 h of supply to refill from empty, and a
+    tank supplied again for 10 minutes holds 40 minutes).
 
     Examples
     --------
@@ -322,5 +326,34 @@ def drain_buffers(net: Network, buffer_left: np.ndarray, group_failed: np.ndarra
     spending = group_failed & (buffer_left > 0)
     np.subtract(buffer_left, tick_s, out=buffer_left, where=spending)
     np.copyto(buffer_left, 0.0, where=spending & (buffer_left < 1e-9 * tick_s))   # spent, rounding aside
-    np.copyto(buffer_left, net.dep_buffer, where=~group_failed)
+    supplied = ~group_failed
+    if net.dep_refill is None:
+        np.copyto(buffer_left, net.dep_buffer, where=supplied)
+    else:
+        gradual = net.dep_refill > 0
+        np.copyto(buffer_left, net.dep_buffer, where=supplied & ~gradual)
+        filling = supplied & gradual
+        rate = net.dep_buffer / np.where(gradual, net.dep_refill, 1.0)      # s of buffer per s of supply
+        np.add(buffer_left, rate * tick_s, out=buffer_left, where=filling)
+        np.minimum(buffer_left, net.dep_buffer, out=buffer_left, where=filling)
     return bool((before != (buffer_left <= 0)).any())
+
+
+def refilling(net: Network, buffer_left: np.ndarray, group_failed: np.ndarray) -> bool:
+    """Whether some supplied group's buffer is still refilling (its level changes each tick).
+
+    Parameters
+    ----------
+    net : Network
+        The network.
+    buffer_left : numpy.ndarray of float, shape (net.n_groups,)
+        Buffer left per group, s.
+    group_failed : numpy.ndarray of bool, shape (net.n_groups,)
+        Which groups failed.
+
+    Returns
+    -------
+    bool
+        False when every buffer refills at once (``net.dep_refill`` is None).
+    """
+    return net.dep_refill is not None and bool((~group_failed & (buffer_left < net.dep_buffer)).any())

@@ -13,7 +13,7 @@ Each tick runs the same five phases, in this order (docs/design.md, "Time"):
    record. Buffers then drain or refill over the tick, by the state it ends in.
 5. **record** — the tick's metrics go into preallocated arrays.
 
-When nothing is pending (no buffer draining, no intrusion spreading, no unit busy, no work
+When nothing is pending (no buffer draining or refilling, no intrusion spreading, no unit busy, no work
 a unit could take) :meth:`RippleModel.run` skips ahead to the next entry of the agenda
 (:mod:`sim.agenda`: actions, injects, mutual aid, detections); the result equals stepping
 tick by tick (tested).
@@ -39,7 +39,7 @@ from agents.dispatch import Dispatcher
 from agents.events import EventKind
 from agents.incidents import TaskBoard
 from sim.agenda import Agenda, Due, Entry
-from sim.cascade import Outcome, cascade, drain_buffers
+from sim.cascade import Outcome, cascade, drain_buffers, refilling
 from sim.effects import Effects
 from sim.kernel.layout import layout
 from sim.load import capacities
@@ -333,7 +333,8 @@ class RippleModel(Effects, Response, mesa.Model):
     # ---------------------------------------------------------------- running
     def quiet(self) -> bool:
         """Nothing can change this tick unless an agenda entry is due."""
-        if self.dirty or (self.outcome.group_failed & (self.state.buffer_left > 0)).any():
+        failed, left = self.outcome.group_failed, self.state.buffer_left
+        if self.dirty or (failed & (left > 0)).any() or refilling(self.network, left, failed):
             return False
         if self.spreading() or self.units_busy() or self.aid_would_trigger():
             return False

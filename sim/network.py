@@ -80,6 +80,7 @@ class Network:
     tie_a: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int64))  # normally-open ties: kept, not conducting
     tie_b: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int64))
     tie_ids: list[str] = field(default_factory=list)
+    dep_refill: np.ndarray | None = field(default=None, repr=False)  # s to refill an empty buffer; None: all at once
 
     def __post_init__(self) -> None:
         self.index = {node_id: i for i, node_id in enumerate(self.ids)}
@@ -206,7 +207,8 @@ class Network:
         -------
         Network
             The network, sectors coded in alphabetical order, lon/lat projected to km,
-            buffers in seconds (run out on the first tick at or after expiry); open
+            buffers in seconds (run out on the first tick at or after expiry), refill
+            times in ``dep_refill`` (None when every buffer refills at once); open
             links (normally-open ties) are not among its links but kept as ``tie_a``,
             ``tie_b`` and ``tie_ids``, and do not make a sector one with links.
         """
@@ -240,6 +242,7 @@ class Network:
             dep_resource=t.dep_resource,
             dep_cyber=cyber,
         )
+        net.dep_refill = t.dep_refill_s.astype(np.float64) if (t.dep_refill_s > 0).any() else None
         net.tie_a, net.tie_b = t.link_a[t.link_open], t.link_b[t.link_open]
         net.tie_ids = [link_id for link_id, is_open in zip(t.link_id, t.link_open.tolist()) if is_open]
         net.kind = list(t.kind)

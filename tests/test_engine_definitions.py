@@ -9,7 +9,7 @@ import pytest
 
 from sim.model import RippleModel
 from sim.scenario import deep_merge, validate_data
-from sim.scenario.netdata import tables_from_records
+from sim.scenario.netdata import read_network, tables_from_records, write_network
 from sim.scenario.netdata.validate import short_buffers
 
 TICK_H = 5 / 60
@@ -93,3 +93,53 @@ def test_buffers_shorter_than_a_tick_are_named():
     warnings = short_buffers(tables, 300.0)
     assert warnings == [(("dependencies", 0, "buffer"),
                          "buffer 2min is shorter than a tick (5min): it carries the node through one tick")]
+
+
+def storage_case(refill: str | None) -> dict[str, Any]:
+    """The substation is down T+1:00-T+4:00 (3 h repairs), up ten minutes, and down again from
+    T+4:10; one hospital has a 2 h buffer."""
+    dependency = {"node": "h6", "resource": "power", "suppliers": ["sub"], "buffer": "2h"}
+    if refill is not None:
+        dependency["refill"] = refill
+    return hand_case({"sectors": {"energy": {"repair": {"median": "3h", "p90": "3h"}}},
+                      "network": {"dependencies": [dependency]},
+                      "attackers": [{"id": "cell", "plan": [{"at": "T+1:00", "tactic": "drone", "target": "sub"},
+                                                            {"at": "T+4:10", "tactic": "drone", "target": "sub"}]}]})
+
+
+@pytest.mark.parametrize("skip_quiet", [True, False])
+def test_storage_is_a_level_that_drains_and_refills_at_its_rate(skip_quiet):
+    # spent at T+3:00 (tick 36); 10 minutes of supply at a third of a second per second
+    # (2 h in 6 h) put back 200 s, which carries the hospital one tick: down again at tick 51
+    result = run(storage_case("6h"), skip_quiet)
+    assert ticks_of(result, "node_up", "sub") == [48, 86]
+    assert ticks_of(result, "node_down", "h6") == [36, 51]
+    model = RippleModel(validate_data(storage_case("6h"), {}, "hand"), skip_quiet=skip_quiet)
+    model.advance(50)
+    assert model.state.buffer_left.tolist() == [200.0]
+    model.advance(86 + 36)                       # 3 h of supply from T+7:10 (tick 86): half full
+    assert model.state.buffer_left.tolist() == [3600.0]
+    model.advance(86 + 72)                       # 6 h: full, and no fuller
+    assert model.state.buffer_left.tolist() == [7200.0]
+    model.advance(86 + 80)
+    assert model.state.buffer_left.tolist() == [7200.0]
+
+
+def test_without_refill_storage_is_full_again_after_one_tick_of_supply():
+    result = run(storage_case(None))
+    assert ticks_of(result, "node_down", "h6") == [36, 74]       # a full 2 h again from T+4:10
+    assert run(storage_case("0s")).series["service"].tolist() == result.series["service"].tolist()
+
+
+@pytest.mark.parametrize("suffix", [".yaml", ".json", ".graphml", ".parquet"])
+def test_refill_survives_every_network_format(tmp_path, suffix):
+    tables, problems = tables_from_records(storage_case("6h")["network"])
+    assert not problems and tables.dep_refill_s.tolist() == [21600.0]
+    write_network(tables, tmp_path / f"net{suffix}")
+    assert read_network(tmp_path / f"net{suffix}").dep_refill_s.tolist() == [21600.0]
+
+
+def test_a_negative_refill_is_refused():
+    _, problems = tables_from_records(hand_case({"network": {"dependencies": [
+        {"node": "h6", "resource": "power", "suppliers": ["sub"], "buffer": "2h", "refill": -60}]}})["network"])
+    assert [loc for loc, _ in problems] == [("dependencies", 0, "refill")]

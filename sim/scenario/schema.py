@@ -137,6 +137,8 @@ class Dependency(Strict):
     need: int = Field(1, ge=1, description="suppliers that must be working")
     buffer: Duration = Field(0.0, description="how long the node rides out the loss (generator, tank, battery); "
                              "it runs out on the first tick at or after it expires")
+    refill: Duration = Field(0.0, description="time an empty buffer takes to refill once supply is back (a level "
+                             "that refills at buffer/refill); 0: refilled at once")
 
 
 class NetworkData(Strict):

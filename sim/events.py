@@ -113,6 +113,8 @@ KINDS: dict[EventKind, KindInfo] = {
     EventKind.DISPATCH: KindInfo("response", _dispatch),
     EventKind.ARRIVAL: KindInfo("response", lambda s: f"{s.team} arrives at {s.node} ({s.d.get('work', '')})"),
     EventKind.TASK_DONE: KindInfo("restore", lambda s: f"{s.team} finished {s.d.get('work', '')} at {s.node}"),
+    EventKind.TIE_CLOSED: KindInfo(
+        "restore", lambda s: f"Tie {s.d.get('tie', '')} closed at {s.node}" + (f" by {s.team}" if s.team else " by operators")),
     EventKind.OUT_OF_SERVICE: KindInfo(
         "response", lambda s: f"{s.team} out of service for {s.d.get('hours', '?')} h at {s.node}"),
     EventKind.BACK_IN_SERVICE: KindInfo("response", lambda s: f"{s.team} back in service"),

@@ -7,10 +7,12 @@ Each tick runs the same five phases, in this order (docs/design.md, "Time"):
 2. **effects** — landed attacks set own-cause bits (DAMAGED, SHUT, COMPROMISED), blasts
    reach neighbours, open intrusions spread along control dependencies; incidents open.
 3. **cascade** — the vectorised kernel (:mod:`sim.cascade`) propagates loss to a fixpoint.
-4. **response** — mutual aid activates; units advance (travel, work, complete), then the
-   dispatcher gives idle units waiting tasks. When work completed here cleared a node's
-   bits, the cascade settles again, so a node repaired in a tick is up in that tick's
-   record. Buffers then drain or refill over the tick, by the state it ends in.
+4. **response** — mutual aid activates; units advance (travel, work, complete) and
+   operators work remote switches. When work completed here cleared a node's bits or
+   closed a tie, the cascade settles again, so a node repaired in a tick is up in that
+   tick's record. Switch tasks open for ties that would bring a cut-off part back, then
+   the dispatcher gives idle units waiting tasks (switches first, nearest unit). Buffers
+   then drain or refill over the tick, by the state it ends in.
 5. **record** — the tick's metrics go into preallocated arrays.
 
 When nothing is pending (no buffer draining or refilling, no intrusion spreading, no unit busy, no work
@@ -127,7 +129,9 @@ class RippleModel(Effects, Response, mesa.Model):
         self.agenda.schedule(self.n_ticks + 1, Due.END)
 
         prebuilt = prebuilt or Prebuilt.of(scenario)
-        self.network = net = prebuilt.network
+        self.network = self.base_network = net = prebuilt.network   # network: with the ties closed so far
+        self.tie_closed = np.zeros(len(net.tie_ids), bool)
+        self.tie_task = [None] * len(net.tie_ids)
         self.own = np.zeros(net.n, np.uint8)        # own-cause bits, written by agents
         self.state = NodeState.fresh(net)
         self.spread_p = np.zeros(net.n)            # per compromised node, until contained
@@ -312,8 +316,9 @@ class RippleModel(Effects, Response, mesa.Model):
         """Run one tick: attacks, effects, cascade, response, record (Mesa's step hook).
 
         Work finished in the response phase shows in this tick's record: the cascade
-        settles again when a task cleared a node's bits. Buffers then drain (or refill)
-        for the tick by the state recorded; one that runs out shows from the next tick.
+        settles again, before the dispatcher, when a task cleared a node's bits or closed a
+        tie. Buffers then drain (or refill) for the tick by the state recorded; one that
+        runs out shows from the next tick.
         """
         self._release_injects(self.agenda.pop_due(self.tick))         # 1 attacks
         attempts = [a for attacker in self.attackers for a in attacker.act(self.streams.attacks)]
@@ -323,8 +328,10 @@ class RippleModel(Effects, Response, mesa.Model):
         self.mutual_aid()                                              # 4 response
         for unit in self.responders:
             unit.advance(self.tick)
-        self.dispatcher.dispatch(self.tick)
+        self.switch_remotely()
         self._settle()                                                 #   what the work restored
+        self.open_switches()
+        self.dispatcher.dispatch(self.tick)
         self._drain()
         self.recorder.record(self.tick)                                # 5 record
         self.tick += 1
@@ -336,7 +343,7 @@ class RippleModel(Effects, Response, mesa.Model):
         failed, left = self.outcome.group_failed, self.state.buffer_left
         if self.dirty or (failed & (left > 0)).any() or refilling(self.network, left, failed):
             return False
-        if self.spreading() or self.units_busy() or self.aid_would_trigger():
+        if self.spreading() or self.units_busy() or self.switching() or self.aid_would_trigger():
             return False
         return not self.dispatcher.can_progress(self.tick)
 

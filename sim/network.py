@@ -6,7 +6,7 @@ Built once from a validated scenario. Node state that changes during a run lives
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import numpy as np
@@ -96,6 +96,35 @@ class Network:
     def n_groups(self) -> int:
         """Number of dependency groups."""
         return len(self.dep_node)
+
+    def with_ties(self, closed: np.ndarray) -> "Network":
+        """This network with some normally-open ties closed: they conduct as links.
+
+        Parameters
+        ----------
+        closed : numpy.ndarray of bool, shape (len(self.tie_ids),)
+            Which ties are closed.
+
+        Returns
+        -------
+        Network
+            A new network sharing every array but the links (so the kernel builds a layout
+            for it); the ties stay listed, with their indices, and the Motter-Lai
+            capacities are kept. ``self`` is unchanged (runs of a batch share it).
+
+        Notes
+        -----
+        A tie joins nodes of one sector; a sector whose only links are ties has no
+        connectivity rule, and closing one of its ties changes nothing.
+        """
+        n = self.n
+        ties = np.column_stack([self.tie_a[closed], self.tie_b[closed]]).astype(np.int64)
+        both = np.concatenate([np.column_stack([self.link_rows, self.link_cols]).astype(np.int64), ties, ties[:, ::-1]])
+        both = both[np.argsort(both[:, 0] * max(n, 1) + both[:, 1], kind="stable")]
+        net = replace(self, link_rows=np.ascontiguousarray(both[:, 0], dtype=np.int32),
+                      link_cols=np.ascontiguousarray(both[:, 1], dtype=np.int32))
+        net.capacity = self.capacity
+        return net
 
     @classmethod
     def from_arrays(

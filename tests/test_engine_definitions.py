@@ -143,3 +143,60 @@ def test_a_negative_refill_is_refused():
     _, problems = tables_from_records(hand_case({"network": {"dependencies": [
         {"node": "h6", "resource": "power", "suppliers": ["sub"], "buffer": "2h", "refill": -60}]}})["network"])
     assert [loc for loc, _ in problems] == [("dependencies", 0, "refill")]
+
+
+def ring(*patches: dict[str, Any]) -> dict[str, Any]:
+    """A plant feeding a ring through two buses, a1-a2-a3 off bus_a and b1-b2-b3 off bus_b,
+    with a normally-open tie a3-b3; a drone on bus_a at T+1:00; one crew 10 km away (10
+    minutes at 60 km/h); repairs 10 h."""
+    nodes = [{"id": "plant", "sector": "power", "x": 0, "y": 0, "source": True},
+             {"id": "bus_a", "sector": "power", "x": 1, "y": 0}, {"id": "bus_b", "sector": "power", "x": -1, "y": 0}]
+    nodes += [{"id": f"{side}{i}", "sector": "power", "x": sign * (1 + i), "y": 1, "population": 100}
+              for side, sign in (("a", 1), ("b", -1)) for i in (1, 2, 3)]
+    nodes += [{"id": "depot", "sector": "base", "x": 4, "y": 11}]
+    links = [["plant", "bus_a"], ["plant", "bus_b"], ["bus_a", "a1"], ["a1", "a2"], ["a2", "a3"],
+             ["bus_b", "b1"], ["b1", "b2"], ["b2", "b3"], {"id": "sw1", "a": "a3", "b": "b3", "kind": "switch", "open": True}]
+    data = hand_case({"attackers": [{"id": "cell", "plan": [{"at": "T+1:00", "tactic": "drone", "target": "bus_a"}]}],
+                      "responders": {"crew": {"kind": "repair", "base": "depot", "sectors": ["power"], "speed_kmh": 60}},
+                      "sectors": {"power": {"repair": {"median": "10h", "p90": "10h"}}}})
+    data["network"] = {"nodes": nodes, "links": links}
+    data["sectors"].pop("energy")
+    for patch in patches:
+        data = deep_merge(data, patch)
+    return data
+
+
+@pytest.mark.parametrize("skip_quiet", [True, False])
+def test_a_crew_closes_a_tie_and_the_cut_off_half_comes_back_before_any_repair(skip_quiet):
+    result = run(ring(), skip_quiet)
+    assert ticks_of(result, "node_down", "a1") == [12]
+    dispatch = [e for e in result.events if e.kind == "dispatch"]
+    assert (dispatch[0].tick, dispatch[0].node, dispatch[0].detail["work"]) == (12, "a3", "switch")
+    assert dispatch[0].detail["eta_ticks"] == 2                        # 10 km at 60 km/h
+    closed = [e for e in result.events if e.kind == "tie_closed"]
+    assert [(e.tick, e.node, e.team, e.detail["tie"]) for e in closed] == [(17, "a3", "crew-1", "sw1")]
+    # 12 + 2 ticks of travel + 15 minutes of switching: up at T+1:25, ten hours before the repair
+    for node in ("a1", "a2", "a3"):
+        assert ticks_of(result, "node_up", node) == [17]
+    assert ticks_of(result, "node_up", "bus_a") == [17 + 1 + 120]     # then to the bus, 3.2 km away
+    assert result.series["service"][16] == 0.5 and result.series["service"][17] == 1.0
+
+
+def test_operators_close_a_tie_remotely_after_the_switch_time():
+    result = run(ring({"sectors": {"power": {"operator_switching": True, "switch_time": "20min"}}}))
+    closed = [e for e in result.events if e.kind == "tie_closed"]
+    assert [(e.tick, e.team) for e in closed] == [(16, None)]        # T+1:00 + 20 min, no crew
+    assert ticks_of(result, "node_up", "a1") == [16]
+    assert [e.detail["work"] for e in result.events if e.kind == "dispatch"] == ["repair"]
+
+
+def test_an_open_tie_conducts_nothing_until_closed():
+    data = ring({"responders": {"crew": {"count": 0}}})
+    result = run(data)
+    assert ticks_of(result, "node_down", "a3") == [12] and ticks_of(result, "node_up", "a3") == []
+    assert not [e for e in result.events if e.kind == "tie_closed"]
+    model = RippleModel(validate_data(data, {}, "hand"))
+    net = model.network
+    assert net.tie_ids == ["sw1"] and model.scenario.network.tables.link_open.sum() == 1
+    closed = net.with_ties(np.array([True]))
+    assert len(closed.link_rows) == len(net.link_rows) + 2 and closed.tie_ids == net.tie_ids

@@ -195,6 +195,9 @@ class Sector(Strict):
     outage_damage: Fraction = Field(
         0.0, description="chance that a node the cascade knocks out is damaged too (surges, water hammer, failed restarts)"
     )
+    switch_time: Duration = Field(15 * 60.0, description="time to close a normally-open tie on site (a switch task)")
+    operator_switching: bool = Field(
+        False, description="operators close ties remotely (after switch_time, no crew); else a crew goes to the tie")
 
 
 class Clock(Strict):

@@ -131,7 +131,8 @@ class RippleModel(Effects, Response, mesa.Model):
         prebuilt = prebuilt or Prebuilt.of(scenario)
         self.network = self.base_network = net = prebuilt.network   # network: with the ties closed so far
         self.tie_closed = np.zeros(len(net.tie_ids), bool)
-        self.tie_task = [None] * len(net.tie_ids)
+        self.tie_opened = np.zeros(len(net.tie_ids), bool)
+        self.remote_switches = []
         self.own = np.zeros(net.n, np.uint8)        # own-cause bits, written by agents
         self.state = NodeState.fresh(net)
         self.spread_p = np.zeros(net.n)            # per compromised node, until contained

@@ -53,7 +53,8 @@ class Response:
     dirty: bool
     base_network: Network            # the network as built, every tie open (shared by a batch's runs)
     tie_closed: np.ndarray           # bool per normally-open tie: closed in this run
-    tie_task: list[Task | None]      # per tie, its switch task once opened
+    tie_opened: np.ndarray           # bool per tie: its switch task is open or done
+    remote_switches: list[Task]      # switch tasks operators are working remotely
 
     def make_responders(self) -> list[Responder]:
         """One unit per count of each team, at its base; mutual aid starts inactive."""
@@ -194,25 +195,27 @@ class Response:
             return
         down, a, b = self.state.down, net.tie_a, net.tie_b
         a_cut, b_cut = (down[a] == ISOLATED) & (down[b] == 0), (down[b] == ISOLATED) & (down[a] == 0)
-        fresh = ~self.tie_closed & np.array([task is None for task in self.tie_task], bool)
-        for tie in np.flatnonzero(fresh & (a_cut | b_cut)).tolist():
+        for tie in np.flatnonzero(~self.tie_opened & (a_cut | b_cut)).tolist():
             node = int(a[tie] if a_cut[tie] else b[tie])
             sector = int(net.sector[node])
             spec = self.scenario.sectors.get(net.sector_names[sector]) or Sector()
-            self.tie_task[tie] = self.board.add(node, Work.SWITCH, self.ticks(spec.switch_time), self.tick, self.tick,
-                                                sector, None, tie=tie, remote=spec.operator_switching)
+            self.tie_opened[tie] = True
+            task = self.board.add(node, Work.SWITCH, self.ticks(spec.switch_time), self.tick, self.tick, sector, None,
+                                  tie=tie, remote=spec.operator_switching)
+            if task.remote:
+                self.remote_switches.append(task)
 
     def switch_remotely(self) -> None:
         """Operators work the remote switch tasks: one tick each tick after it opened."""
-        for task in self.tie_task:
-            if task is not None and task.remote and not task.done and task.opened < self.tick:
-                task.work_left -= 1
-                if task.work_left <= 0:
-                    self.complete(task, None)
+        for task in [t for t in self.remote_switches if t.opened < self.tick]:
+            task.work_left -= 1
+            if task.work_left <= 0:
+                self.remote_switches.remove(task)
+                self.complete(task, None)
 
     def switching(self) -> bool:
         """Operators are working a remote switch task (time passes for it)."""
-        return any(task is not None and task.remote and not task.done for task in self.tie_task)
+        return bool(self.remote_switches)
 
     # ------------------------------------------------------------ mutual aid
     def activate_mutual_aid(self, team: str, reason: str) -> None:

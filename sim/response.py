@@ -133,6 +133,7 @@ class Response:
         task.done = True
         node = task.node
         label = unit.label if unit is not None else None
+        bits = self.own[node]
         if task.work == Work.CLEAR and self.board.pending(node, Work.CLEAR) is None:
             self.own[node] &= ~np.uint8(SHUT)
         elif task.work == Work.REPAIR:
@@ -141,7 +142,7 @@ class Response:
             self.spread_p[node] = 0.0
         elif task.work == Work.REMEDIATE:
             self.own[node] &= ~np.uint8(COMPROMISED)
-        self.dirty = True
+        self.dirty |= bool(self.own[node] != bits)    # the kernel reruns only when a bit cleared
         self.log(EventKind.TASK_DONE, node=node, team=label, work=task.work)
         if task.work == Work.SWITCH:
             self.close_tie(task.tie, node, label)

@@ -15,8 +15,9 @@ Each tick runs the same five phases, in this order (docs/design.md, "Time"):
    then drain or refill over the tick, by the state it ends in.
 5. **record** — the tick's metrics go into preallocated arrays.
 
-When nothing is pending (no buffer draining or refilling, no intrusion spreading, no unit busy, no work
-a unit could take) :meth:`RippleModel.run` skips ahead to the next entry of the agenda
+When nothing is pending (no buffer draining or refilling, no intrusion spreading, no unit
+busy, no remote switch under way, no work a unit could take) :meth:`RippleModel.run` skips
+ahead to the next entry of the agenda
 (:mod:`sim.agenda`: actions, injects, mutual aid, detections); the result equals stepping
 tick by tick (tested).
 

@@ -7,6 +7,7 @@ from typing import Any
 import numpy as np
 import pytest
 
+from sim.events import describe
 from sim.model import RippleModel
 from sim.scenario import deep_merge, validate_data
 from sim.scenario.netdata import read_network, tables_from_records, write_network
@@ -150,12 +151,14 @@ def ring(*patches: dict[str, Any]) -> dict[str, Any]:
     with a normally-open tie a3-b3; a drone on bus_a at T+1:00; one crew 10 km away (10
     minutes at 60 km/h); repairs 10 h."""
     nodes = [{"id": "plant", "sector": "power", "x": 0, "y": 0, "source": True},
-             {"id": "bus_a", "sector": "power", "x": 1, "y": 0}, {"id": "bus_b", "sector": "power", "x": -1, "y": 0}]
+             {"id": "bus_a", "sector": "power", "x": 1, "y": 0},
+             {"id": "bus_b", "sector": "power", "x": -1, "y": 0}]
     nodes += [{"id": f"{side}{i}", "sector": "power", "x": sign * (1 + i), "y": 1, "population": 100}
               for side, sign in (("a", 1), ("b", -1)) for i in (1, 2, 3)]
     nodes += [{"id": "depot", "sector": "base", "x": 4, "y": 11}]
     links = [["plant", "bus_a"], ["plant", "bus_b"], ["bus_a", "a1"], ["a1", "a2"], ["a2", "a3"],
-             ["bus_b", "b1"], ["b1", "b2"], ["b2", "b3"], {"id": "sw1", "a": "a3", "b": "b3", "kind": "switch", "open": True}]
+             ["bus_b", "b1"], ["b1", "b2"], ["b2", "b3"],
+             {"id": "sw1", "a": "a3", "b": "b3", "kind": "switch", "open": True}]
     data = hand_case({"attackers": [{"id": "cell", "plan": [{"at": "T+1:00", "tactic": "drone", "target": "bus_a"}]}],
                       "responders": {"crew": {"kind": "repair", "base": "depot", "sectors": ["power"], "speed_kmh": 60}},
                       "sectors": {"power": {"repair": {"median": "10h", "p90": "10h"}}}})
@@ -200,3 +203,9 @@ def test_an_open_tie_conducts_nothing_until_closed():
     assert net.tie_ids == ["sw1"] and model.scenario.network.tables.link_open.sum() == 1
     closed = net.with_ties(np.array([True]))
     assert len(closed.link_rows) == len(net.link_rows) + 2 and closed.tie_ids == net.tie_ids
+
+
+def test_the_switching_reads_as_text():
+    result = run(ring({"sectors": {"power": {"operator_switching": True}}}))
+    lines = [describe(e, None, 300.0) for e in result.events if e.kind in ("task_done", "tie_closed")][:2]
+    assert lines == ["Operators finished switch at a3", "Tie sw1 closed at a3 by operators; it conducts from now on"]

@@ -18,7 +18,9 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Callable
 
-from agents.incidents import Task, UnitStatus
+import numpy as np
+
+from agents.incidents import Task, UnitStatus, Work
 
 if TYPE_CHECKING:
     from agents.port import World
@@ -163,9 +165,11 @@ class Dispatcher:
     def dispatch(self, tick: int) -> None:
         """Assign idle units: one to each waiting task, then reinforcements.
 
-        First one unit for each waiting task, in policy order; then units still idle
+        Switch tasks (closing a normally-open tie restores load at once) go first, each to
+        the nearest capable unit (:func:`nearest`); under ``manual`` they wait for orders.
+        Then one unit for each waiting task, in policy order; then units still idle
         reinforce tasks in progress (up to ``policies.max_crew`` units a task, of the kinds
-        in ``policies.reinforce``).
+        in ``policies.reinforce``; never a switch).
 
         Parameters
         ----------
@@ -177,6 +181,12 @@ class Dispatcher:
             return
         factor = self.model.travel_factor()
         tasks = self.model.board.waiting(tick)
+        switches = [t for t in tasks if t.work == Work.SWITCH]
+        if switches and self.policy != "manual":
+            for task, unit in nearest(switches, units, self.model):
+                unit.assign(task, tick, unit.travel_ticks(task.node, factor))
+                units.remove(unit)
+            tasks = [t for t in tasks if t.work != Work.SWITCH]
         while units and tasks:
             pairs = POLICIES[self.policy](tasks, units, self.model)
             if not pairs:
@@ -186,7 +196,7 @@ class Dispatcher:
                 units.remove(unit)
             limit, kinds = self.model.policies.max_crew, self.model.policies.reinforce
             tasks = [t for t in self.model.board.open_tasks()
-                     if t.crew and len(t.crew) < limit and t.team_kind in kinds]
+                     if t.crew and len(t.crew) < limit and t.team_kind in kinds and t.work != Work.SWITCH]
 
     def can_progress(self, tick: int) -> bool:
         """Whether some idle unit could take some waiting task (always False under ``manual``).

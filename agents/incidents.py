@@ -43,11 +43,12 @@ class Work(StrEnum):
     REPAIR = "repair"          # a crew of the node's sector repairs it (clears DAMAGED)
     CONTAIN = "contain"        # cyber responders stop an intrusion spreading
     REMEDIATE = "remediate"    # cyber responders clean the control system (clears COMPROMISED)
+    SWITCH = "switch"          # a crew of the tie's sector closes a normally-open tie (restores load through it)
 
 
 # which kind of team does each kind of work
 WORK_TEAM = {Work.CLEAR: TeamKind.POLICE, Work.MAKE_SAFE: TeamKind.FIRE, Work.REPAIR: TeamKind.REPAIR,
-             Work.CONTAIN: TeamKind.CYBER, Work.REMEDIATE: TeamKind.CYBER}
+             Work.CONTAIN: TeamKind.CYBER, Work.REMEDIATE: TeamKind.CYBER, Work.SWITCH: TeamKind.REPAIR}
 
 
 @dataclass(eq=False)
@@ -76,6 +77,10 @@ class Task:
         The units assigned, first assigned first.
     done : bool
         Whether it is finished.
+    tie : int or None
+        For a switch task, the tie's index among the network's normally-open ties.
+    remote : bool
+        Done by operators from the control room: no unit is dispatched to it.
     work_left : int
         Ticks of unit work still to do (at least 1 when opened).
     """
@@ -90,6 +95,8 @@ class Task:
     before: "Task | None" = None
     crew: list = field(default_factory=list)  # the Responders assigned
     done: bool = False
+    tie: int | None = None
+    remote: bool = False
     work_left: int = field(init=False)
 
     def __post_init__(self) -> None:
@@ -122,9 +129,9 @@ class Task:
         Returns
         -------
         bool
-            True when a unit may be dispatched to it.
+            True when a unit may be dispatched to it (never for a remote task).
         """
-        return self.ready and self.team is None and self.available <= tick
+        return self.ready and self.team is None and self.available <= tick and not self.remote
 
 
 @dataclass
@@ -134,7 +141,7 @@ class TaskBoard:
     tasks: list[Task] = field(default_factory=list)
 
     def add(self, node: int, work: Work, duration: int, opened: int, available: int, sector: int,
-            before: Task | None) -> Task:
+            before: Task | None, tie: int | None = None, remote: bool = False) -> Task:
         """Open a task at the end of the board.
 
         Parameters
@@ -153,13 +160,17 @@ class TaskBoard:
             The node's sector code.
         before : Task or None
             The task that must be done first.
+        tie : int, optional
+            For a switch task, the tie's index.
+        remote : bool
+            Done by operators, without a unit.
 
         Returns
         -------
         Task
             The new task.
         """
-        task = Task(len(self.tasks), node, work, duration, opened, available, sector, before)
+        task = Task(len(self.tasks), node, work, duration, opened, available, sector, before, tie=tie, remote=remote)
         self.tasks.append(task)
         return task
 

@@ -173,15 +173,15 @@ class World(Protocol):
     def travel_factor(self) -> float:
         """Speed factor from the transport sector's service level (1 without one)."""
 
-    def complete(self, task: Task, unit: Labelled) -> None:
+    def complete(self, task: Task, unit: Labelled | None) -> None:
         """Record that ``unit`` finished ``task``: clear the bit the work clears.
 
         Parameters
         ----------
         task : Task
             The finished task.
-        unit : Labelled
-            The unit that finished it.
+        unit : Labelled or None
+            The unit that finished it; None for operators switching remotely.
         """
 
     def hit(self, node: int, effect: str, scene: bool = False, blast: bool = False,

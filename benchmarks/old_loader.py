@@ -236,7 +236,7 @@ def network_from_scenario(s: OldScenario) -> Network:
     Returns
     -------
     Network
-        Sectors coded in alphabetical order, buffers in ticks.
+        Sectors coded in alphabetical order, buffers in seconds (as the network keeps them now).
     """
     nodes = s.network.nodes
     index = {node.id: i for i, node in enumerate(nodes)}
@@ -249,7 +249,6 @@ def network_from_scenario(s: OldScenario) -> Network:
     for name in sector_names:
         declared = s.sectors[name].connectivity if name in s.sectors else None
         rules.append(declared or ("sources" if name in has_source else "giant_component" if name in has_links else "none"))
-    tick = s.clock.tick
     deps = s.network.dependencies
     groups = [g for g, d in enumerate(deps) for _ in d.suppliers]
     suppliers = [index[x] for d in deps for x in d.suppliers]
@@ -260,7 +259,7 @@ def network_from_scenario(s: OldScenario) -> Network:
         links=np.array([[index[a], index[b]] for a, b in s.network.links], dtype=np.int64),
         dep_node=np.array([index[d.node] for d in deps], dtype=np.int64),
         dep_need=np.array([d.need for d in deps], dtype=np.float64),
-        dep_buffer=np.array([int(round(d.buffer / tick)) for d in deps], dtype=np.int64),
+        dep_buffer=np.array([d.buffer for d in deps], dtype=np.float64),
         supplier_group=np.array(groups, dtype=np.int64),
         supplier_node=np.array(suppliers, dtype=np.int64),
         ids=[node.id for node in nodes],

@@ -50,7 +50,8 @@ from sim.network import ISOLATED, OVERLOADED, OWN_CAUSES, UNSUPPLIED, Network
 LOCAL_ABOVE = 60_000   # linked nodes above which later rounds re-check connectivity locally,
 LOCAL_LOSS = 1 / 400   # ... when they lost at most this share of linked nodes
 
-__all__ = ["LOCAL_ABOVE", "LOCAL_LOSS", "Outcome", "cascade", "components", "drain_buffers", "isolated", "layout"]
+__all__ = ["LOCAL_ABOVE", "LOCAL_LOSS", "Outcome", "cascade", "components", "drain_buffers", "isolated", "layout",
+           "refilling"]
 
 
 def cascade(net: Network, down: np.ndarray, buffer_left: np.ndarray) -> Outcome:
@@ -63,8 +64,8 @@ def cascade(net: Network, down: np.ndarray, buffer_left: np.ndarray) -> Outcome:
     down : numpy.ndarray of uint8, shape (net.n,)
         Down-reason bitmask per node; only the own-cause bits (``OWN_CAUSES``: DAMAGED,
         SHUT, COMPROMISED) are read, derived bits are recomputed.
-    buffer_left : numpy.ndarray of int, shape (net.n_groups,)
-        Ticks of buffer left per dependency group; a failed group with buffer > 0 still
+    buffer_left : numpy.ndarray of float, shape (net.n_groups,)
+        Buffer left per dependency group (s); a failed group with buffer > 0 still
         rides on backup. The caller drains and refills buffers between ticks
         (:func:`drain_buffers`).
 
@@ -275,17 +276,19 @@ def isolated(net: Network, working: np.ndarray) -> np.ndarray:
     return out[lay.rank]
 
 
-def drain_buffers(net: Network, buffer_left: np.ndarray, group_failed: np.ndarray) -> bool:
+def drain_buffers(net: Network, buffer_left: np.ndarray, group_failed: np.ndarray, tick_s: float = 1.0) -> bool:
     """Spend one tick of buffer in failed groups and refill satisfied ones, in place.
 
     Parameters
     ----------
     net : Network
-        The network; ``net.dep_buffer`` holds each group's full buffer, in ticks.
-    buffer_left : numpy.ndarray of int, shape (net.n_groups,)
-        Ticks of buffer left per group; changed in place.
+        The network; ``net.dep_buffer`` holds each group's full buffer, s.
+    buffer_left : numpy.ndarray of float, shape (net.n_groups,)
+        Buffer left per group, s; changed in place.
     group_failed : numpy.ndarray of bool, shape (net.n_groups,)
         Which groups failed (``Outcome.group_failed``).
+    tick_s : float
+        Length of the tick spent, s; 1 by default, which counts buffers in ticks.
 
     Returns
     -------
@@ -294,8 +297,14 @@ def drain_buffers(net: Network, buffer_left: np.ndarray, group_failed: np.ndarra
 
     Notes
     -----
-    A failed group with buffer left loses one tick; a group not failed is refilled to
-    ``net.dep_buffer`` at once (tanks refilled, batteries recharged).
+    A failed group with buffer left spends ``tick_s`` of it (down to 0): a buffer ``B``
+    that starts at tick ``s`` carries its node through ticks ``s … s + ⌈B / tick⌉ − 1``
+    and runs out on the first tick at or after ``s + B`` (a 6 h 02 min buffer on 5-minute
+    ticks lasts 73 ticks, a 2-minute one a single tick). A group not failed refills: at
+    once to ``net.dep_buffer`` by default; as a level, at ``dep_buffer / dep_refill``
+    seconds of buffer per second of supply, where ``net.dep_refill`` gives it a refill time
+    (storage: ``buffer: 24h, refill: 6h`` takes 6 h of supply to refill from empty, and a
+    tank supplied again for 10 minutes holds 40 minutes).
 
     Examples
     --------
@@ -307,14 +316,44 @@ def drain_buffers(net: Network, buffer_left: np.ndarray, group_failed: np.ndarra
     ...     dep_buffer=np.array([2]), supplier_group=np.array([0]), supplier_node=np.array([0]))
     >>> left = net.dep_buffer.copy()
     >>> drain_buffers(net, left, np.array([True])), left.tolist()
-    (False, [1])
+    (False, [1.0])
     >>> drain_buffers(net, left, np.array([True])), left.tolist()
-    (True, [0])
+    (True, [0.0])
     >>> drain_buffers(net, left, np.array([False])), left.tolist()
-    (True, [2])
+    (True, [2.0])
     """
     before = buffer_left <= 0
-    np.subtract(buffer_left, 1, out=buffer_left, where=group_failed & (buffer_left > 0))
-    np.copyto(buffer_left, net.dep_buffer, where=~group_failed)
+    spending = group_failed & (buffer_left > 0)
+    np.subtract(buffer_left, tick_s, out=buffer_left, where=spending)
+    np.copyto(buffer_left, 0.0, where=spending & (buffer_left < 1e-9 * tick_s))   # spent, rounding aside
+    supplied = ~group_failed
+    if net.dep_refill is None:
+        np.copyto(buffer_left, net.dep_buffer, where=supplied)
+    else:
+        gradual = net.dep_refill > 0
+        np.copyto(buffer_left, net.dep_buffer, where=supplied & ~gradual)
+        filling = supplied & gradual
+        rate = net.dep_buffer / np.where(gradual, net.dep_refill, 1.0)      # s of buffer per s of supply
+        np.add(buffer_left, rate * tick_s, out=buffer_left, where=filling)
+        np.minimum(buffer_left, net.dep_buffer, out=buffer_left, where=filling)
     return bool((before != (buffer_left <= 0)).any())
 
+
+def refilling(net: Network, buffer_left: np.ndarray, group_failed: np.ndarray) -> bool:
+    """Whether some supplied group's buffer is still refilling (its level changes each tick).
+
+    Parameters
+    ----------
+    net : Network
+        The network.
+    buffer_left : numpy.ndarray of float, shape (net.n_groups,)
+        Buffer left per group, s.
+    group_failed : numpy.ndarray of bool, shape (net.n_groups,)
+        Which groups failed.
+
+    Returns
+    -------
+    bool
+        False when every buffer refills at once (``net.dep_refill`` is None).
+    """
+    return net.dep_refill is not None and bool((~group_failed & (buffer_left < net.dep_buffer)).any())

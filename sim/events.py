@@ -75,6 +75,10 @@ def _mutual_aid(s: _Seen) -> str:
     return f"Mutual aid requested: {s.team} ({s.d.get('reason', '')})" + (f", due {s.clock(due)}" if due is not None else "")
 
 
+def _tie_closed(s: _Seen) -> str:
+    return f"Tie {s.d.get('tie', '')} closed at {s.node} by {s.team or 'operators'}; it conducts from now on"
+
+
 def _inject(s: _Seen) -> str:
     if s.d.get("number") is not None or s.d.get("sender"):
         head = f"Inject {s.d['number']}" if s.d.get("number") is not None else "Inject"
@@ -112,7 +116,9 @@ KINDS: dict[EventKind, KindInfo] = {
     EventKind.NODE_UP: KindInfo("restore", lambda s: f"{s.node} back in service"),
     EventKind.DISPATCH: KindInfo("response", _dispatch),
     EventKind.ARRIVAL: KindInfo("response", lambda s: f"{s.team} arrives at {s.node} ({s.d.get('work', '')})"),
-    EventKind.TASK_DONE: KindInfo("restore", lambda s: f"{s.team} finished {s.d.get('work', '')} at {s.node}"),
+    EventKind.TASK_DONE: KindInfo(
+        "restore", lambda s: f"{s.team or 'Operators'} finished {s.d.get('work', '')} at {s.node}"),
+    EventKind.TIE_CLOSED: KindInfo("restore", _tie_closed),
     EventKind.OUT_OF_SERVICE: KindInfo(
         "response", lambda s: f"{s.team} out of service for {s.d.get('hours', '?')} h at {s.node}"),
     EventKind.BACK_IN_SERVICE: KindInfo("response", lambda s: f"{s.team} back in service"),

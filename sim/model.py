@@ -6,15 +6,18 @@ Each tick runs the same five phases, in this order (docs/design.md, "Time"):
    each attempt is interdicted, fails, or lands.
 2. **effects** — landed attacks set own-cause bits (DAMAGED, SHUT, COMPROMISED), blasts
    reach neighbours, open intrusions spread along control dependencies; incidents open.
-3. **cascade** — the vectorised kernel (:mod:`sim.cascade`) propagates loss to a fixpoint;
-   buffers drain or refill.
-4. **response** — mutual aid activates; units advance (travel, work, complete), then the
-   dispatcher gives idle units waiting tasks. Work completed here shows in the next tick's
-   cascade.
+3. **cascade** — the vectorised kernel (:mod:`sim.cascade`) propagates loss to a fixpoint.
+4. **response** — mutual aid activates; units advance (travel, work, complete) and
+   operators work remote switches. When work completed here cleared a node's bits or
+   closed a tie, the cascade settles again, so a node repaired in a tick is up in that
+   tick's record. Switch tasks open for ties that would bring a cut-off part back, then
+   the dispatcher gives idle units waiting tasks (switches first, nearest unit). Buffers
+   then drain or refill over the tick, by the state it ends in.
 5. **record** — the tick's metrics go into preallocated arrays.
 
-When nothing is pending (no buffer draining, no intrusion spreading, no unit busy, no work
-a unit could take) :meth:`RippleModel.run` skips ahead to the next entry of the agenda
+When nothing is pending (no buffer draining or refilling, no intrusion spreading, no unit
+busy, no remote switch under way, no work a unit could take) :meth:`RippleModel.run` skips
+ahead to the next entry of the agenda
 (:mod:`sim.agenda`: actions, injects, mutual aid, detections); the result equals stepping
 tick by tick (tested).
 
@@ -39,7 +42,7 @@ from agents.dispatch import Dispatcher
 from agents.events import EventKind
 from agents.incidents import TaskBoard
 from sim.agenda import Agenda, Due, Entry
-from sim.cascade import Outcome, cascade, drain_buffers
+from sim.cascade import Outcome, cascade, drain_buffers, refilling
 from sim.effects import Effects
 from sim.kernel.layout import layout
 from sim.load import capacities
@@ -134,7 +137,10 @@ class RippleModel(Effects, Response, mesa.Model):
         self.agenda.schedule(self.n_ticks + 1, Due.END)
 
         prebuilt = prebuilt or Prebuilt.of(scenario)
-        self.network = net = prebuilt.network
+        self.network = self.base_network = net = prebuilt.network   # network: with the ties closed so far
+        self.tie_closed = np.zeros(len(net.tie_ids), bool)
+        self.tie_opened = np.zeros(len(net.tie_ids), bool)
+        self.remote_switches = []
         self.own = np.zeros(net.n, np.uint8)        # own-cause bits, written by agents
         self.state = NodeState.fresh(net)
         self.spread_p = np.zeros(net.n)            # per compromised node, until contained
@@ -300,30 +306,44 @@ class RippleModel(Effects, Response, mesa.Model):
         self.dirty = False
         return outcome
 
-    def _cascade(self) -> None:
-        """The cascade phase: rerun the kernel if dirty, damage what it knocked out, drain buffers."""
-        if self.dirty:
-            was_up = self.state.down == 0
-            self.outcome = self._run_kernel()
-            self.recorder.node_changes(self.tick)
-            knocked_out = np.flatnonzero(was_up & (self.state.down != 0) & (self.own == 0) & self.outage_fragile)
-            for node in knocked_out.tolist():
-                self.outage_fragile[node] = False
-                self.hit(node, "damage", direct=False)
-        if drain_buffers(self.network, self.state.buffer_left, self.outcome.group_failed):
+    def _settle(self) -> None:
+        """Rerun the kernel if something changed; damage the fragile nodes it knocked out."""
+        if not self.dirty:
+            return
+        was_up = self.state.down == 0
+        self.outcome = self._run_kernel()
+        self.recorder.node_changes(self.tick)
+        knocked_out = np.flatnonzero(was_up & (self.state.down != 0) & (self.own == 0) & self.outage_fragile)
+        for node in knocked_out.tolist():
+            self.outage_fragile[node] = False
+            self.hit(node, "damage", direct=False)
+
+    def _drain(self) -> None:
+        """Spend or refill the buffers over the tick, as the tick is recorded."""
+        if drain_buffers(self.network, self.state.buffer_left, self.outcome.group_failed, self.tick_seconds):
             self.dirty = True
 
     def step(self) -> None:
-        """Run one tick: attacks, effects, cascade, response, record (Mesa's step hook)."""
+        """Run one tick: attacks, effects, cascade, response, record (Mesa's step hook).
+
+        Work finished in the response phase shows in this tick's record: the cascade
+        settles again, before the dispatcher, when a task cleared a node's bits or closed a
+        tie. Buffers then drain (or refill) for the tick by the state recorded; one that
+        runs out shows from the next tick.
+        """
         self._release_injects(self.agenda.pop_due(self.tick))         # 1 attacks
         attempts = [a for attacker in self.attackers for a in attacker.act(self.streams.attacks)]
         self.apply(attempts)                                           # 2 effects
         self.spread_intrusions()
-        self._cascade()                                                # 3 cascade
+        self._settle()                                                 # 3 cascade
         self.mutual_aid()                                              # 4 response
         for unit in self.responders:
             unit.advance(self.tick)
+        self.switch_remotely()
+        self._settle()                                                 #   what the work restored
+        self.open_switches()
         self.dispatcher.dispatch(self.tick)
+        self._drain()
         self.recorder.record(self.tick)                                # 5 record
         self.tick += 1
         self.running = self.tick <= self.n_ticks
@@ -331,9 +351,10 @@ class RippleModel(Effects, Response, mesa.Model):
     # ---------------------------------------------------------------- running
     def quiet(self) -> bool:
         """Nothing can change this tick unless an agenda entry is due."""
-        if self.dirty or (self.outcome.group_failed & (self.state.buffer_left > 0)).any():
+        failed, left = self.outcome.group_failed, self.state.buffer_left
+        if self.dirty or (failed & (left > 0)).any() or refilling(self.network, left, failed):
             return False
-        if self.spreading() or self.units_busy() or self.aid_would_trigger():
+        if self.spreading() or self.units_busy() or self.switching() or self.aid_would_trigger():
             return False
         return not self.dispatcher.can_progress(self.tick)
 

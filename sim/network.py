@@ -6,7 +6,7 @@ Built once from a validated scenario. Node state that changes during a run lives
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import numpy as np
@@ -69,7 +69,7 @@ class Network:
     link_cols: np.ndarray
     dep_node: np.ndarray          # dependent node per dependency group
     dep_need: np.ndarray
-    dep_buffer: np.ndarray        # ticks of buffer per group
+    dep_buffer: np.ndarray        # buffer per group, s (ticks for networks built from arrays without a clock)
     dep_resource: np.ndarray      # index into RESOURCES
     dep_cyber: np.ndarray         # bool: a control (cyber) dependency, along which intrusions spread
     supply: sp.csr_matrix         # (groups, N): 1 where a node supplies the group
@@ -83,6 +83,7 @@ class Network:
     tie_a: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int64))  # normally-open ties: kept, not conducting
     tie_b: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int64))
     tie_ids: list[str] = field(default_factory=list)
+    dep_refill: np.ndarray | None = field(default=None, repr=False)  # s to refill an empty buffer; None: all at once
 
     def __post_init__(self) -> None:
         self.index = {node_id: i for i, node_id in enumerate(self.ids)}
@@ -100,6 +101,35 @@ class Network:
     def n_groups(self) -> int:
         """Number of dependency groups."""
         return len(self.dep_node)
+
+    def with_ties(self, closed: np.ndarray) -> "Network":
+        """This network with some normally-open ties closed: they conduct as links.
+
+        Parameters
+        ----------
+        closed : numpy.ndarray of bool, shape (len(self.tie_ids),)
+            Which ties are closed.
+
+        Returns
+        -------
+        Network
+            A new network sharing every array but the links (so the kernel builds a layout
+            for it); the ties stay listed, with their indices, and the Motter-Lai
+            capacities are kept. ``self`` is unchanged (runs of a batch share it).
+
+        Notes
+        -----
+        A tie joins nodes of one sector; a sector whose only links are ties has no
+        connectivity rule, and closing one of its ties changes nothing.
+        """
+        n = self.n
+        ties = np.column_stack([self.tie_a[closed], self.tie_b[closed]]).astype(np.int64)
+        both = np.concatenate([np.column_stack([self.link_rows, self.link_cols]).astype(np.int64), ties, ties[:, ::-1]])
+        both = both[np.argsort(both[:, 0] * max(n, 1) + both[:, 1], kind="stable")]
+        net = replace(self, link_rows=np.ascontiguousarray(both[:, 0], dtype=np.int32),
+                      link_cols=np.ascontiguousarray(both[:, 1], dtype=np.int32))
+        net.capacity = self.capacity
+        return net
 
     @classmethod
     def from_arrays(
@@ -138,7 +168,8 @@ class Network:
         dep_need : numpy.ndarray
             Suppliers each group needs working.
         dep_buffer : numpy.ndarray
-            Buffer per group, ticks.
+            Buffer per group, s (or ticks, with :func:`sim.cascade.drain_buffers` left
+            at its one-second tick).
         supplier_group, supplier_node : numpy.ndarray
             The supply relation as (group, node) pairs (COO).
         ids : list[str], optional
@@ -187,7 +218,7 @@ class Network:
             link_cols=np.ascontiguousarray(both[:, 1], dtype=np.int32),
             dep_node=np.asarray(dep_node, dtype=np.int64),
             dep_need=np.asarray(dep_need, dtype=np.float64),
-            dep_buffer=np.asarray(dep_buffer, dtype=np.int64),
+            dep_buffer=np.asarray(dep_buffer, dtype=np.float64),
             dep_resource=np.zeros(g, np.int8) if dep_resource is None else np.asarray(dep_resource, np.int8),
             dep_cyber=np.zeros(g, bool) if dep_cyber is None else np.asarray(dep_cyber, bool),
             supply=supply,
@@ -204,12 +235,14 @@ class Network:
             ``network.tables``).
         s : Scenario
             The scenario: its sectors give connectivity rules, repair times and outage
-            damage; its clock converts buffers to ticks.
+            damage.
 
         Returns
         -------
         Network
-            The network, sectors coded in alphabetical order, lon/lat projected to km; open
+            The network, sectors coded in alphabetical order, lon/lat projected to km,
+            buffers in seconds (run out on the first tick at or after expiry), refill
+            times in ``dep_refill`` (None when every buffer refills at once); open
             links (normally-open ties) are not among its links but kept as ``tie_a``,
             ``tie_b`` and ``tie_ids``, and do not make a sector one with links.
         """
@@ -233,7 +266,7 @@ class Network:
             links=np.column_stack([link_a, link_b]).astype(np.int64),
             dep_node=t.dep_node,
             dep_need=t.dep_need.astype(np.float64),
-            dep_buffer=np.rint(t.dep_buffer_s / s.clock.tick).astype(np.int64),
+            dep_buffer=t.dep_buffer_s,
             supplier_group=t.supplier_group,
             supplier_node=t.supplier_node,
             ids=list(t.ids),
@@ -243,6 +276,7 @@ class Network:
             dep_resource=t.dep_resource,
             dep_cyber=cyber,
         )
+        net.dep_refill = t.dep_refill_s.astype(np.float64) if (t.dep_refill_s > 0).any() else None
         net.tie_a, net.tie_b = t.link_a[t.link_open], t.link_b[t.link_open]
         net.tie_ids = [link_id for link_id, is_open in zip(t.link_id, t.link_open.tolist()) if is_open]
         net.kind = list(t.kind)
@@ -338,7 +372,7 @@ class NodeState:
     """What changes during a run: the down bitmask per node and the buffer left per group."""
 
     down: np.ndarray          # uint8 bitmask per node
-    buffer_left: np.ndarray   # ticks of buffer left per dependency group
+    buffer_left: np.ndarray   # buffer left per dependency group, s (float)
     backup: np.ndarray        # bool per node: operational only thanks to a buffer
 
     @classmethod

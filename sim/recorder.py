@@ -64,7 +64,7 @@ class Recorder:
         self._prev_backup = state.backup.copy()
         self.ever_down = np.zeros(net.n, bool)
         self._changes: list[tuple[np.ndarray, ...]] = []
-        self.event_marks: list[tuple[int, int]] = []   # (tick, position in the event log)
+        self.event_marks: list[tuple[int, int, int]] = []   # (tick, position in the event log, change rows)
 
     def _levels(self) -> tuple[float, np.ndarray]:
         """Service now, overall and per recorded sector, fractions 0..1."""
@@ -105,7 +105,7 @@ class Recorder:
         if len(changed):
             self._changes.append((np.full(len(changed), tick, np.int64), changed, state.down[changed].copy(),
                                   state.backup[changed].copy()))
-            self.event_marks.append((tick, len(self.events)))
+            self.event_marks.append((tick, len(self.events), len(changed)))
             self._prev_down[changed] = state.down[changed]
             self._prev_backup[changed] = state.backup[changed]
             self.ever_down[changed[state.down[changed] != 0]] = True

@@ -18,10 +18,10 @@ from agents.incidents import Task, TaskBoard, TeamKind, UnitStatus, Work
 from agents.responders import Responder
 from sim.agenda import Agenda, Due
 from sim.cascade import cascade
-from sim.network import COMPROMISED, DAMAGED, SHUT, Network, NodeState
+from sim.network import COMPROMISED, DAMAGED, ISOLATED, SHUT, Network, NodeState
 from sim.recorder import Recorder
 from sim.scenario.sanity import first_few
-from sim.scenario.schema import Policies, Scenario
+from sim.scenario.schema import Policies, Scenario, Sector
 from sim.streams import Streams
 
 __all__ = ["Response", "Z90"]
@@ -52,6 +52,10 @@ class Response:
     own: np.ndarray
     spread_p: np.ndarray
     dirty: bool
+    base_network: Network            # the network as built, every tie open (shared by a batch's runs)
+    tie_closed: np.ndarray           # bool per normally-open tie: closed in this run
+    tie_opened: np.ndarray           # bool per tie: its switch task is open or done
+    remote_switches: list[Task]      # switch tasks operators are working remotely
 
     def make_responders(self) -> list[Responder]:
         """One unit per count of each team, at its base; mutual aid starts inactive."""
@@ -116,18 +120,21 @@ class Response:
             self.agenda.schedule(task.available, Due.DETECTION, task)
         return task
 
-    def complete(self, task: Task, unit: Responder) -> None:
+    def complete(self, task: Task, unit: Responder | None) -> None:
         """Record that ``unit`` finished ``task``: clear the bit its work clears, and log it.
 
         Parameters
         ----------
         task : Task
-            The finished task (SHUT clears only when no other clearance is pending).
-        unit : Responder
-            The unit that finished it.
+            The finished task (SHUT clears only when no other clearance is pending; a
+            switch task closes its tie).
+        unit : Responder or None
+            The unit that finished it; None for operators switching remotely.
         """
         task.done = True
         node = task.node
+        label = unit.label if unit is not None else None
+        bits = self.own[node]
         if task.work == Work.CLEAR and self.board.pending(node, Work.CLEAR) is None:
             self.own[node] &= ~np.uint8(SHUT)
         elif task.work == Work.REPAIR:
@@ -136,8 +143,81 @@ class Response:
             self.spread_p[node] = 0.0
         elif task.work == Work.REMEDIATE:
             self.own[node] &= ~np.uint8(COMPROMISED)
+        self.dirty |= bool(self.own[node] != bits)    # the kernel reruns only when a bit cleared
+        self.log(EventKind.TASK_DONE, node=node, team=label, work=task.work)
+        if task.work == Work.SWITCH:
+            self.close_tie(task.tie, node, label)
+
+    # ------------------------------------------------------------------ ties
+    def tie_label(self, tie: int) -> str:
+        """A tie's id, or its ends when it has none.
+
+        Parameters
+        ----------
+        tie : int
+            The tie's index.
+
+        Returns
+        -------
+        str
+            E.g. ``"sw3"`` or ``"a3-b3"``.
+        """
+        net = self.base_network
+        return net.tie_ids[tie] or f"{net.ids[net.tie_a[tie]]}-{net.ids[net.tie_b[tie]]}"
+
+    def close_tie(self, tie: int, node: int, team: str | None) -> None:
+        """Close a normally-open tie: it conducts from the next kernel run on, and log it.
+
+        Parameters
+        ----------
+        tie : int
+            The tie's index.
+        node : int
+            The end where it was closed.
+        team : str or None
+            The unit that closed it; None for operators.
+        """
+        self.tie_closed[tie] = True
+        self.network = self.base_network.with_ties(self.tie_closed)
         self.dirty = True
-        self.log(EventKind.TASK_DONE, node=node, team=unit.label, work=task.work)
+        self.log(EventKind.TIE_CLOSED, node=node, team=team, tie=self.tie_label(tie))
+
+    def open_switches(self) -> None:
+        """Open a switch task for each open tie whose closing would bring a cut-off part back.
+
+        A tie qualifies when one end is down only because it is ISOLATED and the other
+        works: closing it joins the cut-off part to a fed one (or to the giant component).
+        The task is at the cut-off end and takes the sector's ``switch_time``, fixed (no
+        draw from the response stream); with the sector's ``operator_switching`` the
+        operators do it remotely, else it waits for a crew of the sector (the dispatcher
+        sends the nearest first). Once opened, a switch task is carried out.
+        """
+        net = self.base_network
+        if not len(net.tie_ids):
+            return
+        down, a, b = self.state.down, net.tie_a, net.tie_b
+        a_cut, b_cut = (down[a] == ISOLATED) & (down[b] == 0), (down[b] == ISOLATED) & (down[a] == 0)
+        for tie in np.flatnonzero(~self.tie_opened & (a_cut | b_cut)).tolist():
+            node = int(a[tie] if a_cut[tie] else b[tie])
+            sector = int(net.sector[node])
+            spec = self.scenario.sectors.get(net.sector_names[sector]) or Sector()
+            self.tie_opened[tie] = True
+            task = self.board.add(node, Work.SWITCH, self.ticks(spec.switch_time), self.tick, self.tick, sector, None,
+                                  tie=tie, remote=spec.operator_switching)
+            if task.remote:
+                self.remote_switches.append(task)
+
+    def switch_remotely(self) -> None:
+        """Operators work the remote switch tasks: one tick each tick after it opened."""
+        for task in [t for t in self.remote_switches if t.opened < self.tick]:
+            task.work_left -= 1
+            if task.work_left <= 0:
+                self.remote_switches.remove(task)
+                self.complete(task, None)
+
+    def switching(self) -> bool:
+        """Operators are working a remote switch task (time passes for it)."""
+        return bool(self.remote_switches)
 
     # ------------------------------------------------------------ mutual aid
     def activate_mutual_aid(self, team: str, reason: str) -> None:

@@ -160,8 +160,10 @@ class RunResult:
         The event log, without node changes (see :meth:`timeline`).
     changes : dict[str, numpy.ndarray]
         ``tick``, ``node``, ``down``, ``backup``: one row per node state change.
-    event_marks : list[tuple[int, int]]
-        (tick, position in ``events``) where the cascade ran and changed nodes.
+    event_marks : list[tuple[int, int, int]]
+        (tick, position in ``events``, rows of ``changes``) for each kernel run that changed
+        nodes, in order: a tick may hold two, the cascade phase's and the one after work
+        restored nodes.
     baseline_down, baseline_backup : numpy.ndarray or None
         Down bitmask and on-backup flag per node before anything happens (not saved).
     roster : list[UnitRecord]
@@ -184,7 +186,7 @@ class RunResult:
     series: dict[str, np.ndarray]       # per tick: time_h, service, service_<sector>, ...
     events: list[Event]
     changes: dict[str, np.ndarray]      # tick, node, down, backup: one row per node state change
-    event_marks: list[tuple[int, int]] = field(default_factory=list)
+    event_marks: list[tuple[int, int, int]] = field(default_factory=list)
     # what pages need besides the static network (not written by save)
     baseline_down: np.ndarray | None = None     # down bitmask per node before anything happens
     baseline_backup: np.ndarray | None = None   # on-backup flag per node before anything happens
@@ -194,23 +196,20 @@ class RunResult:
 
     def timeline(self) -> list[Event]:
         """The event log with node_down / node_up events placed where the cascade ran."""
-        marks = dict((tick, pos) for tick, pos in self.event_marks)
-        node_events: dict[int, list[Event]] = {}
         previous = np.zeros(len(self.node_ids), np.uint8)
-        for tick, node, down in zip(self.changes["tick"].tolist(), self.changes["node"].tolist(),
-                                    self.changes["down"].tolist()):
-            was = previous[node]
-            previous[node] = down
-            if was != down:
-                kind = "node_up" if down == 0 else "node_down" if was == 0 else "node_reasons"
-                detail = {"reasons": reason_names(down)} if down else {}
-                node_events.setdefault(tick, []).append(Event(tick, kind, self.node_ids[node], None, detail))
-        out, cursor = [], 0
-        for tick in sorted(node_events):
-            pos = marks[tick]
+        nodes, downs = self.changes["node"].tolist(), self.changes["down"].tolist()
+        out, cursor, row = [], 0, 0
+        for tick, pos, rows in self.event_marks:
             out.extend(self.events[cursor:pos])
-            out.extend(node_events[tick])
             cursor = pos
+            for node, down in zip(nodes[row:row + rows], downs[row:row + rows]):
+                was = previous[node]
+                previous[node] = down
+                if was != down:
+                    kind = "node_up" if down == 0 else "node_down" if was == 0 else "node_reasons"
+                    detail = {"reasons": reason_names(down)} if down else {}
+                    out.append(Event(tick, kind, self.node_ids[node], None, detail))
+            row += rows
         out.extend(self.events[cursor:])
         return out
 

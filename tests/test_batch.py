@@ -322,7 +322,8 @@ def test_runs_sharing_a_network_never_change_it_and_equal_runs_on_their_own(name
 
 
 def test_a_process_keeps_one_network_per_scenario_and_overrides():
-    base, changed = prepare(SMALL), prepare(SMALL, [parse_set("clock.tick=5min")])
+    # buffers are kept in seconds (a network does not depend on the clock): change one
+    base, changed = prepare(SMALL), prepare(SMALL, [parse_set("network.dependencies.0.buffer=3h")])
     assert base.sha256 == changed.sha256 and base.key != changed.key
     first = prebuilt(base.scenario, base.key)
     assert prebuilt(base.scenario, base.key) is first

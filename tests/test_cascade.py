@@ -107,3 +107,23 @@ def test_recovery_when_the_cause_is_gone():
     net = network([0, 0, 1], ["sources", "none"], [(0, 1)], [(2, [1], 1, 0)], source=np.array([1, 0, 0], bool))
     assert run(net, hit=[0]).down[2] == UNSUPPLIED
     assert list(run(net).down) == [0, 0, 0]
+
+
+def test_buffers_in_seconds_run_out_on_the_first_tick_at_or_after_expiry_and_refill_as_a_level():
+    # three nodes need node 0: buffers 6h02m, 2 min, and 2 h that refills in 6 h; 5-minute ticks
+    net = network([0, 1, 1, 1], ["none", "none"], [], [(1, [0], 1, 0), (2, [0], 1, 0), (3, [0], 1, 0)])
+    net.dep_buffer = np.array([6 * 3600.0 + 120, 120.0, 7200.0])
+    net.dep_refill = np.array([0.0, 0.0, 6 * 3600.0])
+    left, own, lasted = net.dep_buffer.copy(), np.array([DAMAGED, 0, 0, 0], np.uint8), np.zeros(3, int)
+    for _tick in range(80):
+        out = cascade(net, own, left)
+        lasted += out.down[1:] == 0
+        drain_buffers(net, left, out.group_failed, 300.0)
+    assert lasted.tolist() == [73, 1, 24]          # ⌈21720/300⌉, ⌈120/300⌉, 7200/300 ticks
+    own[0] = 0
+    out = cascade(net, own, left)
+    assert drain_buffers(net, left, out.group_failed, 300.0)      # the spent ones come back
+    assert left.tolist() == [21720.0, 120.0, 100.0]                 # a third of 300 s refilled
+    for _tick in range(71):
+        drain_buffers(net, left, out.group_failed, 300.0)
+    assert left[2] == 7200.0

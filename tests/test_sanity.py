@@ -93,7 +93,7 @@ def test_unplaced_nodes_warn_with_their_count():
 def test_a_buffer_shorter_than_a_tick_warns():
     deps = [{"node": "hosp", "resource": "power", "suppliers": ["sub2"], "buffer": "2min"}]
     assert sanity_warnings(tiny(dependencies=deps)) == [
-        "1 dependency buffer(s) are shorter than a tick (300s) and round to whole ticks: hosp"]
+        "1 dependency buffer(s) are shorter than a tick (300s): each carries its node through one whole tick: hosp"]
 
 
 def test_first_few_names_the_rest_by_count():

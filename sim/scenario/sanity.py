@@ -131,7 +131,7 @@ def sanity_warnings(scenario: Scenario, tables: "NetworkTables | None" = None) -
       ``connectivity`` set;
     - at least 5 nodes, and 10% of the placed ones, share one exact position;
     - nodes are unplaced (no coordinates);
-    - a buffer is shorter than a tick (it rounds to 0 or 1 tick);
+    - a buffer is shorter than a tick (it carries its node through one whole tick);
     - what the network's dependency rules noticed (:attr:`NetworkData.warnings`).
 
     Parameters
@@ -170,6 +170,6 @@ def sanity_warnings(scenario: Scenario, tables: "NetworkTables | None" = None) -
     tick = scenario.clock.tick
     short = np.flatnonzero((t.dep_buffer_s > 0) & (t.dep_buffer_s < tick))
     if len(short):
-        out.append(f"{len(short)} dependency buffer(s) are shorter than a tick ({tick:g}s) and round to whole ticks: "
+        out.append(f"{len(short)} dependency buffer(s) are shorter than a tick ({tick:g}s): each carries its node through one whole tick: "
                    f"{first_few([t.ids[t.dep_node[g]] for g in short.tolist()])}")
     return out + scenario.network.warnings

@@ -183,7 +183,10 @@ class Dependency(Strict):
     kind: DependencyKind | None = Field(None, description="default: cyber for control, else physical")
     suppliers: list[str] = Field(min_length=1, description="ids of the nodes that can supply it")
     need: int = Field(1, ge=1, description="suppliers that must be working")
-    buffer: Duration = Field(0.0, description="how long the node rides out the loss (generator, tank, battery)")
+    buffer: Duration = Field(0.0, description="how long the node rides out the loss (generator, tank, battery); "
+                             "it runs out on the first tick at or after it expires")
+    refill: Duration = Field(0.0, description="time an empty buffer takes to refill once supply is back (a level "
+                             "that refills at buffer/refill); 0: refilled at once")
 
 
 class NetworkPart(BaseModel):
@@ -332,6 +335,9 @@ class Sector(Strict):
     outage_damage: Fraction = Field(
         0.0, description="chance that a node the cascade knocks out is damaged too (surges, water hammer, failed restarts)"
     )
+    switch_time: Duration = Field(15 * 60.0, description="time to close a normally-open tie on site (a switch task)")
+    operator_switching: bool = Field(
+        False, description="operators close ties remotely (after switch_time, no crew); else a crew goes to the tie")
 
 
 class Clock(Strict):

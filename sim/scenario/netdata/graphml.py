@@ -65,7 +65,7 @@ def graphml_records(path: Path) -> dict[str, Any]:
         key = attrs.get("group", (str(b), attrs["resource"]))
         group = groups.setdefault(key, {"node": str(b), "resource": attrs["resource"], "suppliers": []})
         group["suppliers"].append(str(a))
-        for field in ("need", "buffer", "kind"):
+        for field in ("need", "buffer", "refill", "kind"):
             if field in attrs:
                 group[field] = attrs[field]
     ordered = sorted(groups) if all(isinstance(k, int) for k in groups) else list(groups)

@@ -155,9 +155,9 @@ def read_parquet(path: Path) -> tuple[NetworkTables, Problems, list[tuple[str, s
     extra = {"node_attrs": nodes.take("attrs", "string"), "link_id": links.take("id", "string"),
              "link_kind": links.take("kind", "string"), "link_open": links.take("open", "bool"),
              "link_attrs": links.take("attrs", "string")}
-    columns = {key: deps.take(key, kind_, key != "kind") for key, kind_ in (
+    columns = {key: deps.take(key, kind_, key not in ("kind", "refill_s")) for key, kind_ in (
         ("group", "int"), ("node", "string"), ("resource", "string"), ("kind", "string"), ("need", "int"),
-        ("buffer_s", "float"), ("supplier", "string"))}
+        ("buffer_s", "float"), ("refill_s", "float"), ("supplier", "string"))}
     coordinates = meta.get(b"ripple.coordinates", b"km").decode()
     if coordinates not in ("km", "lonlat"):
         bad.append(("nodes.parquet", f"metadata ripple.coordinates is '{coordinates}'; expected km or lonlat"))
@@ -236,9 +236,10 @@ def _columns(node_id: Any, sector: Any, x: Any, y: Any, kind: Any, name: Any, po
     resource = pc.index_in(deps["resource"], value_set=pa.array(RESOURCES)).fill_null(-1).to_numpy().astype(np.int64)
     need = deps["need"].to_numpy().astype(np.int64)
     buffer = deps["buffer_s"].to_numpy().astype(np.float64)
+    refill = _floats(deps["refill_s"], len(group), 0.0)
     kinds = deps["kind"].to_pylist() if deps["kind"] is not None else [None] * len(group)
     for label, values in (("node", dep_node), ("resource", resource), ("need", need), ("buffer_s", buffer),
-                          ("kind", np.array(kinds, dtype=object))):
+                          ("refill_s", refill), ("kind", np.array(kinds, dtype=object))):
         differs = values != values[first][group] if len(group) else np.zeros(0, bool)
         for g in np.unique(group[differs]).tolist():
             problems.append((("dependencies", g, label), "differs between the rows of this dependency"))
@@ -254,6 +255,7 @@ def _columns(node_id: Any, sector: Any, x: Any, y: Any, kind: Any, name: Any, po
         repair_p90_s=_floats(p90, n, np.nan), link_a=link_a, link_b=link_b,
         dep_node=dep_node[first], dep_resource=np.maximum(resource[first], 0).astype(np.int8),
         dep_kind=[kinds[i] for i in first.tolist()], dep_need=need[first], dep_buffer_s=buffer[first],
+        dep_refill_s=refill[first],
         supplier_group=group, supplier_node=supplier, coordinates=coordinates, crs=crs)
     return tables, problems, bad
 
@@ -295,7 +297,7 @@ def table_field(loc: Loc, ids: list[str]) -> tuple[str, str]:
         return shown, "_".join(map(str, rest)).replace("repair_median", "repair_median_s").replace("repair_p90", "repair_p90_s")
     if part == "links":
         return f"links[{row}]", (("a", "b")[rest[0]] if isinstance(rest[0], int) else str(rest[0])) if rest else ""
-    field = {"suppliers": "supplier", "buffer": "buffer_s"}.get(str(rest[0]), str(rest[0])) if rest else ""
+    field = {"suppliers": "supplier", "buffer": "buffer_s", "refill": "refill_s"}.get(str(rest[0]), str(rest[0])) if rest else ""
     return f"dependencies[group={row}]", field
 
 
@@ -344,6 +346,7 @@ def write_parquet(t: NetworkTables, path: Path, resources: tuple[str, ...]) -> N
         "kind": pa.array([t.dep_kind[g] for g in group.tolist()], pa.string()),
         "need": pa.array(t.dep_need[group], pa.int64()),
         "buffer_s": pa.array(t.dep_buffer_s[group], pa.float64()),
+        "refill_s": pa.array(t.dep_refill_s[group], pa.float64()),
         "supplier": ids.take(pa.array(t.supplier_node)),
     })
     for table, name in ((nodes, "nodes.parquet"), (links, "links.parquet"), (dependencies, "dependencies.parquet")):

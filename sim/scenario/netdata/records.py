@@ -316,8 +316,13 @@ def _dependencies(records: list[dict[str, Any]], index: dict[str, int], problems
     given = [i for i, v in enumerate(buffers) if v is not None]
     buffer = np.zeros(len(records))
     buffer[given] = _durations([buffers[i] for i in given], [("dependencies", i, "buffer") for i in given], problems)
+    refills = [r.get("refill") for r in records]
+    given = [i for i, v in enumerate(refills) if v is not None]
+    refill = np.zeros(len(records))
+    refill[given] = _durations([refills[i] for i in given], [("dependencies", i, "refill") for i in given], problems)
     return dict(dep_node=dep_node, dep_resource=np.array([code.get(r, 0) if type(r) is str else 0 for r in resources], np.int8),
-                dep_kind=kinds, dep_need=need, dep_buffer_s=buffer, supplier_group=group, supplier_node=supplier)
+                dep_kind=kinds, dep_need=need, dep_buffer_s=buffer, dep_refill_s=refill, supplier_group=group,
+                supplier_node=supplier)
 
 
 def _supplier_counts(supplier_lists: list[Any], problems: Problems) -> list[int]:

@@ -97,6 +97,8 @@ class NetworkTables:
         int64 suppliers that must work.
     dep_buffer_s : numpy.ndarray
         float64 buffer, s.
+    dep_refill_s : numpy.ndarray
+        float64 time an empty buffer takes to refill, s (0: at once).
     supplier_group, supplier_node : numpy.ndarray
         int64 (dependency, node) pairs, grouped by dependency.
     coordinates : str
@@ -135,9 +137,11 @@ class NetworkTables:
     link_kind: list[str] | None = None
     link_open: np.ndarray | None = None
     link_attrs: list[dict[str, Any] | None] | None = None
+    dep_refill_s: np.ndarray | None = None
 
     def __post_init__(self) -> None:
-        """Links and nodes without the optional columns: no ids, kinds, ties or attributes."""
+        """Links, nodes and dependencies without the optional columns: no ids, kinds, ties,
+        attributes or gradual refill."""
         n, links = len(self.ids), len(self.link_a)
         if self.node_attrs is None:
             self.node_attrs = [None] * n
@@ -149,6 +153,8 @@ class NetworkTables:
             self.link_open = np.zeros(links, bool)
         if self.link_attrs is None:
             self.link_attrs = [None] * links
+        if self.dep_refill_s is None:
+            self.dep_refill_s = np.zeros(len(self.dep_node))
 
     def __eq__(self, other: object) -> bool:
         """Same columns, value for value (NaN equal to NaN)."""
@@ -232,8 +238,8 @@ class NetworkTables:
         bounds, suppliers = self.supplier_bounds().tolist(), self.supplier_node.tolist()
         dependencies: list[dict[str, Any]] = []
         columns = zip(self.dep_node.tolist(), self.dep_resource.tolist(), self.dep_kind, self.dep_need.tolist(),
-                      self.dep_buffer_s.tolist())
-        for g, (node_row, resource, kind, need, buffer) in enumerate(columns):
+                      self.dep_buffer_s.tolist(), self.dep_refill_s.tolist())
+        for g, (node_row, resource, kind, need, buffer, refill) in enumerate(columns):
             dep: dict[str, Any] = {"node": ids[node_row], "resource": resources[resource]}
             if kind is not None:
                 dep["kind"] = kind
@@ -242,5 +248,7 @@ class NetworkTables:
                 dep["need"] = need
             if buffer:
                 dep["buffer"] = format_seconds(buffer)
+            if refill:
+                dep["refill"] = format_seconds(refill)
             dependencies.append(dep)
         return {"nodes": nodes, "links": links, "dependencies": dependencies}

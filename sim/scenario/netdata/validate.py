@@ -111,6 +111,7 @@ def check_tables(t: NetworkTables) -> Problems:
     for i in np.flatnonzero((t.dep_need > count) & (count > 0)).tolist():
         problems.append((("dependencies", i, "need"), f"need {t.dep_need[i]} exceeds the {count[i]} supplier(s) listed"))
     _range(t.dep_buffer_s, every, ("dependencies", "buffer"), 0.0, None, problems)
+    _range(t.dep_refill_s, every, ("dependencies", "refill"), 0.0, None, problems)
     group, node = t.supplier_group, t.supplier_node
     known = node >= 0
     pairs = group[known] * max(n, 1) + node[known]

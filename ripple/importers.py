@@ -72,7 +72,8 @@ def _written(tables: NetworkTables, report: ImportReport, out: Path) -> None:
 
 _OUT_HELP = "network file to write; its extension picks the format (.yaml, .json, .graphml, .parquet)"
 _CRS_HELP = "CRS of the positions when the source declares none, e.g. EPSG:25832"
-_UNITS_HELP = "the positions are an unreferenced drawing in these units: m, km, ft or us-ft"
+_UNITS_HELP = ("the positions are an unreferenced drawing in these units: m, km, ft or us-ft, or the length "
+               "of one drawing unit, e.g. 300m")
 _ORIGIN_HELP = "longitude,latitude of the drawing's 0,0 (with --units), e.g. 7.8,48.0"
 
 

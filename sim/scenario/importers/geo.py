@@ -3,13 +3,15 @@
 
 from __future__ import annotations
 
+import re
+
 import numpy as np
 
 from sim.scenario.extent import MAX_EXTENT_KM, MIN_EXTENT_KM, extent_warning
 from sim.scenario.importers.report import ImportFailed
 
 __all__ = ["LONLAT", "MAX_EXTENT_KM", "MIN_EXTENT_KM", "UNITS_KM", "drawing_to_km", "extent_warning", "local_frame",
-           "to_local_km"]
+           "to_local_km", "unit_km"]
 
 LONLAT = "EPSG:4326"
 UNITS_KM = {"m": 0.001, "km": 1.0, "ft": 0.0003048, "us-ft": 1200 / 3937 / 1000}   # km per unit of a drawing
@@ -88,7 +90,8 @@ def drawing_to_km(x: np.ndarray, y: np.ndarray, units: str,
     x, y : numpy.ndarray
         Positions in ``units`` (NaN where unknown).
     units : str
-        One of :data:`UNITS_KM` (``m``, ``km``, ``ft``, ``us-ft``).
+        One of :data:`UNITS_KM` (``m``, ``km``, ``ft``, ``us-ft``), or the length of one
+        drawing unit in one of them, e.g. ``"300m"`` for a schematic drawn at 1 : 300 m.
     origin : tuple of float or None
         Longitude, latitude (degrees) of the drawing's 0, 0; None leaves it unreferenced.
 
@@ -109,8 +112,37 @@ def drawing_to_km(x: np.ndarray, y: np.ndarray, units: str,
     >>> import numpy as np
     >>> drawing_to_km(np.array([1000.0]), np.array([0.0]), "ft")[0]
     array([0.3048])
+    >>> drawing_to_km(np.array([10.0]), np.array([0.0]), "300m")[0]
+    array([3.])
     """
-    if units not in UNITS_KM:
-        raise ImportFailed(f"unknown units '{units}'; use one of {', '.join(UNITS_KM)}")
-    scale = UNITS_KM[units]
-    return x * scale, y * scale, None if origin is None else local_frame(*origin)
+    return x * unit_km(units), y * unit_km(units), None if origin is None else local_frame(*origin)
+
+
+def unit_km(units: str) -> float:
+    """km per drawing unit: a unit name of :data:`UNITS_KM`, or a length such as ``"300m"``.
+
+    Parameters
+    ----------
+    units : str
+        ``m``, ``km``, ``ft``, ``us-ft``, or a positive number followed by one of them.
+
+    Returns
+    -------
+    float
+        km.
+
+    Raises
+    ------
+    ImportFailed
+        When ``units`` is neither.
+
+    Examples
+    --------
+    >>> unit_km("ft"), unit_km("2.5km")
+    (0.0003048, 2.5)
+    """
+    match = re.fullmatch(r"\s*((?:\d+\.?\d*|\.\d+)(?:e[+-]?\d+)?)?\s*(m|km|ft|us-ft)\s*", units or "")
+    if not match or (match.group(1) is not None and float(match.group(1)) <= 0):
+        raise ImportFailed(f"unknown units '{units}'; use one of {', '.join(UNITS_KM)}, "
+                           "or the length of one drawing unit such as 300m")
+    return float(match.group(1) or 1.0) * UNITS_KM[match.group(2)]

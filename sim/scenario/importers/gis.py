@@ -28,7 +28,7 @@ from typing import Any
 
 import numpy as np
 
-from sim.scenario.importers.geo import UNITS_KM, extent_warning
+from sim.scenario.importers.geo import extent_warning, unit_km
 from sim.scenario.importers.sourcedata import named, plain, project, source_crs
 from sim.scenario.importers.report import ImportFailed, ImportReport
 from sim.scenario.netdata import NetworkTables, tables_from_records
@@ -209,7 +209,7 @@ def _snap(node_x: np.ndarray, node_y: np.ndarray, end_x: np.ndarray, end_y: np.n
 def _lengths_km(lines: Any, crs: str | None, units: str | None, frame: str | None) -> list[float]:
     """Length of each line feature, km."""
     if crs is None:
-        return (lines.geometry.length * UNITS_KM[units or "km"]).tolist()
+        return (lines.geometry.length * unit_km(units or "km")).tolist()
     return lines.geometry.set_crs(crs, allow_override=True).to_crs(frame).length.tolist()
 
 

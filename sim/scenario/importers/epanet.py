@@ -295,24 +295,24 @@ def import_epanet(path: Path, *, sector: str = "water", prefix: str = "", crs: s
     deps = storage_dependencies(model, row, pump_row, demand, report)
 
     x, y = _coordinates(model)
-    ends = [(row[d.start_node_name], row[d.end_node_name]) for kind, name, _ in devices
-            for d in [model.get_link(name)]]
-    x = np.concatenate([x, [(x[a] + x[b]) / 2 for a, b in ends]])
-    y = np.concatenate([y, [(y[a] + y[b]) / 2 for a, b in ends]])
+    ends = np.array([(row[d.start_node_name], row[d.end_node_name]) for _, name, _ in devices
+                     for d in [model.get_link(name)]], np.int64).reshape(-1, 2)
+    pipes = np.array([(row[p.start_node_name], row[p.end_node_name]) for _, p in model.pipes()], np.int64).reshape(-1, 2)
+    between = np.concatenate([pipes, ends])      # a pump or valve tells where its ends are, as a pipe does
     x, y, frame = _to_km(x, y, str(model.options.hydraulic.inpfile_units), crs, units, origin, report)
+    report.guessed = [node_id[names[i]] for i in place_unplaced(x, y, between[:, 0], between[:, 1]).tolist()]
+    x = np.concatenate([x, (x[ends[:, 0]] + x[ends[:, 1]]) / 2])      # pumps and valves halfway between their ends
+    y = np.concatenate([y, (y[ends[:, 0]] + y[ends[:, 1]]) / 2])
     ids = [node_id[name] for name in names] + [here for _, _, here in devices]
-    index = {node: i for i, node in enumerate(ids)}
-    a = np.array([index[link["a"]] for link in links], np.int64)
-    b = np.array([index[link["b"]] for link in links], np.int64)
-    report.guessed = [ids[i] for i in place_unplaced(x, y, a, b).tolist()]
     if (warning := extent_warning(x, y)) is not None:
         report.warnings.append(warning)
 
     nodes = []
     for i, (name, node) in enumerate(model.nodes()):
         kind = node.node_type.lower()
-        record: dict[str, Any] = {"id": ids[i], "sector": sector, "kind": kind, "name": name,
-                                  "x": float(x[i]), "y": float(y[i])}
+        record: dict[str, Any] = {"id": ids[i], "sector": sector, "kind": kind, "x": float(x[i]), "y": float(y[i])}
+        if ids[i] != name:      # the EPANET id, when a prefix hides it
+            record["name"] = name
         if kind == "junction":
             attrs = _attrs(elevation_m=node.elevation, demand_lps=demand[name] * 1000)
             if demand[name] > 0:

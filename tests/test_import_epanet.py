@@ -15,10 +15,10 @@ from sim.network import DAMAGED, ISOLATED, UNSUPPLIED
 from sim.scenario import load_scenario
 from sim.scenario.importers import ImportFailed
 from sim.scenario.importers.epanet import PEOPLE_PER_LPS, average_demand, import_epanet
-from sim.scenario.importers.geo import UNITS_KM
 from sim.scenario.netdata import read_network, write_network
 
-wntr = pytest.importorskip("wntr")
+with np.printoptions():           # importing WNTR sets numpy's print precision to 3 for everyone
+    wntr = pytest.importorskip("wntr")
 WNTR = Path(wntr.__file__).parent
 NET1, NET3 = WNTR / "library" / "networks" / "Net1.inp", WNTR / "library" / "networks" / "Net3.inp"
 BAD_SYNTAX = WNTR / "tests" / "networks_for_testing" / "bad_syntax.inp"

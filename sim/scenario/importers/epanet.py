@@ -279,6 +279,9 @@ def import_epanet(path: Path, *, sector: str = "water", prefix: str = "", crs: s
     """
     model, warnings = read_inp(path)
     report = ImportReport(warnings=warnings)
+    for kind, count in (("junctions", model.num_junctions), ("reservoirs", model.num_reservoirs),
+                        ("tanks", model.num_tanks)):
+        report.mapped[f"{kind} -> {'source ' if kind != 'junctions' else ''}nodes"] += count
     names = list(model.node_name_list)
     node_id = {name: f"{prefix}{name}" for name in names}
     row = {name: i for i, name in enumerate(names)}
@@ -331,7 +334,6 @@ def import_epanet(path: Path, *, sector: str = "water", prefix: str = "", crs: s
             attrs["tag"] = str(node.tag)
         record["attrs"] = attrs
         nodes.append(record)
-        report.mapped[f"{kind}s -> {'source ' if kind != 'junction' else ''}nodes"] += 1
     for k, (kind, name, here) in enumerate(devices):
         nodes.append({"id": here, "sector": sector, "kind": kind, "name": f"{kind} {name}", "x": float(x[len(names) + k]),
                       "y": float(y[len(names) + k]), "attrs": {"epanet_id": name, **_device_attrs(kind, model.get_link(name))}})

@@ -9,6 +9,8 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, Iterator
 
+import numpy as np
+
 from sim.files import unfit_input
 from sim.scenario.importers.report import ImportFailed
 
@@ -19,12 +21,14 @@ _AT_LINE = re.compile(r", at line (\d+)(:\s.*)?$", re.S)
 
 @contextmanager
 def _quiet_wntr() -> Iterator[None]:
-    """Silence WNTR's log while it reads (it logs what it guesses, the report says what matters)."""
+    """Silence WNTR's log while it reads (it logs what it guesses, the report says what matters),
+    and undo what importing it does to numpy's print options (it sets a precision of 3)."""
     logger = logging.getLogger("wntr")
     level = logger.level
     logger.setLevel(logging.ERROR)
     try:
-        yield
+        with np.printoptions():
+            yield
     finally:
         logger.setLevel(level)
 
@@ -59,7 +63,7 @@ def _where(exc: BaseException) -> tuple[int | None, str | None]:
 
 def _failure(exc: Exception, path: Path) -> ImportFailed:
     """``exc`` of WNTR as one message: ``file:line: what (the line)``."""
-    from wntr.epanet.exceptions import EpanetException
+    from wntr.epanet.exceptions import EpanetException     # imported by read_inp already
 
     cause = exc.__cause__ if isinstance(exc, EpanetException) and isinstance(exc.__cause__, Exception) else exc
     number, line = _where(cause)

@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import math
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 import numpy as np
 from scipy.sparse import coo_matrix
@@ -178,16 +178,19 @@ def storage_dependencies(model: Any, row: dict[str, int], pump_row: dict[str, in
     return deps
 
 
-def _coordinates(model: Any) -> tuple[np.ndarray, np.ndarray]:
-    """x, y of each junction, tank and reservoir as drawn; NaN for those not in [COORDINATES]."""
+def _coordinates(model: Any, names: list[str]) -> tuple[np.ndarray, np.ndarray]:
+    """x, y of the nodes ``names`` as drawn; NaN for those not in [COORDINATES].
+
+    WNTR gives such a node (0, 0); which nodes the file placed is read from the section's
+    lines, which WNTR keeps with the model.
+    """
     drawn = set()
     for _, line in getattr(model, "_inpfile").sections.get("[COORDINATES]", []):
         words = line.split(";", 1)[0].split()
         if words:
             drawn.add(words[0])
-    x = np.array([node.coordinates[0] if name in drawn else np.nan for name, node in model.nodes()], float)
-    y = np.array([node.coordinates[1] if name in drawn else np.nan for name, node in model.nodes()], float)
-    return x, y
+    xy = [model.get_node(name).coordinates if name in drawn else (np.nan, np.nan) for name in names]
+    return np.array([p[0] for p in xy], float), np.array([p[1] for p in xy], float)
 
 
 def _to_km(x: np.ndarray, y: np.ndarray, flow_units: str, crs: str | None, units: str | None,
@@ -205,11 +208,29 @@ def _to_km(x: np.ndarray, y: np.ndarray, flow_units: str, crs: str | None, units
     return drawing_to_km(x, y, units, origin)
 
 
-def _link_records(model: Any, node_id: dict[str, str], report: ImportReport) -> tuple[list[dict[str, Any]],
-                                                                                       list[tuple[str, str, str]]]:
-    """Pipes as links; pumps and valves as (kind, EPANET id, node id) with two links each."""
+class _Device(NamedTuple):
+    """A pump or valve, which becomes a node between its ends."""
+
+    kind: str       # "pump" or "valve"
+    name: str       # its EPANET id
+    node: str       # its ripple node id
+    link: Any       # the WNTR link
+
+
+def _devices(model: Any, prefix: str, taken: set[str], path: Path) -> list[_Device]:
+    """The pumps, then the valves, with their node ids ``<prefix>pump<ID>``, ``<prefix>valve<ID>``."""
+    devices = [_Device(kind, name, f"{prefix}{kind}{name}", link)
+               for kind, items in (("pump", model.pumps()), ("valve", model.valves())) for name, link in items]
+    clash = sorted(d.node for d in devices if d.node in taken)
+    if clash:
+        raise ImportFailed(f"{path}: the pump or valve node id {clash[0]} is also a junction, tank or reservoir id")
+    return devices
+
+
+def _link_records(model: Any, node_id: dict[str, str], devices: list[_Device],
+                  report: ImportReport) -> list[dict[str, Any]]:
+    """Each pipe as a link; each pump and valve as two links to its node."""
     links: list[dict[str, Any]] = []
-    devices: list[tuple[str, str, str]] = []
     for name, pipe in model.pipes():
         closed = _is_closed(pipe)
         attrs = _attrs(epanet_id=name, length_m=pipe.length, diameter_m=pipe.diameter, roughness=pipe.roughness,
@@ -220,27 +241,72 @@ def _link_records(model: Any, node_id: dict[str, str], report: ImportReport) -> 
                   "kind": "pipe", "attrs": attrs}
         links.append({**record, "open": True} if closed else record)
         report.mapped["closed pipes -> normally-open ties" if closed else "pipes -> links"] += 1
-    for kind, items in (("pump", model.pumps()), ("valve", model.valves())):
-        for name, device in items:
-            closed = _is_closed(device)
-            here = node_id[f"{kind}\0{name}"]
-            for end, side in ((device.start_node_name, "in"), (device.end_node_name, "out")):
-                pair = (node_id[end], here) if side == "in" else (here, node_id[end])
-                record = {"id": f"{kind}{name}.{side}", "a": pair[0], "b": pair[1], "kind": kind}
-                links.append({**record, "open": True} if closed else record)
-            devices.append((kind, name, here))
-            report.mapped[f"{kind}s closed -> nodes with tie links" if closed else f"{kind}s -> nodes with two links"] += 1
-    return links, devices
+    for device in devices:
+        closed = _is_closed(device.link)
+        for side, a, b in (("in", node_id[device.link.start_node_name], device.node),
+                           ("out", device.node, node_id[device.link.end_node_name])):
+            record = {"id": f"{device.kind}{device.name}.{side}", "a": a, "b": b, "kind": device.kind}
+            links.append({**record, "open": True} if closed else record)
+        report.mapped[f"{device.kind}s closed -> nodes with tie links" if closed
+                      else f"{device.kind}s -> nodes with two links"] += 1
+    return links
 
 
-def _device_attrs(kind: str, device: Any) -> dict[str, Any]:
-    """A pump's or valve's parameters."""
-    if kind == "pump":
-        return _attrs(pump_type=device.pump_type, curve=getattr(device, "pump_curve_name", None),
-                      power_kw=device.power / 1000 if device.pump_type == "POWER" else None,
-                      speed=device.speed_timeseries.base_value, status=device.initial_status.name)
-    return _attrs(valve_type=device.valve_type, diameter_m=device.diameter, setting=device.initial_setting,
-                  status=device.initial_status.name)
+def _positions(model: Any, names: list[str], devices: list[_Device], crs: str | None, units: str | None,
+               origin: tuple[float, float] | None, report: ImportReport) -> tuple[np.ndarray, np.ndarray, str | None]:
+    """x, y in km of the nodes ``names`` then of the devices, and their frame."""
+    row = {name: i for i, name in enumerate(names)}
+    x, y = _coordinates(model, names)
+    x, y, frame = _to_km(x, y, str(model.options.hydraulic.inpfile_units), crs, units, origin, report)
+    ends = np.array([(row[d.link.start_node_name], row[d.link.end_node_name]) for d in devices],
+                    np.int64).reshape(-1, 2)
+    pipes = np.array([(row[p.start_node_name], row[p.end_node_name]) for _, p in model.pipes()],
+                     np.int64).reshape(-1, 2)
+    between = np.concatenate([pipes, ends])      # a pump or valve tells where its ends are, as a pipe does
+    report.guessed = [names[i] for i in place_unplaced(x, y, between[:, 0], between[:, 1]).tolist()]
+    x = np.concatenate([x, (x[ends[:, 0]] + x[ends[:, 1]]) / 2])      # devices halfway between their ends
+    y = np.concatenate([y, (y[ends[:, 0]] + y[ends[:, 1]]) / 2])
+    if (warning := extent_warning(x, y)) is not None:
+        report.warnings.append(warning)
+    return x, y, frame
+
+
+def _node_record(node: Any, node_id: str, sector: str, demand: float, people_per_lps: float) -> dict[str, Any]:
+    """A junction, tank or reservoir as a node record (without its position)."""
+    kind = node.node_type.lower()
+    record: dict[str, Any] = {"id": node_id, "sector": sector, "kind": kind}
+    if node_id != node.name:      # the EPANET id, when a prefix hides it
+        record["name"] = node.name
+    if kind == "junction":
+        attrs = _attrs(elevation_m=node.elevation, demand_lps=demand * 1000)
+        if demand > 0:
+            record["population"] = demand * 1000 * people_per_lps
+    elif kind == "tank":
+        attrs = _attrs(elevation_m=node.elevation, init_level_m=node.init_level, min_level_m=node.min_level,
+                       max_level_m=node.max_level, diameter_m=node.diameter, volume_curve=node.vol_curve_name,
+                       usable_volume_m3=usable_volume(node))
+        record["source"] = True
+    else:
+        attrs = _attrs(base_head_m=node.base_head)
+        record["source"] = True
+    if node.tag:
+        attrs["tag"] = str(node.tag)
+    record["attrs"] = attrs
+    return record
+
+
+def _device_record(device: _Device, sector: str) -> dict[str, Any]:
+    """A pump or valve as a node record (without its position), its parameters in ``attrs``."""
+    link = device.link
+    if device.kind == "pump":
+        attrs = _attrs(pump_type=link.pump_type, curve=getattr(link, "pump_curve_name", None),
+                       power_kw=link.power / 1000 if link.pump_type == "POWER" else None,
+                       speed=link.speed_timeseries.base_value, status=link.initial_status.name)
+    else:
+        attrs = _attrs(valve_type=link.valve_type, diameter_m=link.diameter, setting=link.initial_setting,
+                       status=link.initial_status.name)
+    return {"id": device.node, "sector": sector, "kind": device.kind, "name": f"{device.kind} {device.name}",
+            "attrs": {"epanet_id": device.name, **attrs}}
 
 
 def import_epanet(path: Path, *, sector: str = "water", prefix: str = "", crs: str | None = None,
@@ -284,63 +350,25 @@ def import_epanet(path: Path, *, sector: str = "water", prefix: str = "", crs: s
         report.mapped[f"{kind} -> {'source ' if kind != 'junctions' else ''}nodes"] += count
     names = list(model.node_name_list)
     node_id = {name: f"{prefix}{name}" for name in names}
-    row = {name: i for i, name in enumerate(names)}
-    for kind, items in (("pump", model.pump_name_list), ("valve", model.valve_name_list)):
-        for name in items:
-            node_id[f"{kind}\0{name}"] = f"{prefix}{kind}{name}"
-    taken = {node_id[name] for name in names}
-    clash = sorted(i for key, i in node_id.items() if "\0" in key and i in taken)
-    if clash:
-        raise ImportFailed(f"{path}: the pump or valve node id {clash[0]} is also a junction, tank or reservoir id")
-    links, devices = _link_records(model, node_id, report)
-    pump_row = {name: len(names) + k for k, (kind, name, _) in enumerate(devices) if kind == "pump"}
+    devices = _devices(model, prefix, set(node_id.values()), path)
+    links = _link_records(model, node_id, devices, report)
+    x, y, frame = _positions(model, names, devices, crs, units, origin, report)
+    report.guessed = [node_id[name] for name in report.guessed]
     demand = average_demand(model)
-    deps = storage_dependencies(model, row, pump_row, demand, report)
-
-    x, y = _coordinates(model)
-    ends = np.array([(row[d.start_node_name], row[d.end_node_name]) for _, name, _ in devices
-                     for d in [model.get_link(name)]], np.int64).reshape(-1, 2)
-    pipes = np.array([(row[p.start_node_name], row[p.end_node_name]) for _, p in model.pipes()], np.int64).reshape(-1, 2)
-    between = np.concatenate([pipes, ends])      # a pump or valve tells where its ends are, as a pipe does
-    x, y, frame = _to_km(x, y, str(model.options.hydraulic.inpfile_units), crs, units, origin, report)
-    report.guessed = [node_id[names[i]] for i in place_unplaced(x, y, between[:, 0], between[:, 1]).tolist()]
-    x = np.concatenate([x, (x[ends[:, 0]] + x[ends[:, 1]]) / 2])      # pumps and valves halfway between their ends
-    y = np.concatenate([y, (y[ends[:, 0]] + y[ends[:, 1]]) / 2])
-    ids = [node_id[name] for name in names] + [here for _, _, here in devices]
-    if (warning := extent_warning(x, y)) is not None:
-        report.warnings.append(warning)
-
-    nodes = []
-    for i, (name, node) in enumerate(model.nodes()):
-        kind = node.node_type.lower()
-        record: dict[str, Any] = {"id": ids[i], "sector": sector, "kind": kind, "x": float(x[i]), "y": float(y[i])}
-        if ids[i] != name:      # the EPANET id, when a prefix hides it
-            record["name"] = name
-        if kind == "junction":
-            attrs = _attrs(elevation_m=node.elevation, demand_lps=demand[name] * 1000)
-            if demand[name] > 0:
-                record["population"] = demand[name] * 1000 * people_per_lps
-            elif demand[name] < 0:
-                report.mapped["junctions with negative demand (inflow) -> no population"] += 1
-        elif kind == "tank":
-            attrs = _attrs(elevation_m=node.elevation, init_level_m=node.init_level, min_level_m=node.min_level,
-                           max_level_m=node.max_level, diameter_m=node.diameter, volume_curve=node.vol_curve_name,
-                           usable_volume_m3=usable_volume(node))
-            record["source"] = True
-        else:
-            attrs = _attrs(base_head_m=node.base_head)
-            record["source"] = True
-        if node.tag:
-            attrs["tag"] = str(node.tag)
-        record["attrs"] = attrs
-        nodes.append(record)
-    for k, (kind, name, here) in enumerate(devices):
-        nodes.append({"id": here, "sector": sector, "kind": kind, "name": f"{kind} {name}", "x": float(x[len(names) + k]),
-                      "y": float(y[len(names) + k]), "attrs": {"epanet_id": name, **_device_attrs(kind, model.get_link(name))}})
+    nodes = [_node_record(model.get_node(name), node_id[name], sector, demand.get(name, 0.0), people_per_lps)
+             for name in names] + [_device_record(device, sector) for device in devices]
+    for record, east, north in zip(nodes, x.tolist(), y.tolist()):
+        record["x"], record["y"] = east, north
     report.mapped["junctions with demand -> people served"] += sum(1 for d in demand.values() if d > 0)
+    report.mapped["junctions with negative demand (an inflow) -> no people"] += sum(1 for d in demand.values() if d < 0)
     report.dropped["controls and rules (not read: the initial status decides what is open)"] += model.num_controls
+
+    row = {name: i for i, name in enumerate(names)}
+    pump_row = {d.name: len(names) + k for k, d in enumerate(devices) if d.kind == "pump"}
+    ids = [record["id"] for record in nodes]
     dependencies = [{"node": ids[d["node"]], "resource": "water", "suppliers": [ids[s] for s in d["suppliers"]],
-                     "need": 1, **({"buffer": format_seconds(d["buffer"])} if d["buffer"] else {})} for d in deps]
+                     **({"buffer": format_seconds(d["buffer"])} if d["buffer"] else {})}
+                    for d in storage_dependencies(model, row, pump_row, demand, report)]
     tables, problems = tables_from_records({"nodes": nodes, "links": links, "dependencies": dependencies})
     if problems:
         raise ImportFailed(f"{path}: the network does not check: " + "; ".join(f"{loc}: {m}" for loc, m in problems[:5]))

@@ -70,9 +70,11 @@ def net3():
 def test_nodes_sources_and_pumps_match_wntr(net1, net3):
     for path, (tables, _) in ((NET1, net1), (NET3, net3)):
         model = wntr.network.WaterNetworkModel(str(path))
-        assert tables.n_nodes == model.num_junctions + model.num_tanks + model.num_reservoirs + model.num_pumps + model.num_valves
-        assert tables.n_links == model.num_pipes + 2 * (model.num_pumps + model.num_valves)
-        assert {tables.ids[i] for i in np.flatnonzero(tables.source)} == set(model.tank_name_list) | set(model.reservoir_name_list)
+        devices = model.num_pumps + model.num_valves
+        assert tables.n_nodes == model.num_junctions + model.num_tanks + model.num_reservoirs + devices
+        assert tables.n_links == model.num_pipes + 2 * devices
+        sources = {tables.ids[i] for i in np.flatnonzero(tables.source)}
+        assert sources == set(model.tank_name_list) | set(model.reservoir_name_list)
         for name in model.pump_name_list:
             pump = model.get_link(name)
             assert tables.kind[row(tables, f"pump{name}")] == "pump"
@@ -153,7 +155,7 @@ INP = """[JUNCTIONS]
  A1  10  5
  A2  10  5
  B1  10  2
- C1  10  0
+ C1  10  -1
 [RESERVOIRS]
  R1  50
 [TANKS]
@@ -170,6 +172,11 @@ INP = """[JUNCTIONS]
  P1  R1  A1  POWER 50
  P2  A2  A1  POWER 10
  P3  A2  B1  POWER 10
+[VALVES]
+ V1  A2  A1  200  PRV  30  0
+ V2  B1  C1  200  TCV  0  0
+[STATUS]
+ V2  Closed
 [OPTIONS]
  Units  LPS
 [COORDINATES]
@@ -182,7 +189,8 @@ UTM = {"R1": (500000, 4760000), "A1": (501000, 4760000), "A2": (502000, 4760000)
 
 def write_inp(path: Path, coordinates: dict[str, tuple[float, float]] = UTM, encoding: str = "utf-8") -> Path:
     """The small network of :data:`INP`: a reservoir pumped into part A (tank T1, a booster pump
-    inside it), part A pumped into part B (tank T2), and part C with a tank and nothing filling it."""
+    and a valve inside it), part A pumped into part B (tank T2), and part C with a tank and
+    nothing filling it, behind a closed valve."""
     text = INP.format(coordinates="\n".join(f" {n}  {x}  {y}" for n, (x, y) in coordinates.items()))
     path.write_bytes(text.encode(encoding))
     return path
@@ -200,6 +208,22 @@ def test_which_pumps_fill_a_tank_and_what_a_pump_draws_from(tmp_path):
     assert "mapped 1 tanks with no pump or reservoir filling them -> sources that never drain" in report.lines()
     assert tables.node_attrs[row(tables, "pumpP1")] == {"epanet_id": "P1", "pump_type": "POWER", "power_kw": 50.0,
                                                           "speed": 1.0, "status": "Open"}
+
+
+def test_valves_are_nodes_between_their_ends_and_closed_ones_ties(tmp_path):
+    tables, report = import_epanet(write_inp(tmp_path / "parts.inp"), crs="EPSG:32616")
+    assert links_at(tables, "valveV1") == [("valveV1.in", "A2", False), ("valveV1.out", "A1", False)]
+    assert links_at(tables, "valveV2") == [("valveV2.in", "B1", True), ("valveV2.out", "C1", True)]
+    assert tables.kind[row(tables, "valveV1")] == "valve" and tables.name[row(tables, "valveV1")] == "valve V1"
+    assert tables.node_attrs[row(tables, "valveV1")] == {"epanet_id": "V1", "valve_type": "PRV", "diameter_m": 0.2,
+                                                           "setting": 30.0, "status": "Active"}
+    middle = row(tables, "valveV2")
+    assert (tables.x[middle], tables.y[middle]) == pytest.approx(
+        ((tables.x[row(tables, "B1")] + tables.x[row(tables, "C1")]) / 2,
+         (tables.y[row(tables, "B1")] + tables.y[row(tables, "C1")]) / 2))
+    assert "mapped 1 valves closed -> nodes with tie links" in report.lines()
+    assert tables.population[row(tables, "C1")] == 0
+    assert "mapped 1 junctions with negative demand (an inflow) -> no people" in report.lines()
 
 
 def test_real_coordinates_in_a_crs_become_km_around_the_data(tmp_path):
@@ -319,7 +343,7 @@ def test_a_latin1_file_is_read_with_its_accents_and_a_warning(tmp_path):
     (tmp_path / "latin1.inp").write_bytes(text.format(coordinates="\n".join(
         f" {n}  {x}  {y}" for n, (x, y) in coordinates.items())).encode("latin-1"))
     tables, report = import_epanet(tmp_path / "latin1.inp", crs="EPSG:32616")
-    assert "Straße" in tables.ids and tables.n_nodes == 11
+    assert "Straße" in tables.ids and tables.n_nodes == 13
     line = text.splitlines().index(" Straße  10  5") + 1
     assert report.warnings == [f"{tmp_path / 'latin1.inp'}:{line}: not UTF-8: read as Windows-1252 (Latin-1), "
                                "check the names with accents"]

@@ -52,7 +52,8 @@ def _where(exc: BaseException) -> tuple[int | None, str | None]:
     tb = exc.__traceback__
     while tb is not None:
         local = tb.tb_frame.f_locals
-        if tb.tb_frame.f_code.co_filename.endswith(("epanet/io.py", "epanet\\io.py")) and isinstance(local.get("lnum"), int):
+        reader = tb.tb_frame.f_code.co_filename.endswith(("epanet/io.py", "epanet\\io.py"))
+        if reader and isinstance(local.get("lnum"), int):
             line = local.get("line")
             found = local["lnum"], line if isinstance(line, str) else None
         tb = tb.tb_next

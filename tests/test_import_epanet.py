@@ -2,6 +2,8 @@
 hand-computed tank buffers, and the .inp files WNTR's tests use for bad input."""
 
 import math
+import os
+import re
 from pathlib import Path
 
 import numpy as np
@@ -325,6 +327,7 @@ def test_a_value_wntr_cannot_read_is_refused_with_its_line(tmp_path):
     (lambda p: p, "file not found"),
     (lambda p: (p.write_bytes(b""), p)[1], "the file is empty"),
     (lambda p: (p.mkdir(), p)[1], "is a directory"),
+    (lambda p: (os.mkfifo(p), p)[1], "is a FIFO (named pipe)"),
     (lambda p: (p.write_text("[TITLE]\nnothing here\n"), p)[1], "no junctions, tanks or reservoirs"),
     (lambda p: (p.write_text("hello\n"), p)[1], "net.inp:1: not a valid EPANET file"),
 ])
@@ -333,8 +336,14 @@ def test_unreadable_input_is_one_line_and_exit_2(tmp_path, make, message):
     result = run_import(str(path), "--out", str(tmp_path / "w.yaml"))
     assert result.exit_code == 2 and message in result.output and "Traceback" not in result.output
     assert len(result.output.strip().splitlines()) == 1
-    with pytest.raises(ImportFailed, match=message):
+    with pytest.raises(ImportFailed, match=re.escape(message)):
         import_epanet(path)
+
+
+def test_a_file_above_the_size_limit_is_refused_before_reading(tmp_path, monkeypatch):
+    monkeypatch.setenv("RIPPLE_MAX_FILE_MB", "0.001")
+    result = run_import(str(need(NET3)), "--out", str(tmp_path / "w.yaml"))
+    assert result.exit_code == 2 and "above the limit" in result.output
 
 
 def test_a_latin1_file_is_read_with_its_accents_and_a_warning(tmp_path):

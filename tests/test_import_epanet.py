@@ -15,8 +15,8 @@ from ripple import app
 from sim.model import RippleModel
 from sim.network import DAMAGED, ISOLATED, UNSUPPLIED
 from sim.scenario import load_scenario
-from sim.scenario.importers import ImportFailed
-from sim.scenario.importers.epanet import PEOPLE_PER_LPS, average_demand, import_epanet
+from sim.scenario.importers import ImportFailed, ImportReport
+from sim.scenario.importers.epanet import PEOPLE_PER_LPS, average_demand, import_epanet, served_demand
 from sim.scenario.netdata import read_network, write_network
 
 with np.printoptions():           # importing WNTR sets numpy's print precision to 3 for everyone
@@ -202,7 +202,8 @@ def test_which_pumps_fill_a_tank_and_what_a_pump_draws_from(tmp_path):
     tables, report = import_epanet(write_inp(tmp_path / "parts.inp"))
     area = math.pi * 5 ** 2
     assert dependency(tables, "pumpP1") == (["R1"], 1, 0.0)
-    assert dependency(tables, "T1") == (["pumpP1"], 1, pytest.approx(area * 3 / 0.010, abs=0.5))
+    # part A's tank serves A's 10 L/s and, through pump P3, part B's 2 L/s
+    assert dependency(tables, "T1") == (["pumpP1"], 1, pytest.approx(area * 3 / 0.012, abs=0.5))
     assert dependency(tables, "pumpP3") == (["T1"], 1, 0.0)      # lifts from part A into part B
     assert dependency(tables, "T2") == (["pumpP3"], 1, pytest.approx(area * 2 / 0.002, abs=0.5))
     assert not (tables.dep_node == row(tables, "pumpP2")).any()   # a booster inside part A fills nothing
@@ -226,6 +227,15 @@ def test_valves_are_nodes_between_their_ends_and_closed_ones_ties(tmp_path):
     assert "mapped 1 valves closed -> nodes with tie links" in report.lines()
     assert tables.population[row(tables, "C1")] == 0
     assert "mapped 1 junctions with negative demand (an inflow) -> no people" in report.lines()
+
+
+def test_a_part_shares_the_demand_it_pumps_on_and_a_circle_falls_back_to_its_own():
+    report = ImportReport()
+    # part 1 is pumped from part 0 and has a reservoir of its own: part 0 carries half of it
+    assert served_demand(np.array([1.0, 4.0]), {1: {0}}, {1}, report).tolist() == [3.0, 4.0]
+    assert report.warnings == []
+    assert served_demand(np.array([1.0, 4.0]), {1: {0}, 0: {1}}, set(), report).tolist() == [1.0, 4.0]
+    assert report.warnings and "round in a circle" in report.warnings[0]
 
 
 def test_real_coordinates_in_a_crs_become_km_around_the_data(tmp_path):

@@ -11,7 +11,8 @@ The mapping (docs/import.md, "EPANET"):
   so attacks and power dependencies can name it; closed at the start, its links are ties;
 - a tank is fed by the pumps that lift water into its part of the network (and by the
   reservoirs in that part): it needs one of them, with a buffer of its usable volume over
-  the demand of that part (:func:`storage_dependencies`);
+  the demand that part serves, its own and its share of the zones it pumps on to
+  (:func:`storage_dependencies`);
 - average demand (base demand × mean pattern multiplier × demand multiplier) gives the
   people served, ``people_per_lps`` per L/s;
 - EPANET coordinates are a drawing without units: feet when the flow units are US, metres
@@ -35,8 +36,8 @@ from sim.scenario.importers.report import ImportFailed, ImportReport
 from sim.scenario.netdata import NetworkTables, tables_from_records
 from sim.scenario.netdata.tables import format_seconds
 
-__all__ = ["PEOPLE_PER_LPS", "US_FLOW_UNITS", "average_demand", "import_epanet", "storage_dependencies",
-           "usable_volume"]
+__all__ = ["PEOPLE_PER_LPS", "US_FLOW_UNITS", "average_demand", "import_epanet", "served_demand",
+           "storage_dependencies", "usable_volume"]
 
 # About 200 L per person per day of water supplied (households with their share of commerce
 # and losses; Europe 130-250, North America 300-400): 1 L/s = 86,400 L/day serves 432 people.
@@ -113,8 +114,9 @@ def storage_dependencies(model: Any, row: dict[str, int], pump_row: dict[str, in
     not counted). A pump *fills* the part at its outlet when its inlet is in another part; it
     needs one of the reservoirs or tanks of its inlet's part (no buffer). A tank needs one of
     the pumps filling its part or a reservoir in it; when all are lost it serves on for its
-    buffer: the usable volume of the part's tanks over the part's average demand. A tank with
-    neither, or whose part has no demand, is a source that never drains.
+    buffer: the usable volume of the part's tanks over the demand the part serves
+    (:func:`served_demand`). A tank with neither, or whose part serves no demand, is a source
+    that never drains.
 
     Parameters
     ----------
@@ -151,31 +153,83 @@ def storage_dependencies(model: Any, row: dict[str, int], pump_row: dict[str, in
         if node.node_type == "Reservoir":
             reservoirs.setdefault(int(part[row[name]]), []).append(row[name])
     fills: dict[int, list[int]] = {}
+    inlets: dict[int, set[int]] = {}         # the parts each part's filling pumps draw from
     deps = []
     for name, pump in model.pumps():
         inlet, outlet = int(part[row[pump.start_node_name]]), int(part[row[pump.end_node_name]])
         if _is_closed(pump) or inlet == outlet:
             continue
         fills.setdefault(outlet, []).append(pump_row[name])
+        inlets.setdefault(outlet, set()).add(inlet)
         if stores.get(inlet):
             deps.append({"node": pump_row[name], "resource": "water", "suppliers": stores[inlet], "buffer": 0.0})
             report.mapped["pumps -> need a reservoir or tank at their inlet"] += 1
     volume = {name: usable_volume(tank) for name, tank in model.tanks()}
     part_volume = np.bincount([part[row[t]] for t in volume], weights=list(volume.values()), minlength=n)
-    part_demand = np.bincount([part[row[j]] for j in demand], weights=[max(d, 0.0) for d in demand.values()],
-                              minlength=n)
+    own = np.bincount([part[row[j]] for j in demand], weights=[max(d, 0.0) for d in demand.values()], minlength=n)
+    part_demand = served_demand(own, inlets, set(reservoirs), report)
     for name in volume:
         here = int(part[row[name]])
         suppliers = fills.get(here, []) + reservoirs.get(here, [])
         if not suppliers:
             report.mapped["tanks with no pump or reservoir filling them -> sources that never drain"] += 1
         elif part_demand[here] <= 0:
-            report.mapped["tanks with no demand in their part -> sources that never drain"] += 1
+            report.mapped["tanks serving no demand -> sources that never drain"] += 1
         else:
             buffer = float(round(part_volume[here] / part_demand[here]))
             deps.append({"node": row[name], "resource": "water", "suppliers": suppliers, "buffer": buffer})
             report.mapped["tanks -> need their pumps or reservoirs, buffer volume / demand"] += 1
     return deps
+
+
+def served_demand(own: np.ndarray, inlets: dict[int, set[int]], fed_by_gravity: set[int],
+                  report: ImportReport) -> np.ndarray:
+    """The demand each part of the network serves: its own, and its share of the parts its water
+    is pumped on to.
+
+    A part's pumps draw its demand from the parts at their inlets, in equal shares (a
+    reservoir in the part takes one share too): a tank's water serves the junctions beyond
+    the boosters it feeds as well as its own.
+
+    Parameters
+    ----------
+    own : numpy.ndarray
+        Average demand of each part's junctions, m³/s.
+    inlets : dict
+        Part → the parts its filling pumps draw from.
+    fed_by_gravity : set of int
+        Parts with a reservoir.
+    report : ImportReport
+        Told when pumps lift water round in a circle (then each part serves its own demand).
+
+    Returns
+    -------
+    numpy.ndarray
+        m³/s per part.
+
+    Examples
+    --------
+    Part 2 draws from parts 0 and 1, part 1 from part 0: all water comes from part 0.
+
+    >>> import numpy as np
+    >>> served_demand(np.array([1.0, 2.0, 4.0]), {1: {0}, 2: {0, 1}}, set(), ImportReport()).tolist()
+    [7.0, 4.0, 4.0]
+    """
+    from graphlib import CycleError, TopologicalSorter
+
+    served = own.astype(float)
+    try:
+        order = list(TopologicalSorter({p: set() for p in range(len(own))} | inlets).static_order())
+    except CycleError:
+        report.warnings.append("pumps lift water round in a circle between parts of the network: each tank's "
+                               "buffer counts only the demand of its own part")
+        return served
+    for downstream in reversed(order):       # every part after the parts it draws from
+        sources = inlets.get(downstream, set())
+        shares = len(sources) + (downstream in fed_by_gravity)
+        for upstream in sources:
+            served[upstream] += served[downstream] / shares
+    return served
 
 
 def _coordinates(model: Any, names: list[str]) -> tuple[np.ndarray, np.ndarray]:

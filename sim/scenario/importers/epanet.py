@@ -23,6 +23,7 @@ The mapping (docs/import.md, "EPANET"):
 from __future__ import annotations
 
 import math
+from graphlib import CycleError, TopologicalSorter
 from pathlib import Path
 from typing import Any, NamedTuple
 
@@ -215,8 +216,6 @@ def served_demand(own: np.ndarray, inlets: dict[int, set[int]], fed_by_gravity: 
     >>> served_demand(np.array([1.0, 2.0, 4.0]), {1: {0}, 2: {0, 1}}, set(), ImportReport()).tolist()
     [7.0, 4.0, 4.0]
     """
-    from graphlib import CycleError, TopologicalSorter
-
     served = own.astype(float)
     try:
         order = list(TopologicalSorter({p: set() for p in range(len(own))} | inlets).static_order())

@@ -1,4 +1,4 @@
-"""``ripple import``: networks of other tools as ripple network files (pandapower, GIS layers, GraphML)."""
+"""``ripple import``: networks of other tools as ripple network files (pandapower, EPANET, GIS layers, GraphML)."""
 
 from __future__ import annotations
 
@@ -14,7 +14,7 @@ if TYPE_CHECKING:
     from sim.scenario.importers import ImportReport
     from sim.scenario.netdata import NetworkTables
 
-__all__ = ["gis", "graphml", "importer", "pandapower"]
+__all__ = ["epanet", "gis", "graphml", "importer", "pandapower"]
 
 importer = typer.Typer(help="Import networks of other tools as ripple network files.", no_args_is_help=True)
 app.add_typer(importer, name="import")
@@ -41,11 +41,8 @@ def pandapower(
         tables, report = import_pandapower(source, sector=sector, prefix=prefix, people_per_mw=people_per_mw, crs=crs)
         write_network(tables, out, force=force)
     except (ImportFailed, FileExistsError, ValueError) as exc:
-        fail(str(exc))
-    for line in report.lines():
-        (errors if line.startswith("warning:") else console).print(line, highlight=False, markup=False, soft_wrap=True)
-    console.print(f"wrote {out}: {tables.n_nodes} nodes, {tables.n_links} links "
-                  f"({int(tables.link_open.sum())} normally-open ties), coordinates km", highlight=False, soft_wrap=True)
+        fail(escape(str(exc)))
+    _written(tables, report, out)
 
 
 def _origin(text: str | None) -> tuple[float, float] | None:
@@ -62,7 +59,7 @@ def _origin(text: str | None) -> tuple[float, float] | None:
 
 
 def _written(tables: NetworkTables, report: ImportReport, out: Path) -> None:
-    """Print what an import mapped, dropped and guessed (warnings on stderr), then what it wrote."""
+    """Print what an import mapped, dropped and left unplaced (warnings on stderr), then what it wrote."""
     for line in report.lines():
         (errors if line.startswith("warning:") else console).print(line, highlight=False, markup=False, soft_wrap=True)
     console.print(f"wrote {out}: {tables.n_nodes} nodes, {tables.n_links} links "
@@ -142,6 +139,36 @@ def graphml(
     try:
         tables, report = import_graphml(source, sector=sector, prefix=prefix, crs=crs, units=units, origin=place,
                                         mapping=parse_mapping(mapping))
+        write_network(tables, out, force=force)
+    except (ImportFailed, FileExistsError, ValueError) as exc:
+        fail(escape(str(exc)))
+    _written(tables, report, out)
+
+
+@importer.command()
+def epanet(
+    source: Path = typer.Argument(..., help="an EPANET input file (.inp)", show_default=False),
+    out: Path = typer.Option(..., "--out", help=_OUT_HELP, show_default=False),
+    sector: str = typer.Option("water", "--sector", help="sector of every node"),
+    prefix: str = typer.Option("", "--prefix", help="put before every node id (the EPANET id)"),
+    people_per_lps: float = typer.Option(432.0, "--people-per-lps", min=0.0,
+                                         help="people served per L/s of average demand (200 L per person a day)"),
+    crs: str = typer.Option(None, "--crs", help="the coordinates are real ones in this CRS, e.g. EPSG:2229",
+                            show_default=False),
+    units: str = typer.Option(None, "--units", metavar="m|km|ft|us-ft", help=_UNITS_HELP + " [default: ft for US flow "
+                              "units, else m]", show_default=False),
+    origin: str = typer.Option(None, "--origin", metavar="LON,LAT", help=_ORIGIN_HELP, show_default=False),
+    force: bool = typer.Option(False, "--force", help="replace OUT if it exists"),
+) -> None:
+    """Import an EPANET water network: junctions, tanks, reservoirs, pipes, pumps and valves as nodes, tank buffers."""
+    from sim.scenario.importers import ImportFailed
+    from sim.scenario.importers.epanet import import_epanet
+    from sim.scenario.netdata import write_network
+
+    place = _origin(origin)
+    try:
+        tables, report = import_epanet(source, sector=sector, prefix=prefix, crs=crs, units=units, origin=place,
+                                       people_per_lps=people_per_lps)
         write_network(tables, out, force=force)
     except (ImportFailed, FileExistsError, ValueError) as exc:
         fail(escape(str(exc)))

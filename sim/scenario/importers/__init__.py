@@ -1,7 +1,7 @@
 """Importers: networks of other tools turned into ripple network files.
 
 Each reads one source format into :class:`sim.scenario.netdata.NetworkTables` and says what it
-mapped, dropped and guessed (:class:`ImportReport`); the file it writes is any format
+mapped, dropped and left unplaced (:class:`ImportReport`); the file it writes is any format
 :func:`sim.scenario.netdata.write_network` knows.
 """
 

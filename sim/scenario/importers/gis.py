@@ -249,7 +249,7 @@ def import_gis(path: Path, *, sector: str, prefix: str = "", crs: str | None = N
     tables : NetworkTables
         The network, checked, positions in km (``tables.crs`` the local frame).
     report : ImportReport
-        What was mapped, dropped and guessed, and warnings.
+        What was mapped, dropped and left unplaced, and warnings.
 
     Raises
     ------

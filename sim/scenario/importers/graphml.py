@@ -362,7 +362,7 @@ def import_graphml(path: Path, *, sector: str | None = None, prefix: str = "", c
     tables : NetworkTables
         The network, checked, positions in km (``tables.crs`` the local frame).
     report : ImportReport
-        What was mapped, dropped and guessed, the attributes kept in ``attrs``, and warnings.
+        What was mapped, dropped and left unplaced, the attributes kept in ``attrs``, and warnings.
 
     Raises
     ------

@@ -249,7 +249,7 @@ def import_pandapower(path: Path, sector: str = "energy", prefix: str = "", peop
     tables : NetworkTables
         The network, checked, ``coordinates`` km.
     report : ImportReport
-        What was mapped, dropped and guessed, and warnings.
+        What was mapped, dropped and left unplaced, and warnings.
 
     Raises
     ------

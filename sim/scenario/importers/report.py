@@ -1,4 +1,4 @@
-"""What an import mapped, dropped and guessed, told to the user."""
+"""What an import mapped, dropped and left unplaced, told to the user."""
 
 from __future__ import annotations
 
@@ -27,8 +27,6 @@ class ImportReport:
         What each source element became, e.g. ``{"line -> link": 181}``.
     dropped : collections.Counter
         Source elements left out, by type, e.g. ``{"dcline": 2}``.
-    guessed : list of str
-        Ids of nodes whose position was guessed (no coordinates in the source).
     unplaced : list of str
         Ids of nodes left unplaced (no coordinates in the source).
     warnings : list of str
@@ -37,17 +35,13 @@ class ImportReport:
 
     mapped: Counter = field(default_factory=Counter)
     dropped: Counter = field(default_factory=Counter)
-    guessed: list[str] = field(default_factory=list)
     unplaced: list[str] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
 
     def lines(self) -> list[str]:
-        """The report as lines of text: mapped, dropped, guessed, then warnings."""
+        """The report as lines of text: mapped, dropped, unplaced, then warnings."""
         out = [f"mapped {count} {what}" for what, count in self.mapped.items() if count]
         out += [f"dropped {count} {what}" for what, count in self.dropped.items() if count]
-        if self.guessed:
-            out.append(f"guessed the position of {len(self.guessed)} node(s) without coordinates "
-                       f"(their neighbours' mean): {_first(self.guessed)}")
         if self.unplaced:
             out.append(f"{len(self.unplaced)} node(s) without coordinates left unplaced: {_first(self.unplaced)}")
         out += [f"warning: {w}" for w in self.warnings]

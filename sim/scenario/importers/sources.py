@@ -152,7 +152,7 @@ def import_file(path: Path, **options: Any) -> tuple[NetworkTables, ImportReport
     tables : NetworkTables
         The network as read, positions as the file or the import gives them.
     report : ImportReport
-        What the import mapped, dropped and guessed (empty for a ripple file).
+        What the import mapped, dropped and left unplaced (empty for a ripple file).
 
     Raises
     ------

@@ -46,7 +46,8 @@ from sim.stats import describe
 
 __all__ = [
     "CHUNK_LIMIT", "CI_STEP", "DEFAULT_RUNS", "MAX_CHUNK", "MAX_RUNS", "MIN_CHUNK", "MIN_RUNS_FOR_CI", "BatchError",
-    "BatchResult", "Progress", "chunk_size_for", "ci_checkpoint_after", "cut", "metric_names", "missing_ranges",
+    "BatchResult", "Progress", "check_sizes", "chunk_size_for", "ci_checkpoint_after", "cut", "metric_names",
+    "missing_ranges",
     "plan", "prebuilt", "run_batch", "run_chunk",
 ]
 
@@ -342,6 +343,29 @@ def plan(missing: np.ndarray, size: int) -> list[tuple[int, int]]:
     return list(cut(zip(starts.tolist(), stops.tolist()), size))
 
 
+def check_sizes(runs: int | None, chunk_size: int | None) -> None:
+    """Refuse runs or a chunk size out of range, before anything is built or written.
+
+    Parameters
+    ----------
+    runs : int or None
+        Runs asked (None: the default, or a resumed batch's own).
+    chunk_size : int or None
+        Runs per chunk (None: the default).
+
+    Raises
+    ------
+    StoreError
+        When ``runs`` is not 1 to :data:`MAX_RUNS`, or ``chunk_size`` not 1 to :data:`CHUNK_LIMIT`.
+    """
+    if runs is not None and not 1 <= runs <= MAX_RUNS:
+        raise StoreError(f"--runs must be 1 to {MAX_RUNS:,}, got {runs:,}; a larger study is several batches, "
+                         "each with its own --seed")
+    if chunk_size is not None and not 1 <= chunk_size <= CHUNK_LIMIT:
+        raise StoreError(f"--chunk-size must be 1 to {CHUNK_LIMIT}, got {chunk_size:,} (a chunk's runs are held "
+                         "in memory until it is written)")
+
+
 # ------------------------------------------------------------------ manifest
 def _prepared(scenario: str | Path | ScenarioFile | Scenario | Prepared, overrides: tuple[Override, ...]) -> Prepared:
     """``scenario`` as a prepared one: a file (or one read) with ``overrides`` applied, or a
@@ -366,8 +390,6 @@ def _open(folder: Path, prepared: Prepared, seed: int | None, runs: int | None, 
         if not is_empty(folder):
             raise StoreError(f"{folder} exists and is not empty (and holds no batch); choose another --out")
         runs = DEFAULT_RUNS if runs is None else runs
-        if not 1 <= runs <= MAX_RUNS:
-            raise StoreError(f"--runs must be 1 to {MAX_RUNS:,}, got {runs:,}")
         manifest = {
             "format": FORMAT,
             "scenario": {"source": prepared.source, "id": prepared.scenario.id, "name": prepared.scenario.name,
@@ -387,8 +409,6 @@ def _open(folder: Path, prepared: Prepared, seed: int | None, runs: int | None, 
         if runs is not None and runs < last:
             raise StoreError(f"{folder} already holds runs up to index {last - 1}; "
                              f"--runs {runs} would leave extra runs (ask for at least {last})")
-        if runs is not None and runs > MAX_RUNS:
-            raise StoreError(f"--runs must be 1 to {MAX_RUNS:,}, got {runs:,}")
         manifest["runs"] = manifest["runs"] if runs is None else runs
         manifest["resumed"].append({"command": command, "time": now(), **({"set_aside": damaged} if damaged else {})})
     return manifest
@@ -464,11 +484,9 @@ def run_batch(
         When the Dask scheduler is lost; the finished runs are kept, and the message says
         how many and to resume.
     """
+    check_sizes(runs, chunk_size)
     prepared = _prepared(scenario, tuple(overrides))
     folder = Path(out)
-    if chunk_size is not None and not 1 <= chunk_size <= CHUNK_LIMIT:
-        raise StoreError(f"--chunk-size must be 1 to {CHUNK_LIMIT}, got {chunk_size:,} (a chunk's runs are held "
-                         "in memory until it is written)")
     if until_ci and until_ci[0] not in (names := metric_names(prepared.scenario, prepared.key)):
         raise StoreError(f"--until-ci: no metric '{until_ci[0]}'; the metrics are: {', '.join(names)}")
     manifest = _open(folder, prepared, seed, runs, resume, chunk_size, command or "run_batch (Python)")

@@ -131,12 +131,14 @@ def run_compare(
     Raises
     ------
     StoreError
-        When the arms' names clash, or ``out`` holds something else or another comparison.
+        When the arms' names clash, ``out`` holds something else or another comparison, or
+        ``runs`` or ``chunk_size`` is out of range (:func:`sim.batch.check_sizes`).
     BatchError
         When a chunk of an arm fails; the finished runs are kept.
     """
-    from sim.batch import run_batch      # the engine, imported only to run: writing a comparison reads files
+    from sim.batch import check_sizes, run_batch   # imported only to run: writing a comparison reads files
 
+    check_sizes(runs, chunk_size)
     folder = Path(out)
     arms = _arms(scenario, variants, tuple(overrides), sweep)
     command = command or "run_compare (Python)"

@@ -329,7 +329,7 @@ class DaskEngine:
         each failed attempt with a traceback; the batch reports the loss itself, once."""
         logging.getLogger("distributed.client").setLevel(logging.CRITICAL)
         self.client.close(timeout=5)
-        reason = "the connection closed" if isinstance(why, cf.CancelledError) else str(why) or type(why).__name__
+        reason = f"the connection was lost: {type(why).__name__}" if isinstance(why, BaseException) else why
         return EngineLost(f"lost the Dask scheduler at {self.address} ({reason})")
 
 

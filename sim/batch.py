@@ -47,8 +47,7 @@ from sim.stats import describe
 __all__ = [
     "CHUNK_LIMIT", "CI_STEP", "DEFAULT_RUNS", "MAX_CHUNK", "MAX_RUNS", "MIN_CHUNK", "MIN_RUNS_FOR_CI", "BatchError",
     "BatchResult", "Progress", "check_sizes", "chunk_size_for", "ci_checkpoint_after", "cut", "metric_names",
-    "missing_ranges",
-    "plan", "prebuilt", "run_batch", "run_chunk",
+    "missing_ranges", "plan", "prebuilt", "run_batch", "run_chunk",
 ]
 
 DEFAULT_RUNS = 1000

@@ -489,7 +489,8 @@ def run_batch(
     if until_ci and until_ci[0] not in (names := metric_names(prepared.scenario, prepared.key)):
         raise StoreError(f"--until-ci: no metric '{until_ci[0]}'; the metrics are: {', '.join(names)}")
     manifest = _open(folder, prepared, seed, runs, resume, chunk_size, command or "run_batch (Python)")
-    with nullcontext(engine) if engine else open_engine(workers, scheduler, manifest["runs"]) as engine:
+    to_do = manifest["runs"] - sum(min(stop, manifest["runs"]) - start for start, stop in part_ranges(folder))
+    with nullcontext(engine) if engine else open_engine(workers, scheduler, to_do) as engine:
         manifest["chunk_size"] = manifest["chunk_size"] or chunk_size_for(manifest["runs"], engine.slots)
         folder.mkdir(parents=True, exist_ok=True)
         clear_temporaries(folder)

@@ -19,10 +19,11 @@ import threading
 from contextlib import contextmanager
 from typing import Any, Callable, Iterable, Iterator
 
-__all__ = ["DASK_ENV", "DaskEngine", "Engine", "EngineError", "EngineLost", "PoolEngine", "SerialEngine",
+__all__ = ["DASK_ENV", "WORKERS_PER_CORE", "DaskEngine", "Engine", "EngineError", "EngineLost", "PoolEngine", "SerialEngine",
            "cpu_count", "make_engine", "open_engine"]
 
 DASK_ENV = "DASK_SCHEDULER_ADDRESS"
+WORKERS_PER_CORE = 4    # the most local processes per core: the runs are CPU-bound, more only costs memory
 
 
 class EngineError(ValueError):
@@ -348,7 +349,9 @@ def make_engine(workers: int | None = None, scheduler: str | None = None, tasks:
         A Dask scheduler address; None to use ``$DASK_SCHEDULER_ADDRESS`` if set.
     tasks : int or None, optional
         The most tasks there will be (e.g. the runs to do): no more processes are started,
-        since the pool starts every worker up front.
+        since the pool starts every worker up front. Nor more than
+        :data:`WORKERS_PER_CORE` per core: ``--workers 100000`` would fork until the
+        machine gives out.
 
     Returns
     -------
@@ -367,6 +370,7 @@ def make_engine(workers: int | None = None, scheduler: str | None = None, tasks:
     workers = cpu_count() if workers is None else workers
     if workers < 1:
         raise EngineError(f"--workers must be at least 1, got {workers}")
+    workers = min(workers, WORKERS_PER_CORE * cpu_count())
     workers = workers if tasks is None else max(1, min(workers, tasks))
     return SerialEngine() if workers == 1 else PoolEngine(workers)
 

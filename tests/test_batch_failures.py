@@ -3,7 +3,7 @@ running batch, --until-ci decided at fixed checkpoints on every engine, and size
 would not fit in memory or time."""
 
 import json
-import os
+import resource
 import signal
 import subprocess
 import sys
@@ -78,10 +78,10 @@ def test_losing_the_scheduler_keeps_the_runs_and_says_to_resume(serial200, tmp_p
     out = tmp_path / "lost"
     first = Scheduler(tmp_path)
     try:
-        batch = subprocess.Popen([str(BIN / "ripple"), "batch", str(SMALL), "--runs", "200", "--seed", "1",
+        batch = subprocess.Popen([str(BIN / "ripple"), "batch", str(SMALL), "--runs", "100", "--seed", "1",
                                   "--chunk-size", "10", "--out", str(out), "--scheduler", first.address],
                                  stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-        deadline = time.monotonic() + 90
+        deadline = time.monotonic() + 300           # a worker's first chunk imports and builds everything
         while not list((out / "runs").glob("part-*.parquet")) and time.monotonic() < deadline:
             time.sleep(0.01)
         first.kill_scheduler()
@@ -92,18 +92,18 @@ def test_losing_the_scheduler_keeps_the_runs_and_says_to_resume(serial200, tmp_p
     assert "Traceback" not in stdout + stderr
     assert "lost the Dask scheduler" in stderr and "--resume" in stderr
     kept = read_runs(out)                                       # every part kept is whole
-    assert 1 <= kept.num_rows < 200
+    assert 1 <= kept.num_rows < 100
     assert f"{kept.num_rows} finished runs are kept in {out}" in " ".join(stderr.split())
     assert_same_rows(serial200.filter(pa.compute.is_in(serial200.column("run_index"), kept.column("run_index"))), kept)
 
     second = Scheduler(tmp_path)
     try:
         done = subprocess.run([str(BIN / "ripple"), "batch", str(SMALL), "--out", str(out), "--resume",
-                               "--scheduler", second.address], capture_output=True, text=True, timeout=120)
+                               "--scheduler", second.address], capture_output=True, text=True, timeout=600)
     finally:
         second.close()
     assert done.returncode == 0, done.stdout + done.stderr
-    assert_same_rows(serial200, read_runs(out))
+    assert_same_rows(serial200.slice(0, 100), read_runs(out))
 
 
 def test_a_lost_engine_refuses_further_work(tmp_path):
@@ -226,11 +226,11 @@ def test_huge_runs_and_chunks_are_refused_at_once(args, message, tmp_path):
 
 def test_a_huge_batch_ends_at_once_without_a_traceback(tmp_path):
     """--runs 10^12 allocated an array of every run index (8 TB) before anything ran."""
-    started = time.monotonic()
     result = subprocess.run([str(BIN / "ripple"), "batch", str(SMALL), "--runs", str(10 ** 12), "--out",
-                             str(tmp_path / "huge")], capture_output=True, text=True, timeout=60)
+                             str(tmp_path / "huge")], capture_output=True, text=True, timeout=120)
     assert result.returncode == 2 and "Traceback" not in result.stdout + result.stderr
-    assert "--runs must be 1 to" in result.stderr and time.monotonic() - started < 30
+    assert "--runs must be 1 to" in result.stderr
+    assert resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss < 1_000_000          # KiB: under 1 GB
 
 
 def test_resume_refuses_huge_runs(tmp_path):
@@ -251,3 +251,18 @@ def test_the_plan_takes_no_memory_in_proportion_to_the_runs():
     assert head == [(50, 100), (150, 200), (200, 250)]
     assert count == MAX_RUNS // 50 - 2
     assert peak < 1_000_000
+
+
+def test_local_workers_are_capped_per_core():
+    """--workers 100000 on a large batch forked until the machine gave out."""
+    from sim.engines import WORKERS_PER_CORE, cpu_count, open_engine
+
+    with open_engine(100_000, tasks=10 ** 6) as engine:
+        assert engine.slots == WORKERS_PER_CORE * cpu_count()
+
+
+def test_a_resume_with_nothing_to_do_starts_no_pool(tmp_path):
+    out = tmp_path / "b"
+    run_batch(SMALL, 10, out, seed=1, workers=1)
+    again = run_batch(SMALL, out=out, resume=True, workers=4)
+    assert again.ran == 0 and again.engine == "serial"

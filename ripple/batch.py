@@ -153,8 +153,9 @@ def handled(folder: Path | None = None) -> Iterator[None]:
     Raises
     ------
     typer.Exit
-        Code 2 for bad overrides, stores or engines; 1 for a failed batch or I/O error;
-        130 on Ctrl+C.
+        Code 2 for bad overrides, stores or engines, and for a Dask scheduler lost
+        mid-batch (its message counts the runs kept and says to resume); 1 for a failed
+        batch or I/O error; 130 on Ctrl+C.
     """
     from sim.batchstore import MANIFEST, StoreError, done_indices
     from sim.engines import EngineError

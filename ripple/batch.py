@@ -238,8 +238,10 @@ def write_summary(folder: Path, only: tuple[str, ...] = ()) -> None:
     console.print(summary_table(title, summaries, only))
     if n < manifest["runs"]:
         stop = manifest.get("until_ci")
-        why = (f"stopped early by --until-ci {stop['metric']}={stop['half_width']:g}" if stop
-               else "unfinished; --resume finishes it")
+        why = "unfinished; --resume finishes it"
+        if isinstance(stop, dict):     # batches from before half-widths recorded a full "width"
+            why = (f"stopped early by --until-ci {stop.get('metric')}=±{stop['half_width']:g}" if "half_width" in stop
+                   else f"stopped early by --until-ci {stop.get('metric')} at an interval {stop.get('width')} wide")
         console.print(f"{n} of {manifest['runs']} runs asked ({why}).", highlight=False)
     console.print(f"Halving these confidence intervals takes about 4n = {4 * n:,} runs."
                   + (f" All metrics: ripple summary {folder}" if only else ""), highlight=False)

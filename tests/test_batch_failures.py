@@ -266,3 +266,15 @@ def test_a_resume_with_nothing_to_do_starts_no_pool(tmp_path):
     run_batch(SMALL, 10, out, seed=1, workers=1)
     again = run_batch(SMALL, out=out, resume=True, workers=4)
     assert again.ran == 0 and again.engine == "serial"
+
+
+def test_summary_says_why_a_batch_stopped_early_old_and_new(tmp_path):
+    out = tmp_path / "ci"
+    run_batch(SMALL, 400, out, seed=1, workers=1, until_ci=("resilience_loss_h", 5.0))
+    result = runner.invoke(app, ["summary", str(out)], env={"COLUMNS": "200"})
+    assert result.exit_code == 0 and "stopped early by --until-ci resilience_loss_h=±5" in result.output
+    manifest = json.loads((out / "manifest.json").read_text())
+    manifest["until_ci"] = {"metric": "resilience_loss_h", "width": 10.0, "stopped_at": 30}    # as written before
+    (out / "manifest.json").write_text(json.dumps(manifest))
+    result = runner.invoke(app, ["summary", str(out)], env={"COLUMNS": "200"})
+    assert result.exit_code == 0 and "at an interval 10.0 wide" in result.output

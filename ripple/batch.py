@@ -153,8 +153,9 @@ def handled(folder: Path | None = None) -> Iterator[None]:
     Raises
     ------
     typer.Exit
-        Code 2 for bad overrides, stores or engines; 1 for a failed batch or I/O error;
-        130 on Ctrl+C.
+        Code 2 for bad overrides, stores or engines, and for a Dask scheduler lost
+        mid-batch (its message counts the runs kept and says to resume); 1 for a failed
+        batch or I/O error; 130 on Ctrl+C.
     """
     from sim.batchstore import MANIFEST, StoreError, done_indices
     from sim.engines import EngineError
@@ -181,7 +182,7 @@ def handled(folder: Path | None = None) -> Iterator[None]:
 
 
 def until_ci_option(text: str | None) -> tuple[str, float] | None:
-    """The ``--until-ci METRIC=WIDTH`` option, parsed; exits with one message when malformed.
+    """The ``--until-ci METRIC=H`` option, parsed; exits with one message when malformed.
 
     Parameters
     ----------
@@ -191,18 +192,19 @@ def until_ci_option(text: str | None) -> tuple[str, float] | None:
     Returns
     -------
     tuple of (str, float) or None
-        The metric's name and the widest 95% CI of its mean to stop at, in the metric's
-        stored unit; None without the option.
+        The metric's name and the half-width H of the 95% CI of its mean to stop at
+        (mean ± H), in the metric's stored unit; None without the option.
     """
     if text is None:
         return None
-    metric, eq, width = text.partition("=")
+    metric, eq, half = text.partition("=")
     try:
-        value = float(width)
+        value = float(half)
     except ValueError:
         value = math.nan
-    if not eq or not metric or not value > 0:
-        fail(f"--until-ci {text}: expected METRIC=WIDTH with WIDTH > 0, e.g. resilience_loss_h=0.5")
+    if not eq or not metric or not 0 < value < math.inf:
+        fail(f"--until-ci {text}: expected METRIC=H with a half-width H > 0, e.g. resilience_loss_h=0.25 "
+             "(stop once the 95% interval of the mean is within ±0.25)")
     return metric.strip(), value
 
 
@@ -236,8 +238,10 @@ def write_summary(folder: Path, only: tuple[str, ...] = ()) -> None:
     console.print(summary_table(title, summaries, only))
     if n < manifest["runs"]:
         stop = manifest.get("until_ci")
-        why = (f"stopped early by --until-ci {stop['metric']}={stop['width']:g}" if stop
-               else "unfinished; --resume finishes it")
+        why = "unfinished; --resume finishes it"
+        if isinstance(stop, dict):     # batches from before half-widths recorded a full "width"
+            why = (f"stopped early by --until-ci {stop.get('metric')}=±{stop['half_width']:g}" if "half_width" in stop
+                   else f"stopped early by --until-ci {stop.get('metric')} at an interval {stop.get('width')} wide")
         console.print(f"{n} of {manifest['runs']} runs asked ({why}).", highlight=False)
     console.print(f"Halving these confidence intervals takes about 4n = {4 * n:,} runs."
                   + (f" All metrics: ripple summary {folder}" if only else ""), highlight=False)
@@ -319,7 +323,8 @@ def comparison(scenario: ScenarioFile, variants: list[Variant], sets: list[str],
     chunk_size : int or None
         Runs per task (None: chosen by runs per worker).
     sweep : bool
-        The variants are values of one field (``--sweep``).
+        The variants are the values of swept fields, or their combinations (``--sweep``);
+        the first is the reference.
     html : bool
         Also write the HTML report.
     """
@@ -347,10 +352,11 @@ def batch(
     workers: int | None = WorkersOpt,
     scheduler: str | None = SchedulerOpt,
     sets: list[str] = SetOpt,
-    sweeps: list[str] = typer.Option([], "--sweep", help="compare over values of one field: path=v1,v2,v3 (one "
-                                     "--sweep a batch)"),
-    until_ci: str | None = typer.Option(None, "--until-ci", metavar="METRIC=WIDTH",
-                                        help="stop once the 95% CI of METRIC's mean is at most WIDTH wide"),
+    sweeps: list[str] = typer.Option([], "--sweep", help="compare over values of a field: path=v1,v2,v3; several "
+                                     "--sweep run every combination (full factorial)"),
+    until_ci: str | None = typer.Option(None, "--until-ci", metavar="METRIC=H",
+                                        help="stop once the 95% CI of METRIC's mean is within ±H (checked at 30, 50, "
+                                        "70, ... runs)"),
     resume: bool = ResumeOpt,
     html: bool = HtmlOpt,
     chunk_size: int | None = ChunkOpt,
@@ -359,22 +365,18 @@ def batch(
     from ripple.progress import BarTask, progress_bar
     from ripple.run import print_warnings
     from sim.batch import run_batch
-    from sim.overrides import ScenarioFile, parse_set, parse_sweep, prepare
+    from sim.overrides import ScenarioFile, parse_set, parse_sweeps, prepare
     from sim.scenario.sanity import sanity_warnings
 
     with scenario_problems(scenario):
         source = ScenarioFile.read(scenario)
     base = source.scenario
     stop = until_ci_option(until_ci)
-    if len(sweeps) > 1:
-        fail(f"one --sweep a batch ({len(sweeps)} given; a second would silently replace the first): sweep one "
-             "field at a time, or list the combinations you want with `ripple compare --variant`")
     if sweeps:
-        sweep = sweeps[0]
         if stop:
             fail("--until-ci applies to a single batch, not to --sweep")
         with handled():
-            variants = parse_sweep(sweep)
+            variants = parse_sweeps(sweeps)
         out = out or Path("results") / f"{base.id}-sweep"
         comparison(source, variants, sets, runs, seed, out, workers, scheduler, resume, chunk_size, True, html)
         return

@@ -41,9 +41,8 @@ from sim.stats import PairedDifference
 __all__ = [
     "FORMAT", "LEVELS", "MANIFEST", "QUANTILES", "RESULT", "ChunkResult", "Comparison", "SeriesQuantiles", "StoreError",
     "check_resumable", "clear_temporaries", "done_indices", "is_empty", "now", "part_ranges", "range_name",
-    "read_comparison", "read_manifest", "read_quantiles", "read_runs", "set_aside_damaged", "versions", "write_chunk",
-    "write_json",
-    "write_quantiles",
+    "read_comparison", "read_manifest", "read_quantiles", "read_runs", "remove_chunk", "set_aside_damaged", "versions",
+    "write_chunk", "write_json", "write_quantiles",
 ]
 
 MANIFEST = "manifest.json"
@@ -134,6 +133,21 @@ def write_chunk(folder: Path, chunk: ChunkResult) -> None:
     atomic_write(folder / "series" / f"{name}.npz", lambda out: np.savez_compressed(out, **arrays))
     table = pa.table(chunk.columns)
     atomic_write(runs / f"part-{name}.parquet", lambda out: pq.write_table(table, out, compression="zstd"))
+
+
+def remove_chunk(folder: Path, start: int, stop: int) -> None:
+    """Remove a finished chunk: its rows first (which mark it done), then its series.
+
+    Parameters
+    ----------
+    folder : Path
+        A batch folder.
+    start, stop : int
+        The chunk's run indices, ``stop`` excluded.
+    """
+    name = range_name(start, stop)
+    (folder / "runs" / f"part-{name}.parquet").unlink(missing_ok=True)
+    (folder / "series" / f"{name}.npz").unlink(missing_ok=True)
 
 
 def clear_temporaries(folder: Path) -> None:

@@ -1,6 +1,7 @@
 """Policy comparisons on common random numbers: every arm (the base and each variant, or each
-value of a sweep) runs the same run indices with the same seed, into ``NAME/<arm>/``; the
-paired differences against the reference arm go to ``NAME/comparison.json``.
+value of a sweep, or each combination of several sweeps' values) runs the same run indices
+with the same seed, into ``NAME/<arm>/``; the paired differences against the reference arm
+(the base; a sweep's first value or combination) go to ``NAME/comparison.json``.
 
 Because every subsystem draws from its own stream (:mod:`sim.streams`), run *i* of a
 response-policy variant meets the same attacks as run *i* of the base, so the paired
@@ -32,7 +33,8 @@ FORMAT = "ripple-compare/1"
 def _arms(scenario: str | Path | ScenarioFile, variants: list[Variant], base: tuple[Override, ...],
           sweep: bool) -> dict[str, Prepared]:
     """Validate every arm before anything runs, reading the file once. A comparison has a
-    ``base`` arm; a sweep's reference is its first value."""
+    ``base`` arm; a sweep's reference is its first value (of several sweeps, the combination
+    of their first values)."""
     arms = [] if sweep else [Variant("base")]
     arms += variants
     names = [a.name for a in arms]
@@ -94,7 +96,8 @@ def run_compare(
     scenario : str, Path or ScenarioFile
         The scenario file, or the file already read (:meth:`sim.overrides.ScenarioFile.read`).
     variants : list of Variant
-        The variants, each a name and its overrides (a sweep: one per value).
+        The variants, each a name and its overrides (a sweep: one per value, or per
+        combination of several sweeps' values).
     runs : int, optional
         Runs per arm (default :data:`sim.batch.DEFAULT_RUNS`; a resumed comparison keeps its own).
     out : str or Path
@@ -128,12 +131,14 @@ def run_compare(
     Raises
     ------
     StoreError
-        When the arms' names clash, or ``out`` holds something else or another comparison.
+        When the arms' names clash, ``out`` holds something else or another comparison, or
+        ``runs`` or ``chunk_size`` is out of range (:func:`sim.batch.check_sizes`).
     BatchError
         When a chunk of an arm fails; the finished runs are kept.
     """
-    from sim.batch import run_batch      # the engine, imported only to run: writing a comparison reads files
+    from sim.batch import check_sizes, run_batch   # imported only to run: writing a comparison reads files
 
+    check_sizes(runs, chunk_size)
     folder = Path(out)
     arms = _arms(scenario, variants, tuple(overrides), sweep)
     command = command or "run_compare (Python)"

@@ -1,13 +1,16 @@
 """Where chunks of runs execute: in this process, in a local process pool, or on a Dask
 distributed cluster. All three submit a picklable function and hand back futures; the
 batch driver waits for the first to finish, so results arrive in completion order and the
-numbers never depend on the engine (each run seeds from its own index).
+numbers never depend on the engine (each run seeds from its own index). ``slots``, the
+tasks that run at once, is read again as chunks finish: a Dask cluster can grow or shrink
+while a batch runs.
 """
 
 from __future__ import annotations
 
 import concurrent.futures as cf
 import ctypes
+import logging
 import multiprocessing
 import os
 import signal
@@ -16,14 +19,20 @@ import threading
 from contextlib import contextmanager
 from typing import Any, Callable, Iterable, Iterator
 
-__all__ = ["DASK_ENV", "DaskEngine", "Engine", "EngineError", "PoolEngine", "SerialEngine", "cpu_count",
-           "make_engine", "open_engine"]
+__all__ = ["DASK_ENV", "WORKERS_PER_CORE", "DaskEngine", "Engine", "EngineError", "EngineLost", "PoolEngine", "SerialEngine",
+           "cpu_count", "make_engine", "open_engine"]
 
 DASK_ENV = "DASK_SCHEDULER_ADDRESS"
+WORKERS_PER_CORE = 4    # the most local processes per core: the runs are CPU-bound, more only costs memory
 
 
 class EngineError(ValueError):
     """An engine that cannot be had as asked (bad worker count, unreachable scheduler)."""
+
+
+class EngineLost(EngineError):
+    """An engine that went away while a batch ran (the Dask scheduler stopped or became
+    unreachable); the tasks it held are lost, the chunks already written are not."""
 
 
 def cpu_count() -> int:
@@ -205,7 +214,9 @@ class DaskEngine:
 
     Notes
     -----
-    ``slots`` is the cluster's total worker threads when connecting (at least 1).
+    Losing the scheduler while waiting (it stopped, the network went) raises
+    :class:`EngineLost` at once, instead of the client's own reconnection attempts and their
+    logged tracebacks.
     """
 
     name = "dask"
@@ -218,8 +229,21 @@ class DaskEngine:
             self.client = Client(address, timeout="20s")
         except (OSError, TimeoutError, ValueError) as exc:
             raise EngineError(f"cannot reach the Dask scheduler at {address}: {exc}") from None
-        workers = self.client.scheduler_info().get("workers", {})
-        self.slots = max(1, sum(w.get("nthreads", 1) for w in workers.values()))
+
+    @property
+    def slots(self) -> int:
+        """The cluster's worker threads now (at least 1): workers that joined count at once.
+
+        Raises
+        ------
+        EngineLost
+            When the scheduler is gone.
+        """
+        self._check()
+        try:
+            return max(1, sum(self.client.nthreads().values()))
+        except (OSError, TimeoutError) as exc:
+            raise self._lost(exc) from None
 
     def submit(self, fn: Callable[..., Any], *args: Any) -> Any:
         """Submit ``fn(*args)`` to the cluster (``pure=False``: never deduplicated).
@@ -235,7 +259,13 @@ class DaskEngine:
         -------
         dask.distributed.Future
             The task's future.
+
+        Raises
+        ------
+        EngineLost
+            When the scheduler is gone.
         """
+        self._check()
         return self.client.submit(fn, *args, pure=False)
 
     def wait_first(self, futures: Iterable[Any]) -> tuple[set, set]:
@@ -250,14 +280,26 @@ class DaskEngine:
         -------
         done, pending : tuple of set
             The futures that are done, and the rest.
+
+        Raises
+        ------
+        EngineLost
+            When the scheduler is lost before or while waiting (the client cancels every
+            future then).
         """
         from dask.distributed import wait
 
-        result = wait(list(futures), return_when="FIRST_COMPLETED")
+        self._check()
+        try:
+            result = wait(list(futures), return_when="FIRST_COMPLETED")
+        except (cf.CancelledError, OSError, TimeoutError) as exc:
+            raise self._lost(exc) from None
+        if any(future.cancelled() for future in result.done):
+            raise self._lost("its tasks were cancelled")
         return set(result.done), set(result.not_done)
 
     def cancel(self, futures: Iterable[Any]) -> None:
-        """Cancel the tasks of ``futures`` on the cluster.
+        """Cancel the tasks of ``futures`` on the cluster (nothing to cancel once it is lost).
 
         Parameters
         ----------
@@ -265,7 +307,7 @@ class DaskEngine:
             Futures this engine handed out.
         """
         futures = list(futures)
-        if futures:
+        if futures and self.client.status == "running":
             self.client.cancel(futures)
 
     def close(self, abort: bool = False) -> None:
@@ -276,7 +318,20 @@ class DaskEngine:
         abort : bool, optional
             Not used: disconnecting releases the client's tasks.
         """
-        self.client.close()
+        self.client.close(timeout=5)
+
+    def _check(self) -> None:
+        """Raise :class:`EngineLost` when the client has lost its scheduler."""
+        if self.client.status != "running":
+            raise self._lost(f"the client is {self.client.status}")
+
+    def _lost(self, why: object) -> EngineLost:
+        """Stop the client's reconnection attempts and say what was lost. The client logs
+        each failed attempt with a traceback; the batch reports the loss itself, once."""
+        logging.getLogger("distributed.client").setLevel(logging.CRITICAL)
+        self.client.close(timeout=5)
+        reason = f"the connection was lost: {type(why).__name__}" if isinstance(why, BaseException) else why
+        return EngineLost(f"lost the Dask scheduler at {self.address} ({reason})")
 
 
 Engine = SerialEngine | PoolEngine | DaskEngine
@@ -294,7 +349,9 @@ def make_engine(workers: int | None = None, scheduler: str | None = None, tasks:
         A Dask scheduler address; None to use ``$DASK_SCHEDULER_ADDRESS`` if set.
     tasks : int or None, optional
         The most tasks there will be (e.g. the runs to do): no more processes are started,
-        since the pool starts every worker up front.
+        since the pool starts every worker up front. Nor more than
+        :data:`WORKERS_PER_CORE` per core: ``--workers 100000`` would fork until the
+        machine gives out.
 
     Returns
     -------
@@ -313,6 +370,7 @@ def make_engine(workers: int | None = None, scheduler: str | None = None, tasks:
     workers = cpu_count() if workers is None else workers
     if workers < 1:
         raise EngineError(f"--workers must be at least 1, got {workers}")
+    workers = min(workers, WORKERS_PER_CORE * cpu_count())
     workers = workers if tasks is None else max(1, min(workers, tasks))
     return SerialEngine() if workers == 1 else PoolEngine(workers)
 

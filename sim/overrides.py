@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import copy
 import hashlib
+import itertools
 import json
 import re
 from dataclasses import dataclass
@@ -27,10 +28,13 @@ import yaml
 from sim.scenario import Problem, Scenario, ScenarioError, deep_merge, load_scenario_data, validate_data
 from sim.scenario.loader import Lines, Loc, canonical_text, field_path
 
-__all__ = ["NAME", "Override", "OverrideError", "Prepared", "ScenarioFile", "Variant", "parse_overlay", "parse_set",
-           "parse_sweep", "parse_variant", "prepare", "set_patch", "split_path", "yaml_value"]
+__all__ = ["MAX_SWEEP_VARIANTS", "NAME", "Override", "OverrideError", "Prepared", "ScenarioFile", "Variant",
+           "parse_overlay", "parse_set", "parse_sweep", "parse_sweeps", "parse_variant", "prepare", "set_patch",
+           "split_path", "yaml_value"]
 
 NAME = re.compile(r"^[A-Za-z0-9_.,=+-]+$")      # a variant's name: safe as a folder name
+MAX_SWEEP_VARIANTS = 256        # the combinations several --sweep may make: each is a batch of its own
+MAX_NAME = 200                  # the longest variant name: a folder name, within the usual 255-byte limit
 
 
 class OverrideError(ValueError):
@@ -377,6 +381,53 @@ def parse_sweep(text: str) -> list[Variant]:
         variants.append(Variant(re.sub(r"[^A-Za-z0-9_.,=+-]", "_", spec), (Override(spec),)))
     if len({v.name for v in variants}) < len(variants):
         raise OverrideError(f"--sweep {text}: the values are not distinct")
+    return variants
+
+
+def parse_sweeps(texts: list[str]) -> list[Variant]:
+    """The variants of one or several ``--sweep``: every combination of their values (a full
+    factorial design), the first sweep varying slowest.
+
+    Parameters
+    ----------
+    texts : list of str
+        Each ``path=v1,v2,...`` (:func:`parse_sweep`); two sweeps may not name the same path.
+
+    Returns
+    -------
+    list of Variant
+        One per combination, named by its values joined with ``,`` (``a=1,b=x``) and holding
+        their overrides in the sweeps' order. One sweep gives :func:`parse_sweep`'s variants.
+
+    Raises
+    ------
+    OverrideError
+        When a sweep is malformed, a path is swept twice, the combinations exceed
+        :data:`MAX_SWEEP_VARIANTS`, or a combination's name is too long for a folder.
+
+    Examples
+    --------
+    >>> [v.name for v in parse_sweeps(["a.b=1,2", "c=x,y,z"])]
+    ['a.b=1,c=x', 'a.b=1,c=y', 'a.b=1,c=z', 'a.b=2,c=x', 'a.b=2,c=y', 'a.b=2,c=z']
+    """
+    paths = [text.partition("=")[0].strip() for text in texts]
+    twice = sorted({p for p in paths if paths.count(p) > 1})
+    if twice:
+        raise OverrideError(f"--sweep {twice[0]} is given more than once: give all its values in one --sweep")
+    factors = [parse_sweep(text) for text in texts]
+    count = 1
+    for factor in factors:
+        count *= len(factor)
+    if count > MAX_SWEEP_VARIANTS:
+        sizes = " × ".join(str(len(f)) for f in factors)
+        raise OverrideError(f"--sweep: {sizes} = {count:,} combinations, more than the {MAX_SWEEP_VARIANTS} a "
+                            "comparison runs (each is a batch); sweep fewer values or fields")
+    variants = [Variant(",".join(v.name for v in combination), tuple(o for v in combination for o in v.overrides))
+                for combination in itertools.product(*factors)]
+    long = next((v.name for v in variants if len(v.name) > MAX_NAME), None)
+    if long:
+        raise OverrideError(f"--sweep: the combination name {long[:60]}… is longer than {MAX_NAME} characters, "
+                            "too long for a folder name; sweep fewer fields or shorter values")
     return variants
 
 

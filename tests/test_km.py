@@ -1,6 +1,7 @@
 """Kaplan–Meier summaries of recovery times, against hand calculations."""
 
 import math
+from pathlib import Path
 
 import numpy as np
 import pyarrow as pa
@@ -69,3 +70,25 @@ def test_report_table_gives_the_kaplan_meier_median_not_a_mean_of_recovered_runs
     assert "Kaplan–Meier" in page
     loss_row = page.split("<tr>")[3]
     assert "<td>4.00</td>" in loss_row                                   # an ordinary mean
+
+
+@pytest.mark.browser
+def test_report_draws_the_recovery_curves_of_a_real_batch(tmp_path):
+    from browser import chromium, open_page, plotly_traces
+
+    from dashboards.report import write_report
+    from sim import run_batch
+
+    scenario = Path(__file__).parent.parent / "scenarios" / "cyber_physical.yaml"
+    result = run_batch(scenario, runs=12, out=tmp_path / "b", seed=3, workers=1)
+    rows = result.rows()
+    expected = kaplan_meier(rows.column("recovery_100_h").to_numpy(zero_copy_only=False).astype(float),
+                            rows.column("recovery_window_h").to_numpy())
+    path = write_report(tmp_path / "b")
+    with chromium() as browser, open_page(browser, path) as s:
+        traces = {t["meta"]: t for t in plotly_traces(s.page, "recovery")}
+        assert set(traces) == {f"km:{m}:b" for m in ("recovery_90_h", "recovery_95_h", "recovery_100_h")}
+        curve = traces["km:recovery_100_h:b"]
+        assert curve["x"] == pytest.approx([0.0, *expected.times])
+        assert curve["y"] == pytest.approx([0.0, *(100 * f for f in expected.recovered)])
+        assert s.blocked == [] and s.errors == []

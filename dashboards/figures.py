@@ -25,11 +25,11 @@ from sim.results import UnitStatus
 from sim.stats import KaplanMeier, PairedDifference
 
 __all__ = [
-    "ARM_COLOURS", "BACKUP", "BANDS", "BLACK", "DOWN", "OKABE_ITO", "OPERATIONAL", "STATE_NAMES", "STATE_SIZES",
-    "STATE_SYMBOLS", "UNIT_NAMES", "UNIT_SYMBOLS", "AttackMark", "UnitMark", "attack_points", "axis_title", "ecdf",
-    "fan_chart", "kind_order", "map_extent", "metric_distributions", "network_map", "node_hover", "node_states",
-    "paired_differences", "recovery_curves", "route_lines", "sector_colours", "sector_members", "service_curves", "state_label",
-    "unit_groups", "visible_attacks", "y_floor",
+    "ARM_COLOURS", "BACKUP", "BANDS", "BLACK", "DOWN", "OKABE_ITO", "OPERATIONAL", "RECOVERY_TITLE", "STATE_NAMES",
+    "STATE_SIZES", "STATE_SYMBOLS", "UNIT_NAMES", "UNIT_SYMBOLS", "AttackMark", "UnitMark", "attack_points",
+    "axis_title", "ecdf", "fan_chart", "kind_order", "map_extent", "metric_distributions", "network_map", "node_hover",
+    "node_states", "paired_differences", "recovery_curves", "route_lines", "sector_colours", "sector_members",
+    "service_curves", "state_label", "unit_groups", "visible_attacks", "y_floor",
 ]
 
 OKABE_ITO = ("#E69F00", "#56B4E9", "#009E73", "#F0E442", "#0072B2", "#D55E00", "#CC79A7", "#000000")
@@ -678,8 +678,10 @@ def metric_distributions(samples: Mapping[str, Mapping[str, np.ndarray]], metric
     return fig
 
 
-def recovery_curves(curves: Mapping[str, Mapping[str, KaplanMeier]],
-                    title: str = "Runs recovered by each time (Kaplan–Meier, runs not recovered censored)") -> go.Figure:
+RECOVERY_TITLE = "Runs recovered by each time (Kaplan–Meier, runs not recovered censored)"
+
+
+def recovery_curves(curves: Mapping[str, Mapping[str, KaplanMeier]], title: str = RECOVERY_TITLE) -> go.Figure:
     """One panel per recovery time, one step line per arm: the Kaplan–Meier estimate of the
     fraction of runs recovered by each time, with the runs that did not recover within the
     run censored (not left out, which would bias the curve up).

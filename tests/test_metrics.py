@@ -1,5 +1,7 @@
 """Recovery metrics from recorded curves."""
 
+from pathlib import Path
+
 import numpy as np
 import pytest
 
@@ -157,3 +159,18 @@ def test_issue16_hand_case_end_to_end():
     assert m["unserved_person_h"] == pytest.approx(14_000)
     for level in (90, 95, 100):
         assert m[f"recovery_{level}_h"] == pytest.approx(10.0)
+
+
+def test_amplification_counts_direct_hits_only_and_spread_apart():
+    from sim.model import RippleModel
+    from sim.scenario import load_scenario
+
+    scenario = load_scenario(Path(__file__).parent.parent / "scenarios" / "cyber_physical.yaml")
+    result = RippleModel(scenario, seed=7).run()
+    m = result.metrics
+    spread = {e.node for e in result.events if e.kind == "spread"}
+    direct = {e.node for e in result.events if e.kind == "hit"}
+    direct |= {e.node for e in result.events if e.kind == "compromise"} - spread   # spread logs before its compromise
+    assert spread and m["nodes_hit"] == len(direct) and m["nodes_spread"] == len(spread - direct)
+    assert m["cascade_amplification"] == pytest.approx(37 / 6)     # the README's definition: 6.17, not 2.85
+    assert m["nodes_down"] == 37

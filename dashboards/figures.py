@@ -23,15 +23,14 @@ from sim.batchstore import SeriesQuantiles
 from sim.metrics import HEADLINE, metric
 from sim.network import Network, reason_names
 from sim.results import UnitStatus
-from sim.stats import PairedDifference
+from sim.stats import KaplanMeier, PairedDifference
 
 __all__ = [
-    "ARM_COLOURS", "BACKUP", "BANDS", "BLACK", "DOWN", "OKABE_ITO", "OPERATIONAL", "STATE_NAMES", "STATE_SIZES",
-    "STATE_SYMBOLS", "UNIT_NAMES", "UNIT_SYMBOLS", "AttackMark", "UnitMark", "attack_points", "axis_title", "ecdf",
-    "fan_chart", "kind_order", "map_extent", "metric_distributions", "network_map", "node_hover", "node_states",
-    "node_symbols",
-    "paired_differences", "route_lines", "sector_colours", "sector_members", "service_curves", "state_label",
-    "unit_groups", "visible_attacks", "y_floor",
+    "ARM_COLOURS", "BACKUP", "BANDS", "BLACK", "DOWN", "OKABE_ITO", "OPERATIONAL", "RECOVERY_TITLE", "STATE_NAMES",
+    "STATE_SIZES", "STATE_SYMBOLS", "UNIT_NAMES", "UNIT_SYMBOLS", "AttackMark", "UnitMark", "attack_points",
+    "axis_title", "ecdf", "fan_chart", "kind_order", "map_extent", "metric_distributions", "network_map", "node_hover",
+    "node_states", "node_symbols", "paired_differences", "recovery_curves", "route_lines", "sector_colours",
+    "sector_members", "service_curves", "state_label", "unit_groups", "visible_attacks", "y_floor",
 ]
 
 OKABE_ITO = ("#E69F00", "#56B4E9", "#009E73", "#F0E442", "#0072B2", "#D55E00", "#CC79A7", "#000000")
@@ -724,6 +723,53 @@ def metric_distributions(samples: Mapping[str, Mapping[str, np.ndarray]], metric
                          row=row, col=col)
     fig.update_layout(**_base_layout(title, bargap=0.05, height=330 * rows + 80,
                                      legend=dict(orientation="h", yanchor="bottom", y=1.04, x=1, xanchor="right")))
+    return fig
+
+
+RECOVERY_TITLE = "Runs recovered by each time (Kaplan–Meier, runs not recovered censored)"
+
+
+def recovery_curves(curves: Mapping[str, Mapping[str, KaplanMeier]], title: str = RECOVERY_TITLE) -> go.Figure:
+    """One panel per recovery time, one step line per arm: the Kaplan–Meier estimate of the
+    fraction of runs recovered by each time, with the runs that did not recover within the
+    run censored (not left out, which would bias the curve up).
+
+    Parameters
+    ----------
+    curves : Mapping[str, Mapping[str, KaplanMeier]]
+        Label (batch or arm) → recovery metric → its estimate (:func:`sim.stats.kaplan_meier`).
+    title : str
+        The figure's title.
+
+    Returns
+    -------
+    go.Figure
+        x in hours from the start of the deepest service event, y in % of runs.
+    """
+    metrics = list(dict.fromkeys(m for arm in curves.values() for m in arm))
+    fig = make_subplots(rows=1, cols=max(1, len(metrics)), shared_yaxes=True, horizontal_spacing=0.04,
+                        subplot_titles=[metric(m).title for m in metrics] or None)
+    for k, m in enumerate(metrics):
+        for j, (label, arm) in enumerate(curves.items()):
+            km = arm.get(m)
+            if km is None:
+                continue
+            x, y = [0.0, *km.times], [0.0, *(100.0 * f for f in km.recovered)]
+            median = metric(m).format(km.median) if math.isfinite(km.median) else "not reached"
+            fig.add_trace(go.Scatter(x=x, y=y, mode="lines", line=dict(color=ARM_COLOURS[j % len(ARM_COLOURS)], width=2,
+                                                                       shape="hv"),
+                                     name=label, legendgroup=label, showlegend=k == 0 and len(curves) > 1,
+                                     meta=f"km:{m}:{label}",
+                                     hovertemplate=(f"{html.escape(label)}: %{{y:.0f}}% recovered by %{{x:.3g}} h"
+                                                    f"<br>median {median}; {km.censored} of {km.n} runs censored"
+                                                    "<extra></extra>")),
+                          row=1, col=k + 1)
+        fig.add_hline(y=50, line=dict(color="#888", width=1, dash="dash"), row=1, col=k + 1)
+        fig.update_xaxes(title_text="hours from the start of the deepest drop", showgrid=True, gridcolor=GRID,
+                         row=1, col=k + 1)
+    fig.update_yaxes(title_text="runs recovered (%)", range=[0, 102], showgrid=True, gridcolor=GRID, row=1, col=1)
+    fig.update_layout(**_base_layout(title, height=340, hovermode="closest",
+                                     legend=dict(orientation="h", yanchor="bottom", y=1.08, x=1, xanchor="right")))
     return fig
 
 

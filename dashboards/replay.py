@@ -270,9 +270,9 @@ def headline_cards(result: RunResult) -> str:
         return metric(name).title, value or metric(name).format(m.get(name)), note
 
     cards = [
-        card("resilience_loss_h", "∫ (1 − Q) dt, hours of full service lost (Bruneau 2003)"),
+        card("resilience_loss_h", "∫ (Q0 − Q)⁺ / Q0 dt, hours of pre-attack service lost (Bruneau 2003)"),
         card("min_service", f"at {format_clock(m['min_service_time_h'] * 3600.0)}"),
-        card("recovery_95_h", "from the first drop below the pre-attack level"),
+        card("recovery_95_h", "from the start of the deepest drop below the pre-attack level"),
         card("cascade_amplification", f"{m['nodes_down']} nodes down / {m['nodes_hit']} hit directly"),
         card("attacks_landed", f"{m.get('attacks_interdicted', 0)} interdicted, {m.get('attacks_failed', 0)} failed",
              f"{m.get('attacks_landed', 0)} of {m.get('attacks_attempted', 0)}"),

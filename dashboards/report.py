@@ -21,16 +21,19 @@ import numpy as np
 import plotly.graph_objects as go
 
 from dashboards import page
-from dashboards.figures import ARM_COLOURS, fan_chart, metric_distributions, paired_differences, sector_colours
+from dashboards.figures import (
+    ARM_COLOURS, fan_chart, metric_distributions, paired_differences, recovery_curves, sector_colours,
+)
 from sim.batchstore import (
     MANIFEST, RESULT, Comparison, SeriesQuantiles, StoreError, read_comparison, read_manifest, read_quantiles, read_runs,
 )
-from sim.metrics import HEADLINE, SUMMARY, metric
+from sim.metrics import HEADLINE, RECOVERY, RECOVERY_WINDOW, SUMMARY, metric
 from sim.percolation import critical_p, mu_infinity
-from sim.stats import column, describe, metric_columns
+from sim.stats import KaplanMeier, column, describe, kaplan_meier, metric_columns
 
-__all__ = ["REPORT", "Batch", "ReportError", "SweptFraction", "buldyrev_figure", "buldyrev_section",
-           "differences_table", "read_batch", "report_html", "summary_table", "swept_fractions", "write_report"]
+__all__ = ["KM_NOTE", "REPORT", "Batch", "ReportError", "SweptFraction", "buldyrev_figure", "buldyrev_section",
+           "differences_table", "read_batch", "recovery_estimates", "report_html", "summary_table", "swept_fractions",
+           "write_report"]
 
 REPORT = "report.html"
 
@@ -95,8 +98,32 @@ def read_batch(folder: Path) -> Batch:
 
 
 # ----------------------------------------------------------------------- page
+def recovery_estimates(runs: Mapping[str, np.ndarray]) -> dict[str, KaplanMeier]:
+    """The Kaplan–Meier estimate of each recovery time of one batch's runs.
+
+    Parameters
+    ----------
+    runs : Mapping[str, np.ndarray]
+        Metric → value per run, in stored units, with ``recovery_window_h``.
+
+    Returns
+    -------
+    dict[str, KaplanMeier]
+        By recovery metric; empty when the runs have no recovery window (older batches).
+    """
+    if RECOVERY_WINDOW not in runs:
+        return {}
+    return {name: kaplan_meier(runs[name], runs[RECOVERY_WINDOW]) for name in RECOVERY if name in runs}
+
+
+KM_NOTE = ("† Kaplan–Meier estimate (Kaplan &amp; Meier 1958): runs that did not recover within the run are "
+           "censored at its end, not left out, so no mean is given (one over the recovered runs would be biased "
+           "low). The interval of a mean is the bootstrap BCa interval (Efron 1987).")
+
+
 def summary_table(arms: Mapping[str, Mapping[str, np.ndarray]], metrics: Sequence[str] = SUMMARY) -> str:
-    """Mean, median, 5–95% range and runs without a value, per metric (and arm).
+    """Mean with its 95% interval, median, 5–95% range and runs without a value, per metric
+    (and arm); recovery times by their Kaplan–Meier estimate.
 
     Parameters
     ----------
@@ -108,26 +135,39 @@ def summary_table(arms: Mapping[str, Mapping[str, np.ndarray]], metrics: Sequenc
     Returns
     -------
     str
-        An HTML table.
+        An HTML table, with a note on the Kaplan–Meier rows when it has any.
     """
     many = len(arms) > 1
-    head = "".join(f"<th>{h}</th>" for h in (["metric"] + (["arm"] if many else []) + ["mean", "median", "5%", "95%"]))
-    head += ('<th title="runs where the metric has no value: not recovered within the run, '
+    head = "".join(f"<th>{h}</th>" for h in (["metric"] + (["arm"] if many else [])
+                                             + ["mean", "95% CI of the mean", "median", "5%", "95%"]))
+    head += ('<th title="runs where the metric has no value: not recovered within the run (censored), '
              'or no node hit (cascade amplification)">no value</th>')
-    rows = []
+    rows, censored = [], False
+
+    def num(name: str, value: float) -> str:
+        return metric(name).number(float(value), blank="–", average=True)
+
     for name in metrics:
         info = metric(name)
         for label, runs in arms.items():
             if name not in runs:
                 continue
             values = runs[name]
-            finite = values[np.isfinite(values)]
-            stats = ([finite.mean(), np.median(finite), *np.quantile(finite, [0.05, 0.95])] if len(finite)
-                     else [math.nan] * 4)
-            cells = [html.escape(info.heading)] + ([html.escape(label)] if many else [])
-            cells += [info.number(float(v), blank="–", average=True) for v in stats] + [f"{len(values) - len(finite)} of {len(values)}"]
+            km = recovery_estimates(runs).get(name)
+            s = describe(values) if km is None else None
+            cells = [html.escape(info.heading) + (" †" if km else "")] + ([html.escape(label)] if many else [])
+            if km is None:
+                cells += [num(name, s.mean), f"{num(name, s.ci_low)} to {num(name, s.ci_high)}", num(name, s.q50),
+                          num(name, s.q05), num(name, s.q95), f"{s.missing} of {len(values)}"]
+            else:
+                censored = True
+                cells += ["–", "–", info.number(km.median, blank="not reached", average=True),
+                          info.number(km.quantile(0.05), blank="not reached", average=True),
+                          info.number(km.quantile(0.95), blank="not reached", average=True),
+                          f"{km.censored} of {km.n} censored"]
             rows.append("<tr>" + "".join(f"<td>{c}</td>" for c in cells) + "</tr>")
-    return f"<table><thead><tr>{head}</tr></thead><tbody>{''.join(rows)}</tbody></table>"
+    note = f'<p class="note">{KM_NOTE}</p>' if censored else ""
+    return f"<table><thead><tr>{head}</tr></thead><tbody>{''.join(rows)}</tbody></table>{note}"
 
 
 def differences_table(comparison: Comparison) -> str:
@@ -430,6 +470,10 @@ def report_html(folder: Path) -> str:
         body.append("<h2>Headline metrics</h2>" + summary_table(runs, HEADLINE) +
                     f"<details><summary>more metrics</summary>{summary_table(runs)}</details>")
     body.append(f'<div class="panel">{page.figure_div(metric_distributions(runs), "distributions")}</div>')
+    curves = {name: estimates for name, r in runs.items() if (estimates := recovery_estimates(r))}
+    if curves:
+        body.append("<h2>Recovery</h2>")
+        body.append(f'<div class="panel">{page.figure_div(recovery_curves(curves), "recovery")}</div>')
     body.append("<h2>Service level over time</h2>")
     body.append(batch_fans(arms[folder.name].fans) if comparison is None else
                 comparison_fans({name: b.fans for name, b in arms.items()}))

@@ -54,7 +54,8 @@ def p_value(p: float | None) -> str:
 
 def summary_table(title: str, summaries: dict[str, MetricSummary], only: tuple[str, ...] = ()) -> Table:
     """Per metric: runs with and without a value, mean, sd, quantiles and the interval of the
-    mean, in the unit the metric catalogue shows it in.
+    mean, in the unit the metric catalogue shows it in; a recovery time by its Kaplan–Meier
+    quantiles.
 
     Parameters
     ----------
@@ -83,6 +84,12 @@ def summary_table(title: str, summaries: dict[str, MetricSummary], only: tuple[s
         if only and name not in only:
             continue
         num = _numbers(name)
+        if s.km is not None:        # a recovery time: Kaplan–Meier, runs not recovered censored, no mean
+            table.caption = ("recovery times (KM): Kaplan–Meier quantiles, runs not recovered censored at the end "
+                             "of the run; their mean would be biased low")
+            table.add_row(f"{name} (KM)", metric(name).unit, str(s.km.n), f"{s.km.censored} censored", "–", "–",
+                          num(s.km.quantile(0.05)), num(s.km.median), num(s.km.quantile(0.95)), "–")
+            continue
         table.add_row(name, metric(name).unit, str(s.n), str(s.missing) if s.missing else "", num(s.mean), num(s.sd),
                       num(s.q05), num(s.q50), num(s.q95), f"[{num(s.ci_low)}, {num(s.ci_high)}]")
     return table

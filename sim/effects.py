@@ -130,7 +130,7 @@ class Effects:
             self.open_task(node, Work.REPAIR, float(net.repair_median[node]), float(net.repair_p90[node]), before)
         return before
 
-    def compromise(self, node: int, spread_p: float, dwell_h: float) -> None:
+    def compromise(self, node: int, spread_p: float, dwell_h: float, direct: bool = True) -> None:
         """Take over a node's control system (COMPROMISED) and open its cyber tasks.
 
         Defenders learn of it after ``dwell_h`` hours (for a node reached by spread, when
@@ -145,10 +145,12 @@ class Effects:
             keeps the larger of this and what it had.
         dwell_h : float
             Hours until defenders learn of it.
+        direct : bool
+            An attack compromised the node (False: an intrusion spread to it).
         """
         self.own[node] |= COMPROMISED
         self.spread_p[node] = max(self.spread_p[node], spread_p)
-        self.ever_hit[node] = True
+        self.ever_hit[node] |= direct
         self.dirty = True
         known = self.tick + self.tick_of(dwell_h * 3600.0)
         self.known_at[node] = known
@@ -188,7 +190,7 @@ class Effects:
             if not self.own[node] & COMPROMISED:
                 self.log(EventKind.SPREAD, node=node)
                 dwell_h = max(0, detected - self.tick) * self.tick_seconds / 3600.0
-                self.compromise(node, inherited, dwell_h)
+                self.compromise(node, inherited, dwell_h, direct=False)
 
     def apply(self, attempts: list[Attempt]) -> None:
         """Apply each landed attempt's effect, in order, with its inject message if it has one.

@@ -1,16 +1,25 @@
 """Recovery metrics, computed from the recorded per-tick arrays (never by re-running).
 
 Service level Q(t) ∈ [0, 1] is the population-weighted fraction of service nodes (nodes
-with ``population > 0``) that are operational, per sector and overall.
+with ``population > 0``) that are operational, per sector and overall. Q0 is the level at
+T+0 once the network has settled, before any attack lands (the pre-attack level); every
+loss is measured against it, so a deficit the network starts with is not counted as loss.
 
 - resilience loss (Bruneau et al., "A framework to quantitatively assess and enhance the
-  seismic resilience of communities", Earthquake Spectra 19(4), 2003): ∫ (1 − Q(t)) dt, the
-  integral of the piecewise-linear service curve, in hours of full service lost;
-- minimum service and its time; time to recover to 90/95/100% of the pre-attack level,
-  counted from the first drop below it (NaN when not reached within the run);
-- unserved person-hours: ∫ population · (1 − Q_s(t)) dt per sector;
-- cascade amplification: nodes that went down ÷ nodes hit directly (Buldyrev et al. 2010
-  call the same ratio the damage amplification of a cascade).
+  seismic resilience of communities", Earthquake Spectra 19(4), 2003, against the
+  pre-attack level instead of 100%): ∫ (Q0 − Q(t))⁺ / Q0 dt, the integral of the
+  piecewise-linear service curve, in hours of pre-attack service lost; the absolute
+  ∫ (1 − Q(t)) dt is kept as ``resilience_loss_abs_h``;
+- service events: an event starts at the first tick with Q < Q0 and ends at the first
+  tick with Q ≥ Q0 again (or at the end of the run);
+- time to recover to x of Q0 (TTRx): on the event that holds the minimum, from its first
+  tick to the first tick after the minimum with Q ≥ x·Q0; 0 when Q never falls below
+  x·Q0; NaN when it is not reached within the run (right-censored at
+  ``recovery_window_h``, the hours from that event's first tick to the end of the run);
+- unserved person-hours: ∫ population · (Q0_s − Q_s(t))⁺ dt per sector;
+- cascade amplification: nodes that went down ÷ nodes an attack hit directly (Buldyrev
+  et al. 2010 call the same ratio the damage amplification of a cascade); nodes reached by
+  an intrusion's spread are counted apart (``nodes_spread``).
 """
 
 from __future__ import annotations
@@ -22,11 +31,15 @@ from enum import StrEnum
 import numpy as np
 
 __all__ = [
-    "CATALOGUE", "EPS", "HEADLINE", "SUMMARY", "Better", "MetricInfo", "integral", "metric", "recovery_time",
-    "resilience_loss", "run_metrics",
+    "CATALOGUE", "EPS", "HEADLINE", "RECOVERY", "RECOVERY_WINDOW", "SUMMARY", "Better", "MetricInfo", "integral",
+    "metric", "recovery_time", "recovery_window", "resilience_loss", "run_metrics", "service_events", "shortfall",
 ]
 
 EPS = 1e-9
+#: the recovery times, right-censored at :data:`RECOVERY_WINDOW` when not reached
+RECOVERY = ("recovery_90_h", "recovery_95_h", "recovery_100_h")
+#: the metric that holds each run's censoring time of the recovery times
+RECOVERY_WINDOW = "recovery_window_h"
 
 
 def integral(times_h: np.ndarray, values: np.ndarray) -> float:
@@ -54,8 +67,8 @@ def integral(times_h: np.ndarray, values: np.ndarray) -> float:
     return float(np.sum((values[1:] + values[:-1]) * np.diff(times_h)) / 2.0)
 
 
-def resilience_loss(times_h: np.ndarray, q: np.ndarray) -> float:
-    """Bruneau's resilience loss ∫ (1 − Q(t)) dt.
+def shortfall(times_h: np.ndarray, q: np.ndarray, q0: float) -> float:
+    """∫ (Q0 − Q(t))⁺ dt: the service missing below the pre-attack level, value × hours.
 
     Parameters
     ----------
@@ -63,22 +76,87 @@ def resilience_loss(times_h: np.ndarray, q: np.ndarray) -> float:
         Sample times, hours.
     q : numpy.ndarray
         Service level at each time, fraction 0..1.
+    q0 : float
+        The pre-attack level, fraction 0..1.
 
     Returns
     -------
     float
-        Hours of full service lost.
+        The trapezoidal integral of ``max(q0 − q, 0)``.
+
+    Examples
+    --------
+    >>> shortfall(np.array([0.0, 1.0, 2.0]), np.array([0.9, 0.5, 1.0]), 0.9)
+    0.4
+    """
+    return integral(times_h, np.maximum(q0 - np.asarray(q, np.float64), 0.0))
+
+
+def resilience_loss(times_h: np.ndarray, q: np.ndarray, q0: float = 1.0) -> float:
+    """Bruneau's resilience loss against the pre-attack level, ∫ (Q0 − Q(t))⁺ / Q0 dt.
+
+    Parameters
+    ----------
+    times_h : numpy.ndarray
+        Sample times, hours.
+    q : numpy.ndarray
+        Service level at each time, fraction 0..1.
+    q0 : float
+        The pre-attack level, fraction 0..1 (1: Bruneau's loss against full service).
+
+    Returns
+    -------
+    float
+        Hours of pre-attack service lost; 0 when ``q0`` is 0 (nothing to lose).
 
     References
     ----------
     M. Bruneau et al., "A framework to quantitatively assess and enhance the seismic
     resilience of communities", *Earthquake Spectra* 19(4), 733–752, 2003.
+
+    Examples
+    --------
+    >>> round(resilience_loss(np.array([0.0, 1.0, 2.0]), np.array([0.95, 0.95, 0.95]), 0.95), 9)
+    0.0
     """
-    return integral(times_h, 1.0 - q)
+    return shortfall(times_h, q, q0) / q0 if q0 > EPS else 0.0
+
+
+def service_events(q: np.ndarray, q0: float) -> list[tuple[int, int]]:
+    """The stretches of ticks with Q below the pre-attack level.
+
+    Parameters
+    ----------
+    q : numpy.ndarray
+        Service level per tick, fraction 0..1.
+    q0 : float
+        The pre-attack level, fraction 0..1.
+
+    Returns
+    -------
+    list of (int, int)
+        (first tick with Q < Q0, first tick after it with Q ≥ Q0 or ``len(q)`` when the
+        run ends first), in time order.
+
+    Examples
+    --------
+    >>> service_events(np.array([1, 0.5, 1, 0.9, 0.8]), 1.0)
+    [(1, 2), (3, 5)]
+    """
+    below = np.concatenate(([False], np.asarray(q) < q0 - EPS, [False])).astype(np.int8)
+    edges = np.diff(below)
+    return list(zip(np.flatnonzero(edges == 1).tolist(), np.flatnonzero(edges == -1).tolist()))
+
+
+def _deepest(q: np.ndarray, q0: float) -> tuple[int, int] | None:
+    """The event that holds the (first) minimum of Q, or None without an event."""
+    lowest = int(np.argmin(q))
+    return next(((start, stop) for start, stop in service_events(q, q0) if start <= lowest < stop), None)
 
 
 def recovery_time(times_h: np.ndarray, q: np.ndarray, baseline: float, level: float) -> float:
-    """Hours from the first drop below ``baseline`` until Q is back to ``level`` × baseline.
+    """TTRx: hours from the start of the deepest service event until Q is back to
+    ``level`` × ``baseline``.
 
     Parameters
     ----------
@@ -87,27 +165,60 @@ def recovery_time(times_h: np.ndarray, q: np.ndarray, baseline: float, level: fl
     q : numpy.ndarray
         Service level at each time, fraction 0..1.
     baseline : float
-        The pre-attack service level, fraction 0..1.
+        The pre-attack service level Q0, fraction 0..1.
     level : float
-        The recovery target as a fraction 0..1 of ``baseline`` (0.95 for 95%).
+        The recovery target x as a fraction 0..1 of ``baseline`` (0.95 for 95%).
 
     Returns
     -------
     float
-        Hours from the first sample below ``baseline`` to the first sample at or after the
-        minimum that reaches ``level · baseline``; 0 without a drop, NaN if never recovered.
+        0 when Q never falls below ``level · baseline``; else, on the event holding the
+        minimum, hours from its first tick to the first tick after the minimum with
+        Q ≥ ``level · baseline``; NaN when that is not within the run (censored).
+
+    Examples
+    --------
+    A dip to 95% never went below 90%: TTR90 is 0, TTR100 the dip's length.
+
+    >>> t, q = np.arange(5.0), np.array([1, 0.95, 0.95, 1, 1])
+    >>> recovery_time(t, q, 1.0, 0.9), recovery_time(t, q, 1.0, 1.0)
+    (0.0, 2.0)
     """
-    below = np.flatnonzero(q < baseline - EPS)
-    if len(below) == 0:
+    target = level * baseline - EPS
+    lowest = int(np.argmin(q))
+    event = _deepest(q, baseline)
+    if q[lowest] >= target or event is None:
         return 0.0
-    onset, lowest = below[0], int(np.argmin(q))
-    back = np.flatnonzero(q[lowest:] >= level * baseline - EPS)
-    return float(times_h[lowest + back[0]] - times_h[onset]) if len(back) else float("nan")
+    back = np.flatnonzero(q[lowest:] >= target)
+    return float(times_h[lowest + back[0]] - times_h[event[0]]) if len(back) else float("nan")
+
+
+def recovery_window(times_h: np.ndarray, q: np.ndarray, baseline: float) -> float:
+    """Hours from the first tick of the deepest service event to the end of the run: the
+    time a recovery could be seen in, where a recovery time not reached is censored.
+
+    Parameters
+    ----------
+    times_h : numpy.ndarray
+        Sample times, hours.
+    q : numpy.ndarray
+        Service level at each time, fraction 0..1.
+    baseline : float
+        The pre-attack service level Q0, fraction 0..1.
+
+    Returns
+    -------
+    float
+        Hours; 0 without a service event.
+    """
+    event = _deepest(q, baseline)
+    return float(times_h[-1] - times_h[event[0]]) if event else 0.0
 
 
 def run_metrics(times_h: np.ndarray, q: np.ndarray, sector_q: dict[str, np.ndarray],
-                sector_population: dict[str, float], baseline: float, ever_down: int, ever_hit: int,
-                attacks: dict[str, int], busy: np.ndarray, active: np.ndarray) -> dict[str, float]:
+                sector_population: dict[str, float], baseline: float, sector_baseline: dict[str, float],
+                ever_down: int, ever_hit: int, spread: int, attacks: dict[str, int], busy: np.ndarray,
+                active: np.ndarray) -> dict[str, float]:
     """Every per-run metric as a flat mapping (one Parquet row in a batch).
 
     Parameters
@@ -121,11 +232,16 @@ def run_metrics(times_h: np.ndarray, q: np.ndarray, sector_q: dict[str, np.ndarr
     sector_population : dict[str, float]
         People served by each sector's service nodes.
     baseline : float
-        The pre-attack service level, fraction 0..1.
+        The pre-attack overall service level Q0, fraction 0..1.
+    sector_baseline : dict[str, float]
+        The pre-attack service level of each sector, fraction 0..1.
     ever_down : int
         Nodes that went down during the run (operational at the start).
     ever_hit : int
         Nodes an attack hit directly (operational at the start).
+    spread : int
+        Nodes an intrusion's spread reached and no attack hit directly (operational at
+        the start).
     attacks : dict[str, int]
         Attempts by outcome (``attempted``, ``interdicted``, ``failed``, ``landed``).
     busy, active : numpy.ndarray
@@ -140,21 +256,25 @@ def run_metrics(times_h: np.ndarray, q: np.ndarray, sector_q: dict[str, np.ndarr
     lowest = int(np.argmin(q))
     out: dict[str, float] = {
         "baseline_service": baseline,
-        "resilience_loss_h": resilience_loss(times_h, q),
+        "resilience_loss_h": resilience_loss(times_h, q, baseline),
+        "resilience_loss_abs_h": resilience_loss(times_h, q),
         "min_service": float(q[lowest]),
         "min_service_time_h": float(times_h[lowest]),
     }
     for level in (90, 95, 100):
         out[f"recovery_{level}_h"] = recovery_time(times_h, q, baseline, level / 100.0)
+    out[RECOVERY_WINDOW] = recovery_window(times_h, q, baseline)
+    out["service_events"] = len(service_events(q, baseline))
     total_unserved = 0.0
     for name, series in sector_q.items():
-        out[f"resilience_loss_h_{name}"] = resilience_loss(times_h, series)
-        unserved = sector_population[name] * integral(times_h, 1.0 - series)
+        out[f"resilience_loss_h_{name}"] = resilience_loss(times_h, series, sector_baseline[name])
+        unserved = sector_population[name] * shortfall(times_h, series, sector_baseline[name])
         out[f"unserved_person_h_{name}"] = unserved
         total_unserved += unserved
     out["unserved_person_h"] = total_unserved
     out["nodes_down"] = ever_down
     out["nodes_hit"] = ever_hit
+    out["nodes_spread"] = spread
     out["cascade_amplification"] = ever_down / ever_hit if ever_hit else float("nan")
     for key, value in attacks.items():
         out[f"attacks_{key}"] = value
@@ -311,15 +431,19 @@ _NOT_RECOVERED = dict(blank="not reached", no_value="not recovered within the ru
 CATALOGUE: dict[str, MetricInfo] = {m.name: m for m in (
     MetricInfo("resilience_loss_h", "resilience loss", **_HOURS, headline=True, better=Better.LOWER,
                source="Bruneau 2003"),
+    MetricInfo("resilience_loss_abs_h", "resilience loss against full service", **_HOURS, better=Better.LOWER),
     MetricInfo("min_service", "minimum service", "%", 100.0, 1, headline=True, better=Better.HIGHER),
     MetricInfo("min_service_time_h", "time of minimum service", **_HOURS),
     MetricInfo("recovery_90_h", "time to 90% recovery", **_HOURS, **_NOT_RECOVERED),
     MetricInfo("recovery_95_h", "time to 95% recovery", **_HOURS, headline=True, **_NOT_RECOVERED),
     MetricInfo("recovery_100_h", "time to full recovery", **_HOURS, **_NOT_RECOVERED),
+    MetricInfo(RECOVERY_WINDOW, "recovery window", **_HOURS),
+    MetricInfo("service_events", "service events", "events", digits=0, average_digits=2, better=Better.LOWER),
     MetricInfo("unserved_person_h", "unserved person-hours", "person-h", digits=0, headline=True,
                better=Better.LOWER),
     MetricInfo("nodes_down", "nodes down", "nodes", digits=0, average_digits=2, better=Better.LOWER),
     MetricInfo("nodes_hit", "nodes hit directly", "nodes", digits=0, average_digits=2),
+    MetricInfo("nodes_spread", "nodes reached by spread", "nodes", digits=0, average_digits=2),
     MetricInfo("cascade_amplification", "cascade amplification", "×", headline=True, better=Better.LOWER,
                blank="no node hit", no_value="no node hit"),
     MetricInfo("responder_utilisation", "responder utilisation", "%", 100.0, 1),
@@ -333,8 +457,9 @@ _PATTERNS: dict[str, MetricInfo] = {
 }
 _ATTACKS_BETTER = {"landed": Better.LOWER, "interdicted": Better.HIGHER}
 HEADLINE: tuple[str, ...] = tuple(name for name, m in CATALOGUE.items() if m.headline)
-#: the metrics summary tables show (all fixed-name metrics but the pre-attack level)
-SUMMARY: tuple[str, ...] = tuple(name for name in CATALOGUE if name != "baseline_service")
+#: the metrics summary tables show (all fixed-name metrics but the pre-attack level and the
+#: recovery window, which only censors the recovery times)
+SUMMARY: tuple[str, ...] = tuple(name for name in CATALOGUE if name not in ("baseline_service", RECOVERY_WINDOW))
 
 
 def metric(name: str) -> MetricInfo:

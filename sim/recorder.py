@@ -12,6 +12,7 @@ from typing import Sequence
 
 import numpy as np
 
+from agents.events import EventKind
 from agents.incidents import UnitStatus
 from agents.responders import Responder
 from sim.metrics import run_metrics
@@ -161,7 +162,8 @@ class Recorder:
         attack_counts : dict[str, int]
             Attempts by outcome.
         ever_hit : numpy.ndarray
-            Bool per node: an attack ever hit it directly.
+            Bool per node: an attack ever hit it directly (nodes reached by an intrusion's
+            spread are read from the event log).
 
         Returns
         -------
@@ -173,10 +175,13 @@ class Recorder:
         times_h = np.arange(len(self.service)) * self.tick_seconds / 3600.0
         sector_q = {name: self.sector_service[i] for i, name in enumerate(self.sectors)}
         hit = ever_hit & baseline_up
+        spread = np.zeros(net.n, bool)
+        spread[[net.index[e.node] for e in self.events if e.kind == EventKind.SPREAD]] = True
         metrics = run_metrics(
             times_h, self.service, sector_q,
             {name: float(net.sector_population[net.sector_names.index(name)]) for name in self.sectors},
-            self.baseline_service, int((self.ever_down & baseline_up).sum()), int(hit.sum()),
+            self.baseline_service, {name: float(self.baseline_sector[i]) for i, name in enumerate(self.sectors)},
+            int((self.ever_down & baseline_up).sum()), int(hit.sum()), int((spread & baseline_up & ~hit).sum()),
             dict(attack_counts), self.units_busy, self.units_active,
         )
         series = {"tick": np.arange(len(self.service)), "time_h": times_h, "service": self.service.copy()}

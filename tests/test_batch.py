@@ -23,6 +23,7 @@ from ripple import app
 from sim.compare import run_compare
 from sim.engines import open_engine
 from sim.model import Prebuilt
+from sim.stats import bca_interval
 from sim.overrides import parse_set, parse_variant, prepare
 from sim.scenario import load_scenario_data
 
@@ -215,8 +216,13 @@ def test_summary_matches_numpy_and_scipy(serial40):
         assert s["sd"] == pytest.approx(valid.std(ddof=1))
         assert [s["q05"], s["q50"], s["q95"]] == pytest.approx(np.quantile(valid, [0.05, 0.5, 0.95]).tolist())
         low, high = stats.t.interval(0.95, len(valid) - 1, loc=valid.mean(), scale=stats.sem(valid))
-        assert (s["ci_low"], s["ci_high"]) == pytest.approx((low, high))
+        assert (s["t_low"], s["t_high"]) == pytest.approx((low, high))
+        assert (s["bca_low"], s["bca_high"]) == pytest.approx(bca_interval(valid))
+        shown = (s["bca_low"], s["bca_high"]) if s["interval"] == "bca" else (s["t_low"], s["t_high"])
+        assert (s["ci_low"], s["ci_high"]) == shown
     assert summary["metrics"]["recovery_95_h"]["missing"] > 0      # some runs never recover
+    km = summary["metrics"]["recovery_95_h"]["km"]                 # ... and are censored, not left out
+    assert km["censored"] == summary["metrics"]["recovery_95_h"]["missing"] and km["n"] == 40
 
 
 def test_until_ci_stops_early_after_whole_chunks(tmp_path):

@@ -121,7 +121,7 @@ def test_batch_files(written):
     fixed = columns(doc["runs/part-*.parquet"][0]) - {("*metric*", "double or int64")}
     assert fixed <= part
     metrics = names(doc["summary.json"][1])
-    counts = {"nodes_down", "nodes_hit", "attacks_<outcome>"}
+    counts = {"nodes_down", "nodes_hit", "nodes_spread", "service_events", "attacks_<outcome>"}
     assert part - fixed == {(m, "int64" if m in counts else "double") for m in metrics}
     assert columns(doc["quantiles.parquet"][0]) == schema(written / "batch" / "quantiles.parquet", sectors)
     summary = json.loads((written / "batch" / "summary.json").read_text())

@@ -74,3 +74,11 @@ def test_the_drone_blacks_out_exactly_what_pandapower_cuts_off(scenario):
         node = t.ids[t.dep_node[g]]
         if node.startswith("wt.pump"):
             assert (node in pumps_fed_from_there) == suppliers.issubset(expected), node
+
+
+def test_the_replay_page_names_what_was_imported(tmp_path):
+    result = CliRunner().invoke(app, ["run", SCENARIO, "--out", str(tmp_path / "run"), "--html"])
+    assert result.exit_code == 0, result.output
+    page = (tmp_path / "run" / "replay.html").read_text(encoding="utf-8")
+    for shown in ("Auenfeld Regional Hospital", "pw.bus318", "wt.pump335", "Bus 177"):
+        assert shown in page, shown

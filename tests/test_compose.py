@@ -408,3 +408,16 @@ def test_an_import_option_the_importer_does_not_take_is_located(tmp_path):
     result = runner.invoke(app, ["validate", str(path)])
     assert result.exit_code == 2 and "Traceback" not in result.output
     assert "network.parts[0].file" in result.output and "has no option id_field" in result.output
+
+
+def test_a_rule_asking_for_more_suppliers_than_there_are_takes_what_there_is(tmp_path):
+    """``nearest`` far above the candidates allocates nothing in proportion to it."""
+    import shutil
+
+    data = Path(__file__).parent / "data"
+    shutil.copytree(data / "composed", tmp_path / "composed")
+    (tmp_path / "s.yaml").write_text((data / "composed.yaml").read_text().replace("nearest: 2", "nearest: 1000000000000"))
+    t = load_scenario(tmp_path / "s.yaml").network.tables
+    group = int(np.flatnonzero(t.dep_node == t.ids.index("wt.pump"))[0])
+    bounds = t.supplier_bounds()
+    assert bounds[group + 1] - bounds[group] == 3          # the three substations, every one in range

@@ -374,7 +374,7 @@ def test_a_latin1_file_is_read_with_its_accents_and_a_warning(tmp_path):
 @pytest.mark.parametrize("args, message", [
     (["--origin", "7.8"], "longitude and latitude of the drawing"),
     (["--origin", "200,48"], "longitude within ±180"),
-    (["--units", "furlong"], "unknown units 'furlong'"),
+    (["--units", "furlong"], "'furlong' is not a unit of a drawing"),
     (["--crs", "EPSG:0"], "unknown CRS"),
     (["--crs", "EPSG:32616", "--units", "m"], "either --crs"),
 ])

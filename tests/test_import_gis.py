@@ -256,7 +256,7 @@ def bad_inputs(tmp_path):
         "bad origin": (write_geojson(tmp_path / "i.geojson", features), ["--units", "m", "--origin", "north"],
                        "--origin north: write the longitude and latitude"),
         "bad units": (write_geojson(tmp_path / "j.geojson", [feature({}, point((500.0, 800.0)))]),
-                      ["--units", "yards"], "unknown units 'yards'"),
+                      ["--units", "yards"], "'yards' is not a unit of a drawing"),
     }
 
 

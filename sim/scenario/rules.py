@@ -114,7 +114,7 @@ def _nearest(t: NetworkTables, dependants: np.ndarray, candidates: np.ndarray, r
     first, -1 where there are fewer; a node is never its own supplier."""
     from scipy.spatial import cKDTree
 
-    k = rule.nearest
+    k = min(rule.nearest, len(candidates))     # never more columns than candidates
     found = np.full((len(dependants), k), -1, np.int64)
     if not len(candidates) or not len(dependants):
         return found

@@ -46,7 +46,8 @@ class NetworkColumns(Protocol):
 
 __all__ = [
     "Action", "Attacker", "Clock", "Connectivity", "Dependency", "DependencyKind", "DependencyRule", "DispatchPolicy",
-    "Distance", "Duration", "NetworkColumns", "NetworkPart", "NodeSelector", "parse_distance",
+    "Distance", "Duration", "KM_PER_UNIT", "NetworkColumns", "NetworkPart", "NodeSelector", "drawing_unit_km",
+    "parse_distance",
     "Fraction", "Inject", "Link", "MutualAid", "NetworkData", "Node", "Policies", "RESOURCES", "Resource",
     "ResponseTimes", "Scenario", "Sector", "Strict", "TacticName", "TargetRule", "TargetRuleName", "Team",
     "TeamKind", "TimeDistribution",
@@ -61,7 +62,7 @@ Duration = Annotated[
 ]
 Fraction = Annotated[float, Field(ge=0.0, le=1.0)]
 
-_KM_PER = {"km": 1.0, "m": 0.001}
+KM_PER_UNIT = {"km": 1.0, "m": 0.001, "ft": 0.0003048, "us-ft": 1200 / 3937 / 1000}   # international and US survey foot
 
 
 def parse_distance(value: object) -> float:
@@ -70,8 +71,8 @@ def parse_distance(value: object) -> float:
     Parameters
     ----------
     value : object
-        A number with its unit: ``"5km"``, ``"500 m"`` (a bare number is an error, as for
-        durations: a distance's unit is never guessed).
+        A number with its unit (:data:`KM_PER_UNIT`): ``"5km"``, ``"500 m"``, ``"1000ft"`` (a
+        bare number is an error, as for durations: a distance's unit is never guessed).
 
     Returns
     -------
@@ -88,17 +89,59 @@ def parse_distance(value: object) -> float:
     >>> parse_distance("5km"), parse_distance("250m"), parse_distance("1.5 km")
     (5.0, 0.25, 1.5)
     """
-    match = re.fullmatch(r"\s*(\d+(?:\.\d*)?|\.\d+)\s*(km|m)\s*", value) if isinstance(value, str) else None
+    match = re.fullmatch(r"\s*(\d+(?:\.\d*)?|\.\d+)\s*(km|m|ft|us-ft)\s*", value) if isinstance(value, str) else None
     if match is None:
         raise ValueError(f"'{value}' is not a distance; write it with its unit, e.g. 5km or 500m")
-    return float(match[1]) * _KM_PER[match[2]]
+    return float(match[1]) * KM_PER_UNIT[match[2]]
+
+
+def drawing_unit_km(value: object) -> float:
+    """km per unit of an unreferenced drawing: a unit, or one unit's length.
+
+    Parameters
+    ----------
+    value : object
+        ``"m"``, ``"km"``, ``"ft"``, ``"us-ft"``, or a positive length such as ``"300m"``
+        (a schematic drawn at one unit to 300 m).
+
+    Returns
+    -------
+    float
+        km.
+
+    Raises
+    ------
+    ValueError
+        For anything else, or a length of 0.
+
+    Examples
+    --------
+    >>> drawing_unit_km("ft"), drawing_unit_km("300m")
+    (0.0003048, 0.3)
+    """
+    text = value.strip() if isinstance(value, str) else ""
+    try:
+        km = parse_distance(f"1{text}" if text in KM_PER_UNIT else text)
+    except ValueError:
+        km = 0.0
+    if not km:
+        raise ValueError(f"'{value}' is not a unit of a drawing: use m, km, ft or us-ft, or the length of one drawing "
+                         "unit such as 300m")
+    return km
+
+
+def _drawing_unit(value: object) -> object:
+    """The ``units`` of a part, checked (kept as written)."""
+    drawing_unit_km(value)
+    return value
 
 
 Distance = Annotated[
     float,
     BeforeValidator(parse_distance),
     PlainSerializer(lambda km: f"{km:g}km", return_type=str),
-    WithJsonSchema({"type": "string", "pattern": r"^\s*(\d+(\.\d*)?|\.\d+)\s*(km|m)\s*$", "examples": ["5km", "500m"]}),
+    WithJsonSchema({"type": "string", "pattern": r"^\s*(\d+(\.\d*)?|\.\d+)\s*(km|m|ft|us-ft)\s*$",
+                    "examples": ["5km", "500m"]}),
 ]
 
 RESOURCES = ("power", "water", "telecom", "fuel", "control", "transport")
@@ -199,7 +242,8 @@ class NetworkPart(BaseModel):
     prefix: str = Field("", description="put before every node id (and link id) of the part")
     sector: str | None = Field(None, min_length=1, description="sector of the part's nodes, for importers that need one")
     crs: str | None = Field(None, description="CRS of the part's positions when the file declares none")
-    units: Literal["m", "km", "ft", "us-ft"] | None = Field(None, description="units of an unreferenced drawing")
+    units: Annotated[str, BeforeValidator(_drawing_unit)] | None = Field(
+        None, description="units of an unreferenced drawing: m, km, ft, us-ft, or one drawing unit's length, e.g. 300m")
     origin: tuple[float, float] | None = Field(None, description="longitude, latitude of an unreferenced drawing's 0, 0")
 
     def options(self) -> dict[str, Any]:

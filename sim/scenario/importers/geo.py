@@ -3,18 +3,16 @@
 
 from __future__ import annotations
 
-import re
-
 import numpy as np
 
 from sim.scenario.extent import MAX_EXTENT_KM, MIN_EXTENT_KM, extent_warning
 from sim.scenario.importers.report import ImportFailed
+from sim.scenario.schema import drawing_unit_km
 
-__all__ = ["LONLAT", "MAX_EXTENT_KM", "MIN_EXTENT_KM", "UNITS_KM", "drawing_to_km", "extent_warning", "local_frame",
+__all__ = ["LONLAT", "MAX_EXTENT_KM", "MIN_EXTENT_KM", "drawing_to_km", "extent_warning", "local_frame",
            "to_local_km", "unit_km"]
 
 LONLAT = "EPSG:4326"
-UNITS_KM = {"m": 0.001, "km": 1.0, "ft": 0.0003048, "us-ft": 1200 / 3937 / 1000}   # km per unit of a drawing
 
 
 def local_frame(lon: float, lat: float) -> str:
@@ -90,7 +88,7 @@ def drawing_to_km(x: np.ndarray, y: np.ndarray, units: str,
     x, y : numpy.ndarray
         Positions in ``units`` (NaN where unknown).
     units : str
-        One of :data:`UNITS_KM` (``m``, ``km``, ``ft``, ``us-ft``), or the length of one
+        ``m``, ``km``, ``ft``, ``us-ft``, or the length of one
         drawing unit in one of them, e.g. ``"300m"`` for a schematic drawn at 1 : 300 m.
     origin : tuple of float or None
         Longitude, latitude (degrees) of the drawing's 0, 0; None leaves it unreferenced.
@@ -119,12 +117,12 @@ def drawing_to_km(x: np.ndarray, y: np.ndarray, units: str,
 
 
 def unit_km(units: str) -> float:
-    """km per drawing unit: a unit name of :data:`UNITS_KM`, or a length such as ``"300m"``.
+    """km per drawing unit (:func:`sim.scenario.schema.drawing_unit_km`), as an import failure.
 
     Parameters
     ----------
     units : str
-        ``m``, ``km``, ``ft``, ``us-ft``, or a positive number followed by one of them.
+        ``m``, ``km``, ``ft``, ``us-ft``, or one drawing unit's length such as ``"300m"``.
 
     Returns
     -------
@@ -135,14 +133,8 @@ def unit_km(units: str) -> float:
     ------
     ImportFailed
         When ``units`` is neither.
-
-    Examples
-    --------
-    >>> unit_km("ft"), unit_km("2.5km")
-    (0.0003048, 2.5)
     """
-    match = re.fullmatch(r"\s*((?:\d+\.?\d*|\.\d+)(?:e[+-]?\d+)?)?\s*(m|km|ft|us-ft)\s*", units or "")
-    if not match or (match.group(1) is not None and float(match.group(1)) <= 0):
-        raise ImportFailed(f"unknown units '{units}'; use one of {', '.join(UNITS_KM)}, "
-                           "or the length of one drawing unit such as 300m")
-    return float(match.group(1) or 1.0) * UNITS_KM[match.group(2)]
+    try:
+        return drawing_unit_km(units)
+    except ValueError as exc:
+        raise ImportFailed(str(exc)) from None

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+from functools import partial
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Callable
 
 import typer
 from rich.markup import escape
@@ -33,16 +34,10 @@ def pandapower(
     force: bool = typer.Option(False, "--force", help="replace OUT if it exists"),
 ) -> None:
     """Import a pandapower grid: buses, lines, transformers, switches, sources, loads, positions in km."""
-    from sim.scenario.importers import ImportFailed
     from sim.scenario.importers.pandapower import import_pandapower
-    from sim.scenario.netdata import write_network
 
-    try:
-        tables, report = import_pandapower(source, sector=sector, prefix=prefix, people_per_mw=people_per_mw, crs=crs)
-        write_network(tables, out, force=force)
-    except (ImportFailed, FileExistsError, ValueError) as exc:
-        fail(escape(str(exc)))
-    _written(tables, report, out)
+    _import_and_write(partial(import_pandapower, source, sector=sector, prefix=prefix, people_per_mw=people_per_mw,
+                              crs=crs), out, force)
 
 
 def _origin(text: str | None) -> tuple[float, float] | None:
@@ -56,6 +51,19 @@ def _origin(text: str | None) -> tuple[float, float] | None:
     if not (-180 <= lon <= 180 and -90 <= lat <= 90):
         fail(f"--origin {escape(text)}: longitude within ±180 and latitude within ±90, in degrees")
     return lon, lat
+
+
+def _import_and_write(read: Callable[[], tuple[NetworkTables, ImportReport]], out: Path, force: bool) -> None:
+    """Run an import, write its network to ``out`` and print what it did; exit 2 on bad input."""
+    from sim.scenario.importers import ImportFailed
+    from sim.scenario.netdata import write_network
+
+    try:
+        tables, report = read()
+        write_network(tables, out, force=force)
+    except (ImportFailed, FileExistsError, ValueError) as exc:
+        fail(escape(str(exc)))
+    _written(tables, report, out)
 
 
 def _written(tables: NetworkTables, report: ImportReport, out: Path) -> None:
@@ -99,20 +107,13 @@ def gis(
     force: bool = typer.Option(False, "--force", help="replace OUT if it exists"),
 ) -> None:
     """Import a GIS layer: points and polygons become nodes, lines links snapped to them, positions in km."""
-    from sim.scenario.importers import ImportFailed
     from sim.scenario.importers.gis import import_gis
-    from sim.scenario.netdata import write_network
 
     place = _origin(origin)
-    try:
-        tables, report = import_gis(source, sector=sector, prefix=prefix, crs=crs, units=units, origin=place,
-                                    layer=layer, id_field=id_field, kind_field=kind_field, name_field=name_field,
-                                    population_field=population_field, source_where=source_where,
-                                    open_where=open_where, snap_m=snap)
-        write_network(tables, out, force=force)
-    except (ImportFailed, FileExistsError, ValueError) as exc:
-        fail(escape(str(exc)))
-    _written(tables, report, out)
+    _import_and_write(partial(import_gis, source, sector=sector, prefix=prefix, crs=crs, units=units, origin=place,
+                              layer=layer, id_field=id_field, kind_field=kind_field, name_field=name_field,
+                              population_field=population_field, source_where=source_where, open_where=open_where,
+                              snap_m=snap), out, force)
 
 
 @importer.command()
@@ -131,18 +132,11 @@ def graphml(
     force: bool = typer.Option(False, "--force", help="replace OUT if it exists"),
 ) -> None:
     """Import a GraphML graph: nodes, edges as links, directed edges with a resource as dependencies."""
-    from sim.scenario.importers import ImportFailed
     from sim.scenario.importers.graphml import import_graphml, parse_mapping
-    from sim.scenario.netdata import write_network
 
     place = _origin(origin)
-    try:
-        tables, report = import_graphml(source, sector=sector, prefix=prefix, crs=crs, units=units, origin=place,
-                                        mapping=parse_mapping(mapping))
-        write_network(tables, out, force=force)
-    except (ImportFailed, FileExistsError, ValueError) as exc:
-        fail(escape(str(exc)))
-    _written(tables, report, out)
+    _import_and_write(lambda: import_graphml(source, sector=sector, prefix=prefix, crs=crs, units=units, origin=place,
+                                             mapping=parse_mapping(mapping)), out, force)     # a bad --map fails inside
 
 
 @importer.command()
@@ -161,15 +155,8 @@ def epanet(
     force: bool = typer.Option(False, "--force", help="replace OUT if it exists"),
 ) -> None:
     """Import an EPANET water network: junctions, tanks, reservoirs, pipes, pumps and valves as nodes, tank buffers."""
-    from sim.scenario.importers import ImportFailed
     from sim.scenario.importers.epanet import import_epanet
-    from sim.scenario.netdata import write_network
 
     place = _origin(origin)
-    try:
-        tables, report = import_epanet(source, sector=sector, prefix=prefix, crs=crs, units=units, origin=place,
-                                       people_per_lps=people_per_lps)
-        write_network(tables, out, force=force)
-    except (ImportFailed, FileExistsError, ValueError) as exc:
-        fail(escape(str(exc)))
-    _written(tables, report, out)
+    _import_and_write(partial(import_epanet, source, sector=sector, prefix=prefix, crs=crs, units=units, origin=place,
+                              people_per_lps=people_per_lps), out, force)

@@ -22,7 +22,6 @@ The mapping (docs/import.md, "EPANET"):
 
 from __future__ import annotations
 
-import math
 from graphlib import CycleError, TopologicalSorter
 from pathlib import Path
 from typing import Any, NamedTuple
@@ -34,6 +33,7 @@ from scipy.sparse.csgraph import connected_components
 from sim.scenario.importers.geo import drawing_to_km, extent_warning, to_local_km
 from sim.scenario.importers.inpfile import read_inp
 from sim.scenario.importers.report import ImportFailed, ImportReport
+from sim.scenario.importers.sourcedata import plain
 from sim.scenario.netdata import NetworkTables, tables_from_records
 from sim.scenario.netdata.tables import format_seconds
 
@@ -46,18 +46,9 @@ PEOPLE_PER_LPS = 86_400 / 200
 US_FLOW_UNITS = frozenset({"CFS", "GPM", "MGD", "IMGD", "AFD"})    # EPANET's US customary flow units
 
 
-def _plain(value: Any) -> Any:
-    """A number or text as JSON has it; None for a missing one."""
-    if hasattr(value, "item"):
-        value = value.item()
-    if value is None or (isinstance(value, float) and math.isnan(value)):
-        return None
-    return value if isinstance(value, (str, bool, int, float)) else str(value)
-
-
 def _attrs(**values: Any) -> dict[str, Any]:
     """The values that are known."""
-    return {key: plain for key, value in values.items() if (plain := _plain(value)) is not None}
+    return {key: kept for key, value in values.items() if (kept := plain(value)) is not None}
 
 
 def average_demand(model: Any) -> dict[str, float]:

@@ -21,7 +21,6 @@ from __future__ import annotations
 
 import json
 import logging
-import math
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, Iterator
@@ -30,6 +29,7 @@ import numpy as np
 
 from sim.scenario.importers.geo import LONLAT, extent_warning, to_local_km
 from sim.scenario.importers.report import ImportFailed, ImportReport
+from sim.scenario.importers.sourcedata import plain
 from sim.scenario.netdata import NetworkTables, tables_from_records
 
 __all__ = ["PEOPLE_PER_MW", "TRANSMISSION_KV", "import_pandapower", "read_pandapower"]
@@ -94,18 +94,10 @@ def read_pandapower(path: Path) -> Any:
     return net
 
 
-def _plain(value: Any) -> Any:
-    """A value as JSON has it (numpy scalars to Python); None for a missing one (None, NaN)."""
-    if hasattr(value, "item"):
-        value = value.item()
-    if value is None or (isinstance(value, float) and math.isnan(value)):
-        return None
-    return value if isinstance(value, (str, bool, int, float)) else str(value)
-
 
 def _attrs(row: dict[str, Any], keys: tuple[str, ...], **extra: Any) -> dict[str, Any]:
     """The given fields of a row that have a value, plus ``extra``."""
-    out = {key: _plain(row[key]) for key in keys if key in row}
+    out = {key: plain(row[key]) for key in keys if key in row}
     out.update(extra)
     return {key: value for key, value in out.items() if value is not None}
 
@@ -283,7 +275,7 @@ def import_pandapower(path: Path, sector: str = "energy", prefix: str = "", peop
         node: dict[str, Any] = {"id": node_id[bus], "sector": sector, "kind": kind, "attrs": attrs}
         if not np.isnan(x[row]):       # else unplaced
             node["x"], node["y"] = float(x[row]), float(y[row])
-        if _plain(record.get("name")) is not None:
+        if plain(record.get("name")) is not None:
             node["name"] = str(record["name"])
         if load.get(bus):
             node["population"] = load[bus] * people_per_mw

@@ -11,10 +11,11 @@ draws it as plain text.
 
 from __future__ import annotations
 
+import difflib
 from dataclasses import dataclass, field
-from typing import Any, Callable, Iterable, Mapping
+from typing import Any, Callable, Iterable, Mapping, Sequence
 
-__all__ = ["Step", "Timeline", "text_lines", "why"]
+__all__ = ["Step", "Timeline", "find_node", "text_lines", "why"]
 
 OUTAGE_KINDS = ("node_down", "node_reasons", "node_up")
 
@@ -141,6 +142,36 @@ class Timeline:
                 start = (at, event)
         assert start is not None, f"no event of {node} at log position {position}"
         return start
+
+
+def find_node(text: str, ids: Sequence[str], names: Sequence[str] = ()) -> str:
+    """The id of the node ``text`` names: its id or its display name, in any case.
+
+    Parameters
+    ----------
+    text : str
+        A node id or name as typed.
+    ids : sequence of str
+        Node id per index.
+    names : sequence of str
+        Display name per index (may be empty).
+
+    Returns
+    -------
+    str
+        The node's id; ValueError naming close matches when there is none.
+
+    Examples
+    --------
+    >>> find_node("kestrel hill substation", ["ts_kh"], ["Kestrel Hill Substation"])
+    'ts_kh'
+    """
+    for keys, wanted in ((ids, text), (names, text), ([i.lower() for i in ids], text.lower()),
+                         ([n.lower() for n in names], text.lower())):
+        if wanted in keys:
+            return ids[list(keys).index(wanted)]
+    close = difflib.get_close_matches(text, [*ids, *names], n=3)
+    raise ValueError(f"no node '{text}'" + (f" (did you mean {', '.join(close)}?)" if close else ""))
 
 
 def why(events: Iterable[Mapping[str, Any]] | Timeline, node: str, tick: int | None = None,

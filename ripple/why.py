@@ -83,14 +83,16 @@ def why(
     try:
         node_id = find_node(node, ids, names)
     except ValueError as exc:
-        fail(f"{exc} in {'the scenario' if scenario else 'this run (give --scenario FILE to find nodes by name)'}")
+        fail(f"{exc} in the scenario" if scenario else
+             f"{exc} among the nodes of this run's events (a node never down is in none; give --scenario FILE "
+             "to look nodes up by name)")
     tick = None
     if at is not None:
         try:
             tick = int(parse_duration(at) // tick_seconds + 1e-9)
         except ValueError as exc:
             fail(f"--at: {exc}")
-    label = dict(zip(ids, names)) if names else {}
+    label = {i: n or i for i, n in zip(ids, names)}
     clock = lambda t: format_clock(t * tick_seconds)  # noqa: E731
     tree = chain(Timeline(events), node_id, tick, lambda i: label.get(i, i), clock)
     if tree is None:

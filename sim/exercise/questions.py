@@ -45,7 +45,7 @@ def why(state: ExerciseState, args: dict[str, Any], wall: str) -> str:
         if tick >= model.tick:
             raise ExerciseError(f"{args['at']} has not been played yet (the clock is at {state.clock()})")
     events = [event.as_dict(model.tick_seconds) for event in model.result().timeline()]
-    names = dict(zip(net.ids, net.names))
+    names = {i: n or i for i, n in zip(net.ids, net.names)}
     tree = chain(events, node, tick, lambda i: names.get(i, i), state.clock)
     if tree is None:
         raise ExerciseError(f"{names.get(node, node)} is not down at {state.clock(tick)}")

@@ -217,11 +217,13 @@ def why(events: Iterable[Mapping[str, Any]] | Timeline, node: str, tick: int | N
 
 
 def _explain(timeline: Timeline, node: str, found: tuple[int, Mapping[str, Any]], seen: set[int],
-             name: Callable[[str], str], clock: Callable[[int], str]) -> Step:
-    """The step of one outage event and, below it, the steps of what it names."""
+             name: Callable[[str], str], clock: Callable[[int], str], again: bool = False) -> Step:
+    """The step of one outage event and, below it, the steps of what it names (``again``:
+    the start of an outage whose later state is the line above)."""
     position, event = found
     start = timeline.outage_start(node, position)[1]
-    head = f"{name(node)} down since {clock(start['tick'])}"
+    head = f"{name(node)} went down at {clock(start['tick'])}" if again else \
+        f"{name(node)} down since {clock(start['tick'])}"
     if position in seen:
         return Step(f"{head} (shown above)", node)
     seen.add(position)
@@ -266,7 +268,7 @@ def _below(timeline: Timeline, node: str, part: Mapping[str, Any], event: Mappin
         start = timeline.outage_start(node, position)
         if start[0] == position:
             return [_attack_step(a, name, clock) for a in event.get("roots", [])]
-        return [_explain(timeline, node, start, seen, name, clock)]
+        return [_explain(timeline, node, start, seen, name, clock, again=True)]
     if part.get("reason") == "OVERLOADED":
         return [_attack_step(a, name, clock) for a in event.get("roots", [])]
     tick = event["tick"]

@@ -15,7 +15,7 @@ import difflib
 from dataclasses import dataclass, field
 from typing import Any, Callable, Iterable, Mapping, Sequence
 
-__all__ = ["Step", "Timeline", "find_node", "text_lines", "why"]
+__all__ = ["Step", "Timeline", "cause_text", "find_node", "text_lines", "why"]
 
 OUTAGE_KINDS = ("node_down", "node_reasons", "node_up")
 
@@ -231,10 +231,33 @@ def _explain(timeline: Timeline, node: str, found: tuple[int, Mapping[str, Any]]
     if cause is None:
         return Step(f"{head}: {', '.join(event.get('reasons', []))} (no cause recorded)", node)
     parts = [cause, *cause.get("also", [])]
-    step = Step(f"{head}: " + "; ".join(_part_text(part, name) for part in parts), node)
+    step = Step(f"{head}: {cause_text(cause, name)}", node)
     for part in parts:
         step.children.extend(_below(timeline, node, part, event, position, seen, name, clock))
     return step
+
+
+def cause_text(cause: Mapping[str, Any], name: Callable[[str], str] = str) -> str:
+    """A cause in words, each of its reasons (the first, then ``also``) in turn.
+
+    Parameters
+    ----------
+    cause : dict
+        A ``cause`` of a ``node_down`` or ``node_reasons`` event.
+    name : callable
+        A node id → its display name.
+
+    Returns
+    -------
+    str
+        e.g. ``"UNSUPPLIED, no power from Hollowmere Substation (backup ran out)"``.
+
+    Examples
+    --------
+    >>> cause_text({"reason": "ISOLATED", "sector": "water", "cut_by": ["p1", "p2"]})
+    'ISOLATED, water path cut by p1, p2'
+    """
+    return "; ".join(_part_text(part, name) for part in [cause, *cause.get("also", [])])
 
 
 def _part_text(part: Mapping[str, Any], name: Callable[[str], str]) -> str:

@@ -199,3 +199,13 @@ def test_why_in_the_terminal_console_and_the_browser_console(tmp_path):
                                                     "at T+0:10")
     with pytest.raises(ExerciseError, match="has not been played yet"):
         session.do("why", node="hosp", at="T+5:00")
+
+
+def test_timeline_text_names_the_cause(tmp_path):
+    from sim.events import describe
+
+    result = RippleModel(load_scenario(hand_scenario(tmp_path))).run()
+    names = {"sub": "Kestrel Hill Substation", "hosp": "Children's Hospital"}
+    texts = [describe(e, names, result.tick_seconds) for e in result.timeline() if e.kind == "node_down"]
+    assert texts == ["Kestrel Hill Substation down: DAMAGED by an attack",
+                     "Children's Hospital down: UNSUPPLIED, no power from Kestrel Hill Substation"]

@@ -24,7 +24,7 @@ from dashboards.figures import (
     UnitMark, kind_order, map_extent, network_map, service_curves,
 )
 from dashboards.replay import attack_events
-from sim.exercise import CLOCK, NOTE, PLAYER, RATING, RATINGS, VERBS, Argument, ExerciseError, ExerciseSession, Verb
+from sim.exercise import CLOCK, NOTE, PLAYER, QUERY, RATING, RATINGS, VERBS, Argument, ExerciseError, ExerciseSession, Verb
 from sim.results import UnitStatus
 
 __all__ = ["allowed_host", "auto_step", "create_app", "form_arguments", "perform", "respond"]
@@ -32,9 +32,9 @@ __all__ = ["allowed_host", "auto_step", "create_app", "form_arguments", "perform
 # the map's code for each unit status the session reports
 SPEEDS = [(1, "1 tick/s"), (3, "3 ticks/s"), (6, "6 ticks/s"), (12, "12 ticks/s")]
 CLOCK_VERBS = [v for v in VERBS.values() if v.category == CLOCK]
-# the verbs with a form on the page: the players' decisions, notes and ratings (the
-# controller's verbs stay in the terminal console)
-FORM_VERBS = [v for v in VERBS.values() if v.category in (PLAYER, NOTE, RATING)]
+# the verbs with a form on the page: the players' decisions, notes, ratings and questions
+# (the controller's verbs stay in the terminal console)
+FORM_VERBS = [v for v in VERBS.values() if v.category in (PLAYER, NOTE, RATING, QUERY)]
 TIMER = ("run", "pause", "ticker")
 ACTIONS = tuple(v.name for v in CLOCK_VERBS) + TIMER + tuple(f"{v.name}-go" for v in FORM_VERBS)
 
@@ -602,7 +602,7 @@ h2 { font-size: 14px; margin: 12px 0 6px; }
 .controls button, .form button { padding: 4px 10px; cursor: pointer; }
 .small { width: 80px; }
 .speed { width: 130px; }
-.message .ok { color: #205020; } .message .error { color: #b00000; font-weight: bold; }
+.message { white-space: pre-wrap; } .message .ok { color: #205020; } .message .error { color: #b00000; font-weight: bold; }
 .main { display: flex; gap: 12px; padding: 12px 16px; }
 .left { flex: 3; min-width: 0; }
 .right { flex: 2; min-width: 320px; max-width: 560px; }

@@ -8,6 +8,7 @@ from ripple import exercise  # noqa: F401  (exercise, serve, aar)
 from ripple import batch  # noqa: F401  (batch, compare, summary)
 from ripple import report  # noqa: F401  (report)
 from ripple import network  # noqa: F401  (network convert)
+from ripple import why  # noqa: F401  (why)
 from ripple import importers  # noqa: F401  (import pandapower)
 from ripple.app import app
 from ripple.crash import main

@@ -16,6 +16,7 @@ from scipy.spatial import cKDTree
 from agents.attackers import Attempt
 from agents.events import EventKind
 from agents.incidents import Task, TaskBoard, Work
+from sim.attribution import Attribution
 from sim.network import COMPROMISED, DAMAGED, SHUT, Network
 from sim.scenario.schema import Scenario
 from sim.streams import Streams
@@ -45,6 +46,8 @@ class Effects:
     tree: cKDTree              # of the placed nodes (network.placed_rows)
     dirty: bool                # the kernel must run this tick
     run_warnings: dict[str, str]   # what the run did with unplaced nodes, once per kind
+    attribution: Attribution   # what set each node's own-cause bits, for the causes of failures
+    attackers: list[Any]       # the cells, whose plans number the actions
 
     def nodes_within(self, node: int, radius_km: float) -> tuple[np.ndarray, np.ndarray]:
         """Other nodes within a radius of a node, among the placed nodes.
@@ -113,6 +116,10 @@ class Effects:
         self.own[node] |= bits
         self.ever_hit[node] |= direct
         self.dirty = True
+        if direct:
+            self.attribution.own(node, "DAMAGED" if bits & DAMAGED else "SHUT")
+        else:
+            self.attribution.own(node, "DAMAGED", source=node, outage=True)
         self.log(EventKind.HIT if direct else EventKind.OUTAGE_DAMAGE, node=node, effect=effect, scene=scene)
         before = cordon
         if bits & SHUT:
@@ -130,7 +137,7 @@ class Effects:
             self.open_task(node, Work.REPAIR, float(net.repair_median[node]), float(net.repair_p90[node]), before)
         return before
 
-    def compromise(self, node: int, spread_p: float, dwell_h: float, direct: bool = True) -> None:
+    def compromise(self, node: int, spread_p: float, dwell_h: float, direct: bool = True, source: int = -1) -> None:
         """Take over a node's control system (COMPROMISED) and open its cyber tasks.
 
         Defenders learn of it after ``dwell_h`` hours (for a node reached by spread, when
@@ -147,8 +154,14 @@ class Effects:
             Hours until defenders learn of it.
         direct : bool
             An attack compromised the node (False: an intrusion spread to it).
+        source : int
+            The compromised node an intrusion spread from (with ``direct=False``).
         """
         self.own[node] |= COMPROMISED
+        if direct:
+            self.attribution.own(node, "COMPROMISED")
+        else:
+            self.attribution.own(node, "COMPROMISED", via=source, spread_from=self.network.ids[source])
         self.spread_p[node] = max(self.spread_p[node], spread_p)
         self.ever_hit[node] |= direct
         self.dirty = True
@@ -190,7 +203,13 @@ class Effects:
             if not self.own[node] & COMPROMISED:
                 self.log(EventKind.SPREAD, node=node)
                 dwell_h = max(0, detected - self.tick) * self.tick_seconds / 3600.0
-                self.compromise(node, inherited, dwell_h, direct=False)
+                self.compromise(node, inherited, dwell_h, direct=False, source=self._spread_source(g, spreading))
+
+    def _spread_source(self, group: int, spreading: np.ndarray) -> int:
+        """The supplier an intrusion reached a control group from: of its compromised
+        suppliers, the one most likely to spread (the first on a tie)."""
+        row = self.cyber_supply.indices[self.cyber_supply.indptr[group]:self.cyber_supply.indptr[group + 1]]
+        return int(row[np.argmax(spreading[row])])
 
     def apply(self, attempts: list[Attempt]) -> None:
         """Apply each landed attempt's effect, in order, with its inject message if it has one.
@@ -201,7 +220,12 @@ class Effects:
             The attempts that landed this tick; tactics draw from the effects stream.
         """
         for attempt in attempts:
+            plan = next(a.plan for a in self.attackers if a.cell_id == attempt.attacker)
+            action = next(i for i, planned in enumerate(plan) if planned is attempt.action)
+            self.attribution.attack(attempt.attacker, action, attempt.action.tactic, self.network.ids[attempt.node],
+                                    self.tick)
             attempt.tactic.apply(self, attempt.node, self.streams.effects)
+            self.attribution.landed()
             if attempt.action.inject:
                 self.log(EventKind.INJECT, node=attempt.node, message=attempt.action.inject, attacker=attempt.attacker)
 

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from typing import Any, Callable, Mapping
 
 from agents.events import EventKind
+from sim.causes import cause_text
 from sim.results import Event
 from sim.scenario.timefmt import format_clock
 
@@ -26,6 +27,7 @@ class _Seen:
     event: Event
     node: str                               # display name of the event's node ("" if none)
     clock: Callable[[int], str]             # tick → exercise clock, e.g. "T+1:30"
+    names: Mapping[str, str]                # display name per node id, for the nodes a cause names
 
     @property
     def d(self) -> dict[str, Any]:
@@ -61,6 +63,13 @@ def _compromise(s: _Seen) -> str:
 
 def _reasons(s: _Seen) -> str:
     return ", ".join(s.d.get("reasons", []))
+
+
+def _why(s: _Seen) -> str:
+    """The event's reasons, with what caused them when it records that (suppliers and cut-off
+    paths by the nodes' display names)."""
+    cause = s.d.get("cause")
+    return cause_text(cause, lambda node: s.names.get(node, node)) if cause else _reasons(s)
 
 
 def _dispatch(s: _Seen) -> str:
@@ -111,8 +120,8 @@ KINDS: dict[EventKind, KindInfo] = {
     EventKind.OUTAGE_DAMAGE: KindInfo("failure", _outage_damage),
     EventKind.COMPROMISE: KindInfo("attack", _compromise),
     EventKind.SPREAD: KindInfo("attack", lambda s: f"Intrusion spreads to {s.node}"),
-    EventKind.NODE_DOWN: KindInfo("failure", lambda s: f"{s.node} down: {_reasons(s)}"),
-    EventKind.NODE_REASONS: KindInfo("failure", lambda s: f"{s.node} still down, now: {_reasons(s)}"),
+    EventKind.NODE_DOWN: KindInfo("failure", lambda s: f"{s.node} down: {_why(s)}"),
+    EventKind.NODE_REASONS: KindInfo("failure", lambda s: f"{s.node} still down, now: {_why(s)}"),
     EventKind.NODE_UP: KindInfo("restore", lambda s: f"{s.node} back in service"),
     EventKind.DISPATCH: KindInfo("response", _dispatch),
     EventKind.ARRIVAL: KindInfo("response", lambda s: f"{s.team} arrives at {s.node} ({s.d.get('work', '')})"),
@@ -163,8 +172,9 @@ def describe(event: Event, names: Mapping[str, str] | None, tick_seconds: float)
     Returns
     -------
     str
-        The event as a sentence, e.g. ``"Quay Substation down: DAMAGED"``.
+        The event as a sentence, e.g. ``"Quay Substation down: DAMAGED by an attack"``; a
+        node_down or node_reasons event without a cause lists its reasons.
     """
     node = (names or {}).get(event.node, event.node) if event.node else ""
-    seen = _Seen(event, node or "", lambda tick: format_clock(tick * tick_seconds))
+    seen = _Seen(event, node or "", lambda tick: format_clock(tick * tick_seconds), names or {})
     return KINDS[event.kind].render(seen)

@@ -30,6 +30,7 @@ from __future__ import annotations
 
 import bisect
 import math
+from functools import partial
 from dataclasses import dataclass
 from typing import Any
 
@@ -42,6 +43,7 @@ from agents.dispatch import Dispatcher
 from agents.events import EventKind
 from agents.incidents import TaskBoard
 from sim.agenda import Agenda, Due, Entry
+from sim.attribution import Attribution
 from sim.cascade import Outcome, cascade, drain_buffers, refilling
 from sim.effects import Effects
 from sim.kernel.layout import layout
@@ -150,6 +152,7 @@ class RippleModel(Effects, Response, mesa.Model):
         self.tree = prebuilt.tree
         self.scenario_warnings = prebuilt.warnings
         self.run_warnings: dict[str, str] = {}     # what this run did with unplaced nodes, by kind, once each
+        self.attribution = Attribution(net)        # what caused each failure, back to the attacks
 
         self.attackers = [Attacker(self, a.id, a.plan, scenario.tactics) for a in scenario.attackers]
         for attacker in self.attackers:
@@ -312,11 +315,16 @@ class RippleModel(Effects, Response, mesa.Model):
             return
         was_up = self.state.down == 0
         self.outcome = self._run_kernel()
-        self.recorder.node_changes(self.tick)
+        self.recorder.node_changes(self.tick, self._explain)
         knocked_out = np.flatnonzero(was_up & (self.state.down != 0) & (self.own == 0) & self.outage_fragile)
         for node in knocked_out.tolist():
             self.outage_fragile[node] = False
             self.hit(node, "damage", direct=False)
+
+    def _explain(self, changed: np.ndarray, before: np.ndarray) -> None:
+        """Keep what caused the kernel run's changes (:meth:`Attribution.explain`)."""
+        self.attribution.explain(self.network, changed, before, self.state.down, self.own, self.outcome.group_failed,
+                                 self.state.buffer_left)
 
     def _drain(self) -> None:
         """Spend or refill the buffers over the tick, as the tick is recorded."""
@@ -389,7 +397,10 @@ class RippleModel(Effects, Response, mesa.Model):
     def result(self) -> RunResult:
         """The run's result so far (:meth:`sim.recorder.Recorder.result`)."""
         s = self.scenario
+        net = self.network
+        causes = partial(self.attribution.resolve, len(self.attribution.batches), list(net.ids), list(net.sector_names),
+                         net.sector, net.dep_resource, net.dep_buffer)
         result = self.recorder.result(s.id, s.name, self.seed, self.run_index, s.clock.start, self.attack_counts,
-                                      self.ever_hit)
+                                      self.ever_hit, causes)
         result.warnings = [*self.scenario_warnings, *self.run_warnings.values(), *self.travel_warnings()]
         return result

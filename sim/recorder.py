@@ -8,7 +8,7 @@ keeps the state the run starts from (the baseline) and the roster of units.
 
 from __future__ import annotations
 
-from typing import Sequence
+from typing import Any, Callable, Sequence
 
 import numpy as np
 
@@ -93,17 +93,23 @@ class Recorder:
         """
         return float(self.levels[1][self.sectors.index(sector)]) if sector in self.sectors else None
 
-    def node_changes(self, tick: int) -> None:
+    def node_changes(self, tick: int, explain: Callable[[np.ndarray, np.ndarray], None] | None = None) -> None:
         """After a kernel run: keep the nodes whose state changed, and refresh the levels.
 
         Parameters
         ----------
         tick : int
             The current tick, stamped on the change rows.
+        explain : callable, optional
+            ``explain(changed, before)``, called with the changed nodes (in change-row order)
+            and their bitmask before, when any changed: keeps what caused the changes
+            (:meth:`sim.attribution.Attribution.explain`).
         """
         state = self.state
         changed = np.flatnonzero((state.down != self._prev_down) | (state.backup != self._prev_backup))
         if len(changed):
+            if explain is not None:
+                explain(changed, self._prev_down[changed])
             self._changes.append((np.full(len(changed), tick, np.int64), changed, state.down[changed].copy(),
                                   state.backup[changed].copy()))
             self.event_marks.append((tick, len(self.events), len(changed)))
@@ -146,7 +152,8 @@ class Recorder:
         self.units_active[start:stop] = active
 
     def result(self, scenario_id: str, scenario_name: str, seed: int, run_index: int | None, clock_start: str,
-               attack_counts: dict[str, int], ever_hit: np.ndarray) -> RunResult:
+               attack_counts: dict[str, int], ever_hit: np.ndarray,
+               causes: Callable[[], tuple[list[Any], list[Any]]] | None = None) -> RunResult:
         """The run's result so far.
 
         Parameters
@@ -164,6 +171,9 @@ class Recorder:
         ever_hit : numpy.ndarray
             Bool per node: an attack ever hit it directly (nodes reached by an intrusion's
             spread are read from the event log).
+        causes : callable, optional
+            Returns the ``cause`` and ``roots`` of every change row (``RunResult.causes``),
+            computed only when asked for.
 
         Returns
         -------
@@ -198,5 +208,5 @@ class Recorder:
             node_ids=list(net.ids), metrics=metrics, series=series, events=list(self.events),
             changes=changes, event_marks=list(self.event_marks),
             baseline_down=self.baseline_down.copy(), baseline_backup=self.baseline_backup.copy(),
-            roster=list(self.roster), clock_start=clock_start,
+            roster=list(self.roster), clock_start=clock_start, cause_source=causes,
         )

@@ -7,7 +7,7 @@ import json
 import math
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Callable
 
 import numpy as np
 import pyarrow as pa
@@ -173,6 +173,9 @@ class RunResult:
     warnings : list of str
         The scenario's sanity warnings and what the run did with unplaced nodes
         (``summary.json`` ``warnings``, written only when there are any).
+    cause_source : callable or None
+        Returns the ``cause`` and ``roots`` of every change row (see :meth:`causes`); None
+        for a result without them.
     """
 
     scenario_id: str
@@ -193,21 +196,46 @@ class RunResult:
     roster: list[UnitRecord] = field(default_factory=list)
     clock_start: str = ""                       # wall-clock label of T+0, or ''
     warnings: list[str] = field(default_factory=list)
+    cause_source: Callable[[], tuple[list[Any], list[Any]]] | None = field(default=None, repr=False, compare=False)
+    _causes: tuple[list[Any], list[Any]] | None = field(default=None, init=False, repr=False, compare=False)
+
+    def causes(self) -> tuple[list[Any], list[Any]]:
+        """Why each node went down: per change row, its ``cause`` and ``roots`` (None for a
+        row that brings a node back or changes only its backup), worked out on first use
+        (:meth:`sim.attribution.Attribution.resolve`; docs/files.md has the fields).
+
+        Returns
+        -------
+        causes : list of dict or None
+            Per change row, what made the node go down or change reasons.
+        roots : list of list of dict or None
+            Per change row, the attacks (``attacker``, ``action``, ``tactic``, ``node``,
+            ``tick``) its chain of causes leads back to.
+        """
+        if self._causes is None:
+            rows = len(self.changes["node"])
+            self._causes = self.cause_source() if self.cause_source else ([None] * rows, [None] * rows)
+        return self._causes
 
     def timeline(self) -> list[Event]:
-        """The event log with node_down / node_up events placed where the cascade ran."""
+        """The event log with node_down / node_up events placed where the cascade ran; a
+        node_down or node_reasons event carries the node's ``cause`` and ``roots``."""
         previous = np.zeros(len(self.node_ids), np.uint8)
         nodes, downs = self.changes["node"].tolist(), self.changes["down"].tolist()
+        causes, roots = self.causes()
         out, cursor, row = [], 0, 0
         for tick, pos, rows in self.event_marks:
             out.extend(self.events[cursor:pos])
             cursor = pos
-            for node, down in zip(nodes[row:row + rows], downs[row:row + rows]):
+            for at in range(row, row + rows):
+                node, down = nodes[at], downs[at]
                 was = previous[node]
                 previous[node] = down
                 if was != down:
                     kind = "node_up" if down == 0 else "node_down" if was == 0 else "node_reasons"
                     detail = {"reasons": reason_names(down)} if down else {}
+                    if down and causes[at] is not None:
+                        detail.update(cause=causes[at], roots=roots[at])
                     out.append(Event(tick, kind, self.node_ids[node], None, detail))
             row += rows
         out.extend(self.events[cursor:])
@@ -240,7 +268,11 @@ class RunResult:
         folder.mkdir(parents=True, exist_ok=True)
         (folder / "summary.json").write_text(json.dumps(self.summary(), indent=2, sort_keys=True) + "\n")
         pq.write_table(pa.table(self.series), folder / "series.parquet", compression="zstd")
-        pq.write_table(pa.table(self.changes), folder / "nodes.parquet", compression="zstd")
+        causes, roots = self.causes()
+        text = [None if c is None else json.dumps(clean(c), sort_keys=True) for c in causes]
+        root_text = [None if r is None else json.dumps(clean(r), sort_keys=True) for r in roots]
+        table = pa.table({**self.changes, "cause": pa.array(text, pa.string()), "roots": pa.array(root_text, pa.string())})
+        pq.write_table(table, folder / "nodes.parquet", compression="zstd")
         with open(folder / "events.jsonl", "w") as out:
             for event in self.timeline():
                 out.write(json.dumps(clean(event.as_dict(self.tick_seconds)), sort_keys=True) + "\n")

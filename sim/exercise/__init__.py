@@ -17,9 +17,9 @@ from sim.exercise.errors import ExerciseError
 from sim.exercise.log import LOG_KIND, LOG_VERSION, read_log
 from sim.exercise.ratings import CORE_CAPABILITIES, DUE_DAYS, ELEMENTS, RATINGS, Rating
 from sim.exercise.session import ExerciseSession
-from sim.exercise.verbs import CATEGORIES, CLOCK, CONTROLLER, NOTE, PLAYER, RATING, VERBS, Argument, Verb, verb_names
+from sim.exercise.verbs import CATEGORIES, CLOCK, CONTROLLER, NOTE, PLAYER, QUERY, RATING, VERBS, Argument, Verb, verb_names
 from sim.exercise.views import UnitView
 
 __all__ = ["ExerciseSession", "ExerciseError", "read_log", "LOG_KIND", "LOG_VERSION", "RATINGS",
            "ELEMENTS", "DUE_DAYS", "CORE_CAPABILITIES", "Rating", "VERBS", "Verb", "Argument", "verb_names",
-           "CATEGORIES", "CLOCK", "PLAYER", "CONTROLLER", "NOTE", "RATING", "UnitView"]
+           "CATEGORIES", "CLOCK", "PLAYER", "CONTROLLER", "NOTE", "RATING", "QUERY", "UnitView"]

@@ -14,15 +14,15 @@ from copy import copy
 from dataclasses import dataclass, field
 from typing import Any, Callable
 
-from sim.exercise import clock, controller, decisions, evaluation
+from sim.exercise import clock, controller, decisions, evaluation, questions
 from sim.exercise.errors import ExerciseError
 from sim.exercise.state import ExerciseState
 
-__all__ = ["CLOCK", "PLAYER", "CONTROLLER", "NOTE", "RATING", "CATEGORIES", "ANY_OPTION", "Argument", "Verb", "VERBS",
+__all__ = ["CLOCK", "PLAYER", "CONTROLLER", "NOTE", "RATING", "QUERY", "CATEGORIES", "ANY_OPTION", "Argument", "Verb", "VERBS",
            "verb_names"]
 
-CLOCK, PLAYER, CONTROLLER, NOTE, RATING = "clock", "player", "controller", "note", "rating"
-CATEGORIES = (CLOCK, PLAYER, CONTROLLER, NOTE, RATING)
+CLOCK, PLAYER, CONTROLLER, NOTE, RATING, QUERY = "clock", "player", "controller", "note", "rating", "query"
+CATEGORIES = (CLOCK, PLAYER, CONTROLLER, NOTE, RATING, QUERY)   # a query changes nothing in the run
 ANY_OPTION = "*"   # Argument.option of the argument that collects every other key=value option
 
 Handler = Callable[[ExerciseState, dict[str, Any], str], str]
@@ -255,5 +255,8 @@ _TABLE = (
           Argument("org", "ORG", "word", option="org", optional=True),
           Argument("action", "text", "text", option="action", optional=True),
           Argument("due", "YYYY-MM-DD", "word", option="due", optional=True))),
+    Verb("why", QUERY, "why NODE [T+h:mm]", "why a node is down (or was, at a time): its causes down to the attacks",
+         "Why is it down?", "Explain", lambda a: f"Why: {a['node']}" + (f" at {a['at']}" if a.get("at") else ""),
+         questions.why, (NODE, Argument("at", "T+h:mm", "time", noun="a time (T+h:mm)", optional=True))),
 )
 VERBS: dict[str, Verb] = {verb.name: verb for verb in _TABLE}

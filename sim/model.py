@@ -47,6 +47,7 @@ from sim.effects import Effects
 from sim.kernel.layout import layout
 from sim.load import capacities
 from sim.network import DAMAGED, NONE, Network, NodeState, network_tables
+from sim.physics.phase import Physics, PhysicsPhase
 from sim.recorder import Recorder
 from sim.response import Response
 from sim.results import Event, RunResult
@@ -72,11 +73,14 @@ class Prebuilt:
     warnings : tuple of str
         The scenario's sanity warnings (:func:`sim.scenario.sanity.sanity_warnings`),
         written into every run's ``summary.json``.
+    physics : Physics or None
+        The grids of the ``physics: dc`` sectors and their ratings (None: none).
     """
 
     network: Network
     tree: cKDTree
     warnings: tuple[str, ...] = ()
+    physics: Physics | None = None
 
     @classmethod
     def of(cls, scenario: Scenario) -> "Prebuilt":
@@ -98,10 +102,11 @@ class Prebuilt:
             linked = [code for code in range(len(net.sector_names)) if net.rule[code] != NONE]
             net.capacity = capacities(net, linked, scenario.policies.load_alpha)
         layout(net)
-        return cls(net, cKDTree(net.xy[net.placed_rows]), tuple(sanity_warnings(scenario, tables)))
+        return cls(net, cKDTree(net.xy[net.placed_rows]), tuple(sanity_warnings(scenario, tables)),
+                   Physics.of(scenario, tables))
 
 
-class RippleModel(Effects, Response, mesa.Model):
+class RippleModel(Effects, Response, PhysicsPhase, mesa.Model):
     """One run of a scenario. ``RippleModel(scenario, seed).run()`` returns a RunResult.
 
     Parameters
@@ -172,6 +177,7 @@ class RippleModel(Effects, Response, mesa.Model):
         self.outage_fragile = self.streams.effects.random(net.n) < net.outage_damage
 
         self.dirty = True
+        self.start_physics(prebuilt.physics)
         self.outcome = self._run_kernel()
         self.recorder = Recorder(net, self.state, self.responders, self.events, self.tick_seconds, self.n_ticks + 1)
 
@@ -300,8 +306,10 @@ class RippleModel(Effects, Response, mesa.Model):
                 self.log(EventKind.INJECT, number=inject.number, sender=inject.sender, to=inject.to, message=inject.message)
 
     def _run_kernel(self) -> Outcome:
-        """Run the cascade kernel on the own-cause bits and store the node state."""
-        outcome = cascade(self.network, self.own, self.state.buffer_left)
+        """Run the cascade kernel on the own-cause bits and store the node state (first the
+        overload cascade of the ``physics: dc`` grids, whose tripped branches the kernel
+        does not see)."""
+        outcome = cascade(self.kernel_network(), self.own, self.state.buffer_left)
         self.state.down, self.state.backup = outcome.down, outcome.backup
         self.dirty = False
         return outcome
@@ -342,6 +350,7 @@ class RippleModel(Effects, Response, mesa.Model):
         self.switch_remotely()
         self._settle()                                                 #   what the work restored
         self.open_switches()
+        self.open_line_switches()
         self.dispatcher.dispatch(self.tick)
         self._drain()
         self.recorder.record(self.tick)                                # 5 record

@@ -22,6 +22,7 @@ shifts, ``net._ppc``); the reactances are taken from there, so that ripple's DC 
 from __future__ import annotations
 
 import math
+import warnings
 from collections import defaultdict
 from typing import Any
 
@@ -50,7 +51,9 @@ def branch_electrics(net: Any) -> dict[str, dict[str, float]] | None:
     import pandapower
 
     try:
-        pandapower.rundcpp(net)
+        with warnings.catch_warnings():   # pandapower's deprecation notes about older files
+            warnings.simplefilter("ignore")
+            pandapower.rundcpp(net)
     except Exception:   # pandapower raises many kinds for a network it cannot solve
         return None
     branch, lookup = net._ppc["branch"], net._pd2ppc_lookups["branch"]

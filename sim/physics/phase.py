@@ -1,0 +1,228 @@
+"""The grid physics of a run: the overload cascade before the kernel, and reclosing tripped
+branches as switch tasks.
+
+:class:`Physics` is what every run of a scenario shares (the grids of the ``physics: dc``
+sectors and their ratings, built once); :class:`PhysicsPhase` is the part of the model that
+keeps which branches are tripped in this run, logs their trips and opens the switch tasks
+that reclose them.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from typing import Any
+
+import numpy as np
+
+from agents.events import EventKind
+from agents.incidents import TaskBoard, Work
+from sim.network import OWN_CAUSES, Network
+from sim.physics.cascade import overload_cascade, rating_from_flow
+from sim.physics.dcflow import dc_flow
+from sim.physics.grid import Grid
+from sim.scenario.netdata import NetworkTables
+from sim.scenario.schema import Scenario, Sector
+
+__all__ = ["Physics", "PhysicsPhase", "without_branches"]
+
+
+@dataclass(frozen=True)
+class Physics:
+    """The ``physics: dc`` sectors of a scenario, built once.
+
+    Attributes
+    ----------
+    grids : tuple of Grid
+        One per such sector.
+    ratings : tuple of numpy.ndarray
+        Rating per branch, MVA (``rating_from_flow`` applied).
+    tie : tuple of numpy.ndarray
+        Per branch, its index among the network's normally-open ties (-1: not a tie).
+    """
+
+    grids: tuple[Grid, ...]
+    ratings: tuple[np.ndarray, ...]
+    tie: tuple[np.ndarray, ...]
+
+    @classmethod
+    def of(cls, scenario: Scenario, tables: NetworkTables) -> "Physics | None":
+        """The physics of a scenario's ``physics: dc`` sectors; None when it has none.
+
+        Parameters
+        ----------
+        scenario : Scenario
+            The validated scenario.
+        tables : NetworkTables
+            Its network's columns.
+
+        Returns
+        -------
+        Physics or None
+
+        Raises
+        ------
+        sim.physics.grid.GridError
+            When a branch of such a sector has no reactance.
+        """
+        grids, ratings, ties = [], [], []
+        tie_rank = np.cumsum(np.asarray(tables.link_open)) - 1
+        for code, name in enumerate(tables.sector_names):
+            spec = scenario.sectors.get(name) or Sector()
+            if spec.physics != "dc":
+                continue
+            grid = Grid.from_tables(tables, code)
+            grids.append(grid)
+            ratings.append(grid.rating_mva if spec.rating_from_flow is None else rating_from_flow(grid, spec.rating_from_flow))
+            ties.append(np.where(grid.closed, -1, tie_rank[grid.line_row]))
+        return cls(tuple(grids), tuple(ratings), tuple(ties)) if grids else None
+
+
+def without_branches(net: Network, a: np.ndarray, b: np.ndarray) -> Network:
+    """The network with one link between each pair ``(a[k], b[k])`` taken out.
+
+    Parameters
+    ----------
+    net : Network
+        The network (unchanged; its arrays are shared but the links).
+    a, b : numpy.ndarray
+        Node rows of the links to take out (a parallel link stays when only one trips).
+
+    Returns
+    -------
+    Network
+        A new network, which the kernel lays out anew; capacities kept.
+    """
+    if not len(a):
+        return net
+    n = max(net.n, 1)
+    keys = net.link_rows.astype(np.int64) * n + net.link_cols
+    drop = np.concatenate([a * n + b, b * n + a]).astype(np.int64)
+    drop.sort()
+    first = np.searchsorted(drop, drop, side="left")
+    rank = np.arange(len(drop)) - first           # 0 for the first of equal keys, 1 for the next …
+    keep = np.ones(len(keys), bool)
+    keep[np.searchsorted(keys, drop, side="left") + rank] = False
+    out = replace(net, link_rows=net.link_rows[keep], link_cols=net.link_cols[keep])
+    out.capacity = net.capacity
+    return out
+
+
+class PhysicsPhase:
+    """Tripped branches of a run: the overload cascade, its events and reclosing.
+
+    Uses, of the rest of the model: ``own``, ``network``, ``tie_closed``, ``board``,
+    ``tick``, ``ticks``, ``log``, ``scenario``, ``remote_switches`` and ``dirty``.
+    """
+
+    physics: Physics | None
+    own: np.ndarray
+    network: Network
+    tie_closed: np.ndarray
+    board: TaskBoard
+    tick: int
+    scenario: Scenario
+    remote_switches: list[Any]
+    dirty: bool
+
+    def start_physics(self, physics: Physics | None) -> None:
+        """Nothing tripped yet.
+
+        Parameters
+        ----------
+        physics : Physics or None
+            The scenario's physics (None: every sector topological).
+        """
+        self.physics = physics
+        grids = physics.grids if physics is not None else ()
+        self.tripped = [np.zeros(g.n_line, bool) for g in grids]
+        self.reclosing = [np.zeros(g.n_line, bool) for g in grids]   # a switch task is open for it
+        self.physics_bus_on = [np.ones(g.n_bus, bool) for g in grids]
+        self._kernel_net: tuple[tuple[int, bytes], Network] | None = None
+        self._recheck = False     # the grids changed since reclosable branches were last looked for
+
+    def _line_on(self, k: int) -> np.ndarray:
+        """Branches of grid ``k`` that conduct now: closed as built or a closed tie, not tripped."""
+        tie = self.physics.tie[k]
+        closed_tie = np.zeros(len(tie), bool)
+        closed_tie[tie >= 0] = self.tie_closed[tie[tie >= 0]]
+        return (self.physics.grids[k].closed | closed_tie) & ~self.tripped[k]
+
+    def kernel_network(self) -> Network:
+        """Run the overload cascade of each ``physics: dc`` grid; the network without the
+        tripped branches, for the kernel. Logs a ``line_trip`` event per branch tripped."""
+        if self.physics is None:
+            return self.network
+        for k, grid in enumerate(self.physics.grids):
+            bus_on = (self.own[grid.bus_node] & OWN_CAUSES) == 0
+            lost = np.flatnonzero(self.physics_bus_on[k] & ~bus_on)
+            self.physics_bus_on[k] = bus_on
+            result = overload_cascade(grid, self._line_on(k), bus_on, self.physics.ratings[k])
+            ids = self.network.ids
+            start = [ids[grid.bus_node[i]] for i in lost.tolist()]
+            for trip in result.trips:
+                self.tripped[k][trip.line] = True
+                a, b = grid.bus_node[grid.line_a[trip.line]], grid.bus_node[grid.line_b[trip.line]]
+                cause = [grid.line_id[i] for i in trip.cause] if trip.cause else start
+                self.log(EventKind.LINE_TRIP, node=int(a), line=grid.line_id[trip.line], a=ids[a], b=ids[b],
+                         flow_mw=round(trip.flow_mw, 3), rating_mva=round(trip.rating_mva, 3), round=trip.round,
+                         cause=cause)
+        self._recheck = True
+        key = (id(self.network), b"".join(t.tobytes() for t in self.tripped))
+        if self._kernel_net is None or self._kernel_net[0] != key:
+            a = np.concatenate([g.bus_node[g.line_a[t]] for g, t in zip(self.physics.grids, self.tripped)])
+            b = np.concatenate([g.bus_node[g.line_b[t]] for g, t in zip(self.physics.grids, self.tripped)])
+            self._kernel_net = (key, without_branches(self.network, a, b))
+        return self._kernel_net[1]
+
+    def open_line_switches(self) -> None:
+        """Open a switch task to reclose each tripped branch that can carry its flow again.
+
+        A tripped branch qualifies when both its ends are in service and closing it alone
+        overloads no branch (one DC flow each); the task is at its ``a`` end and takes the
+        sector's ``switch_time`` (minutes: a reclosure, not a repair), remotely with the
+        sector's ``operator_switching``. Closing it reruns the cascade.
+        """
+        if self.physics is None or not self._recheck:
+            return
+        self._recheck = False
+        offset = 0
+        for k, grid in enumerate(self.physics.grids):
+            waiting = np.flatnonzero(self.tripped[k] & ~self.reclosing[k])
+            bus_on = self.physics_bus_on[k]
+            for line in waiting.tolist():
+                if not (bus_on[grid.line_a[line]] and bus_on[grid.line_b[line]]):
+                    continue
+                on = self._line_on(k)
+                on[line] = True
+                flow = dc_flow(grid, on, bus_on)
+                if (on & (flow.loading(self.physics.ratings[k]) > 1.0)).any():
+                    continue
+                self.reclosing[k][line] = True
+                node = int(grid.bus_node[grid.line_a[line]])
+                spec = self.scenario.sectors.get(self.network.sector_names[grid.sector]) or Sector()
+                task = self.board.add(node, Work.SWITCH, self.ticks(spec.switch_time), self.tick, self.tick,
+                                      grid.sector, None, remote=spec.operator_switching, line=offset + line)
+                if task.remote:
+                    self.remote_switches.append(task)
+            offset += grid.n_line
+
+    def reclose_line(self, line: int, node: int, team: str | None) -> None:
+        """Reclose a tripped branch: it conducts from the next kernel run on, and log it.
+
+        Parameters
+        ----------
+        line : int
+            The branch's index over the physics grids in order.
+        node : int
+            The end where it was closed.
+        team : str or None
+            The unit that closed it; None for operators.
+        """
+        for k, grid in enumerate(self.physics.grids):
+            if line < grid.n_line:
+                self.tripped[k][line] = False
+                self.reclosing[k][line] = False
+                self.dirty = True
+                self.log(EventKind.LINE_RECLOSED, node=node, team=team, line=grid.line_id[line])
+                return
+            line -= grid.n_line

@@ -47,7 +47,8 @@ from sim.effects import Effects
 from sim.kernel.layout import layout
 from sim.load import capacities
 from sim.network import DAMAGED, NONE, Network, NodeState, network_tables
-from sim.physics.phase import Physics, PhysicsPhase
+from sim.physics.build import Physics
+from sim.physics.phase import PhysicsPhase
 from sim.recorder import Recorder
 from sim.response import Response
 from sim.results import Event, RunResult
@@ -71,8 +72,9 @@ class Prebuilt:
         The spatial index of the placed nodes' positions (km), for blast radii; its point
         k is node ``network.placed_rows[k]``.
     warnings : tuple of str
-        The scenario's sanity warnings (:func:`sim.scenario.sanity.sanity_warnings`),
-        written into every run's ``summary.json``.
+        The scenario's sanity warnings (:func:`sim.scenario.sanity.sanity_warnings`) and
+        its grids' rating warnings (:func:`sim.physics.build.rating_warnings`), written
+        into every run's ``summary.json``.
     physics : Physics or None
         The grids of the ``physics: dc`` sectors and their ratings (None: none).
     """
@@ -102,8 +104,9 @@ class Prebuilt:
             linked = [code for code in range(len(net.sector_names)) if net.rule[code] != NONE]
             net.capacity = capacities(net, linked, scenario.policies.load_alpha)
         layout(net)
-        return cls(net, cKDTree(net.xy[net.placed_rows]), tuple(sanity_warnings(scenario, tables)),
-                   Physics.of(scenario, tables))
+        physics = Physics.of(scenario, tables)
+        warnings = (*sanity_warnings(scenario, tables), *(physics.warnings if physics is not None else ()))
+        return cls(net, cKDTree(net.xy[net.placed_rows]), warnings, physics)
 
 
 class RippleModel(Effects, Response, PhysicsPhase, mesa.Model):

@@ -1,15 +1,14 @@
 """The grid physics of a run: the overload cascade before the kernel, and reclosing tripped
 branches as switch tasks.
 
-:class:`Physics` is what every run of a scenario shares (the grids of the ``physics: dc``
-sectors and their ratings, built once); :class:`PhysicsPhase` is the part of the model that
-keeps which branches are tripped in this run, logs their trips and opens the switch tasks
-that reclose them.
+:class:`PhysicsPhase` is the part of the model that keeps which branches are tripped in
+this run (of the grids every run shares, :class:`sim.physics.build.Physics`), logs their
+trips and opens the switch tasks that reclose them.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from typing import Any
 
 import numpy as np
@@ -17,64 +16,12 @@ import numpy as np
 from agents.events import EventKind
 from agents.incidents import TaskBoard, Work
 from sim.network import OWN_CAUSES, Network
-from sim.physics.cascade import overload_cascade, rating_from_flow
+from sim.physics.build import Physics
+from sim.physics.cascade import overload_cascade
 from sim.physics.dcflow import dc_flow
-from sim.physics.grid import Grid
-from sim.scenario.netdata import NetworkTables
 from sim.scenario.schema import Scenario, Sector
 
-__all__ = ["Physics", "PhysicsPhase", "without_branches"]
-
-
-@dataclass(frozen=True)
-class Physics:
-    """The ``physics: dc`` sectors of a scenario, built once.
-
-    Attributes
-    ----------
-    grids : tuple of Grid
-        One per such sector.
-    ratings : tuple of numpy.ndarray
-        Rating per branch, MVA (``rating_from_flow`` applied).
-    tie : tuple of numpy.ndarray
-        Per branch, its index among the network's normally-open ties (-1: not a tie).
-    """
-
-    grids: tuple[Grid, ...]
-    ratings: tuple[np.ndarray, ...]
-    tie: tuple[np.ndarray, ...]
-
-    @classmethod
-    def of(cls, scenario: Scenario, tables: NetworkTables) -> "Physics | None":
-        """The physics of a scenario's ``physics: dc`` sectors; None when it has none.
-
-        Parameters
-        ----------
-        scenario : Scenario
-            The validated scenario.
-        tables : NetworkTables
-            Its network's columns.
-
-        Returns
-        -------
-        Physics or None
-
-        Raises
-        ------
-        sim.physics.grid.GridError
-            When a branch of such a sector has no reactance.
-        """
-        grids, ratings, ties = [], [], []
-        tie_rank = np.cumsum(np.asarray(tables.link_open)) - 1
-        for code, name in enumerate(tables.sector_names):
-            spec = scenario.sectors.get(name) or Sector()
-            if spec.physics != "dc":
-                continue
-            grid = Grid.from_tables(tables, code)
-            grids.append(grid)
-            ratings.append(grid.rating_mva if spec.rating_from_flow is None else rating_from_flow(grid, spec.rating_from_flow))
-            ties.append(np.where(grid.closed, -1, tie_rank[grid.line_row]))
-        return cls(tuple(grids), tuple(ratings), tuple(ties)) if grids else None
+__all__ = ["PhysicsPhase", "without_branches"]
 
 
 def without_branches(net: Network, a: np.ndarray, b: np.ndarray) -> Network:

@@ -266,7 +266,8 @@ def import_pandapower(path: Path, sector: str = "energy", prefix: str = "", peop
     node_id = {bus: f"{prefix}bus{bus}" for bus in buses}
     links = _Links(node_id)
     _branches(net, links, report)
-    electrics = branch_electrics(net)
+    with _quiet_pandapower():
+        electrics = branch_electrics(net)
     if electrics is None:
         report.warnings.append("pandapower cannot run this network's DC power flow: links carry no reactances "
                                "or ratings, so `physics: dc` cannot use it")

@@ -181,3 +181,60 @@ def test_tripped_lines_are_reclosed_by_switch_tasks(tmp_path):
     assert reclosed and {e.detail["line"] for e in reclosed} <= tripped
     switch_done = [e for e in result.events if e.kind == "task_done" and e.detail.get("work") == "switch"]
     assert len(switch_done) >= len(reclosed)
+
+
+def test_validation_refuses_missing_reactances_and_warns_of_placeholder_ratings(tmp_path):
+    from typer.testing import CliRunner
+
+    from ripple import app
+
+    runner = CliRunner()
+    path = _case118_scenario(tmp_path, "dc")
+    plain = tmp_path / "placeholder.yaml"
+    plain.write_text(path.read_text().replace("{physics: dc, rating_from_flow: 0.5}", "{physics: dc}"))
+    result = runner.invoke(app, ["validate", str(plain)])
+    assert result.exit_code == 0
+    assert "ratings look like placeholders" in result.output and "4.5%" in result.output
+    assert "placeholders" not in runner.invoke(app, ["validate", str(path)]).output
+    calder = Path(__file__).resolve().parent.parent / "scenarios"
+    for name in ("calder_bay.yaml", "calder_bay_network.yaml"):
+        (tmp_path / name).write_text((calder / name).read_text())
+    dc = tmp_path / "calder_bay.yaml"
+    text = dc.read_text()
+    assert "  energy: {" in text
+    dc.write_text(text.replace("  energy: {", "  energy: {physics: dc, ", 1))
+    result = runner.invoke(app, ["validate", str(dc)])
+    assert result.exit_code == 2
+    assert "sectors.energy.physics: dc needs a reactance x_pu on every branch: link" in result.output
+    assert "Traceback" not in result.output
+    wrong = tmp_path / "wrong.yaml"
+    wrong.write_text(path.read_text().replace("{physics: dc, rating_from_flow: 0.5}", "{rating_from_flow: 0.5}"))
+    result = runner.invoke(app, ["validate", str(wrong)])
+    assert result.exit_code == 2 and "rating_from_flow applies to physics: dc only" in result.output
+
+
+def test_ripple_powerflow_writes_the_intact_flows(tmp_path):
+    import pyarrow.parquet as pq
+    from typer.testing import CliRunner
+
+    from ripple import app
+
+    runner = CliRunner()
+    net = networks.case118()
+    source = _saved(net, tmp_path)
+    out = tmp_path / "flows.parquet"
+    result = runner.invoke(app, ["powerflow", str(source), "--out", str(out), "--top", "2"])
+    assert result.exit_code == 0, result.output
+    assert "186 branches in energy; 186 rated, the most loaded at 4.5%" in result.output
+    rows = pq.read_table(out).to_pylist()
+    pp.rundcpp(net)
+    line = {r["line"]: r for r in rows}
+    assert line["line3"]["flow_mw"] == pytest.approx(net.res_line.p_from_mw[3], abs=1e-6)
+    assert line["line3"]["a"] == f"bus{net.line.from_bus[3]}"
+    scenario = _case118_scenario(tmp_path, "dc")
+    result = runner.invoke(app, ["powerflow", str(scenario), "--top", "1"])
+    assert result.exit_code == 0 and "the most loaded at 66.7%" in result.output   # rated 1.5 x intact flow
+    result = runner.invoke(app, ["powerflow", str(source), "--sector", "water"])
+    assert result.exit_code == 2 and "no sector 'water'" in result.output
+    result = runner.invoke(app, ["powerflow", str(tmp_path / "missing.json")])
+    assert result.exit_code == 2 and "Traceback" not in result.output

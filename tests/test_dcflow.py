@@ -238,3 +238,12 @@ def test_ripple_powerflow_writes_the_intact_flows(tmp_path):
     assert result.exit_code == 2 and "no sector 'water'" in result.output
     result = runner.invoke(app, ["powerflow", str(tmp_path / "missing.json")])
     assert result.exit_code == 2 and "Traceback" not in result.output
+
+
+def test_skipping_quiet_ticks_changes_nothing_with_physics(tmp_path):
+    scenario = load_scenario(_case118_scenario(tmp_path, "dc"))
+    skipped = RippleModel(scenario).run()
+    stepped = RippleModel(scenario, skip_quiet=False).run()
+    assert [(e.tick, e.kind, e.node, e.detail) for e in skipped.events] == \
+           [(e.tick, e.kind, e.node, e.detail) for e in stepped.events]
+    assert json.dumps(skipped.metrics, sort_keys=True) == json.dumps(stepped.metrics, sort_keys=True)

@@ -168,6 +168,11 @@ def test_one_attack_on_a_meshed_grid_trips_lines_with_causes(tmp_path):
     assert all({"line", "a", "b", "flow_mw", "rating_mva"} <= set(e.detail) for e in trips)
     assert all(abs(e.detail["flow_mw"]) > e.detail["rating_mva"] for e in trips)
     json.dumps([e.detail for e in trips])
+    from sim.events import category, describe
+
+    text = describe(later[0], None, 300.0)
+    assert category(later[0]) == "failure"
+    assert text.startswith(f"Line {later[0].detail['line']} (") and "tripped" in text and "after losing" in text
     # the topological run of the same attack trips nothing and loses fewer nodes
     plain = RippleModel(load_scenario(_case118_scenario(tmp_path, "topological"))).run()
     assert not [e for e in plain.events if e.kind == "line_trip"]

@@ -84,7 +84,7 @@ class PhysicsPhase:
         self.tripped = [np.zeros(g.n_line, bool) for g in grids]
         self.reclosing = [np.zeros(g.n_line, bool) for g in grids]   # a switch task is open for it
         self.physics_bus_on = [np.ones(g.n_bus, bool) for g in grids]
-        self._kernel_net: tuple[tuple[int, bytes], Network] | None = None
+        self._kernel_net: tuple[Network, bytes, Network] | None = None   # (network, tripped, without them)
         self._recheck = False     # the grids changed since reclosable branches were last looked for
 
     def _line_on(self, k: int) -> np.ndarray:
@@ -114,12 +114,13 @@ class PhysicsPhase:
                          flow_mw=round(trip.flow_mw, 3), rating_mva=round(trip.rating_mva, 3), round=trip.round,
                          cause=cause)
         self._recheck = True
-        key = (id(self.network), b"".join(t.tobytes() for t in self.tripped))
-        if self._kernel_net is None or self._kernel_net[0] != key:
+        tripped = b"".join(t.tobytes() for t in self.tripped)
+        cached = self._kernel_net
+        if cached is None or cached[0] is not self.network or cached[1] != tripped:
             a = np.concatenate([g.bus_node[g.line_a[t]] for g, t in zip(self.physics.grids, self.tripped)])
             b = np.concatenate([g.bus_node[g.line_b[t]] for g, t in zip(self.physics.grids, self.tripped)])
-            self._kernel_net = (key, without_branches(self.network, a, b))
-        return self._kernel_net[1]
+            self._kernel_net = cached = (self.network, tripped, without_branches(self.network, a, b))
+        return cached[2]
 
     def open_line_switches(self) -> None:
         """Open a switch task to reclose each tripped branch that can carry its flow again.

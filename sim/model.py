@@ -366,7 +366,8 @@ class RippleModel(Effects, Response, PhysicsPhase, mesa.Model):
         failed, left = self.outcome.group_failed, self.state.buffer_left
         if self.dirty or (failed & (left > 0)).any() or refilling(self.network, left, failed):
             return False
-        if self.spreading() or self.units_busy() or self.switching() or self.aid_would_trigger():
+        if self.spreading() or self.units_busy() or self.switching() or self.aid_would_trigger() \
+                or self.reclosing_pending():
             return False
         return not self.dispatcher.can_progress(self.tick)
 

@@ -252,3 +252,17 @@ def test_skipping_quiet_ticks_changes_nothing_with_physics(tmp_path):
     assert [(e.tick, e.kind, e.node, e.detail) for e in skipped.events] == \
            [(e.tick, e.kind, e.node, e.detail) for e in stepped.events]
     assert json.dumps(skipped.metrics, sort_keys=True) == json.dumps(stepped.metrics, sort_keys=True)
+
+
+def test_reclosing_checks_a_few_branches_a_tick_and_skipping_waits_for_them(tmp_path, monkeypatch):
+    import sim.physics.phase as phase
+
+    path = _case118_scenario(tmp_path, "dc")
+    path.write_text(path.read_text().replace("rating_from_flow: 0.5}", "rating_from_flow: 0.5, operator_switching: true}"))
+    scenario = load_scenario(path)
+    monkeypatch.setattr(phase, "RECLOSE_CHECKS", 1)
+    skipped = RippleModel(scenario).run()
+    stepped = RippleModel(scenario, skip_quiet=False).run()
+    assert [(e.tick, e.kind, e.detail) for e in skipped.events] == [(e.tick, e.kind, e.detail) for e in stepped.events]
+    reclosed = [e for e in skipped.events if e.kind == "line_reclosed"]
+    assert len(reclosed) >= 2 and all(e.team is None for e in reclosed)    # by operators, one look a tick

@@ -17,11 +17,13 @@ from agents.events import EventKind
 from agents.incidents import TaskBoard, Work
 from sim.network import OWN_CAUSES, Network
 from sim.physics.build import Physics
-from sim.physics.cascade import overload_cascade
+from sim.physics.cascade import OVERLOAD_TOLERANCE, overload_cascade
 from sim.physics.dcflow import dc_flow
 from sim.scenario.schema import Scenario, Sector
 
-__all__ = ["PhysicsPhase", "without_branches"]
+__all__ = ["RECLOSE_CHECKS", "PhysicsPhase", "without_branches"]
+
+RECLOSE_CHECKS = 32    # tripped branches looked at for reclosing per tick (one DC flow each)
 
 
 def without_branches(net: Network, a: np.ndarray, b: np.ndarray) -> Network:
@@ -84,6 +86,8 @@ class PhysicsPhase:
         self.tripped = [np.zeros(g.n_line, bool) for g in grids]
         self.reclosing = [np.zeros(g.n_line, bool) for g in grids]   # a switch task is open for it
         self.physics_bus_on = [np.ones(g.n_bus, bool) for g in grids]
+        self.checked = [np.zeros(g.n_line, bool) for g in grids]     # looked at for reclosing since the last change
+        self.cursor = [0 for _ in grids]                              # the branch to look at first next time
         self._kernel_net: tuple[Network, bytes, Network] | None = None   # (network, tripped, without them)
         self._recheck = False     # the grids changed since reclosable branches were last looked for
 
@@ -114,6 +118,7 @@ class PhysicsPhase:
                          flow_mw=round(trip.flow_mw, 3), rating_mva=round(trip.rating_mva, 3), round=trip.round,
                          cause=cause)
         self._recheck = True
+        self.checked = [np.zeros(g.n_line, bool) for g in self.physics.grids]
         tripped = b"".join(t.tobytes() for t in self.tripped)
         cached = self._kernel_net
         if cached is None or cached[0] is not self.network or cached[1] != tripped:
@@ -126,24 +131,28 @@ class PhysicsPhase:
         """Open a switch task to reclose each tripped branch that can carry its flow again.
 
         A tripped branch qualifies when both its ends are in service and closing it alone
-        overloads no branch (one DC flow each); the task is at its ``a`` end and takes the
+        overloads no branch (one DC flow each, for at most :data:`RECLOSE_CHECKS` branches a
+        tick, round robin in branch order: the rest wait for the next tick); the task is at its ``a`` end and takes the
         sector's ``switch_time`` (minutes: a reclosure, not a repair), remotely with the
         sector's ``operator_switching``. Closing it reruns the cascade.
         """
         if self.physics is None or not self._recheck:
             return
-        self._recheck = False
+        budget = RECLOSE_CHECKS
         offset = 0
         for k, grid in enumerate(self.physics.grids):
-            waiting = np.flatnonzero(self.tripped[k] & ~self.reclosing[k])
             bus_on = self.physics_bus_on[k]
-            for line in waiting.tolist():
-                if not (bus_on[grid.line_a[line]] and bus_on[grid.line_b[line]]):
-                    continue
+            ends_on = bus_on[grid.line_a] & bus_on[grid.line_b]
+            waiting = np.flatnonzero(self.tripped[k] & ~self.reclosing[k] & ~self.checked[k] & ends_on)
+            after = waiting >= self.cursor[k]     # round robin: where the last look stopped
+            waiting = np.concatenate([waiting[after], waiting[~after]])
+            for line in waiting[:budget].tolist():
+                self.checked[k][line] = True
+                self.cursor[k] = line + 1
                 on = self._line_on(k)
                 on[line] = True
                 flow = dc_flow(grid, on, bus_on)
-                if (on & (flow.loading(self.physics.ratings[k]) > 1.0)).any():
+                if (on & (flow.loading(self.physics.ratings[k]) > 1.0 + OVERLOAD_TOLERANCE)).any():
                     continue
                 self.reclosing[k][line] = True
                 node = int(grid.bus_node[grid.line_a[line]])
@@ -152,7 +161,18 @@ class PhysicsPhase:
                                       grid.sector, None, remote=spec.operator_switching, line=offset + line)
                 if task.remote:
                     self.remote_switches.append(task)
+            budget -= min(budget, len(waiting))
             offset += grid.n_line
+        self._recheck = budget == 0 and self._unchecked()   # the budget ran out before the candidates
+
+    def _unchecked(self) -> bool:
+        """A tripped branch with both ends in service is still to be looked at."""
+        return any((t & ~r & ~c & on[g.line_a] & on[g.line_b]).any() for g, t, r, c, on in
+                   zip(self.physics.grids, self.tripped, self.reclosing, self.checked, self.physics_bus_on))
+
+    def reclosing_pending(self) -> bool:
+        """Tripped branches are still to be looked at for reclosing (time passes for them)."""
+        return self.physics is not None and self._recheck
 
     def reclose_line(self, line: int, node: int, team: str | None) -> None:
         """Reclose a tripped branch: it conducts from the next kernel run on, and log it.

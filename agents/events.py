@@ -27,6 +27,8 @@ class EventKind(StrEnum):
     ARRIVAL = "arrival"                          # a unit arrives at its task
     TASK_DONE = "task_done"                      # a task finished; its units are free
     TIE_CLOSED = "tie_closed"                    # a normally-open tie closed: it conducts from now on
+    LINE_TRIP = "line_trip"                      # a branch tripped by overload (physics: dc), with its cause
+    LINE_RECLOSED = "line_reclosed"              # a tripped branch closed again by a switch task
     OUT_OF_SERVICE = "out_of_service"            # units struck at a scene
     BACK_IN_SERVICE = "back_in_service"          # a struck unit is available again
     MUTUAL_AID = "mutual_aid"                    # a mutual-aid team requested

@@ -79,6 +79,9 @@ class Task:
         Whether it is finished.
     tie : int or None
         For a switch task, the tie's index among the network's normally-open ties.
+    line : int or None
+        For a switch task that recloses a branch tripped by overload (``physics: dc``), the
+        branch's index among the run's tripped-branch list.
     remote : bool
         Done by operators from the control room: no unit is dispatched to it.
     work_left : int
@@ -97,6 +100,7 @@ class Task:
     done: bool = False
     tie: int | None = None
     remote: bool = False
+    line: int | None = None
     work_left: int = field(init=False)
 
     def __post_init__(self) -> None:
@@ -141,7 +145,7 @@ class TaskBoard:
     tasks: list[Task] = field(default_factory=list)
 
     def add(self, node: int, work: Work, duration: int, opened: int, available: int, sector: int,
-            before: Task | None, tie: int | None = None, remote: bool = False) -> Task:
+            before: Task | None, tie: int | None = None, remote: bool = False, line: int | None = None) -> Task:
         """Open a task at the end of the board.
 
         Parameters
@@ -164,13 +168,15 @@ class TaskBoard:
             For a switch task, the tie's index.
         remote : bool
             Done by operators, without a unit.
+        line : int, optional
+            For a switch task that recloses a tripped branch, its index.
 
         Returns
         -------
         Task
             The new task.
         """
-        task = Task(len(self.tasks), node, work, duration, opened, available, sector, before, tie=tie, remote=remote)
+        task = Task(len(self.tasks), node, work, duration, opened, available, sector, before, tie=tie, remote=remote, line=line)
         self.tasks.append(task)
         return task
 

@@ -10,6 +10,7 @@ from ripple import report  # noqa: F401  (report)
 from ripple import network  # noqa: F401  (network convert)
 from ripple import why  # noqa: F401  (why)
 from ripple import importers  # noqa: F401  (import pandapower)
+from ripple import powerflow  # noqa: F401  (powerflow)
 from ripple.app import app
 from ripple.crash import main
 

@@ -96,11 +96,14 @@ def print_warnings(warnings: list[str] | tuple[str, ...]) -> None:
 @app.command()
 def validate(scenario: Path = ScenarioArg) -> None:
     """Check a scenario file; print 'ok' and a one-line summary, then any warnings, or every problem with file:line."""
+    from sim.network import network_tables
+    from sim.physics.build import Physics
     from sim.scenario.sanity import sanity_warnings
 
     s = load_or_exit(scenario)
     console.print(f"ok: {scenario}: {describe(s)}", highlight=False, soft_wrap=True)
-    print_warnings(sanity_warnings(s))
+    physics = Physics.of(s, network_tables(s))
+    print_warnings([*sanity_warnings(s), *(physics.warnings if physics is not None else ())])
 
 
 @app.command()

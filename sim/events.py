@@ -88,6 +88,17 @@ def _tie_closed(s: _Seen) -> str:
     return f"Tie {s.d.get('tie', '')} closed at {s.node} by {s.team or 'operators'}; it conducts from now on"
 
 
+def _line_trip(s: _Seen) -> str:
+    cause = ", ".join(s.d.get("cause") or [])
+    return (f"Line {s.d.get('line', '')} ({s.d.get('a', '')}-{s.d.get('b', '')}) tripped: {s.d.get('flow_mw', 0):g} MW "
+            f"over its {s.d.get('rating_mva', 0):g} MVA rating, cascade round {s.d.get('round', '?')}"
+            + (f", after losing {cause}" if cause else ""))
+
+
+def _line_reclosed(s: _Seen) -> str:
+    return f"Line {s.d.get('line', '')} reclosed at {s.node} by {s.team or 'operators'}; it conducts again"
+
+
 def _inject(s: _Seen) -> str:
     if s.d.get("number") is not None or s.d.get("sender"):
         head = f"Inject {s.d['number']}" if s.d.get("number") is not None else "Inject"
@@ -128,6 +139,8 @@ KINDS: dict[EventKind, KindInfo] = {
     EventKind.TASK_DONE: KindInfo(
         "restore", lambda s: f"{s.team or 'Operators'} finished {s.d.get('work', '')} at {s.node}"),
     EventKind.TIE_CLOSED: KindInfo("restore", _tie_closed),
+    EventKind.LINE_TRIP: KindInfo("failure", _line_trip),
+    EventKind.LINE_RECLOSED: KindInfo("restore", _line_reclosed),
     EventKind.OUT_OF_SERVICE: KindInfo(
         "response", lambda s: f"{s.team} out of service for {s.d.get('hours', '?')} h at {s.node}"),
     EventKind.BACK_IN_SERVICE: KindInfo("response", lambda s: f"{s.team} back in service"),

@@ -49,6 +49,8 @@ from sim.effects import Effects
 from sim.kernel.layout import layout
 from sim.load import capacities
 from sim.network import DAMAGED, NONE, Network, NodeState, network_tables
+from sim.physics.build import Physics
+from sim.physics.phase import PhysicsPhase
 from sim.recorder import Recorder
 from sim.response import Response
 from sim.results import Event, RunResult
@@ -72,13 +74,17 @@ class Prebuilt:
         The spatial index of the placed nodes' positions (km), for blast radii; its point
         k is node ``network.placed_rows[k]``.
     warnings : tuple of str
-        The scenario's sanity warnings (:func:`sim.scenario.sanity.sanity_warnings`),
-        written into every run's ``summary.json``.
+        The scenario's sanity warnings (:func:`sim.scenario.sanity.sanity_warnings`) and
+        its grids' rating warnings (:func:`sim.physics.build.rating_warnings`), written
+        into every run's ``summary.json``.
+    physics : Physics or None
+        The grids of the ``physics: dc`` sectors and their ratings (None: none).
     """
 
     network: Network
     tree: cKDTree
     warnings: tuple[str, ...] = ()
+    physics: Physics | None = None
 
     @classmethod
     def of(cls, scenario: Scenario) -> "Prebuilt":
@@ -100,10 +106,12 @@ class Prebuilt:
             linked = [code for code in range(len(net.sector_names)) if net.rule[code] != NONE]
             net.capacity = capacities(net, linked, scenario.policies.load_alpha)
         layout(net)
-        return cls(net, cKDTree(net.xy[net.placed_rows]), tuple(sanity_warnings(scenario, tables)))
+        physics = Physics.of(scenario, tables)
+        warnings = (*sanity_warnings(scenario, tables), *(physics.warnings if physics is not None else ()))
+        return cls(net, cKDTree(net.xy[net.placed_rows]), warnings, physics)
 
 
-class RippleModel(Effects, Response, mesa.Model):
+class RippleModel(Effects, Response, PhysicsPhase, mesa.Model):
     """One run of a scenario. ``RippleModel(scenario, seed).run()`` returns a RunResult.
 
     Parameters
@@ -175,6 +183,7 @@ class RippleModel(Effects, Response, mesa.Model):
         self.outage_fragile = self.streams.effects.random(net.n) < net.outage_damage
 
         self.dirty = True
+        self.start_physics(prebuilt.physics)
         self.outcome = self._run_kernel()
         self.recorder = Recorder(net, self.state, self.responders, self.events, self.tick_seconds, self.n_ticks + 1)
 
@@ -303,8 +312,10 @@ class RippleModel(Effects, Response, mesa.Model):
                 self.log(EventKind.INJECT, number=inject.number, sender=inject.sender, to=inject.to, message=inject.message)
 
     def _run_kernel(self) -> Outcome:
-        """Run the cascade kernel on the own-cause bits and store the node state."""
-        outcome = cascade(self.network, self.own, self.state.buffer_left)
+        """Run the cascade kernel on the own-cause bits and store the node state (first the
+        overload cascade of the ``physics: dc`` grids, whose tripped branches the kernel
+        does not see)."""
+        outcome = cascade(self.kernel_network(), self.own, self.state.buffer_left)
         self.state.down, self.state.backup = outcome.down, outcome.backup
         self.dirty = False
         return outcome
@@ -350,6 +361,7 @@ class RippleModel(Effects, Response, mesa.Model):
         self.switch_remotely()
         self._settle()                                                 #   what the work restored
         self.open_switches()
+        self.open_line_switches()
         self.dispatcher.dispatch(self.tick)
         self._drain()
         self.recorder.record(self.tick)                                # 5 record
@@ -362,7 +374,8 @@ class RippleModel(Effects, Response, mesa.Model):
         failed, left = self.outcome.group_failed, self.state.buffer_left
         if self.dirty or (failed & (left > 0)).any() or refilling(self.network, left, failed):
             return False
-        if self.spreading() or self.units_busy() or self.switching() or self.aid_would_trigger():
+        if self.spreading() or self.units_busy() or self.switching() or self.aid_would_trigger() \
+                or self.reclosing_pending():
             return False
         return not self.dispatcher.can_progress(self.tick)
 

@@ -127,7 +127,7 @@ class Response:
         ----------
         task : Task
             The finished task (SHUT clears only when no other clearance is pending; a
-            switch task closes its tie).
+            switch task closes its tie, or recloses its tripped branch).
         unit : Responder or None
             The unit that finished it; None for operators switching remotely.
         """
@@ -145,7 +145,9 @@ class Response:
             self.own[node] &= ~np.uint8(COMPROMISED)
         self.dirty |= bool(self.own[node] != bits)    # the kernel reruns only when a bit cleared
         self.log(EventKind.TASK_DONE, node=node, team=label, work=task.work)
-        if task.work == Work.SWITCH:
+        if task.work == Work.SWITCH and task.line is not None:
+            self.reclose_line(task.line, node, label)
+        elif task.work == Work.SWITCH:
             self.close_tie(task.tie, node, label)
 
     # ------------------------------------------------------------------ ties

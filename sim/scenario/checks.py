@@ -37,6 +37,19 @@ def _over_budget(s: Scenario, nodes: int) -> list[tuple[Loc, str]]:
     return out
 
 
+def _without_reactance(tables: "NetworkTables", code: int) -> list[str]:
+    """Links inside a sector with neither a nonzero ``x_pu`` nor the kind ``switch`` (which
+    joins its ends), by id."""
+    inside = np.flatnonzero((tables.sector[tables.link_a] == code) & (tables.sector[tables.link_b] == code))
+    out = []
+    for row in inside.tolist():
+        attrs = (tables.link_attrs[row] if tables.link_attrs is not None else None) or {}
+        x = attrs.get("x_pu")
+        if (x is None and tables.link_kind[row] != "switch") or x == 0:
+            out.append(tables.link_id[row] or f"{tables.ids[tables.link_a[row]]}-{tables.ids[tables.link_b[row]]}")
+    return out
+
+
 def check_references(s: Scenario, tables: "NetworkTables") -> list[tuple[Loc, str]]:
     """Every broken reference of a structurally valid scenario to its network, and its times.
 
@@ -57,6 +70,7 @@ def check_references(s: Scenario, tables: "NetworkTables") -> list[tuple[Loc, st
     wanted |= {team.base for team in s.responders.values() if isinstance(team.base, str)}
     ids = set(tables.ids).intersection(wanted) if wanted else set()
     sectors = set(tables.sector_names)
+    sectors_index = {name: code for code, name in enumerate(tables.sector_names)}
     with_source = {tables.sector_names[code] for code in np.unique(tables.sector[tables.source]).tolist()}
 
     def node(loc: Loc, node_id: str) -> None:
@@ -68,6 +82,10 @@ def check_references(s: Scenario, tables: "NetworkTables") -> list[tuple[Loc, st
             out.append((("sectors", name), f"no node is in sector '{name}'"))
         elif sector.connectivity == "sources" and name not in with_source:
             out.append((("sectors", name, "connectivity"), f"'sources' but no node of {name} has source: true"))
+        elif sector.physics == "dc" and (missing := _without_reactance(tables, sectors_index[name])):
+            more = f", nor do {len(missing) - 1} more" if len(missing) > 1 else ""
+            out.append((("sectors", name, "physics"), f"dc needs a reactance x_pu on every branch: link {missing[0]} has none"
+                                                       f"{more} (ripple import pandapower writes them)"))
 
     if s.clock.tick <= 0:
         out.append((("clock", "tick"), "the tick must be longer than zero"))

@@ -382,6 +382,18 @@ class Sector(Strict):
     switch_time: Duration = Field(15 * 60.0, description="time to close a normally-open tie on site (a switch task)")
     operator_switching: bool = Field(
         False, description="operators close ties remotely (after switch_time, no crew); else a crew goes to the tie")
+    physics: Literal["topological", "dc"] = Field(
+        "topological", description="dc: a DC power flow per island and its overload cascade (branches above their "
+        "rating trip) run before the dependencies, from the links' x_pu and rating_mva (docs/physics.md)")
+    rating_from_flow: float | None = Field(
+        None, ge=0.0, description="physics dc only: rate each branch (1 + this) times its flow in the intact network "
+        "(a branch without intact flow keeps its rating)")
+
+    @model_validator(mode="after")
+    def _rating_from_flow_needs_dc(self) -> "Sector":
+        if self.rating_from_flow is not None and self.physics != "dc":
+            raise ValueError("rating_from_flow applies to physics: dc only")
+        return self
 
 
 class Clock(Strict):

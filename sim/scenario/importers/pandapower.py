@@ -12,6 +12,9 @@ The mapping (docs: README, "Bring your own network: pandapower"):
   normally-open ties; closed bus-bus switches are links ``switch<i>``, open ones ties;
 - buses with an in-service ``ext_grid`` or ``gen`` are sources; loads give people served,
   ``people_per_mw`` per MW of their ``p_mw``;
+- what a DC power flow needs (:mod:`sim.scenario.importers.ppelectric`): reactances per unit
+  on 100 MVA and ratings in MVA on the links, loads, generation, limits and slacks in MW on
+  the buses;
 - positions (``bus.geo`` GeoJSON points, or the older ``bus_geodata``) are projected from
   ``crs`` to km around the data's centre; a bus without one is left unplaced (no ``x``,
   ``y``) and reported.
@@ -28,6 +31,7 @@ from typing import Any, Iterator
 import numpy as np
 
 from sim.scenario.importers.geo import LONLAT, extent_warning, to_local_km
+from sim.scenario.importers.ppelectric import branch_electrics, bus_electrics
 from sim.scenario.importers.report import ImportFailed, ImportReport
 from sim.scenario.importers.sourcedata import plain
 from sim.scenario.netdata import NetworkTables, tables_from_records
@@ -254,6 +258,15 @@ def import_pandapower(path: Path, sector: str = "energy", prefix: str = "", peop
     node_id = {bus: f"{prefix}bus{bus}" for bus in buses}
     links = _Links(node_id)
     _branches(net, links, report)
+    with _quiet_pandapower():
+        electrics = branch_electrics(net)
+    if electrics is None:
+        report.warnings.append("pandapower cannot run this network's DC power flow: links carry no reactances "
+                               "or ratings, so `physics: dc` cannot use it")
+    else:
+        for record in links.records:
+            record["attrs"].update(electrics.get(record["id"], {}))
+    flows = bus_electrics(net)
     sources = _sources(net, report)
     load, sgen = _per_bus(net, "load", "p_mw"), _per_bus(net, "sgen", "p_mw")
     report.mapped["loads -> people served"] += int(net.load.in_service.astype(bool).sum()) if "load" in net else 0
@@ -269,7 +282,7 @@ def import_pandapower(path: Path, sector: str = "energy", prefix: str = "", peop
     nodes = []
     for row, (bus, record, kind) in enumerate(zip(buses, net.bus.to_dict("records"), _kinds(net))):
         attrs = _attrs(record, ("vn_kv", "type", "zone"), pandapower_index=bus, load_mw=load.get(bus),
-                       sgen_mw=sgen.get(bus))
+                       sgen_mw=sgen.get(bus), **flows.get(bus, {}))
         if not record.get("in_service", True):
             attrs["in_service"] = False
         node: dict[str, Any] = {"id": node_id[bus], "sector": sector, "kind": kind, "attrs": attrs}

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
+import pyarrow as pa
 
 from sim.batch import run_batch
 from sim.batchstore import StoreError
@@ -74,10 +75,10 @@ class Evaluator:
     folder: Path
     engine: Engine
     evaluations: int = 0
-    _cache: dict[str, np.ndarray] = field(default_factory=dict, repr=False)
+    _cache: dict[str, pa.Table] = field(default_factory=dict, repr=False)
 
-    def values(self, specs: tuple[str, ...]) -> np.ndarray:
-        """The metric of runs ``0 .. runs-1`` with ``specs`` applied.
+    def rows(self, specs: tuple[str, ...]) -> pa.Table:
+        """Every metric of runs ``0 .. runs-1`` with ``specs`` applied.
 
         Parameters
         ----------
@@ -86,38 +87,63 @@ class Evaluator:
 
         Returns
         -------
-        numpy.ndarray, shape (runs,)
-            One value per run, by run index.
+        pyarrow.Table
+            One row per run, by run index (:func:`sim.batchstore.read_runs`).
 
         Raises
         ------
         OverrideError
             When an override does not fit the scenario.
         StoreError
-            When the metric does not exist, or a folder holds something else.
+            When a folder holds something else.
         """
         name = folder_name(specs)
         if name not in self._cache:
             prepared = prepare(self.source, [parse_set(s) for s in specs])
             result = run_batch(prepared, self.runs, self.folder / name, self.seed, engine=self.engine,
                                resume=(self.folder / name).exists(), command="ripple decision study")
-            rows = result.rows()
-            if self.metric not in rows.column_names:
-                raise StoreError(f"no metric '{self.metric}'; the metrics are: {', '.join(rows.column_names[3:])}")
-            self._cache[name] = column(rows, self.metric)
+            self._cache[name] = result.rows()
             self.evaluations += 1
         return self._cache[name]
 
-    def mean(self, specs: tuple[str, ...]) -> float:
-        """The metric's mean over the runs with ``specs`` applied.
+    def values(self, specs: tuple[str, ...], metric: str | None = None) -> np.ndarray:
+        """One metric of runs ``0 .. runs-1`` with ``specs`` applied.
+
+        Parameters
+        ----------
+        specs : tuple of str
+            ``path=value`` overrides, applied in order.
+        metric : str, optional
+            The metric (default: :attr:`metric`).
+
+        Returns
+        -------
+        numpy.ndarray, shape (runs,)
+            One value per run, by run index.
+
+        Raises
+        ------
+        StoreError
+            When the metric does not exist.
+        """
+        rows = self.rows(specs)
+        metric = metric or self.metric
+        if metric not in rows.column_names:
+            raise StoreError(f"no metric '{metric}'; the metrics are: {', '.join(rows.column_names[3:])}")
+        return column(rows, metric)
+
+    def mean(self, specs: tuple[str, ...], metric: str | None = None) -> float:
+        """A metric's mean over the runs with ``specs`` applied.
 
         Parameters
         ----------
         specs : tuple of str
             ``path=value`` overrides.
+        metric : str, optional
+            The metric (default: :attr:`metric`).
 
         Returns
         -------
         float
         """
-        return float(np.nanmean(self.values(specs)))
+        return float(np.nanmean(self.values(specs, metric)))

@@ -19,13 +19,16 @@ from __future__ import annotations
 import math
 import re
 from dataclasses import dataclass
-from typing import Any, Callable
+from typing import TYPE_CHECKING, Any, Callable
 
 import numpy as np
 from scipy.stats import qmc
 
+if TYPE_CHECKING:
+    from sim.decide.evaluate import Evaluator
+
 __all__ = ["DESIGNS", "LEVEL", "METHODS", "Indices", "Param", "ParamError", "analyse", "design", "parse_param",
-           "run_sensitivity", "sample", "set_specs"]
+           "run_sensitivity", "sample", "scenario_model", "set_specs"]
 
 METHODS = ("sobol", "morris")
 DESIGNS = ("lhs", "sobol")
@@ -318,3 +321,31 @@ def run_sensitivity(params: list[Param], method: str, n: int, model: Callable[[n
     x = sample(params, method, n, seed)
     y = np.asarray(model(x), dtype=float).reshape(len(x), len(outputs))
     return x, y, {name: analyse(params, method, x, y[:, j], seed) for j, name in enumerate(outputs)}
+
+
+def scenario_model(evaluator: "Evaluator", params: list[Param], metrics: list[str],
+                   fixed: tuple[str, ...] = ()) -> Callable[[np.ndarray], np.ndarray]:
+    """The model hook of a scenario: each point's parameters as ``--set`` overrides, the
+    metrics' means over the evaluator's runs (the same run indices and seed at every point:
+    common random numbers, so the indices see the parameters and not the draws).
+
+    Parameters
+    ----------
+    evaluator : Evaluator
+        Runs each point as a batch (:class:`sim.decide.evaluate.Evaluator`).
+    params : list of Param
+        The inputs, one per column of the points.
+    metrics : list of str
+        The outputs.
+    fixed : tuple of str
+        ``--set`` overrides applied at every point, before the parameters.
+
+    Returns
+    -------
+    callable
+        ``model(x) -> y`` with ``y`` of shape ``(points, len(metrics))``.
+    """
+    def model(x: np.ndarray) -> np.ndarray:
+        return np.array([[evaluator.mean(fixed + tuple(set_specs(params, row)), m) for m in metrics] for row in x])
+
+    return model

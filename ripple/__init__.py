@@ -9,6 +9,7 @@ from ripple import batch  # noqa: F401  (batch, compare, summary)
 from ripple import report  # noqa: F401  (report)
 from ripple import network  # noqa: F401  (network convert)
 from ripple import importers  # noqa: F401  (import pandapower)
+from ripple import decide  # noqa: F401  (harden, sensitivity, discover)
 from ripple.app import app
 from ripple.crash import main
 

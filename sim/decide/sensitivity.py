@@ -28,7 +28,7 @@ if TYPE_CHECKING:
     from sim.decide.evaluate import Evaluator
 
 __all__ = ["DESIGNS", "LEVEL", "METHODS", "Indices", "Param", "ParamError", "analyse", "design", "parse_param",
-           "run_sensitivity", "sample", "scenario_model", "set_specs"]
+           "run_sensitivity", "sample", "scenario_model", "set_specs", "typed"]
 
 METHODS = ("sobol", "morris")
 DESIGNS = ("lhs", "sobol")
@@ -54,7 +54,7 @@ class Param:
     low, high : float
         The range, ``low < high``; values are drawn uniformly over it.
     integer : bool
-        Both ends were written as integers: values are rounded to whole numbers.
+        The scenario holds a whole number at ``path`` (:func:`typed`): values are rounded.
     """
 
     path: str
@@ -98,7 +98,7 @@ def parse_param(text: str) -> Param:
     Examples
     --------
     >>> parse_param("responders.crews.count=1..6")
-    Param(path='responders.crews.count', low=1.0, high=6.0, integer=True)
+    Param(path='responders.crews.count', low=1.0, high=6.0, integer=False)
     """
     match = _RANGE.match(text)
     try:
@@ -110,8 +110,50 @@ def parse_param(text: str) -> Param:
                          "e.g. policies.information_sharing=0.1..0.9")
     if any(not part for part in match.group(1).split(".")):
         raise ParamError(f"--param {text}: '{match.group(1)}' is not a dotted field path")
-    integer = all(re.fullmatch(r"[-+]?\d+", match.group(i)) for i in (2, 3))
-    return Param(match.group(1), low, high, integer)
+    return Param(match.group(1), low, high)
+
+
+def _at(root: Any, path: str) -> Any:
+    """The value at a dotted path through dicts, lists and objects' attributes; None if absent."""
+    node = root
+    for part in path.split("."):
+        if isinstance(node, list) and part.isdigit() and int(part) < len(node):
+            node = node[int(part)]
+        elif isinstance(node, dict):
+            node = node.get(part)
+        else:
+            node = getattr(node, part, None)
+        if node is None:
+            return None
+    return node
+
+
+def typed(params: list[Param], *sources: Any) -> list[Param]:
+    """The parameters, marked integer where the scenario holds a whole number at their path
+    (a team's ``count``), so that their values are rounded.
+
+    Parameters
+    ----------
+    params : list of Param
+        As parsed.
+    *sources : object
+        Where to look, in order: the scenario file's data (:attr:`sim.overrides.ScenarioFile.data`),
+        then the validated scenario (for fields left at their defaults).
+
+    Returns
+    -------
+    list of Param
+
+    Examples
+    --------
+    >>> typed([Param("a.n", 1, 6), Param("a.x", 0, 1)], {"a": {"n": 2, "x": 0.5}})[0].integer
+    True
+    """
+    marked = []
+    for p in params:
+        value = next((v for v in (_at(source, p.path) for source in sources) if v is not None), None)
+        marked.append(Param(p.path, p.low, p.high, isinstance(value, int) and not isinstance(value, bool)))
+    return marked
 
 
 def _problem(params: list[Param]) -> dict[str, Any]:

@@ -98,7 +98,7 @@ def harden(
         _study(out, record)
         with open_engine(workers, scheduler, None) as engine:
             evaluator = Evaluator(source, metric, runs, seed, out / "evals", engine)
-            plan = greedy(evaluator, pool, budget, options)
+            plan = greedy(evaluator, pool, budget, options, lazy=attacker == "scripted")
     data = {"scenario": source.scenario.id, **record, "command": command_line(), **plan.as_dict()}
     (out / "plan.json").write_text(json.dumps(data, indent=1))
     header = (f"# ripple harden: {budget} x {measure} against the {attacker} attacker, {metric} "

@@ -14,11 +14,13 @@ answers the defended network: the attacker–defender model of Brown, Carlyle, S
 Wood (2006, *Interfaces* 36:530), with the attacker's best response found by enumeration.
 
 The plan is chosen greedily, one measure per step, the one whose marginal benefit is
-largest; marginal benefits are evaluated lazily (Minoux 1978; Leskovec et al. 2007): a
-candidate whose stale benefit is still the largest after re-evaluation is taken without
-re-evaluating the rest. For a monotone submodular benefit the greedy plan has at least
-1 − 1/e of the best plan's benefit (Nemhauser, Wolsey and Fisher 1978); loss in a cascade
-need not be submodular, so ``tests/test_harden.py`` compares greedy with exhaustive search.
+largest. Against the scripted attacks, marginal benefits are evaluated lazily (Minoux 1978;
+Leskovec et al. 2007): a candidate whose stale benefit is still the largest after
+re-evaluation is taken without re-evaluating the rest. For a monotone submodular benefit
+the greedy plan has at least 1 − 1/e of the best plan's benefit (Nemhauser, Wolsey and
+Fisher 1978). The worst case over an adaptive attacker's options is not submodular (a
+measure can be worth nothing until another is taken), so there every candidate is
+re-evaluated at every step. ``tests/test_harden.py`` compares greedy with exhaustive search.
 
 Candidates are pruned with the kernel's what-ifs: the nodes the scripted plan strikes, then
 the nodes whose loss takes down the most population on the intact network.
@@ -330,8 +332,9 @@ class Plan:
                 "responses": self.responses, "evaluations": self.evaluations}
 
 
-def greedy(evaluator: Evaluator, pool: list[Measure], budget: int, options: dict[str, tuple[str, ...]]) -> Plan:
-    """The greedy plan of ``budget`` measures from ``pool``, with lazy evaluation.
+def greedy(evaluator: Evaluator, pool: list[Measure], budget: int, options: dict[str, tuple[str, ...]],
+           lazy: bool = True) -> Plan:
+    """The greedy plan of ``budget`` measures from ``pool``.
 
     Parameters
     ----------
@@ -343,6 +346,11 @@ def greedy(evaluator: Evaluator, pool: list[Measure], budget: int, options: dict
         Measures to take (at most ``len(pool)``).
     options : dict of str to tuple of str
         The attacker's options (:func:`attacker_options`).
+    lazy : bool
+        Re-evaluate a candidate only while its last benefit is the largest (exact when
+        benefits only shrink as the plan grows). Against an adaptive attacker they need not:
+        hardening the plant is worth nothing until the hub is hardened, and then it is what
+        the attacker turns to; pass False there to re-evaluate every candidate at every step.
 
     Returns
     -------
@@ -356,8 +364,14 @@ def greedy(evaluator: Evaluator, pool: list[Measure], budget: int, options: dict
     heapq.heapify(heap)
     fresh: dict[int, tuple[str, np.ndarray]] = {}
     while len(plan.measures) < min(budget, len(pool)) and heap:
-        _, k, stamp = heapq.heappop(heap)
         step = len(plan.measures)
+        if not lazy:   # make every entry fresh before the best is taken
+            heap = [(-np.inf, k, -1) for _, k, _ in heap]
+            for k in [k for _, k, _ in heap]:
+                fresh[k] = worst_case(evaluator, plan.specs + pool[k].specs, options)[:2]
+            heap = [(-(float(np.nanmean(current)) - float(np.nanmean(fresh[k][1]))), k, step) for _, k, _ in heap]
+            heapq.heapify(heap)
+        _, k, stamp = heapq.heappop(heap)
         if stamp == step:
             attack, values = fresh[k]
             plan.measures.append(pool[k])

@@ -8,8 +8,8 @@ metric's mean over runs ``0 .. runs-1`` on common random numbers (:mod:`sim.deci
 
 Against an adaptive attacker the loss of a plan is the worst, over the attacker's options,
 of the mean loss: the scenario's scripted plan, or every action of it re-targeted by one of
-the ranked target rules (:data:`agents.targeting.RANKED`) within the sector it struck, with
-the same tactic, time and number of actions. The defender moves first and the attacker
+the ranked target rules (:data:`agents.targeting.RANKED`), within the sector it struck or
+anywhere, with the same tactic, time and number of actions. The defender moves first and the attacker
 answers the defended network: the attacker–defender model of Brown, Carlyle, Salmerón and
 Wood (2006, *Interfaces* 36:530), with the attacker's best response found by enumeration.
 
@@ -201,8 +201,9 @@ def candidates(source: ScenarioFile, kind: str, limit: int, level: float = 0.9, 
     return chosen
 
 
-def _retargeted(source: ScenarioFile, rule: str) -> str:
-    """The ``attackers=...`` override that re-targets every action by ``rule`` in its sector."""
+def _retargeted(source: ScenarioFile, rule: str, in_sector: bool) -> str:
+    """The ``attackers=...`` override that re-targets every action by ``rule``, within the
+    sector the action struck or anywhere."""
     nodes = {n["id"]: n for n in _network_lists(source)["nodes"]}
     attackers = copy.deepcopy(source.data.get("attackers") or [])
     for cell in attackers:
@@ -210,13 +211,13 @@ def _retargeted(source: ScenarioFile, rule: str) -> str:
             target = action.get("target")
             sector = nodes[target]["sector"] if isinstance(target, str) and target in nodes else (
                 target.get("sector") if isinstance(target, dict) else None)
-            action["target"] = {"rule": rule, **({"sector": sector} if sector else {})}
+            action["target"] = {"rule": rule, **({"sector": sector} if sector and in_sector else {})}
     return "attackers=" + json.dumps(attackers)
 
 
 def attacker_options(source: ScenarioFile, adaptive: bool) -> dict[str, tuple[str, ...]]:
     """What the attacker may do: the scripted plan, and with ``adaptive`` the plan re-targeted
-    by each ranked rule within each action's sector.
+    by each ranked rule, within each action's sector and anywhere.
 
     Parameters
     ----------
@@ -228,11 +229,16 @@ def attacker_options(source: ScenarioFile, adaptive: bool) -> dict[str, tuple[st
     Returns
     -------
     dict of str to tuple of str
-        Option name (``scripted``, ``rule:<name>``) → its overrides.
+        Option name (``scripted``, ``rule:<name>`` within the sectors struck,
+        ``rule:<name>:anywhere``, left out in a network of one sector) → its overrides.
     """
     options: dict[str, tuple[str, ...]] = {"scripted": ()}
+    sectors = {n.get("sector") for n in _network_lists(source)["nodes"]}
     if adaptive:
-        options.update({f"rule:{rule}": (_retargeted(source, rule),) for rule in RANKED})
+        for rule in RANKED:
+            options[f"rule:{rule}"] = (_retargeted(source, rule, True),)
+            if len(sectors) > 1:
+                options[f"rule:{rule}:anywhere"] = (_retargeted(source, rule, False),)
     return options
 
 

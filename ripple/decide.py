@@ -196,6 +196,7 @@ def discover(
 ) -> None:
     """Find the box of sampled inputs in which the cases of interest concentrate (PRIM).
 
+    A run that has not recovered by its end counts as above any recovery-time threshold.
     Writes RESULTS/discover.json and RESULTS/discover.html."""
     import numpy as np
 
@@ -209,8 +210,9 @@ def discover(
         fail("give one of --above or --below")
     with handled():
         names, x, y = read_samples(results, metric)
+    known = ~np.isnan(y)          # runs without a value (no service event to recover from) are left out
+    x, y = x[known], y[known]
     cases = (y > above) if above is not None else (y < below)
-    cases &= ~np.isnan(y)
     question = f"{metric} {'>' if above is not None else '<'} {above if above is not None else below:g}"
     with _decision_errors():
         found = prim(x, cases, names, alpha, min_support)

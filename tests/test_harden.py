@@ -137,3 +137,15 @@ def test_a_network_of_parts_is_refused_with_a_reason(tmp_path):
                                  "--runs", "2", "--workers", "1", "--out", str(tmp_path / "x")])
     assert result.exit_code == 2, result.output
     assert "nodes as records" in result.output
+
+
+@pytest.mark.slow
+def test_flagship_plan_beats_random_and_betweenness_plans():
+    """The flagship study of benchmarks/bench_harden.py: K = 3, held-out runs; it exits non-zero
+    unless every paired interval against the other plans excludes 0."""
+    import sys
+
+    sys.path.insert(0, str(ROOT / "benchmarks"))
+    import bench_harden
+
+    bench_harden.main(["--runs", "30", "--test-runs", "200", "--random", "3", "--no-write"])

@@ -13,6 +13,7 @@ import numpy as np
 
 from sim.batchstore import StoreError, part_ranges, read_runs, write_json
 from sim.decide.sensitivity import Param, design, parse_param, set_specs, typed
+from sim.metrics import RECOVERY, RECOVERY_WINDOW
 from sim.overrides import Override, Variant
 from sim.stats import column
 
@@ -62,7 +63,8 @@ def read_samples(folder: Path, metric: str) -> tuple[list[str], np.ndarray, np.n
     x : numpy.ndarray, shape (runs, d)
         Each run's parameter values.
     y : numpy.ndarray, shape (runs,)
-        Each run's metric.
+        Each run's metric. A time to recover (:data:`sim.metrics.RECOVERY`) not reached
+        by the end of the run (censored) is +inf: later than any threshold within the run.
 
     Raises
     ------
@@ -83,7 +85,10 @@ def read_samples(folder: Path, metric: str) -> tuple[list[str], np.ndarray, np.n
         rows = read_runs(point_folder)
         if metric not in rows.column_names:
             raise StoreError(f"no metric '{metric}'; the metrics are: {', '.join(rows.column_names[3:])}")
-        ys.append(column(rows, metric))
+        values = column(rows, metric)
+        if metric in RECOVERY:
+            values[np.isnan(values) & ~np.isnan(column(rows, RECOVERY_WINDOW))] = np.inf
+        ys.append(values)
         xs.append(np.tile(np.asarray(point["values"], dtype=float), (rows.num_rows, 1)))
     if not ys:
         raise StoreError(f"{folder}: no point of the design has finished runs yet")

@@ -13,7 +13,7 @@ interest) and *density* (cases of interest inside / points inside).
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -76,7 +76,6 @@ class Discovery:
     box: Box
     restricted: list[int]
     base_density: float
-    bounds: tuple[np.ndarray, np.ndarray] = field(repr=False, default=None)  # type: ignore[assignment]
 
     def as_dict(self) -> dict[str, Any]:
         """The discovery as JSON holds it."""
@@ -209,4 +208,4 @@ def prim(x: np.ndarray, y: np.ndarray, names: list[str], alpha: float = ALPHA, m
     low, high = _paste(x, y, trajectory[chosen].low, trajectory[chosen].high, lo0, hi0, alpha)
     box = _box(x, y, low, high)
     restricted = [j for j in range(x.shape[1]) if low[j] > lo0[j] or high[j] < hi0[j]]
-    return Discovery(list(names), trajectory, box, restricted, float(y.mean()), (lo0, hi0))
+    return Discovery(list(names), trajectory, box, restricted, float(y.mean()))

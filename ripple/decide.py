@@ -92,8 +92,9 @@ def harden(
               "runs": runs, "seed": seed, "level": level, "hours": hours, "candidates": candidates}
     with handled(out):
         pool = pool_of(source, measure, candidates, level, hours)
-        if not pool:
-            fail(f"no node of {scenario} can take a {measure} measure")
+        if len(pool) < budget:
+            fail(f"only {len(pool)} node(s) of {scenario} can take a {measure} measure among the --candidates "
+                 f"{candidates}; lower --budget or raise --candidates")
         options = attacker_options(source, attacker == "adaptive")
         _study(out, record)
         with open_engine(workers, scheduler, None) as engine:

@@ -117,10 +117,11 @@ def test_harden_command_writes_a_plan_compare_runs(tmp_path):
     (["--measure", "walls"], "--measure walls"),
     (["--attacker", "smart"], "--attacker smart"),
     (["--metric", "nope"], "no metric 'nope'"),
+    (["--measure", "backup", "--budget", "2"], "only 1 node(s)"),
 ])
 def test_bad_options_exit_2_with_one_message(tmp_path, args, message):
     result = runner.invoke(app, ["harden", str(TINY), "--budget", "1", "--runs", "2", "--workers", "1",
-                                 "--out", str(tmp_path / "x"), *args])
+                                 "--out", str(tmp_path / "x"), *args])   # a later --budget wins
     assert result.exit_code == 2, result.output
     assert message in result.output
 

@@ -88,7 +88,7 @@ def harden(
         source = ScenarioFile.read(scenario)
     seed = source.scenario.seed if seed is None else seed
     out = out or Path("results") / f"{source.scenario.id}-harden"
-    record = {"scenario": source.sha256, "budget": budget, "measure": measure, "attacker": attacker, "metric": metric,
+    record = {"sha256": source.sha256, "budget": budget, "measure": measure, "attacker": attacker, "metric": metric,
               "runs": runs, "seed": seed, "level": level, "hours": hours, "candidates": candidates}
     with handled(out):
         pool = pool_of(source, measure, candidates, level, hours)
@@ -157,7 +157,7 @@ def sensitivity(
         points = len(sample(parsed, method, samples, seed))
     if points > MAX_POINTS:
         fail(f"{points:,} points, more than {MAX_POINTS:,}: lower --samples")
-    record = {"scenario": source.sha256, "params": params, "method": method, "samples": samples, "runs": runs,
+    record = {"sha256": source.sha256, "params": params, "method": method, "samples": samples, "runs": runs,
               "metrics": metrics, "seed": seed}
     with handled(out), _decision_errors():
         _study(out, record)

@@ -99,7 +99,9 @@ def test_harden_command_writes_a_plan_compare_runs(tmp_path):
     assert plan["measures"][0]["node"] == "sub"
     overlay = yaml.safe_load((out / "plan.yaml").read_text())
     assert [n["hardening"] for n in overlay["network"]["nodes"] if n["id"] == "sub"] == [0.9]
-    assert "report.html" in result.output and (out / "report.html").exists()
+    assert "report.html" in result.output
+    page = (out / "report.html").read_text()
+    assert "<title>Defender plan: tiny</title>" in page and "harden sub" in page and 'id="benefit"' in page
     # the same command again reads its evaluations back and gives the same plan
     again = runner.invoke(app, args)
     assert again.exit_code == 0 and json.loads((out / "plan.json").read_text())["loss"] == plan["loss"]

@@ -11,6 +11,7 @@ from ripple import network  # noqa: F401  (network convert)
 from ripple import why  # noqa: F401  (why)
 from ripple import importers  # noqa: F401  (import pandapower)
 from ripple import powerflow  # noqa: F401  (powerflow)
+from ripple import decide  # noqa: F401  (harden, sensitivity, discover)
 from ripple.app import app
 from ripple.crash import main
 

@@ -367,6 +367,10 @@ def batch(
     resume: bool = ResumeOpt,
     html: bool = HtmlOpt,
     chunk_size: int | None = ChunkOpt,
+    design: str | None = typer.Option(None, "--design", help="sample the --param ranges (lhs or sobol): one batch "
+                                      "of --runs per point, for ripple discover"),
+    params: list[str] = typer.Option([], "--param", help="with --design: PATH=LOW..HIGH (repeatable)"),
+    points: int = typer.Option(32, "--points", min=2, max=256, help="with --design: points sampled"),
 ) -> None:
     """Run a scenario many times (Monte Carlo) on all cores or a Dask cluster; results survive a crash."""
     from ripple.progress import BarTask, progress_bar
@@ -379,6 +383,21 @@ def batch(
         source = ScenarioFile.read(scenario)
     base = source.scenario
     stop = until_ci_option(until_ci)
+    if design or params:
+        from sim.decide.designs import design_variants, write_design
+        from sim.decide.sensitivity import ParamError
+
+        if not design or not params or sweeps or stop:
+            fail("--design takes one or more --param PATH=LOW..HIGH, and neither --sweep nor --until-ci")
+        try:
+            parsed, values, variants = design_variants(params, design, points, base.seed if seed is None else seed,
+                                                      source.data, base)
+        except ParamError as exc:
+            fail(str(exc))
+        out = out or Path("results") / f"{base.id}-design"
+        comparison(source, variants, sets, runs, seed, out, workers, scheduler, resume, chunk_size, True, html)
+        write_design(out, parsed, values, [v.name for v in variants], design)
+        return
     if sweeps:
         if stop:
             fail("--until-ci applies to a single batch, not to --sweep")

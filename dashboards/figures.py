@@ -26,19 +26,23 @@ from sim.results import UnitStatus
 from sim.stats import KaplanMeier, PairedDifference
 
 __all__ = [
-    "ARM_COLOURS", "BACKUP", "BANDS", "BLACK", "DOWN", "OKABE_ITO", "OPERATIONAL", "RECOVERY_TITLE", "STATE_NAMES",
+    "ARM_COLOURS", "BACKUP", "BANDS", "BLACK", "DASHES", "DOWN", "OKABE_ITO", "OPERATIONAL", "RECOVERY_TITLE", "STATE_NAMES",
     "STATE_SIZES", "STATE_SYMBOLS", "UNIT_NAMES", "UNIT_SYMBOLS", "AttackMark", "UnitMark", "attack_points",
     "axis_title", "ecdf", "fan_chart", "kind_order", "map_extent", "metric_distributions", "network_map", "node_hover",
     "node_states", "node_symbols", "paired_differences", "recovery_curves", "route_lines", "sector_colours",
-    "sector_members", "service_curves", "state_label", "unit_groups", "visible_attacks", "y_floor",
+    "sector_dashes", "sector_members", "service_curves", "state_label", "unit_groups", "visible_attacks", "y_floor",
 ]
 
-OKABE_ITO = ("#E69F00", "#56B4E9", "#009E73", "#F0E442", "#0072B2", "#D55E00", "#CC79A7", "#000000")
+# Okabe-Ito hues; orange, sky blue and yellow are darkened so every mark stands 3:1 or more
+# against white (WCAG 2.1 success criterion 1.4.11, non-text contrast)
+OKABE_ITO = ("#AD7400", "#3690C8", "#009E73", "#8A7D00", "#0072B2", "#D55E00", "#CC79A7", "#000000")
 ORANGE, SKY_BLUE, GREEN, YELLOW, BLUE, VERMILLION, PURPLE, BLACK = OKABE_ITO
 # fixed colours for the sectors ripple's scenarios use, so a sector looks the same on every page
 PREFERRED = {"energy": ORANGE, "water": BLUE, "telecom": PURPLE, "transport": GREEN,
              "health": VERMILLION, "emergency": SKY_BLUE, "fuel": YELLOW}
 ARM_COLOURS = (BLUE, VERMILLION, GREEN, PURPLE, ORANGE, SKY_BLUE, YELLOW)   # arms of a comparison, in order
+# line patterns for sectors and arms, so a curve reads without its colour
+DASHES = ("solid", "dash", "dot", "dashdot", "longdash", "longdashdot", "5px,2px,1px,2px")
 GRID = "#e5e5e5"
 FAINT = "#b0b0b0"
 
@@ -96,6 +100,27 @@ def sector_colours(sectors: Iterable[str]) -> dict[str, str]:
             out[name] = spare[k % len(spare)]
             k += 1
     return out
+
+
+def sector_dashes(sectors: Iterable[str]) -> dict[str, str]:
+    """A line pattern per sector, in name order, so curves differ without colour.
+
+    Parameters
+    ----------
+    sectors : Iterable[str]
+        Sector names (repeats are ignored).
+
+    Returns
+    -------
+    dict[str, str]
+        Sector → plotly ``line.dash`` value.
+
+    Examples
+    --------
+    >>> sector_dashes(["water", "energy"])
+    {'energy': 'solid', 'water': 'dash'}
+    """
+    return {name: DASHES[k % len(DASHES)] for k, name in enumerate(sorted(set(sectors)))}
 
 
 def y_floor(lowest: float) -> float:
@@ -428,15 +453,36 @@ def network_map(net: Network, down: np.ndarray, backup: np.ndarray, units: Seque
     hover = node_hover(net)
     xy = drawn_positions(net)
     fig = go.Figure()
-    lx, ly = _segments(xy, net.link_rows[net.link_rows < net.link_cols], net.link_cols[net.link_rows < net.link_cols])
-    fig.add_trace(go.Scatter(x=lx, y=ly, mode="lines", line=dict(color=FAINT, width=1), hoverinfo="skip",
+    fig.add_trace(go.Scatter(x=[None], y=[None], mode="lines", line=dict(color=FAINT, width=1), hoverinfo="skip",
                              name="links (within a sector)", meta="links", legendgroup="edges",
                              legendgrouptitle_text="edges"))
+    once = net.link_rows < net.link_cols
+    rows, cols = net.link_rows[once], net.link_cols[once]
+    for code, name in enumerate(net.sector_names):      # one trace per sector: its links hide with it
+        mine = net.sector[rows] == code
+        if mine.any():
+            lx, ly = _segments(xy, rows[mine], cols[mine])
+            fig.add_trace(go.Scatter(x=lx, y=ly, mode="lines", line=dict(color=FAINT, width=1), hoverinfo="skip",
+                                     name=f"{name} links", meta=f"links:{name}", showlegend=False))
     sup = net.supply.tocoo()
     dx, dy = _segments(xy, sup.col, net.dep_node[sup.row])
     fig.add_trace(go.Scatter(x=dx, y=dy, mode="lines", line=dict(color=FAINT, width=1, dash="dot"),
                              hoverinfo="skip", name="dependencies (supplier → user)", meta="deps",
                              legendgroup="edges", opacity=0.8))
+    # units first, so nodes and then attacks lie over them and take the hover before them
+    rx, ry = route_lines(units, xy)
+    fig.add_trace(go.Scatter(x=rx, y=ry, mode="lines", line=dict(color=BLACK, width=1.5, dash="dash"),
+                             hoverinfo="skip", name="unit on its way", meta="routes", legendgroup="responders",
+                             legendgrouptitle_text="responders", legendrank=1100))
+    kinds = list(unit_kinds) if unit_kinds is not None else sorted({u.kind for u in units}, key=kind_order)
+    for kind in kinds:
+        ux, uy, counts, hovers = unit_groups(units, kind)
+        fig.add_trace(go.Scatter(
+            x=ux, y=uy, mode="markers+text", text=counts, textposition="top right",
+            textfont=dict(size=11, color=BLACK), name=UNIT_NAMES.get(kind, kind), meta=f"units:{kind}",
+            legendgroup="responders", legendrank=1100, hovertext=hovers, hovertemplate="%{hovertext}<extra></extra>",
+            marker=dict(color=BLACK, symbol=UNIT_SYMBOLS.get(kind, "star-square"), size=13,
+                        line=dict(color="white", width=1.5))))
     for code, members in enumerate(sector_members(net)):
         if not len(members):
             continue
@@ -458,22 +504,9 @@ def network_map(net: Network, down: np.ndarray, backup: np.ndarray, units: Seque
                                              line=dict(color="#333", width=0.8))))
     if len(net.placed_rows) < net.n:
         _mark_unplaced(fig, net, xy)
-    rx, ry = route_lines(units, xy)
-    fig.add_trace(go.Scatter(x=rx, y=ry, mode="lines", line=dict(color=BLACK, width=1.5, dash="dash"),
-                             hoverinfo="skip", name="unit on its way", meta="routes", legendgroup="responders",
-                             legendgrouptitle_text="responders"))
-    kinds = list(unit_kinds) if unit_kinds is not None else sorted({u.kind for u in units}, key=kind_order)
-    for kind in kinds:
-        ux, uy, counts, hovers = unit_groups(units, kind)
-        fig.add_trace(go.Scatter(
-            x=ux, y=uy, mode="markers+text", text=counts, textposition="top right",
-            textfont=dict(size=11, color=BLACK), name=UNIT_NAMES.get(kind, kind), meta=f"units:{kind}",
-            legendgroup="responders", hovertext=hovers, hovertemplate="%{hovertext}<extra></extra>",
-            marker=dict(color=BLACK, symbol=UNIT_SYMBOLS.get(kind, "star-square"), size=13,
-                        line=dict(color="white", width=1.5))))
     ax, ay, symbols, hovers = visible_attacks(attacks, net)
     fig.add_trace(go.Scatter(x=ax, y=ay, mode="markers", name="attack (open: failed or interdicted)", meta="attacks",
-                             legendgroup="attacks", legendgrouptitle_text="attacks", hovertext=hovers,
+                             legendgroup="attacks", legendgrouptitle_text="attacks", legendrank=1200, hovertext=hovers,
                              hovertemplate="%{hovertext}<extra></extra>",
                              marker=dict(color=BLACK, symbol=symbols, size=22, line=dict(color=BLACK, width=1.5))))
     x0, x1, y0, y1 = extent or map_extent(net, [(u.x, u.y) for u in units])
@@ -562,7 +595,7 @@ def service_curves(series: Mapping[str, np.ndarray], sectors: Sequence[str], cur
     go.Figure
         One line per sector and a thick black overall line; y in percent, x in hours.
     """
-    colours = sector_colours(sectors)
+    colours, dashes = sector_colours(sectors), sector_dashes(sectors)
     t = np.asarray(series["time_h"], dtype=float)
     fig = go.Figure()
     lows = [float(np.min(series["service"]))] if len(t) else [1.0]
@@ -570,7 +603,7 @@ def service_curves(series: Mapping[str, np.ndarray], sectors: Sequence[str], cur
         values = np.asarray(series[f"service_{name}"], dtype=float)
         lows.append(float(values.min()) if len(values) else 1.0)
         fig.add_trace(go.Scatter(x=t, y=values * 100.0, mode="lines", name=name, meta=f"service:{name}",
-                                 line=dict(color=colours[name], width=1.8),
+                                 line=dict(color=colours[name], width=1.8, dash=dashes[name]), legendgroup=name,
                                  hovertemplate=f"{html.escape(name)}: %{{y:.1f}}%<extra></extra>"))
     fig.add_trace(go.Scatter(x=t, y=np.asarray(series["service"], dtype=float) * 100.0, mode="lines", name="overall",
                              meta="service", line=dict(color=BLACK, width=3),

@@ -15,6 +15,7 @@ import pytest
 from typer.testing import CliRunner
 
 from browser import chromium, is_local, open_page, plotly_traces, screenshot
+from dashboards.causes import timeline_groups
 from dashboards.figures import (
     BLACK, DOWN, OKABE_ITO, STATE_SYMBOLS, kind_order, map_extent, network_map, node_states,
     sector_colours, state_label,
@@ -187,13 +188,16 @@ def test_replay_renders_offline_with_every_point(replay_page, stepped):
     state = map_state(s.page)
     nodes = {k: v for k, v in state.items() if k.startswith("nodes:")}
     assert sum(sum(x is not None for x in v["x"]) for v in nodes.values()) == model.network.n
-    assert len(state["links"]["x"]) == 3 * model.scenario.network.tables.n_links
+    links = [v for k, v in state.items() if k.startswith("links:")]          # one trace per sector
+    assert sum(len(v["x"]) for v in links) == 3 * model.scenario.network.tables.n_links
     curves = plotly_traces(s.page, "curves")
     assert sorted(c["meta"] for c in curves) == sorted(["service"] + [f"service:{x}" for x in result.sectors])
     assert all(len(c["x"]) == len(c["y"]) == model.n_ticks + 1 for c in curves)
     overall = next(c for c in curves if c["meta"] == "service")
     assert overall["y"] == pytest.approx(list(result.series["service"] * 100.0))
-    assert s.page.locator("#timeline li").count() == len(result.timeline())
+    rows = timeline_groups(result.timeline(), model.network, result.tick_seconds)
+    assert s.page.locator("#timeline > li").count() == len(rows)
+    assert sum(max(1, len(r[4])) for r in rows) == len(result.timeline())   # a group holds its events
     header = s.page.locator("header").inner_text()
     assert "Resilience loss" in header and f"{result.metrics['resilience_loss_h']:,.2f} h" in header
     assert "Cascade amplification" in header and "Time to 95% recovery" in header
@@ -227,6 +231,7 @@ def test_replay_player_draws_what_network_map_draws(replay_page, stepped):
     keys = unit_keys(units, events, net)
     attacks = attack_events(events, net, result.tick_seconds)
     kinds = sorted({u.kind for u in units}, key=kind_order)
+    rows = timeline_groups(events, net, result.tick_seconds)
     s = replay_page
     for tick in (2, 8, 14, 19, 32, 5, 0, model.n_ticks):
         s.page.evaluate(f"window.ripple.seek({tick})")
@@ -243,8 +248,8 @@ def test_replay_player_draws_what_network_map_draws(replay_page, stepped):
                 if meta.startswith("units:"):
                     assert page[meta]["hovertext"] == list(trace.hovertext), (tick, meta)
                     assert page[meta]["text"] == list(trace.text), (tick, meta)
-        future = s.page.locator("#timeline li.future").count()
-        assert future == sum(1 for e in events if e.tick > tick)
+        future = s.page.locator("#timeline > li.future").count()
+        assert future == sum(1 for row in rows if row[0] > tick)
         assert s.page.input_value("#slider") == str(tick)
     assert s.blocked == [] and s.errors == []
 

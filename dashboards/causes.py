@@ -207,7 +207,8 @@ def node_facts(net: Network, events: Sequence[Event]) -> dict[str, Any]:
     repairs: dict[str, list[list[Any]]] = defaultdict(list)
     for e in events:
         if e.kind == EventKind.TASK_DONE and e.node in net.index:
-            repairs[str(net.index[e.node])].append([e.tick, str(e.detail.get("work", "repair"))])
+            work = e.detail.get("work", "repair")
+            repairs[str(net.index[e.node])].append([e.tick, str(getattr(work, "value", work)).replace("_", " ")])
     return {
         "id": list(net.ids), "name": list(net.names), "kind": list(net.kind),
         "sector": [net.sector_names[c] for c in np.asarray(net.sector).tolist()],

@@ -724,7 +724,8 @@ PLAYER_JS = r"""
 
   // ---- the legend: hiding a sector hides its links, its curve and its timeline rows
   map.on("plotly_restyle", (ev) => {
-    if (!ev || !ev[0] || ev[0].visible === undefined) return;
+    // only a change to a sector's nodes (a legend click) is followed; the links' own restyle is not
+    if (!ev || !ev[0] || ev[0].visible === undefined || !(ev[1] || []).some((i) => String(map.data[i].meta).startsWith("nodes:"))) return;
     const idx = [], vis = [], cidx = [], cvis = [];
     hiddenSectors.clear();
     map.data.forEach((t) => {
@@ -802,7 +803,7 @@ PLAYER_JS = r"""
       rows.push(["Back in service", up === null ? "not within the run" : tlabel(up) + " (in " + span((up - cur) * P.tickSeconds) + ")"]);
     }
     const repairs = (F.repairs[String(k)] || []).filter((r) => r[0] > cur);
-    if (repairs.length) rows.push(["Repair ETA", esc(repairs[0][1]) + " done at " + tlabel(repairs[0][0]) + " (in " + span((repairs[0][0] - cur) * P.tickSeconds) + ")"]);
+    if (repairs.length) rows.push(["Work ETA", repairs.map((r) => esc(r[1]) + " done at " + tlabel(r[0]) + " (in " + span((r[0] - cur) * P.tickSeconds) + ")").join("<br>")]);
     if (backup[k]) {
       const since = lastChange(k, cur, (i) => P.changes.b[i] === 1);
       const elapsed = since === null ? 0 : (cur - since) * P.tickSeconds;
@@ -914,7 +915,7 @@ PLAYER_JS = r"""
   steps.sort((a, b) => a - b).forEach((s) => {
     const o = document.createElement("option");
     o.value = s;
-    o.textContent = (s * P.tickSeconds * perSecond / 3600).toFixed(s * P.tickSeconds * perSecond >= 36000 ? 0 : 1) + " h per second";
+    o.textContent = Number((s * P.tickSeconds * perSecond / 3600).toPrecision(2)) + " h per second";
     o.selected = s === preferred;
     speedSel.appendChild(o);
   });

@@ -646,6 +646,11 @@ def fan_chart(fans: Mapping[str, SeriesQuantiles], title: str = "Service level Q
     bands : Sequence[str]
         Keys of :data:`BANDS` to shade, widest first.
 
+    Notes
+    -----
+    Each label's median has its own line pattern (:data:`DASHES`), so arms read without
+    colour; the first label (a comparison's reference) is drawn last, on top, and thicker.
+
     Returns
     -------
     go.Figure
@@ -653,7 +658,8 @@ def fan_chart(fans: Mapping[str, SeriesQuantiles], title: str = "Service level Q
     """
     fig = go.Figure()
     lows = [1.0]
-    for k, (label, fan) in enumerate(fans.items()):
+    order = list(enumerate(fans.items()))
+    for k, (label, fan) in order[1:] + order[:1]:       # the first (reference) arm drawn last, on top
         colour = (colours or {}).get(label, ARM_COLOURS[k % len(ARM_COLOURS)])
         t = np.asarray(fan.time_h, dtype=float)
         if len(t):
@@ -667,7 +673,9 @@ def fan_chart(fans: Mapping[str, SeriesQuantiles], title: str = "Service level Q
             fig.add_trace(go.Scatter(x=t, y=np.asarray(hi) * 100.0, mode="lines", line=dict(width=0), fill="tonexty",
                                      fillcolor=_rgba(colour, alpha), name=f"{prefix}{band} of runs",
                                      legendgroup=f"{label}{band}", hoverinfo="skip"))
-        fig.add_trace(go.Scatter(x=t, y=np.asarray(fan.q50) * 100.0, mode="lines", line=dict(color=colour, width=2.5),
+        fig.add_trace(go.Scatter(x=t, y=np.asarray(fan.q50) * 100.0, mode="lines",
+                                 line=dict(color=colour, width=3.5 if k == 0 and len(fans) > 1 else 2.5,
+                                           dash=DASHES[k % len(DASHES)]),
                                  name=f"{prefix}median", meta=f"median:{label}",
                                  hovertemplate=f"{html.escape(prefix)}median %{{y:.1f}}% at %{{x:.2f}} h<extra></extra>"))
     floor = y_floor(min(lows))
@@ -781,7 +789,9 @@ def recovery_curves(curves: Mapping[str, Mapping[str, KaplanMeier]], title: str 
     """
     metrics = list(dict.fromkeys(m for arm in curves.values() for m in arm))
     fig = make_subplots(rows=1, cols=max(1, len(metrics)), shared_yaxes=True, horizontal_spacing=0.04,
-                        subplot_titles=[metric(m).title for m in metrics] or None)
+                        subplot_titles=[metric(m).title + ("" if metric(m).better.value == "none" else
+                                                           f"<br>({metric(m).better.value} is better)")
+                                        for m in metrics] or None)
     for k, m in enumerate(metrics):
         for j, (label, arm) in enumerate(curves.items()):
             km = arm.get(m)
@@ -831,7 +841,9 @@ def paired_differences(comparison: Mapping[str, Mapping[str, PairedDifference]],
     variants = list(comparison)
     metrics = [m for m in metrics if any(m in comparison[v] for v in variants)]
     fig = make_subplots(rows=1, cols=max(1, len(metrics)), shared_yaxes=True, horizontal_spacing=0.04,
-                        subplot_titles=[metric(m).title for m in metrics] or None)
+                        subplot_titles=[metric(m).title + ("" if metric(m).better.value == "none" else
+                                                           f"<br>({metric(m).better.value} is better)")
+                                        for m in metrics] or None)
     for k, m in enumerate(metrics):
         info = metric(m)
         names, mean, plus, minus, symbols, hovers = [], [], [], [], [], []

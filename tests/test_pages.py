@@ -549,7 +549,20 @@ def test_comparison_report_shows_one_row_per_variant(browser, tmp_path):
         ecdfs = [t["meta"] for t in plotly_traces(s.page, "distributions")]
         assert {"ecdf:resilience_loss_h:base", "ecdf:resilience_loss_h:fifo", "ecdf:resilience_loss_h:nearest"} <= set(ecdfs)
         medians = [t["meta"] for t in plotly_traces(s.page, "fan-service") if t["meta"]]
-        assert medians == ["median:base", "median:fifo", "median:nearest"]
+        assert medians == ["median:fifo", "median:nearest", "median:base"]    # the reference drawn last, on top
+        dashes = {t["meta"]: t["dash"] for t in s.page.evaluate(
+            "document.getElementById('fan-service').data.filter(t => t.meta).map(t => ({meta: t.meta, dash: t.line.dash}))")}
+        assert len(set(dashes.values())) == 3                                   # arms differ without colour
+        assert s.page.locator("[id^=fan-sector-]").count() >= 1                  # per-sector fans per arm
+        s.page.evaluate("document.querySelectorAll('details').forEach((d) => { d.open = true; })")
+        head = s.page.locator("details table thead").first.inner_text()
+        for column in ("better is", "so the variant is", "p (paired t)", "p (Wilcoxon signed-rank)", "pairs"):
+            assert column in head
+        row = s.page.locator("details table tbody tr", has_text="fifo").first.inner_text().split("\t")
+        assert row[2] == "lower" and row[4] == "worse"                          # resilience loss +0.8 h: worse
+        assert s.page.locator("p.how").count() >= 4                              # a line under each chart
+        summary = s.page.locator("table").nth(1).locator("thead").inner_text()
+        assert "n" in summary.split("\t") and "sd" in summary.split("\t")
         assert s.blocked == [] and s.errors == []
         assert screenshot(s.page, "comparison", tmp_path, full_page=True).stat().st_size > 20_000
 

@@ -512,9 +512,11 @@ def network_map(net: Network, down: np.ndarray, backup: np.ndarray, units: Seque
     x0, x1, y0, y1 = extent or map_extent(net, [(u.x, u.y) for u in units])
     fig.update_layout(**_base_layout(title, hovermode="closest", uirevision="map", margin=dict(l=55, r=10, t=40, b=45),
                                      legend=dict(groupclick="toggleitem", itemsizing="constant", font=dict(size=11))))
-    fig.update_xaxes(title_text="east (km)", range=[x0, x1], showgrid=True, gridcolor=GRID, zeroline=False)
+    # equal scale by shrinking the plot area to the data, not by widening an axis past it
+    fig.update_xaxes(title_text="east (km)", range=[x0, x1], showgrid=True, gridcolor=GRID, zeroline=False,
+                     constrain="domain")
     fig.update_yaxes(title_text="north (km)", range=[y0, y1], showgrid=True, gridcolor=GRID, zeroline=False,
-                     scaleanchor="x", scaleratio=1)
+                     scaleanchor="x", scaleratio=1, constrain="domain")
     return fig
 
 

@@ -269,6 +269,10 @@ def test_flagship_replay_at_its_worst_moment(browser, tmp_path):
         assert s.page.input_value("#slider") == str(worst)
         down = s.page.evaluate("window.ripple.down().filter(d => d !== 0).length")
         assert down == int(np.count_nonzero(node_state_at(result, worst)[0]))
+        clinic = next(i for i, name in enumerate(model.network.names) if "Clinic" in name)
+        s.page.evaluate(f"window.ripple.select({clinic})")
+        assert s.page.locator("#details h2").inner_text() == model.network.names[clinic]
+        assert "83 nodes down now" in s.page.locator("#cascade").inner_text()
         assert screenshot(s.page, "replay", tmp_path).stat().st_size > 50_000
         assert s.blocked == [] and s.errors == []
 
@@ -366,7 +370,8 @@ def test_clicking_a_node_shows_why_it_is_down(caused_page, stepped, tmp_path):
                                                    "make safe done at T+1:30 (in 0 h 50 min)\n"
                                                    "repair done at T+2:35 (in 1 h 55 min)") in text
     assert "Units on it\n" in text and "none" not in text.split("Units on it")[1]
-    screenshot(s.page, "replay-details", tmp_path)
+    s.page.locator("#details").scroll_into_view_if_needed()
+    assert screenshot(s.page, "replay-why", tmp_path).stat().st_size > 20_000
     # on backup, the panel counts down the buffer
     s.page.evaluate("window.ripple.seek(5); window.ripple.select(%d)" % model.network.index["pump"])
     assert "Backup\nabout 0 h 15 min left (on backup since T+0:10)" in s.page.locator("#details").inner_text()

@@ -871,5 +871,6 @@ def paired_differences(comparison: Mapping[str, Mapping[str, PairedDifference]],
         fig.add_vline(x=0, line=dict(color="#888", width=1, dash="dash"), row=1, col=k + 1)
         fig.update_xaxes(title_text=axis_title(m, "Δ "), showgrid=True, gridcolor=GRID, zeroline=False, row=1, col=k + 1)
     fig.update_yaxes(autorange="reversed", showgrid=True, gridcolor=GRID, title_text="variant", row=1, col=1)
-    fig.update_layout(**_base_layout(title, height=max(260, 80 + 60 * len(variants)), hovermode="closest"))
+    fig.update_layout(**_base_layout(title, height=max(290, 110 + 60 * len(variants)), hovermode="closest",
+                                     margin=dict(l=60, r=20, t=90, b=50)))     # room for two-line panel titles
     return fig

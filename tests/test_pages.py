@@ -269,9 +269,12 @@ def test_flagship_replay_at_its_worst_moment(browser, tmp_path):
         assert s.page.input_value("#slider") == str(worst)
         down = s.page.evaluate("window.ripple.down().filter(d => d !== 0).length")
         assert down == int(np.count_nonzero(node_state_at(result, worst)[0]))
-        clinic = next(i for i, name in enumerate(model.network.names) if "Clinic" in name)
-        s.page.evaluate(f"window.ripple.select({clinic})")
-        assert s.page.locator("#details h2").inner_text() == model.network.names[clinic]
+        net = model.network
+        dark = next(int(i) for i in np.flatnonzero(node_state_at(result, worst)[0])
+                    if net.sector_names[net.sector[i]] == "water")        # a water node down at the worst moment
+        s.page.evaluate(f"window.ripple.select({dark})")
+        assert s.page.locator("#details h2").inner_text() == net.names[dark]
+        assert "down: " in s.page.locator("#details").inner_text()
         assert "83 nodes down now" in s.page.locator("#cascade").inner_text()
         assert screenshot(s.page, "replay", tmp_path).stat().st_size > 50_000
         assert s.blocked == [] and s.errors == []

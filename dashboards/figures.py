@@ -26,19 +26,23 @@ from sim.results import UnitStatus
 from sim.stats import KaplanMeier, PairedDifference
 
 __all__ = [
-    "ARM_COLOURS", "BACKUP", "BANDS", "BLACK", "DOWN", "OKABE_ITO", "OPERATIONAL", "RECOVERY_TITLE", "STATE_NAMES",
+    "ARM_COLOURS", "BACKUP", "BANDS", "BLACK", "DASHES", "DOWN", "OKABE_ITO", "OPERATIONAL", "RECOVERY_TITLE", "STATE_NAMES",
     "STATE_SIZES", "STATE_SYMBOLS", "UNIT_NAMES", "UNIT_SYMBOLS", "AttackMark", "UnitMark", "attack_points",
     "axis_title", "ecdf", "fan_chart", "kind_order", "map_extent", "metric_distributions", "network_map", "node_hover",
     "node_states", "node_symbols", "paired_differences", "recovery_curves", "route_lines", "sector_colours",
-    "sector_members", "service_curves", "state_label", "unit_groups", "visible_attacks", "y_floor",
+    "sector_dashes", "sector_members", "service_curves", "state_label", "unit_groups", "visible_attacks", "y_floor",
 ]
 
-OKABE_ITO = ("#E69F00", "#56B4E9", "#009E73", "#F0E442", "#0072B2", "#D55E00", "#CC79A7", "#000000")
+# Okabe-Ito hues; orange, sky blue and yellow are darkened so every mark stands 3:1 or more
+# against white (WCAG 2.1 success criterion 1.4.11, non-text contrast)
+OKABE_ITO = ("#AD7400", "#3690C8", "#009E73", "#8A7D00", "#0072B2", "#D55E00", "#CC79A7", "#000000")
 ORANGE, SKY_BLUE, GREEN, YELLOW, BLUE, VERMILLION, PURPLE, BLACK = OKABE_ITO
 # fixed colours for the sectors ripple's scenarios use, so a sector looks the same on every page
 PREFERRED = {"energy": ORANGE, "water": BLUE, "telecom": PURPLE, "transport": GREEN,
              "health": VERMILLION, "emergency": SKY_BLUE, "fuel": YELLOW}
 ARM_COLOURS = (BLUE, VERMILLION, GREEN, PURPLE, ORANGE, SKY_BLUE, YELLOW)   # arms of a comparison, in order
+# line patterns for sectors and arms, so a curve reads without its colour
+DASHES = ("solid", "dash", "dot", "dashdot", "longdash", "longdashdot", "5px,2px,1px,2px")
 GRID = "#e5e5e5"
 FAINT = "#b0b0b0"
 
@@ -96,6 +100,27 @@ def sector_colours(sectors: Iterable[str]) -> dict[str, str]:
             out[name] = spare[k % len(spare)]
             k += 1
     return out
+
+
+def sector_dashes(sectors: Iterable[str]) -> dict[str, str]:
+    """A line pattern per sector, in name order, so curves differ without colour.
+
+    Parameters
+    ----------
+    sectors : Iterable[str]
+        Sector names (repeats are ignored).
+
+    Returns
+    -------
+    dict[str, str]
+        Sector → plotly ``line.dash`` value.
+
+    Examples
+    --------
+    >>> sector_dashes(["water", "energy"])
+    {'energy': 'solid', 'water': 'dash'}
+    """
+    return {name: DASHES[k % len(DASHES)] for k, name in enumerate(sorted(set(sectors)))}
 
 
 def y_floor(lowest: float) -> float:
@@ -428,15 +453,36 @@ def network_map(net: Network, down: np.ndarray, backup: np.ndarray, units: Seque
     hover = node_hover(net)
     xy = drawn_positions(net)
     fig = go.Figure()
-    lx, ly = _segments(xy, net.link_rows[net.link_rows < net.link_cols], net.link_cols[net.link_rows < net.link_cols])
-    fig.add_trace(go.Scatter(x=lx, y=ly, mode="lines", line=dict(color=FAINT, width=1), hoverinfo="skip",
+    fig.add_trace(go.Scatter(x=[None], y=[None], mode="lines", line=dict(color=FAINT, width=1), hoverinfo="skip",
                              name="links (within a sector)", meta="links", legendgroup="edges",
                              legendgrouptitle_text="edges"))
+    once = net.link_rows < net.link_cols
+    rows, cols = net.link_rows[once], net.link_cols[once]
+    for code, name in enumerate(net.sector_names):      # one trace per sector: its links hide with it
+        mine = net.sector[rows] == code
+        if mine.any():
+            lx, ly = _segments(xy, rows[mine], cols[mine])
+            fig.add_trace(go.Scatter(x=lx, y=ly, mode="lines", line=dict(color=FAINT, width=1), hoverinfo="skip",
+                                     name=f"{name} links", meta=f"links:{name}", showlegend=False))
     sup = net.supply.tocoo()
     dx, dy = _segments(xy, sup.col, net.dep_node[sup.row])
     fig.add_trace(go.Scatter(x=dx, y=dy, mode="lines", line=dict(color=FAINT, width=1, dash="dot"),
                              hoverinfo="skip", name="dependencies (supplier → user)", meta="deps",
                              legendgroup="edges", opacity=0.8))
+    # units first, so nodes and then attacks lie over them and take the hover before them
+    rx, ry = route_lines(units, xy)
+    fig.add_trace(go.Scatter(x=rx, y=ry, mode="lines", line=dict(color=BLACK, width=1.5, dash="dash"),
+                             hoverinfo="skip", name="unit on its way", meta="routes", legendgroup="responders",
+                             legendgrouptitle_text="responders", legendrank=1100))
+    kinds = list(unit_kinds) if unit_kinds is not None else sorted({u.kind for u in units}, key=kind_order)
+    for kind in kinds:
+        ux, uy, counts, hovers = unit_groups(units, kind)
+        fig.add_trace(go.Scatter(
+            x=ux, y=uy, mode="markers+text", text=counts, textposition="top right",
+            textfont=dict(size=11, color=BLACK), name=UNIT_NAMES.get(kind, kind), meta=f"units:{kind}",
+            legendgroup="responders", legendrank=1100, hovertext=hovers, hovertemplate="%{hovertext}<extra></extra>",
+            marker=dict(color=BLACK, symbol=UNIT_SYMBOLS.get(kind, "star-square"), size=13,
+                        line=dict(color="white", width=1.5))))
     for code, members in enumerate(sector_members(net)):
         if not len(members):
             continue
@@ -458,30 +504,19 @@ def network_map(net: Network, down: np.ndarray, backup: np.ndarray, units: Seque
                                              line=dict(color="#333", width=0.8))))
     if len(net.placed_rows) < net.n:
         _mark_unplaced(fig, net, xy)
-    rx, ry = route_lines(units, xy)
-    fig.add_trace(go.Scatter(x=rx, y=ry, mode="lines", line=dict(color=BLACK, width=1.5, dash="dash"),
-                             hoverinfo="skip", name="unit on its way", meta="routes", legendgroup="responders",
-                             legendgrouptitle_text="responders"))
-    kinds = list(unit_kinds) if unit_kinds is not None else sorted({u.kind for u in units}, key=kind_order)
-    for kind in kinds:
-        ux, uy, counts, hovers = unit_groups(units, kind)
-        fig.add_trace(go.Scatter(
-            x=ux, y=uy, mode="markers+text", text=counts, textposition="top right",
-            textfont=dict(size=11, color=BLACK), name=UNIT_NAMES.get(kind, kind), meta=f"units:{kind}",
-            legendgroup="responders", hovertext=hovers, hovertemplate="%{hovertext}<extra></extra>",
-            marker=dict(color=BLACK, symbol=UNIT_SYMBOLS.get(kind, "star-square"), size=13,
-                        line=dict(color="white", width=1.5))))
     ax, ay, symbols, hovers = visible_attacks(attacks, net)
     fig.add_trace(go.Scatter(x=ax, y=ay, mode="markers", name="attack (open: failed or interdicted)", meta="attacks",
-                             legendgroup="attacks", legendgrouptitle_text="attacks", hovertext=hovers,
+                             legendgroup="attacks", legendgrouptitle_text="attacks", legendrank=1200, hovertext=hovers,
                              hovertemplate="%{hovertext}<extra></extra>",
                              marker=dict(color=BLACK, symbol=symbols, size=22, line=dict(color=BLACK, width=1.5))))
     x0, x1, y0, y1 = extent or map_extent(net, [(u.x, u.y) for u in units])
     fig.update_layout(**_base_layout(title, hovermode="closest", uirevision="map", margin=dict(l=55, r=10, t=40, b=45),
                                      legend=dict(groupclick="toggleitem", itemsizing="constant", font=dict(size=11))))
-    fig.update_xaxes(title_text="east (km)", range=[x0, x1], showgrid=True, gridcolor=GRID, zeroline=False)
+    # equal scale by shrinking the plot area to the data, not by widening an axis past it
+    fig.update_xaxes(title_text="east (km)", range=[x0, x1], showgrid=True, gridcolor=GRID, zeroline=False,
+                     constrain="domain")
     fig.update_yaxes(title_text="north (km)", range=[y0, y1], showgrid=True, gridcolor=GRID, zeroline=False,
-                     scaleanchor="x", scaleratio=1)
+                     scaleanchor="x", scaleratio=1, constrain="domain")
     return fig
 
 
@@ -562,7 +597,7 @@ def service_curves(series: Mapping[str, np.ndarray], sectors: Sequence[str], cur
     go.Figure
         One line per sector and a thick black overall line; y in percent, x in hours.
     """
-    colours = sector_colours(sectors)
+    colours, dashes = sector_colours(sectors), sector_dashes(sectors)
     t = np.asarray(series["time_h"], dtype=float)
     fig = go.Figure()
     lows = [float(np.min(series["service"]))] if len(t) else [1.0]
@@ -570,7 +605,7 @@ def service_curves(series: Mapping[str, np.ndarray], sectors: Sequence[str], cur
         values = np.asarray(series[f"service_{name}"], dtype=float)
         lows.append(float(values.min()) if len(values) else 1.0)
         fig.add_trace(go.Scatter(x=t, y=values * 100.0, mode="lines", name=name, meta=f"service:{name}",
-                                 line=dict(color=colours[name], width=1.8),
+                                 line=dict(color=colours[name], width=1.8, dash=dashes[name]), legendgroup=name,
                                  hovertemplate=f"{html.escape(name)}: %{{y:.1f}}%<extra></extra>"))
     fig.add_trace(go.Scatter(x=t, y=np.asarray(series["service"], dtype=float) * 100.0, mode="lines", name="overall",
                              meta="service", line=dict(color=BLACK, width=3),
@@ -613,6 +648,11 @@ def fan_chart(fans: Mapping[str, SeriesQuantiles], title: str = "Service level Q
     bands : Sequence[str]
         Keys of :data:`BANDS` to shade, widest first.
 
+    Notes
+    -----
+    Each label's median has its own line pattern (:data:`DASHES`), so arms read without
+    colour; the first label (a comparison's reference) is drawn last, on top, and thicker.
+
     Returns
     -------
     go.Figure
@@ -620,7 +660,8 @@ def fan_chart(fans: Mapping[str, SeriesQuantiles], title: str = "Service level Q
     """
     fig = go.Figure()
     lows = [1.0]
-    for k, (label, fan) in enumerate(fans.items()):
+    order = list(enumerate(fans.items()))
+    for k, (label, fan) in order[1:] + order[:1]:       # the first (reference) arm drawn last, on top
         colour = (colours or {}).get(label, ARM_COLOURS[k % len(ARM_COLOURS)])
         t = np.asarray(fan.time_h, dtype=float)
         if len(t):
@@ -634,7 +675,9 @@ def fan_chart(fans: Mapping[str, SeriesQuantiles], title: str = "Service level Q
             fig.add_trace(go.Scatter(x=t, y=np.asarray(hi) * 100.0, mode="lines", line=dict(width=0), fill="tonexty",
                                      fillcolor=_rgba(colour, alpha), name=f"{prefix}{band} of runs",
                                      legendgroup=f"{label}{band}", hoverinfo="skip"))
-        fig.add_trace(go.Scatter(x=t, y=np.asarray(fan.q50) * 100.0, mode="lines", line=dict(color=colour, width=2.5),
+        fig.add_trace(go.Scatter(x=t, y=np.asarray(fan.q50) * 100.0, mode="lines",
+                                 line=dict(color=colour, width=3.5 if k == 0 and len(fans) > 1 else 2.5,
+                                           dash=DASHES[k % len(DASHES)]),
                                  name=f"{prefix}median", meta=f"median:{label}",
                                  hovertemplate=f"{html.escape(prefix)}median %{{y:.1f}}% at %{{x:.2f}} h<extra></extra>"))
     floor = y_floor(min(lows))
@@ -748,7 +791,9 @@ def recovery_curves(curves: Mapping[str, Mapping[str, KaplanMeier]], title: str 
     """
     metrics = list(dict.fromkeys(m for arm in curves.values() for m in arm))
     fig = make_subplots(rows=1, cols=max(1, len(metrics)), shared_yaxes=True, horizontal_spacing=0.04,
-                        subplot_titles=[metric(m).title for m in metrics] or None)
+                        subplot_titles=[metric(m).title + ("" if metric(m).better.value == "none" else
+                                                           f"<br>({metric(m).better.value} is better)")
+                                        for m in metrics] or None)
     for k, m in enumerate(metrics):
         for j, (label, arm) in enumerate(curves.items()):
             km = arm.get(m)
@@ -798,7 +843,9 @@ def paired_differences(comparison: Mapping[str, Mapping[str, PairedDifference]],
     variants = list(comparison)
     metrics = [m for m in metrics if any(m in comparison[v] for v in variants)]
     fig = make_subplots(rows=1, cols=max(1, len(metrics)), shared_yaxes=True, horizontal_spacing=0.04,
-                        subplot_titles=[metric(m).title for m in metrics] or None)
+                        subplot_titles=[metric(m).title + ("" if metric(m).better.value == "none" else
+                                                           f"<br>({metric(m).better.value} is better)")
+                                        for m in metrics] or None)
     for k, m in enumerate(metrics):
         info = metric(m)
         names, mean, plus, minus, symbols, hovers = [], [], [], [], [], []
@@ -824,5 +871,6 @@ def paired_differences(comparison: Mapping[str, Mapping[str, PairedDifference]],
         fig.add_vline(x=0, line=dict(color="#888", width=1, dash="dash"), row=1, col=k + 1)
         fig.update_xaxes(title_text=axis_title(m, "Δ "), showgrid=True, gridcolor=GRID, zeroline=False, row=1, col=k + 1)
     fig.update_yaxes(autorange="reversed", showgrid=True, gridcolor=GRID, title_text="variant", row=1, col=1)
-    fig.update_layout(**_base_layout(title, height=max(260, 80 + 60 * len(variants)), hovermode="closest"))
+    fig.update_layout(**_base_layout(title, height=max(290, 110 + 60 * len(variants)), hovermode="closest",
+                                     margin=dict(l=60, r=20, t=90, b=50)))     # room for two-line panel titles
     return fig

@@ -17,7 +17,9 @@ from plotly.offline import get_plotlyjs
 
 __all__ = ["CONFIG", "CSS", "figure_div", "json_script", "render", "write"]
 
-CONFIG = {"displaylogo": False, "responsive": True, "modeBarButtonsToRemove": ["select2d", "lasso2d"],
+# no plotly logo and no cloud or Chart Studio buttons: a page may carry a TLP marking, and
+# nothing in it should offer to send its data away
+CONFIG = {"displaylogo": False, "responsive": True, "showSendToCloud": False, "modeBarButtonsToRemove": ["select2d", "lasso2d", "sendDataToCloud"],
           "toImageButtonOptions": {"scale": 2}}
 
 CSS = """

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import datetime as dt
 import html
+import math
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Sequence
@@ -20,12 +21,12 @@ from typing import Any, Sequence
 import numpy as np
 
 from dashboards import page
+from dashboards.causes import node_facts, timeline_groups
 from dashboards.schematic import drawn_positions
 from dashboards.figures import (
     STATE_NAMES, STATE_SIZES, STATE_SYMBOLS, UNIT_NAMES, AttackMark,
     UnitMark, attack_points, kind_order, map_extent, network_map, sector_members, service_curves,
 )
-from sim.events import category, describe
 from sim.metrics import metric
 from sim.network import REASONS, Network
 from sim.results import Event, EventKind, RunResult, UnitRecord, UnitStatus
@@ -33,7 +34,8 @@ from sim.scenario.timefmt import format_clock
 
 __all__ = [
     "UnitKey", "attack_events", "attacks_until", "headline_cards", "near_points", "node_state_at", "payload",
-    "replay_html", "start_ms", "timeline_rows", "unit_keys", "units_at", "write_replay",
+    "replay_html", "start_ms", "unit_keys", "units_at", "worst_card", "worst_sector",
+    "write_replay",
 ]
 
 
@@ -78,7 +80,7 @@ class UnitKey:
     status : UnitStatus
         What it is doing.
     dest : int
-        Index of the node it travels to, or -1.
+        Index of the node it travels to or works at, or -1.
     note : str
         Hover text.
     """
@@ -147,7 +149,7 @@ def unit_keys(units: Sequence[UnitRecord], events: Sequence[Event], net: Network
             key(e.tick, i, UnitStatus.TRAVELLING, f"on its way to {name} ({work})", node)
         elif e.kind == EventKind.ARRIVAL and node >= 0:
             where[i] = (float(drawn[node, 0]), float(drawn[node, 1]))
-            key(e.tick, i, UnitStatus.WORKING, f"{work} at {name}")
+            key(e.tick, i, UnitStatus.WORKING, f"{work} at {name}", node)
         elif e.kind == EventKind.OUT_OF_SERVICE:
             job[i] = None
             key(e.tick, i, UnitStatus.OUT, f"out of service ({e.detail.get('hours', '?')} h)")
@@ -226,29 +228,57 @@ def attacks_until(attacks: Sequence[tuple[int, AttackMark]], tick: int) -> list[
     return [a for t, a in attacks if t <= tick]
 
 
-# ------------------------------------------------------------------- timeline
-def timeline_rows(events: Sequence[Event], net: Network, tick_seconds: float) -> list[list[Any]]:
-    """[tick, category, text] per event, in the order they happened.
+# ----------------------------------------------------------------------- page
+def worst_sector(result: RunResult) -> tuple[str, float, float, float, float] | None:
+    """The sector whose service fell lowest, and how long it sat at 0%.
 
     Parameters
     ----------
-    events : Sequence[Event]
-        The run's timeline (:meth:`RunResult.timeline`).
-    net : Network
-        The run's network, for node display names.
-    tick_seconds : float
-        Length of a tick in seconds.
+    result : RunResult
+        A finished run.
 
     Returns
     -------
-    list[list]
-        ``[tick, category, text]`` per event (category from :func:`sim.events.category`).
+    tuple or None
+        (sector, minimum service 0..1, its time h, first and last time at 0% in hours, or
+        NaN for both when it never reached 0%); None for a run without sectors.
     """
-    names = dict(zip(net.ids, net.names))
-    return [[e.tick, category(e), describe(e, names, tick_seconds)] for e in events]
+    t = np.asarray(result.series["time_h"], dtype=float)
+    lows = [(float(np.min(result.series[f"service_{s}"])), s) for s in result.sectors if len(t)]
+    if not lows:
+        return None
+    low, name = min(lows)
+    values = np.asarray(result.series[f"service_{name}"], dtype=float)
+    zero = np.flatnonzero(values <= 1e-9)
+    first, last = (float(t[zero[0]]), float(t[zero[-1]])) if len(zero) else (math.nan, math.nan)
+    return name, low, float(t[int(np.argmin(values))]), first, last
 
 
-# ----------------------------------------------------------------------- page
+def worst_card(result: RunResult) -> list[tuple[str, str, str]]:
+    """The worst sector's card (label, value, note), or none for a run without sectors.
+
+    Parameters
+    ----------
+    result : RunResult
+        A finished run.
+
+    Returns
+    -------
+    list[tuple[str, str, str]]
+        At most one card: the sector's minimum service and when it was at 0%.
+    """
+    worst = worst_sector(result)
+    if worst is None:
+        return []
+    name, low, when, first, last = worst
+    clock = lambda h: format_clock(h * 3600.0)  # noqa: E731
+    if math.isnan(first):
+        note = f"{name}, lowest at {clock(when)}"
+    else:
+        note = f"{name} at 0% from {clock(first)} to {clock(last)}"
+    return [("Worst sector", f"{low * 100.0:.1f}% {name}", note)]
+
+
 def headline_cards(result: RunResult) -> str:
     """The run's headline numbers as HTML cards (labels and formats from the metric catalogue).
 
@@ -260,8 +290,8 @@ def headline_cards(result: RunResult) -> str:
     Returns
     -------
     str
-        Six ``card`` divs: resilience loss, minimum service, recovery, cascade
-        amplification, attacks landed and unserved person-hours.
+        Seven ``card`` divs: resilience loss, minimum service overall and of the worst
+        sector, recovery, cascade amplification, attacks landed and unserved person-hours.
     """
     m = result.metrics
     t = result.tick_seconds
@@ -272,6 +302,7 @@ def headline_cards(result: RunResult) -> str:
     cards = [
         card("resilience_loss_h", "∫ (Q0 − Q)⁺ / Q0 dt, hours of pre-attack service lost (Bruneau 2003)"),
         card("min_service", f"at {format_clock(m['min_service_time_h'] * 3600.0)}"),
+        *worst_card(result),
         card("recovery_95_h", "from the start of the deepest drop below the pre-attack level"),
         card("cascade_amplification", f"{m['nodes_down']} nodes down / {m['nodes_hit']} hit directly"),
         card("attacks_landed", f"{m.get('attacks_interdicted', 0)} interdicted, {m.get('attacks_failed', 0)} failed",
@@ -308,7 +339,7 @@ def start_ms(start: str) -> float | None:
 
 
 def payload(result: RunResult, net: Network, units: list[UnitRecord], keys: list[UnitKey],
-            attacks: list[tuple[int, AttackMark]], timeline: list[list[Any]]) -> dict[str, Any]:
+            attacks: list[tuple[int, AttackMark]], timeline: list[list[Any]], facts: dict[str, Any]) -> dict[str, Any]:
     """Everything the player needs, as compact JSON: only changes, never full frames.
 
     Parameters
@@ -324,7 +355,9 @@ def payload(result: RunResult, net: Network, units: list[UnitRecord], keys: list
     attacks : list[tuple[int, AttackMark]]
         :func:`attack_events` of the run.
     timeline : list[list]
-        :func:`timeline_rows` of the run.
+        :func:`dashboards.causes.timeline_groups` of the run.
+    facts : dict
+        :func:`dashboards.causes.node_facts` of the run, for the details panel.
 
     Returns
     -------
@@ -356,8 +389,10 @@ def payload(result: RunResult, net: Network, units: list[UnitRecord], keys: list
                  "y": [k.y for k in keys], "s": [k.status.value for k in keys], "d": [k.dest for k in keys],
                  "note": [html.escape(k.note) for k in keys]},
         "status": {"inactive": UnitStatus.INACTIVE.value, "travelling": UnitStatus.TRAVELLING.value},
-        "attacks": {"t": [t for t, _ in attacks], "x": ax, "y": ay, "symbol": symbols, "hover": hovers},
-        "timeline": timeline,
+        "attacks": {"t": [t for t, _ in attacks], "node": [a.node for _, a in attacks],
+                    "tactic": [a.tactic for _, a in attacks], "attacker": [a.attacker for _, a in attacks],
+                    "outcome": [a.outcome for _, a in attacks], "x": ax, "y": ay, "symbol": symbols, "hover": hovers},
+        "timeline": timeline, "facts": facts,
     }
 
 
@@ -413,9 +448,12 @@ def replay_html(result: RunResult, net: Network) -> str:
                           unit_kinds=sorted({u.kind for u in units}, key=kind_order), extent=extent,
                           title="Network: nodes by sector, shaped by state")
     curves = service_curves(result.series, result.sectors, current_h=0.0, title="Service level Q(t) by sector")
-    data = payload(result, net, units, keys, attacks, timeline_rows(events, net, result.tick_seconds))
+    data = payload(result, net, units, keys, attacks, timeline_groups(events, net, result.tick_seconds),
+                   node_facts(net, events))
     minutes = int(round(data["ticks"] * result.tick_seconds / 60.0))
     span = f"{minutes // 60} h" + (f" {minutes % 60} min" if minutes % 60 else "")
+    filters = "".join(f'<label class="f-{c}"><input type="checkbox" data-cat="{c}" checked> {c}</label>'
+                      for c in ("attack", "failure", "restore", "response", "inject", "decision", "other"))
     body = f"""
 <header>
   <h1>{html.escape(result.scenario_name)}</h1>
@@ -424,26 +462,38 @@ def replay_html(result: RunResult, net: Network) -> str:
   {"· T+0 = " + html.escape(result.clock_start) if result.clock_start else ""}</div>
   <div class="cards">{headline_cards(result)}</div>
 </header>
-<div class="controls">
+<div class="controls" role="toolbar" aria-label="playback">
   <button id="play" type="button" title="play / pause (space)">▶ Play</button>
   <button id="prev" type="button" title="previous event (←)">◀ event</button>
   <button id="next" type="button" title="next event (→)">event ▶</button>
-  <input id="slider" type="range" min="0" max="{data['ticks']}" value="0" step="1" aria-label="tick">
-  <span id="clock" class="clock">T+0:00</span>
+  <input id="slider" type="range" min="0" max="{data['ticks']}" value="0" step="1" aria-label="time, in ticks">
+  <span id="clock" class="clock" role="timer">T+0:00</span>
   <label class="speed">speed <select id="speed"></select></label>
 </div>
-<div class="replay">
-  <div class="panel map">{page.figure_div(map_fig, "map")}</div>
+<div id="announce" class="sr-only" aria-live="polite" aria-atomic="true"></div>
+<main class="replay">
+  <section class="panel map" aria-label="network map">
+    <p class="sr-only">Map of the network: one marker per node, coloured by sector and shaped by state (circle
+    operational, diamond on backup, cross down); stars are attacks. Click a node for its details; the cascade and
+    timeline panels give the same information as text.</p>
+    {page.figure_div(map_fig, "map")}</section>
   <div class="side">
-    <div class="panel curves">{page.figure_div(curves, "curves")}</div>
-    <div class="panel events">
-      <div class="events-head"><b>Event timeline</b>
-        <span class="filters">{"".join(f'<label class="f-{c}"><input type="checkbox" data-cat="{c}" checked> {c}</label>' for c in ("attack", "failure", "restore", "response", "inject", "decision", "other"))}</span>
-      </div>
+    <section class="panel curves" aria-label="service curves">
+      <p class="sr-only">Service level by sector over time; the dashed vertical line is the time shown.
+      The headline cards above give the lowest values as text. Focus the chart and use the arrow keys to step
+      between events.</p>
+      <div class="plot" tabindex="0" role="group" aria-label="service curves; arrow keys step between events">
+      {page.figure_div(curves, "curves")}</div></section>
+    <section class="panel details" id="details" aria-label="node details" aria-live="polite">
+      <h2>Node details</h2><p class="hint">Click a node on the map, or a name in the cascade panel.</p></section>
+    <section class="panel cascade" aria-label="cascade">
+      <h2>Cascade so far</h2><div id="cascade"><p class="hint">No attack yet.</p></div></section>
+    <section class="panel events" aria-label="event timeline">
+      <div class="events-head"><h2>Event timeline</h2> <span class="filters">{filters}</span></div>
       <ol id="timeline"></ol>
-    </div>
+    </section>
   </div>
-</div>
+</main>
 {page.json_script("replay-data", data)}
 """
     return page.render(f"{result.scenario_name}: replay (seed {result.seed})", body, REPLAY_CSS, (PLAYER_JS,))
@@ -476,36 +526,61 @@ REPLAY_CSS = """
 #play { min-width: 90px; font-weight: bold; }
 #slider { flex: 1; }
 .clock { font-family: "DejaVu Sans Mono", monospace; min-width: 210px; }
+.sr-only { position: absolute; width: 1px; height: 1px; padding: 0; margin: -1px; overflow: hidden;
+           clip: rect(0, 0, 0, 0); white-space: nowrap; border: 0; }
 .replay { display: grid; grid-template-columns: minmax(0, 3fr) minmax(360px, 2fr); gap: 12px; padding: 12px 20px; }
-.map { height: max(560px, calc(100vh - 250px)); }
+.map { height: max(560px, calc(100vh - 250px)); margin: 0; }
 .side { display: flex; flex-direction: column; gap: 12px; min-width: 0; }
+.side h2 { font-size: 14px; margin: 2px 4px 6px; display: inline-block; }
 .curves { height: 330px; margin: 0; }
+.curves .plot { height: 100%; }
+.curves .plot:focus, #timeline li:focus { outline: 3px solid #0072B2; outline-offset: -3px; }
+.details, .cascade { margin: 0; font-size: 13px; max-height: 360px; overflow-y: auto; }
+.details .hint, .cascade .hint { color: #555; margin: 4px; }
+.details dl { display: grid; grid-template-columns: max-content 1fr; gap: 2px 10px; margin: 4px; }
+.details dt { color: #444; font-weight: bold; }
+.details dd { margin: 0; }
+.details ul, .cascade ul { margin: 2px 0 2px 4px; padding-left: 16px; }
+.linkish { background: none; border: none; padding: 0; color: #0060A0; text-decoration: underline; cursor: pointer;
+           font: inherit; }
+.is-down { color: #B04600; font-weight: bold; }
 .events { margin: 0; display: flex; flex-direction: column; height: max(240px, calc(100vh - 600px)); }
 .events-head { padding: 4px 6px 6px; border-bottom: 1px solid #eee; font-size: 13px; }
 .filters label { margin-left: 8px; font-size: 12px; white-space: nowrap; }
 #timeline { list-style: none; margin: 0; padding: 0; overflow-y: auto; flex: 1; font-size: 12.5px; }
-#timeline li { padding: 3px 6px 3px 8px; border-left: 4px solid #999; border-bottom: 1px solid #f0f0f0; cursor: pointer; }
-#timeline li .t { font-family: "DejaVu Sans Mono", monospace; color: #555; margin-right: 6px; }
+#timeline li { padding: 3px 6px 3px 8px; border-left: 4px solid #767676; border-bottom: 1px solid #f0f0f0; cursor: pointer; }
+#timeline li .t { font-family: "DejaVu Sans Mono", monospace; color: #444; margin-right: 6px; }
 #timeline li .tag { font-size: 10px; font-weight: bold; text-transform: uppercase; margin-right: 6px; color: #444; }
-#timeline li.future { opacity: 0.38; }
+#timeline li details ol { list-style: none; padding-left: 10px; margin: 2px 0; }
+#timeline li details li { border-left: none; cursor: default; }
+#timeline li.future { color: #6b6b6b; background: #fafafa; }
 #timeline li.now { background: #fff6d6; }
 #timeline li.c-attack { border-left-color: #000000; }
 #timeline li.c-failure { border-left-color: #D55E00; }
 #timeline li.c-restore { border-left-color: #009E73; }
 #timeline li.c-response { border-left-color: #0072B2; }
 #timeline li.c-inject { border-left-color: #CC79A7; }
-#timeline li.c-decision { border-left-color: #E69F00; }
+#timeline li.c-decision { border-left-color: #AD7400; }
+@media (max-width: 1100px) {
+  .replay { grid-template-columns: minmax(0, 1fr); }
+  .map { height: max(480px, 75vh); }
+  .controls { flex-wrap: wrap; }
+  .clock { min-width: 0; }
+}
 """
 
 PLAYER_JS = r"""
 (function () {
   "use strict";
   const P = JSON.parse(document.getElementById("replay-data").textContent);
+  const F = P.facts;
   const map = document.getElementById("map"), curves = document.getElementById("curves");
   const slider = document.getElementById("slider"), clock = document.getElementById("clock");
   const playBtn = document.getElementById("play"), speedSel = document.getElementById("speed");
-  const list = document.getElementById("timeline");
+  const list = document.getElementById("timeline"), announce = document.getElementById("announce");
+  const detailsBox = document.getElementById("details"), cascadeBox = document.getElementById("cascade");
   const traceIndex = (meta) => map.data.findIndex((t) => t.meta === meta);
+  const esc = (text) => String(text).replace(/[&<>"']/g, (c) => ({"&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;"})[c]);
 
   // ---- node state, kept incrementally; trace arrays restyled only when they change
   const down = new Uint8Array(P.n), backup = new Uint8Array(P.n);
@@ -515,10 +590,8 @@ PLAYER_JS = r"""
     t.nodes.forEach((node, i) => { where[node] = k; pos[node] = i + 1; });   // point 0 is the legend's
     return { index: traceIndex(t.meta), symbol: [P.symbols[0]], size: [P.sizes[0]], state: [""] };
   });
-  const label = (d, b) => {
-    if (d) return "down: " + P.reasons.filter((r) => d & r[0]).map((r) => r[1]).join(", ");
-    return b ? P.stateNames[1] : P.stateNames[0];
-  };
+  const reasonsOf = (d) => P.reasons.filter((r) => d & r[0]).map((r) => r[1]).join(", ");
+  const label = (d, b) => (d ? "down: " + reasonsOf(d) : (b ? P.stateNames[1] : P.stateNames[0]));
   const dirty = new Set();
   function setNode(node, d, b) {
     down[node] = d; backup[node] = b;
@@ -589,19 +662,49 @@ PLAYER_JS = r"""
                           hovertext: [none ? [""] : P.attacks.hover.slice(0, k)] }, [traceIndex("attacks")]);
   }
 
-  // ---- timeline
-  const items = P.timeline.map((row, i) => {
+  // ---- clock
+  function tlabel(tick) {
+    const minutes = Math.round(tick * P.tickSeconds / 60);
+    return "T+" + Math.floor(minutes / 60) + ":" + String(minutes % 60).padStart(2, "0");
+  }
+  function span(seconds) {
+    const minutes = Math.max(0, Math.round(seconds / 60));
+    return Math.floor(minutes / 60) + " h " + String(minutes % 60).padStart(2, "0") + " min";
+  }
+  const days = ["Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat"];
+  function wall(tick) {
+    if (P.start === null) return "";
+    const d = new Date(P.start + tick * P.tickSeconds * 1000);
+    return " · " + days[d.getUTCDay()] + " " + String(d.getUTCHours()).padStart(2, "0") + ":" +
+           String(d.getUTCMinutes()).padStart(2, "0");
+  }
+
+  // ---- timeline: one row per event, or per group of failures sharing a cause
+  const hiddenCats = new Set(), hiddenSectors = new Set();
+  const items = P.timeline.map((row) => {
     const li = document.createElement("li");
     li.className = "c-" + row[1] + " future";
-    li.dataset.tick = row[0];
-    li.dataset.cat = row[1];
+    li.dataset.tick = row[0]; li.dataset.cat = row[1]; li.dataset.sector = row[3];
+    li.tabIndex = 0;
     const t = document.createElement("span"); t.className = "t"; t.textContent = tlabel(row[0]);
     const tag = document.createElement("span"); tag.className = "tag"; tag.textContent = row[1];
-    li.append(t, tag, document.createTextNode(row[2]));
-    li.addEventListener("click", () => { pause(); seek(row[0]); });
+    if (row[4].length) {
+      const box = document.createElement("details"), sum = document.createElement("summary"), ol = document.createElement("ol");
+      sum.append(t, tag, document.createTextNode(row[2]));
+      row[4].forEach((m) => { const sub = document.createElement("li"); sub.textContent = m[0]; ol.appendChild(sub); });
+      box.append(sum, ol); li.appendChild(box);
+    } else {
+      li.append(t, tag, document.createTextNode(row[2]));
+    }
+    const go = (ev) => { if (ev.target.tagName !== "SUMMARY") { pause(); seek(row[0]); say(); } };
+    li.addEventListener("click", go);
+    li.addEventListener("keydown", (ev) => { if (ev.key === "Enter" || ev.key === " ") { ev.preventDefault(); go(ev); } });
     list.appendChild(li);
     return li;
   });
+  function filterTimeline() {
+    items.forEach((li) => { li.hidden = hiddenCats.has(li.dataset.cat) || hiddenSectors.has(li.dataset.sector); });
+  }
   let shown = 0, nowItems = [];
   function drawTimeline(tick) {
     let k = shown;
@@ -615,20 +718,161 @@ PLAYER_JS = r"""
     if (target && !target.hidden) list.scrollTop = Math.max(0, target.offsetTop - list.offsetTop - list.clientHeight + 2 * target.offsetHeight);
   }
   document.querySelectorAll(".filters input").forEach((box) => box.addEventListener("change", () => {
-    items.forEach((li) => { if (li.dataset.cat === box.dataset.cat) li.hidden = !box.checked; });
+    if (box.checked) hiddenCats.delete(box.dataset.cat); else hiddenCats.add(box.dataset.cat);
+    filterTimeline();
   }));
 
-  // ---- clock
-  function tlabel(tick) {
-    const minutes = Math.round(tick * P.tickSeconds / 60);
-    return "T+" + Math.floor(minutes / 60) + ":" + String(minutes % 60).padStart(2, "0");
+  // ---- the legend: hiding a sector hides its links, its curve and its timeline rows
+  map.on("plotly_restyle", (ev) => {
+    // only a change to a sector's nodes (a legend click) is followed; the links' own restyle is not
+    if (!ev || !ev[0] || ev[0].visible === undefined || !(ev[1] || []).some((i) => String(map.data[i].meta).startsWith("nodes:"))) return;
+    const idx = [], vis = [], cidx = [], cvis = [];
+    hiddenSectors.clear();
+    map.data.forEach((t) => {
+      const meta = String(t.meta);
+      if (!meta.startsWith("nodes:")) return;
+      const sector = meta.slice(6), off = t.visible === "legendonly" || t.visible === false;
+      if (off) hiddenSectors.add(sector);
+      const li = traceIndex("links:" + sector);
+      if (li >= 0) { idx.push(li); vis.push(off ? false : true); }
+      const ci = curves.data.findIndex((c) => c.meta === "service:" + sector);
+      if (ci >= 0) { cidx.push(ci); cvis.push(off ? "legendonly" : true); }
+    });
+    if (idx.length) Plotly.restyle(map, { visible: vis }, idx);
+    if (cidx.length) Plotly.restyle(curves, { visible: cvis }, cidx);
+    filterTimeline();
+  });
+
+  // ---- why a node is down: its outage's cause, followed back through the failed nodes it names
+  function outageAt(node, tick) {
+    const list = F.outages[String(node)] || [];
+    let found = null;
+    for (const o of list) { if (o.t <= tick) found = o; }
+    return found;
   }
-  const days = ["Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat"];
-  function wall(tick) {
-    if (P.start === null) return "";
-    const d = new Date(P.start + tick * P.tickSeconds * 1000);
-    return " · " + days[d.getUTCDay()] + " " + String(d.getUTCHours()).padStart(2, "0") + ":" +
-           String(d.getUTCMinutes()).padStart(2, "0");
+  const nameLink = (node) => '<button type="button" class="linkish" data-node="' + node + '">' + esc(F.name[node]) + "</button>";
+  const idLink = (id) => { const k = F.id.indexOf(id); return k >= 0 ? nameLink(k) : esc(id); };
+  function causeText(o) {
+    const c = o.cause;
+    if (!c) return esc(o.reasons.join(", ") || "down") + " (cause not recorded in this run)";
+    if (c.attack) return esc(c.reason || o.reasons.join(", ")) + ": " + esc(c.attack.tactic || c.attack.action || "attack") +
+                         " by " + esc(c.attack.attacker || "?");
+    if (c.spread_from) return esc(c.reason || "COMPROMISED") + ": intrusion spread from " + idLink(c.spread_from);
+    if (c.suppliers) return esc(c.reason || "UNSUPPLIED") + ": no " + esc(c.resource || "supply") + " from " + c.suppliers.map(idLink).join(", ");
+    if (c.cut_by) return esc(c.reason || "ISOLATED") + ": " + esc(c.sector || "") + " path cut by " + c.cut_by.map(idLink).join(", ");
+    return esc(c.reason || o.reasons.join(", "));
+  }
+  function chain(node, tick, depth, seen) {
+    const o = outageAt(node, tick);
+    if (!o || depth > 8 || seen.has(node)) return "";
+    seen.add(node);
+    let out = "<li>" + nameLink(node) + " down at " + tlabel(o.t) + ": " + causeText(o);
+    const next = o.cause ? (o.cause.suppliers || o.cause.cut_by || (o.cause.spread_from ? [o.cause.spread_from] : [])) : [];
+    const inner = next.map((id) => F.id.indexOf(id)).filter((k) => k >= 0).map((k) => chain(k, o.t, depth + 1, seen)).join("");
+    return out + (inner ? "<ul>" + inner + "</ul>" : "") + "</li>";
+  }
+  const rootText = (r) => esc(r.tactic || r.action || "attack") + " by " + esc(r.attacker || "?") + " on " + idLink(r.node || "");
+
+  // ---- the details panel of the selected node
+  let selected = -1;
+  function lastChange(node, tick, test) {
+    let at = null;
+    for (let i = 0; i < P.changes.t.length && P.changes.t[i] <= tick; i++) {
+      if (P.changes.n[i] === node && test(i)) at = P.changes.t[i];
+    }
+    return at;
+  }
+  function nextChange(node, tick, test) {
+    for (let i = 0; i < P.changes.t.length; i++) {
+      if (P.changes.t[i] > tick && P.changes.n[i] === node && test(i)) return P.changes.t[i];
+    }
+    return null;
+  }
+  function state(node) { return down[node] ? '<span class="is-down">down: ' + esc(reasonsOf(down[node])) + "</span>" : (backup[node] ? "on backup" : "operational"); }
+  function drawDetails() {
+    if (selected < 0) return;
+    const k = selected, rows = [];
+    rows.push(["State at " + tlabel(cur), state(k)]);
+    if (down[k]) {
+      const o = outageAt(k, cur);
+      if (o) {
+        rows.push(["Why", "<ul>" + chain(k, cur, 0, new Set()) + "</ul>"]);
+        if (o.roots && o.roots.length) rows.push(["Traced to", o.roots.map(rootText).join("<br>")]);
+      }
+      const up = nextChange(k, cur, (i) => P.changes.d[i] === 0);
+      rows.push(["Back in service", up === null ? "not within the run" : tlabel(up) + " (in " + span((up - cur) * P.tickSeconds) + ")"]);
+    }
+    const repairs = (F.repairs[String(k)] || []).filter((r) => r[0] > cur);
+    if (repairs.length) rows.push(["Work ETA", repairs.map((r) => esc(r[1]) + " done at " + tlabel(r[0]) + " (in " + span((r[0] - cur) * P.tickSeconds) + ")").join("<br>")]);
+    if (backup[k]) {
+      const since = lastChange(k, cur, (i) => P.changes.b[i] === 1);
+      const elapsed = since === null ? 0 : (cur - since) * P.tickSeconds;
+      const drain = F.groups[k].filter((g) => g[1].filter((s) => !down[s]).length < g[2]);
+      const left = drain.length ? Math.min(...drain.map((g) => g[3])) - elapsed : null;
+      rows.push(["Backup", left === null ? "on backup" : "about " + span(left) + " left" + (since === null ? "" : " (on backup since " + tlabel(since) + ")")]);
+    }
+    if (F.groups[k].length) {
+      rows.push(["Needs", "<ul>" + F.groups[k].map((g) => "<li>" + esc(g[0]) + " from " + g[2] + " of " +
+        g[1].map((s) => nameLink(s) + (down[s] ? ' <span class="is-down">(down)</span>' : "")).join(", ") +
+        (g[3] > 0 ? "; buffer " + span(g[3]) : "; no buffer") + "</li>").join("") + "</ul>"]);
+    }
+    if (F.dependants[k].length) {
+      const deps = F.dependants[k];
+      rows.push(["Supplies", deps.slice(0, 12).map((s) => nameLink(s) + (down[s] ? ' <span class="is-down">(down)</span>' : "")).join(", ") +
+                 (deps.length > 12 ? " and " + (deps.length - 12) + " more" : "")]);
+    }
+    const here = units.filter((u) => u.dest === k && u.status !== P.status.inactive);
+    rows.push(["Units on it", here.length ? here.map((u) => esc(u.label) + ": " + esc(u.note)).join("<br>") : "none"]);
+    detailsBox.innerHTML = "<h2>" + esc(F.name[k]) + "</h2> <span class=\"hint\">" + esc(F.id[k]) + " · " + esc(F.sector[k]) + " · " +
+      esc(F.kind[k]) + "</span><dl>" + rows.map((r) => "<dt>" + r[0] + "</dt><dd>" + r[1] + "</dd>").join("") + "</dl>";
+  }
+  function select(node) { selected = node; drawDetails(); }
+  document.addEventListener("click", (ev) => {
+    const b = ev.target.closest && ev.target.closest("button.linkish");
+    if (b) select(Number(b.dataset.node));
+  });
+  map.on("plotly_click", (ev) => {
+    const pt = ev.points && ev.points[0];
+    if (!pt) return;
+    const meta = String(pt.data.meta);
+    if (meta.startsWith("nodes:") && pt.pointNumber > 0) {
+      const t = P.traces.find((x) => x.meta === meta);
+      if (t) select(t.nodes[pt.pointNumber - 1]);
+    } else if (meta === "attacks") {
+      select(P.attacks.node[pt.pointNumber]);
+    }
+  });
+
+  // ---- the cascade panel: each attack so far and the failures traced back to it
+  function drawCascade(tick) {
+    const k = attackCount(tick);
+    if (!k) { cascadeBox.innerHTML = '<p class="hint">No attack yet.</p>'; return; }
+    const traced = new Map(), untraced = [];
+    for (let node = 0; node < P.n; node++) {
+      if (!down[node]) continue;
+      const o = outageAt(node, tick);
+      if (o && o.roots && o.roots.length) o.roots.forEach((r) => {
+        const key = r.attacker + "|" + r.node;
+        if (!traced.has(key)) traced.set(key, []);
+        traced.get(key).push(node);
+      });
+      else untraced.push(node);
+    }
+    let out = "<ul>";
+    for (let a = 0; a < k; a++) {
+      const node = P.attacks.node[a], nodes = traced.get(P.attacks.attacker[a] + "|" + F.id[node]) || [];
+      out += "<li>" + tlabel(P.attacks.t[a]) + " " + esc(P.attacks.tactic[a]) + " by " + esc(P.attacks.attacker[a]) + " → " +
+             nameLink(node) + " (" + esc(P.attacks.outcome[a]) + ")" +
+             (nodes.length ? ": " + nodes.length + " node" + (nodes.length > 1 ? "s" : "") + " down now traced to it (" +
+              nodes.filter((n) => n !== node).slice(0, 6).map(nameLink).join(", ") + (nodes.length > 7 ? ", …" : "") + ")" : "") + "</li>";
+    }
+    out += "</ul>";
+    if (untraced.length) {
+      out += "<p>" + untraced.length + " node" + (untraced.length > 1 ? "s" : "") + " down now" +
+             (traced.size ? " without a recorded root" : "") + ": " + untraced.slice(0, 8).map(nameLink).join(", ") +
+             (untraced.length > 8 ? " and " + (untraced.length - 8) + " more" : "") + "</p>";
+    }
+    cascadeBox.innerHTML = out;
   }
 
   // ---- seeking
@@ -642,6 +886,7 @@ PLAYER_JS = r"""
     }
     while (ci < P.changes.t.length && P.changes.t[ci] <= tick) { setNode(P.changes.n[ci], P.changes.d[ci], P.changes.b[ci]); ci++; }
     while (ki < P.keys.t.length && P.keys.t[ki] <= tick) { applyKey(ki); ki++; }
+    const moved = tick !== cur;
     cur = tick;
     if (!draw) { dirty.clear(); unitsDirty = false; attacksShown = attackCount(tick); }
     if (dirty.size) {
@@ -654,13 +899,15 @@ PLAYER_JS = r"""
     if (unitsDirty) { drawUnits(); unitsDirty = false; }
     drawAttacks(tick);
     const h = tick * P.tickSeconds / 3600;
-    if (draw) Plotly.relayout(curves, { "shapes[0].x0": h, "shapes[0].x1": h });
+    if (draw && moved) Plotly.relayout(curves, { "shapes[0].x0": h, "shapes[0].x1": h });
     drawTimeline(tick);
+    if (moved || !draw) { drawCascade(tick); drawDetails(); }
     slider.value = tick;
     clock.textContent = tlabel(tick) + wall(tick) + "  (tick " + tick + "/" + P.ticks + ")";
   }
+  function say() { announce.textContent = clock.textContent; }   // the live region speaks only when asked to move
 
-  // ---- playing
+  // ---- playing: the tick follows the wall clock, so the stated speed holds however long a frame takes
   const perSecond = 10;
   const steps = [1, 2, 3, 6, 12, 24, 48].filter((s) => s <= Math.max(1, P.ticks / 20));
   const preferred = Math.max(1, Math.round(P.ticks / 300));
@@ -668,46 +915,58 @@ PLAYER_JS = r"""
   steps.sort((a, b) => a - b).forEach((s) => {
     const o = document.createElement("option");
     o.value = s;
-    o.textContent = (s * P.tickSeconds * perSecond / 3600).toFixed(s * P.tickSeconds * perSecond >= 36000 ? 0 : 1) + " h per second";
+    o.textContent = Number((s * P.tickSeconds * perSecond / 3600).toPrecision(2)) + " h per second";
     o.selected = s === preferred;
     speedSel.appendChild(o);
   });
-  let timer = null;
+  let timer = null, from = 0, since = 0;
+  function frame(now) {
+    if (timer === null) return;
+    const target = from + Math.floor((now - since) / 1000 * perSecond * Number(speedSel.value));
+    if (target !== cur) seek(Math.min(P.ticks, target));
+    if (cur >= P.ticks) { pause(); return; }
+    timer = requestAnimationFrame(frame);
+  }
+  function restart() { from = cur; since = performance.now(); }
   function play() {
     if (timer !== null) return;
     if (cur >= P.ticks) seek(0);
     playBtn.textContent = "⏸ Pause";
-    timer = setInterval(() => {
-      if (cur >= P.ticks) { pause(); return; }
-      seek(cur + Number(speedSel.value));
-    }, 1000 / perSecond);
+    restart();
+    timer = requestAnimationFrame(frame);
   }
   function pause() {
-    if (timer !== null) clearInterval(timer);
+    if (timer !== null) cancelAnimationFrame(timer);
+    const was = timer !== null;
     timer = null;
     playBtn.textContent = "▶ Play";
+    if (was) say();
   }
+  speedSel.addEventListener("change", restart);
   const eventTicks = Array.from(new Set(P.timeline.map((r) => r[0]).concat(P.changes.t))).sort((a, b) => a - b);
   function jump(dir) {
     pause();
     const next = dir > 0 ? eventTicks.find((t) => t > cur) : eventTicks.filter((t) => t < cur).pop();
-    if (next !== undefined) seek(next);
+    if (next !== undefined) { seek(next); say(); }
   }
   playBtn.addEventListener("click", () => (timer === null ? play() : pause()));
   document.getElementById("prev").addEventListener("click", () => jump(-1));
   document.getElementById("next").addEventListener("click", () => jump(1));
   slider.addEventListener("input", () => { pause(); seek(Number(slider.value)); });
-  curves.on("plotly_click", (ev) => { if (ev.points.length) { pause(); seek(ev.points[0].x * 3600 / P.tickSeconds); } });
+  slider.addEventListener("change", say);
+  curves.on("plotly_click", (ev) => { if (ev.points.length) { pause(); seek(ev.points[0].x * 3600 / P.tickSeconds); say(); } });
   document.addEventListener("keydown", (ev) => {
-    if (ev.target.tagName === "SELECT" || ev.target.tagName === "INPUT") return;
+    // a focused control keeps its own keys: space on a button presses that button, not play
+    if (["SELECT", "INPUT", "BUTTON", "SUMMARY", "A", "TEXTAREA"].includes(ev.target.tagName)) return;
+    if (ev.target.closest && ev.target.closest("#timeline")) return;
     if (ev.key === " ") { ev.preventDefault(); timer === null ? play() : pause(); }
-    else if (ev.key === "ArrowRight") jump(1);
-    else if (ev.key === "ArrowLeft") jump(-1);
+    else if (ev.key === "ArrowRight") { ev.preventDefault(); jump(1); }
+    else if (ev.key === "ArrowLeft") { ev.preventDefault(); jump(-1); }
   });
 
   seek(0, false);
   window.ripple = {
-    seek: seek, play: play, pause: pause,
+    seek: seek, play: play, pause: pause, select: select,
     tick: () => cur,
     down: () => Array.from(down),
     backup: () => Array.from(backup),

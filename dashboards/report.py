@@ -32,7 +32,7 @@ from sim.percolation import critical_p, mu_infinity
 from sim.stats import KaplanMeier, column, describe, kaplan_meier, metric_columns
 
 __all__ = ["KM_NOTE", "REPORT", "Batch", "ReportError", "SweptFraction", "buldyrev_figure", "buldyrev_section",
-           "differences_table", "read_batch", "recovery_estimates", "report_html", "summary_table", "swept_fractions",
+           "differences_table", "how_to_read", "p_value", "read_batch", "recovery_estimates", "report_html", "summary_table", "swept_fractions",
            "write_report"]
 
 REPORT = "report.html"
@@ -122,8 +122,8 @@ KM_NOTE = ("† Kaplan–Meier estimate (Kaplan &amp; Meier 1958): runs that did
 
 
 def summary_table(arms: Mapping[str, Mapping[str, np.ndarray]], metrics: Sequence[str] = SUMMARY) -> str:
-    """Mean with its 95% interval, median, 5–95% range and runs without a value, per metric
-    (and arm); recovery times by their Kaplan–Meier estimate.
+    """Runs, mean, standard deviation and the mean's 95% interval, median, 5–95% range and
+    runs without a value, per metric (and arm); recovery times by their Kaplan–Meier estimate.
 
     Parameters
     ----------
@@ -139,7 +139,7 @@ def summary_table(arms: Mapping[str, Mapping[str, np.ndarray]], metrics: Sequenc
     """
     many = len(arms) > 1
     head = "".join(f"<th>{h}</th>" for h in (["metric"] + (["arm"] if many else [])
-                                             + ["mean", "95% CI of the mean", "median", "5%", "95%"]))
+                                             + ["n", "mean", "sd", "95% CI of the mean", "median", "5%", "95%"]))
     head += ('<th title="runs where the metric has no value: not recovered within the run (censored), '
              'or no node hit (cascade amplification)">no value</th>')
     rows, censored = [], False
@@ -157,11 +157,12 @@ def summary_table(arms: Mapping[str, Mapping[str, np.ndarray]], metrics: Sequenc
             s = describe(values) if km is None else None
             cells = [html.escape(info.heading) + (" †" if km else "")] + ([html.escape(label)] if many else [])
             if km is None:
-                cells += [num(name, s.mean), f"{num(name, s.ci_low)} to {num(name, s.ci_high)}", num(name, s.q50),
+                cells += [f"{s.n:,}", num(name, s.mean), num(name, s.sd), f"{num(name, s.ci_low)} to {num(name, s.ci_high)}",
+                          num(name, s.q50),
                           num(name, s.q05), num(name, s.q95), f"{s.missing} of {len(values)}"]
             else:
                 censored = True
-                cells += ["–", "–", info.number(km.median, blank="not reached", average=True),
+                cells += [f"{km.n:,}", "–", "–", "–", info.number(km.median, blank="not reached", average=True),
                           info.number(km.quantile(0.05), blank="not reached", average=True),
                           info.number(km.quantile(0.95), blank="not reached", average=True),
                           f"{km.censored} of {km.n} censored"]
@@ -170,8 +171,32 @@ def summary_table(arms: Mapping[str, Mapping[str, np.ndarray]], metrics: Sequenc
     return f"<table><thead><tr>{head}</tr></thead><tbody>{''.join(rows)}</tbody></table>{note}"
 
 
+def p_value(p: float | None) -> str:
+    """A p-value as the report shows it: three decimals, ``<0.001`` below that, ``–`` when undefined.
+
+    Parameters
+    ----------
+    p : float or None
+        The p-value.
+
+    Returns
+    -------
+    str
+        The text.
+
+    Examples
+    --------
+    >>> p_value(0.00369), p_value(0.0001), p_value(None)
+    ('0.004', '<0.001', '–')
+    """
+    if p is None or not math.isfinite(p):
+        return "–"
+    return "<0.001" if p < 0.001 else f"{p:.3f}"
+
+
 def differences_table(comparison: Comparison) -> str:
-    """Every metric's paired difference per variant: mean, 95% CI, p, pairs.
+    """Every metric's paired difference per variant: which direction is better, the mean
+    difference and whether it is better or worse, its 95% CI, both tests' p and the pairs.
 
     Parameters
     ----------
@@ -187,13 +212,16 @@ def differences_table(comparison: Comparison) -> str:
     for variant, metrics in comparison.differences.items():
         for name, d in metrics.items():
             info = metric(name)
-            p = d.t_p
-            mean, low, high = (info.number(x, signed=True, blank="–", average=True) for x in (d.mean, d.ci_low, d.ci_high))
-            cells = [html.escape(variant), html.escape(info.heading), mean, f"{low} to {high}",
-                     "–" if p is None or not math.isfinite(p) else ("<0.001" if p < 0.001 else f"{p:.3f}"), str(d.n)]
+            mean, low, high, sd = (info.number(x, signed=True, blank="–", average=True)
+                                   for x in (d.mean, d.ci_low, d.ci_high, d.sd))
+            cells = [html.escape(variant), html.escape(info.heading), "" if info.better.value == "none" else info.better.value,
+                     mean, info.verdict(d.mean) or "–", sd.lstrip("+"), f"{low} to {high}", p_value(d.t_p),
+                     p_value(d.wilcoxon_p), f"{d.n:,}"]
             rows.append("<tr>" + "".join(f"<td>{c}</td>" for c in cells) + "</tr>")
-    head = "".join(f"<th>{h}</th>" for h in ("variant", "metric", f"mean difference (variant − {html.escape(comparison.reference)})",
-                                            "95% CI", "p (paired t)", "pairs"))
+    head = "".join(f"<th>{h}</th>" for h in ("variant", "metric", "better is",
+                                            f"mean difference (variant − {html.escape(comparison.reference)})",
+                                            "so the variant is", "sd of the differences", "95% CI",
+                                            "p (paired t)", "p (Wilcoxon signed-rank)", "pairs"))
     return f"<table><thead><tr>{head}</tr></thead><tbody>{''.join(rows)}</tbody></table>"
 
 
@@ -238,12 +266,15 @@ def batch_fans(fans: Mapping[str, SeriesQuantiles]) -> str:
     colours = sector_colours(sectors)
     cells = [_small(fan_chart({s: fans[f"service_{s}"]}, title=s, colours={s: colours[s]}), f"fan-{i}")
              for i, s in enumerate(sectors)]
-    return (f'<div class="panel fan">{page.figure_div(overall, "fan-service")}</div><h2>Service by sector</h2>'
-            f'<div class="grid">{"".join(cells)}</div>')
+    return (f'<div class="panel fan">{page.figure_div(overall, "fan-service")}</div>'
+            + how_to_read("The line is the median run; the darker band holds the middle half of runs, the lighter "
+                          "band 90% of them. A wide band means the outcome depends on chance.")
+            + f'<h2>Service by sector</h2><div class="grid">{"".join(cells)}</div>')
 
 
 def comparison_fans(arms: Mapping[str, Mapping[str, SeriesQuantiles]]) -> str:
-    """The arms' medians and 25–75% bands on one chart, then each arm's full fan.
+    """The arms' medians and 25–75% bands on one chart, each sector's medians per arm, then
+    each arm's full fan.
 
     Parameters
     ----------
@@ -253,17 +284,46 @@ def comparison_fans(arms: Mapping[str, Mapping[str, SeriesQuantiles]]) -> str:
     Returns
     -------
     str
-        HTML panels of overall service, or a note when no arm has quantiles.
+        HTML panels of overall and per-sector service, or a note when no arm has quantiles.
     """
     have = {arm: fans["service"] for arm, fans in arms.items() if "service" in fans}
     if not have:
         return NO_FANS
-    overlay = fan_chart(have, title="Overall service Q(t): median and 25–75% of runs, per arm", bands=("25–75%",))
-    cells = [_small(fan_chart({arm: fan}, title=f"{arm}: median, 25–75% and 5–95%",
-                              colours={arm: ARM_COLOURS[i % len(ARM_COLOURS)]}), f"fan-{i}")
+    colours = {arm: ARM_COLOURS[i % len(ARM_COLOURS)] for i, arm in enumerate(arms)}
+    overlay = fan_chart(have, title="Overall service Q(t): median and 25–75% of runs, per arm", bands=("25–75%",),
+                        colours=colours)
+    sectors = sorted({s.removeprefix("service_") for fans in arms.values() for s in fans if s.startswith("service_")})
+    by_sector = [_small(fan_chart({arm: fans[f"service_{s}"] for arm, fans in arms.items() if f"service_{s}" in fans},
+                                  title=f"{s}: median per arm", colours=colours, bands=()), f"fan-sector-{i}")
+                 for i, s in enumerate(sectors)]
+    cells = [_small(fan_chart({arm: fan}, title=f"{arm}: median, 25–75% and 5–95%", colours=colours), f"fan-{i}")
              for i, (arm, fan) in enumerate(have.items())]
-    return (f'<div class="panel fan">{page.figure_div(overlay, "fan-service")}</div><h2>Each arm</h2>'
-            f'<div class="grid">{"".join(cells)}</div>')
+    legend = " · ".join(f"{html.escape(arm)}: {DASH_NAMES[k % len(DASH_NAMES)]} line" for k, arm in enumerate(have))
+    return (f'<div class="panel fan">{page.figure_div(overlay, "fan-service")}</div>'
+            + how_to_read(f"Each arm's median run is a line ({legend}; the reference is drawn on top), its shaded band "
+                          "the middle half of runs. Where lines coincide, the arms do not differ.")
+            + (f'<h2>Service by sector, per arm</h2><div class="grid">{"".join(by_sector)}</div>'
+               + how_to_read("One chart per sector: each arm's median run, same line patterns as above.") if by_sector else "")
+            + f'<h2>Each arm</h2><div class="grid">{"".join(cells)}</div>')
+
+
+DASH_NAMES = ("solid", "dashed", "dotted", "dash-dot", "long-dashed", "long dash-dot", "dash-dot-dot")
+
+
+def how_to_read(text: str) -> str:
+    """One line under a chart that says how to read it.
+
+    Parameters
+    ----------
+    text : str
+        The advice (escaped here).
+
+    Returns
+    -------
+    str
+        A ``<p class="how">`` element.
+    """
+    return f'<p class="how"><b>How to read this:</b> {html.escape(text)}</p>'
 
 
 @dataclass(frozen=True)
@@ -462,6 +522,9 @@ def report_html(folder: Path) -> str:
     if comparison is not None:
         body.append("<h2>Paired differences from the reference (common random numbers)</h2>")
         body.append(f'<div class="panel">{page.figure_div(paired_differences(comparison.differences, comparison.reference), "differences")}</div>')
+        body.append(how_to_read("Each dot is a variant's mean difference from the reference over paired runs (same "
+                                "seeds), its bar the 95% interval; a bar that crosses 0 is no clear change. Each panel "
+                                "says which direction is better."))
         body.append(f"<details><summary>every metric</summary>{differences_table(comparison)}</details>")
         body.append(buldyrev_section(arms))
     if comparison is None:
@@ -470,10 +533,15 @@ def report_html(folder: Path) -> str:
         body.append("<h2>Headline metrics</h2>" + summary_table(runs, HEADLINE) +
                     f"<details><summary>more metrics</summary>{summary_table(runs)}</details>")
     body.append(f'<div class="panel">{page.figure_div(metric_distributions(runs), "distributions")}</div>')
+    body.append(how_to_read("Each curve is the share of runs at or below a value (empirical CDF): the further left "
+                            "a curve of a loss sits, the better; a steep curve means runs agree."))
     curves = {name: estimates for name, r in runs.items() if (estimates := recovery_estimates(r))}
     if curves:
         body.append("<h2>Recovery</h2>")
         body.append(f'<div class="panel">{page.figure_div(recovery_curves(curves), "recovery")}</div>')
+        body.append(how_to_read("The share of runs back to the level by each time; runs that never recover within "
+                                "the run are censored, so a curve that stays below 100% means some never did. A "
+                                "recovery quantile of 0 h means those runs never fell below the level."))
     body.append("<h2>Service level over time</h2>")
     body.append(batch_fans(arms[folder.name].fans) if comparison is None else
                 comparison_fans({name: b.fans for name, b in arms.items()}))
@@ -507,6 +575,7 @@ def write_report(folder: str | Path) -> Path:
 
 REPORT_CSS = """
 main { max-width: 1600px; }
+.how { font-size: 13px; color: #444; margin: -6px 0 14px 4px; }
 .fan { height: 460px; }
 .grid { display: grid; grid-template-columns: repeat(auto-fill, minmax(420px, 1fr)); gap: 12px; }
 .cell { height: 312px; margin: 0; }

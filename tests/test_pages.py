@@ -3,6 +3,7 @@ pages themselves in headless Chromium with the network cut off."""
 
 from __future__ import annotations
 
+import copy
 import json
 import math
 import re
@@ -15,6 +16,7 @@ import pytest
 from typer.testing import CliRunner
 
 from browser import chromium, is_local, open_page, plotly_traces, screenshot
+from dashboards.causes import timeline_groups
 from dashboards.figures import (
     BLACK, DOWN, OKABE_ITO, STATE_SYMBOLS, kind_order, map_extent, network_map, node_states,
     sector_colours, state_label,
@@ -28,7 +30,7 @@ from sim.batchstore import read_comparison
 from sim.metrics import HEADLINE
 from sim.model import RippleModel
 from sim.network import DAMAGED, SHUT
-from sim.results import UnitStatus
+from sim.results import Event, EventKind, UnitStatus
 from sim.scenario import load_scenario
 
 SCENARIO = """
@@ -187,13 +189,16 @@ def test_replay_renders_offline_with_every_point(replay_page, stepped):
     state = map_state(s.page)
     nodes = {k: v for k, v in state.items() if k.startswith("nodes:")}
     assert sum(sum(x is not None for x in v["x"]) for v in nodes.values()) == model.network.n
-    assert len(state["links"]["x"]) == 3 * model.scenario.network.tables.n_links
+    links = [v for k, v in state.items() if k.startswith("links:")]          # one trace per sector
+    assert sum(len(v["x"]) for v in links) == 3 * model.scenario.network.tables.n_links
     curves = plotly_traces(s.page, "curves")
     assert sorted(c["meta"] for c in curves) == sorted(["service"] + [f"service:{x}" for x in result.sectors])
     assert all(len(c["x"]) == len(c["y"]) == model.n_ticks + 1 for c in curves)
     overall = next(c for c in curves if c["meta"] == "service")
     assert overall["y"] == pytest.approx(list(result.series["service"] * 100.0))
-    assert s.page.locator("#timeline li").count() == len(result.timeline())
+    rows = timeline_groups(result.timeline(), model.network, result.tick_seconds)
+    assert s.page.locator("#timeline > li").count() == len(rows)
+    assert sum(max(1, len(r[4])) for r in rows) == len(result.timeline())   # a group holds its events
     header = s.page.locator("header").inner_text()
     assert "Resilience loss" in header and f"{result.metrics['resilience_loss_h']:,.2f} h" in header
     assert "Cascade amplification" in header and "Time to 95% recovery" in header
@@ -227,6 +232,7 @@ def test_replay_player_draws_what_network_map_draws(replay_page, stepped):
     keys = unit_keys(units, events, net)
     attacks = attack_events(events, net, result.tick_seconds)
     kinds = sorted({u.kind for u in units}, key=kind_order)
+    rows = timeline_groups(events, net, result.tick_seconds)
     s = replay_page
     for tick in (2, 8, 14, 19, 32, 5, 0, model.n_ticks):
         s.page.evaluate(f"window.ripple.seek({tick})")
@@ -243,8 +249,8 @@ def test_replay_player_draws_what_network_map_draws(replay_page, stepped):
                 if meta.startswith("units:"):
                     assert page[meta]["hovertext"] == list(trace.hovertext), (tick, meta)
                     assert page[meta]["text"] == list(trace.text), (tick, meta)
-        future = s.page.locator("#timeline li.future").count()
-        assert future == sum(1 for e in events if e.tick > tick)
+        future = s.page.locator("#timeline > li.future").count()
+        assert future == sum(1 for row in rows if row[0] > tick)
         assert s.page.input_value("#slider") == str(tick)
     assert s.blocked == [] and s.errors == []
 
@@ -263,8 +269,183 @@ def test_flagship_replay_at_its_worst_moment(browser, tmp_path):
         assert s.page.input_value("#slider") == str(worst)
         down = s.page.evaluate("window.ripple.down().filter(d => d !== 0).length")
         assert down == int(np.count_nonzero(node_state_at(result, worst)[0]))
+        net = model.network
+        dark = next(int(i) for i in np.flatnonzero(node_state_at(result, worst)[0])
+                    if net.sector_names[net.sector[i]] == "water")        # a water node down at the worst moment
+        s.page.evaluate(f"window.ripple.select({dark})")
+        assert s.page.locator("#details h2").inner_text() == net.names[dark]
+        assert "down: " in s.page.locator("#details").inner_text()
+        assert "83 nodes down now" in s.page.locator("#cascade").inner_text()
         assert screenshot(s.page, "replay", tmp_path).stat().st_size > 50_000
         assert s.blocked == [] and s.errors == []
+
+
+# ------------------------------------------------------------ why a node failed
+VBIED = {"attacker": "cell_1", "action": "damage", "tactic": "vbied", "node": "sub_a"}
+CAUSES = {   # what the engine records for the harbour run's failures (issue 14, item 1)
+    "sub_a": ({"reason": "DAMAGED", "attack": {k: VBIED[k] for k in ("attacker", "action", "tactic")}}, [VBIED]),
+    "sub_b": ({"reason": "ISOLATED", "sector": "energy", "cut_by": ["sub_a"]}, [VBIED]),
+    "cell": ({"reason": "UNSUPPLIED", "resource": "power", "suppliers": ["sub_b"]}, [VBIED]),
+    "pump": ({"reason": "UNSUPPLIED", "resource": "power", "suppliers": ["sub_b"]}, [VBIED]),
+}
+
+
+def with_causes(events):
+    """The run's events with each node_down's cause and roots, as the engine logs them."""
+    out = []
+    for e in events:
+        if e.kind == EventKind.NODE_DOWN and e.node in CAUSES:
+            cause, roots = CAUSES[e.node]
+            e = Event(e.tick, e.kind, e.node, e.team, {**e.detail, "cause": cause, "roots": roots})
+        out.append(e)
+    return out
+
+
+@pytest.fixture(scope="module")
+def caused_page(browser, stepped, tmp_path_factory):
+    """The harbour replay with causes on its failures, opened once."""
+    model, result, _, _ = stepped
+    caused = copy.copy(result)
+    events = with_causes(result.timeline())
+    object.__setattr__(caused, "timeline", lambda: events)
+    path = write_replay(caused, model.network, tmp_path_factory.mktemp("caused") / "replay.html")
+    with open_page(browser, path) as session:
+        session.page.wait_for_function("window.rippleReady === true", timeout=10_000)
+        yield session
+
+
+def test_failures_of_a_round_are_grouped_by_cause(scenario):
+    net = RippleModel(scenario).network
+    cut = {"reason": "ISOLATED", "sector": "energy", "cut_by": ["plant"]}
+    root = [{"attacker": "cell_9", "action": "damage", "tactic": "drone", "node": "plant"}]
+    events = [Event(4, "node_down", n, None, {"reasons": ["ISOLATED"], "cause": cut, "roots": root})
+              for n in ("sub_a", "sub_b", "sub_c")]
+    events += [Event(4, "node_down", "pump", None, {"reasons": ["UNSUPPLIED"]}), Event(5, "node_up", "sub_a")]
+    rows = timeline_groups(events, net, 300.0)
+    assert [r[0] for r in rows] == [4, 4, 5]
+    tick, cat, text, sector, members = rows[0]
+    assert (cat, sector, len(members)) == ("failure", "energy", 3)
+    assert text == ("3 energy nodes down: ISOLATED after Harbour Power Station went down, cutting the energy network;"
+                    " traced to drone by cell_9 on Harbour Power Station")
+    assert [m[1] for m in members] == ["sub_a", "sub_b", "sub_c"]
+    assert rows[1][2] == "Town Pump down: UNSUPPLIED" and rows[1][4] == []
+    # without causes, a round's failures of one sector and one reason still group
+    bare = [Event(4, "node_down", n, None, {"reasons": ["ISOLATED"]}) for n in ("sub_a", "sub_b", "sub_c")]
+    assert [r[2] for r in timeline_groups(bare, net, 300.0)] == ["3 energy nodes down: ISOLATED"]
+    assert len(timeline_groups(bare[:2], net, 300.0)) == 2      # two are not a group
+
+
+def _click_node(page, node_id: str, index: dict) -> None:
+    """Click the map where the node is drawn (a real mouse click on the plot)."""
+    x, y = page.evaluate("""(k) => {
+      const map = document.getElementById('map'), L = map._fullLayout, r = map.getBoundingClientRect();
+      const trace = map.data.find((t) => String(t.meta).startsWith('nodes:') && JSON.parse(
+        document.getElementById('replay-data').textContent).traces.find((u) => u.meta === t.meta).nodes.includes(k));
+      const P = JSON.parse(document.getElementById('replay-data').textContent);
+      const [x, y] = P.xy[k];
+      return [r.left + L.xaxis._offset + L.xaxis.l2p(x), r.top + L.yaxis._offset + L.yaxis.l2p(y)];
+    }""", index[node_id])
+    page.mouse.click(x, y)
+
+
+@pytest.mark.browser
+def test_clicking_a_node_shows_why_it_is_down(caused_page, stepped, tmp_path):
+    model, result, _, _ = stepped
+    s = caused_page
+    s.page.evaluate("window.ripple.pause(); window.ripple.seek(8)")
+    _click_node(s.page, "pump", model.network.index)
+    s.page.wait_for_function("document.querySelector('#details h2').textContent === 'Town Pump'", timeout=5_000)
+    text = s.page.locator("#details").inner_text()
+    assert "down: UNSUPPLIED" in text
+    chain = [li.strip().split("\n")[0] for li in s.page.locator("#details dd ul li").all_inner_texts()]
+    assert chain[:3] == ["Town Pump down at T+0:40: UNSUPPLIED: no power from Hill Substation",
+                         "Hill Substation down at T+0:10: ISOLATED: energy path cut by Quay Substation",
+                         "Quay Substation down at T+0:10: DAMAGED: vbied by cell_1"]
+    assert "Traced to\nvbied by cell_1 on Quay Substation" in text
+    assert "Back in service\nT+2:35 (in 1 h 55 min)" in text
+    assert "power from 1 of Hill Substation (down); buffer 0 h 30 min" in text
+    cascade = s.page.locator("#cascade").inner_text()
+    assert "vbied by cell_1 → Quay Substation (landed): 4 nodes down now traced to it" in cascade
+    # the chain's names are buttons: following one shows that node, with its repair's ETA
+    s.page.locator("#details button", has_text="Quay Substation").first.click()
+    text = s.page.locator("#details").inner_text()
+    assert text.startswith("Quay Substation") and ("Work ETA\nclear done at T+0:50 (in 0 h 10 min)\n"
+                                                   "make safe done at T+1:30 (in 0 h 50 min)\n"
+                                                   "repair done at T+2:35 (in 1 h 55 min)") in text
+    assert "Units on it\n" in text and "none" not in text.split("Units on it")[1]
+    s.page.locator("#details").scroll_into_view_if_needed()
+    assert screenshot(s.page, "replay-why", tmp_path).stat().st_size > 20_000
+    # on backup, the panel counts down the buffer
+    s.page.evaluate("window.ripple.seek(5); window.ripple.select(%d)" % model.network.index["pump"])
+    assert "Backup\nabout 0 h 15 min left (on backup since T+0:10)" in s.page.locator("#details").inner_text()
+    assert s.blocked == [] and s.errors == []
+
+
+@pytest.mark.browser
+def test_the_page_degrades_without_causes(replay_page, stepped):
+    model, _, _, _ = stepped
+    s = replay_page
+    s.page.evaluate("window.ripple.seek(8); window.ripple.select(%d)" % model.network.index["pump"])
+    text = s.page.locator("#details").inner_text()
+    assert "UNSUPPLIED (cause not recorded in this run)" in text
+    assert "Hill Substation (down)" in text                      # the network still says which supplier is out
+    assert "6 nodes down now: Quay Substation, Hill Substation" in s.page.locator("#cascade").inner_text()
+    assert s.blocked == [] and s.errors == []
+
+
+@pytest.mark.browser
+def test_hiding_a_sector_hides_its_links_curve_and_rows(caused_page):
+    s = caused_page
+    s.page.locator("#map .legend .traces", has_text="energy (").locator(".legendtoggle").click()
+    s.page.wait_for_function("document.getElementById('map').data.find(t => t.meta === 'links:energy').visible === false")
+    curve = s.page.evaluate("document.getElementById('curves').data.find(t => t.meta === 'service:energy').visible")
+    assert curve == "legendonly"
+    rows = s.page.locator("#timeline > li[data-sector=energy]")
+    assert rows.count() > 0 and all(rows.nth(i).is_hidden() for i in range(rows.count()))
+    s.page.locator("#map .legend .traces", has_text="energy (").locator(".legendtoggle").click()
+    s.page.wait_for_function("document.getElementById('map').data.find(t => t.meta === 'links:energy').visible === true")
+    assert rows.nth(0).is_visible()
+    assert s.blocked == [] and s.errors == []
+
+
+@pytest.mark.browser
+def test_playback_runs_at_the_speed_it_states(caused_page, stepped):
+    """Simulated hours per wall second within 10% of the menu's: the page times itself
+    playing 60 ticks from a click on play."""
+    model, result, _, _ = stepped
+    s = caused_page
+    s.page.evaluate("window.ripple.pause(); window.ripple.seek(0)")
+    stated = float(s.page.locator("#speed option:checked").inner_text().split()[0])
+    seconds = s.page.evaluate("""() => new Promise((done) => {
+      const t0 = performance.now();
+      document.getElementById('play').click();
+      const wait = () => window.ripple.tick() >= 60 ? done((performance.now() - t0) / 1000) : requestAnimationFrame(wait);
+      requestAnimationFrame(wait);
+    })""")
+    s.page.click("#play")
+    rate = 60 * result.tick_seconds / 3600.0 / seconds
+    assert rate == pytest.approx(stated, rel=0.1)
+
+
+@pytest.mark.browser
+def test_space_on_a_focused_button_presses_only_that_button(caused_page):
+    s = caused_page
+    s.page.evaluate("window.ripple.pause(); window.ripple.seek(0)")
+    s.page.focus("#next")
+    s.page.keyboard.press(" ")
+    assert s.page.locator("#play").inner_text().endswith("Play")     # not playing
+    assert s.page.evaluate("window.ripple.tick()") > 0                  # the button did its own job
+
+
+@pytest.mark.browser
+def test_the_page_shows_no_internals_and_no_cloud_buttons(caused_page):
+    s = caused_page
+    text = s.page.locator("body").inner_text()
+    assert "effect=" not in text and "scene=" not in text and "Work." not in text
+    s.page.hover("#map")
+    assert s.page.locator("#map .modebar-btn[data-title*='Chart Studio']").count() == 0
+    assert s.page.locator("#map .modebar-btn[data-title*='cloud' i]").count() == 0
+    assert s.page.evaluate("document.querySelector('#map .modebar-btn--logo')") is None
 
 
 @pytest.mark.browser
@@ -376,7 +557,20 @@ def test_comparison_report_shows_one_row_per_variant(browser, tmp_path):
         ecdfs = [t["meta"] for t in plotly_traces(s.page, "distributions")]
         assert {"ecdf:resilience_loss_h:base", "ecdf:resilience_loss_h:fifo", "ecdf:resilience_loss_h:nearest"} <= set(ecdfs)
         medians = [t["meta"] for t in plotly_traces(s.page, "fan-service") if t["meta"]]
-        assert medians == ["median:base", "median:fifo", "median:nearest"]
+        assert medians == ["median:fifo", "median:nearest", "median:base"]    # the reference drawn last, on top
+        dashes = {t["meta"]: t["dash"] for t in s.page.evaluate(
+            "document.getElementById('fan-service').data.filter(t => t.meta).map(t => ({meta: t.meta, dash: t.line.dash}))")}
+        assert len(set(dashes.values())) == 3                                   # arms differ without colour
+        assert s.page.locator("[id^=fan-sector-]").count() >= 1                  # per-sector fans per arm
+        s.page.evaluate("document.querySelectorAll('details').forEach((d) => { d.open = true; })")
+        head = s.page.locator("details table thead").first.inner_text()
+        for column in ("better is", "so the variant is", "p (paired t)", "p (Wilcoxon signed-rank)", "pairs"):
+            assert column in head
+        row = s.page.locator("details table tbody tr", has_text="fifo").first.inner_text().split("\t")
+        assert row[2] == "lower" and row[4] == "worse"                          # resilience loss +0.8 h: worse
+        assert s.page.locator("p.how").count() >= 4                              # a line under each chart
+        summary = s.page.locator("table").nth(1).locator("thead").inner_text()
+        assert "n" in summary.split("\t") and "sd" in summary.split("\t")
         assert s.blocked == [] and s.errors == []
         assert screenshot(s.page, "comparison", tmp_path, full_page=True).stat().st_size > 20_000
 

@@ -281,34 +281,21 @@ def test_flagship_replay_at_its_worst_moment(browser, tmp_path):
 
 
 # ------------------------------------------------------------ why a node failed
-VBIED = {"attacker": "cell_1", "action": "damage", "tactic": "vbied", "node": "sub_a"}
-CAUSES = {   # what the engine records for the harbour run's failures (issue 14, item 1)
-    "sub_a": ({"reason": "DAMAGED", "attack": {k: VBIED[k] for k in ("attacker", "action", "tactic")}}, [VBIED]),
-    "sub_b": ({"reason": "ISOLATED", "sector": "energy", "cut_by": ["sub_a"]}, [VBIED]),
-    "cell": ({"reason": "UNSUPPLIED", "resource": "power", "suppliers": ["sub_b"]}, [VBIED]),
-    "pump": ({"reason": "UNSUPPLIED", "resource": "power", "suppliers": ["sub_b"]}, [VBIED]),
-}
-
-
-def with_causes(events):
-    """The run's events with each node_down's cause and roots, as the engine logs them."""
+def without_causes(events):
+    """The run's events as a run that recorded no causes logs them."""
     out = []
     for e in events:
-        if e.kind == EventKind.NODE_DOWN and e.node in CAUSES:
-            cause, roots = CAUSES[e.node]
-            e = Event(e.tick, e.kind, e.node, e.team, {**e.detail, "cause": cause, "roots": roots})
+        if e.kind == EventKind.NODE_DOWN and "cause" in e.detail:
+            e = Event(e.tick, e.kind, e.node, e.team, {k: v for k, v in e.detail.items() if k not in ("cause", "roots")})
         out.append(e)
     return out
 
 
 @pytest.fixture(scope="module")
 def caused_page(browser, stepped, tmp_path_factory):
-    """The harbour replay with causes on its failures, opened once."""
+    """The harbour replay, with the causes the engine recorded on its failures, opened once."""
     model, result, _, _ = stepped
-    caused = copy.copy(result)
-    events = with_causes(result.timeline())
-    object.__setattr__(caused, "timeline", lambda: events)
-    path = write_replay(caused, model.network, tmp_path_factory.mktemp("caused") / "replay.html")
+    path = write_replay(result, model.network, tmp_path_factory.mktemp("caused") / "replay.html")
     with open_page(browser, path) as session:
         session.page.wait_for_function("window.rippleReady === true", timeout=10_000)
         yield session
@@ -381,10 +368,23 @@ def test_clicking_a_node_shows_why_it_is_down(caused_page, stepped, tmp_path):
     assert s.blocked == [] and s.errors == []
 
 
+@pytest.fixture(scope="module")
+def uncaused_page(browser, stepped, tmp_path_factory):
+    """The harbour replay as a run that recorded no causes (an older run folder)."""
+    model, result, _, _ = stepped
+    bare = copy.copy(result)
+    events = without_causes(result.timeline())
+    object.__setattr__(bare, "timeline", lambda: events)
+    path = write_replay(bare, model.network, tmp_path_factory.mktemp("uncaused") / "replay.html")
+    with open_page(browser, path) as session:
+        session.page.wait_for_function("window.rippleReady === true", timeout=10_000)
+        yield session
+
+
 @pytest.mark.browser
-def test_the_page_degrades_without_causes(replay_page, stepped):
+def test_the_page_degrades_without_causes(uncaused_page, stepped):
     model, _, _, _ = stepped
-    s = replay_page
+    s = uncaused_page
     s.page.evaluate("window.ripple.seek(8); window.ripple.select(%d)" % model.network.index["pump"])
     text = s.page.locator("#details").inner_text()
     assert "UNSUPPLIED (cause not recorded in this run)" in text

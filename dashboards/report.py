@@ -533,8 +533,10 @@ def report_html(folder: Path) -> str:
         body.append("<h2>Headline metrics</h2>" + summary_table(runs, HEADLINE) +
                     f"<details><summary>more metrics</summary>{summary_table(runs)}</details>")
     body.append(f'<div class="panel">{page.figure_div(metric_distributions(runs), "distributions")}</div>')
-    body.append(how_to_read("Each curve is the share of runs at or below a value (empirical CDF): the further left "
-                            "a curve of a loss sits, the better; a steep curve means runs agree."))
+    body.append(how_to_read("Each bar counts the runs with a value in its range: a narrow heap means the runs "
+                            "agree, a long tail to the right means a few runs went much worse." if comparison is None
+                            else "Each curve is the share of runs at or below a value (empirical CDF): the further "
+                            "left a curve of a loss sits, the better; a steep curve means runs agree."))
     curves = {name: estimates for name, r in runs.items() if (estimates := recovery_estimates(r))}
     if curves:
         body.append("<h2>Recovery</h2>")

@@ -21,6 +21,7 @@ from typer.testing import CliRunner
 from ripple import app
 from ripple.console import ExerciseConsole
 from sim.exercise import ExerciseError, ExerciseSession, read_log
+from sim.exercise.log import chained_lines
 from sim.model import RippleModel
 from sim.results import clean
 from sim.scenario import load_scenario
@@ -243,10 +244,9 @@ def test_replay_detects_a_diverging_log_and_rejects_garbage(tmp_path):
     session = ExerciseSession(SCENARIO, log_path=log)
     session.step(2)
     session.note("first")
-    lines = log.read_text().splitlines()
-    entry = json.loads(lines[2])
-    entry["tick"] = 5
-    log.write_text("\n".join(lines[:2] + [json.dumps(entry)]) + "\n")
+    records = [json.loads(line) for line in log.read_text().splitlines()]
+    records[2]["tick"] = 5
+    log.write_text("\n".join(chained_lines(records[:3])) + "\n")      # a consistent chain: the replay decides
     with pytest.raises(ExerciseError, match=r"ex\.jsonl:3: the replay reached tick 2 where the log has tick 5"):
         ExerciseSession.from_log(log)
     log.write_text("not json\n")

@@ -34,7 +34,7 @@ from sim.scenario.timefmt import format_clock
 
 __all__ = [
     "METRICS", "TLP", "PlanItem", "Report", "ReportError", "bought", "build_report", "capability_rows", "difference",
-    "entry_text", "executive_summary", "improvement_plan", "mark_decisions", "metric_rows", "overview_rows",
+    "entry_text", "executive_summary", "improvement_plan", "what_happened", "mark_decisions", "metric_rows", "overview_rows",
     "timeline", "to_html", "to_markdown", "write_report",
 ]
 
@@ -395,6 +395,37 @@ def group_text(events: list[Event], net: Any, what: str) -> str:
     return f"{len(events)} {noun} {what} ({sectors}): {shown}"
 
 
+OUTCOME_TEXT = {"landed": "landed", "failed": "failed against the target's defences",
+                "interdicted": "was interdicted before it struck", "no target": "found no target"}
+
+
+def what_happened(report: Report) -> list[str]:
+    """One sentence per attack of the exercise run: who attacked what, when, and how it ended.
+
+    Parameters
+    ----------
+    report : Report
+        The report.
+
+    Returns
+    -------
+    list[str]
+        The attacks in order; the scenario's description says what was scripted, these what
+        the run did.
+    """
+    net, session = report.session.network, report.session
+    cells = {a.id: a.name or a.id for a in session.scenario.attackers}
+    out = []
+    for e in report.exercise.events:
+        if e.kind != EventKind.ATTACK:
+            continue
+        target = f" on {net.names[net.index[e.node]]}" if e.node is not None else ""
+        outcome = str(e.detail.get("outcome", ""))
+        out.append(f"{report.clock(e.tick)}: {cells.get(e.detail.get('attacker'), e.detail.get('attacker'))}, "
+                   f"{str(e.detail.get('tactic', '')).replace('_', ' ')}{target}: {OUTCOME_TEXT.get(outcome, outcome)}.")
+    return out
+
+
 def difference(name: str, ours: Any, theirs: Any) -> str:
     """Exercise − counterfactual in the metric's unit, with a word for which way is better.
 
@@ -730,7 +761,8 @@ def to_html(report: Report) -> str:
 <section id="overview"><h2>Exercise overview</h2>
 {_table(None, overview_rows(report), "overview")}
 <h3>Objectives</h3><ul class="objectives">{objectives}</ul>
-{f'<p class="scenario">{html.escape(scenario.description)}</p>' if scenario.description else ''}
+{f'<h3>Scenario as scripted</h3><p class="scenario">{html.escape(scenario.description)}</p>' if scenario.description else ''}
+<h3>What happened</h3><ul class="happened">{"".join(f"<li>{html.escape(t)}</li>" for t in what_happened(report)) or "<li>no attack was made</li>"}</ul>
 </section>
 <section id="summary"><h2>Executive summary</h2>
 {"".join(f"<p>{html.escape(p)}</p>" for p in executive_summary(report))}
@@ -864,6 +896,8 @@ def to_markdown(report: Report) -> str:
         f"# After-Action Report / Improvement Plan: {_md_text(scenario.name)}", "",
         "## Exercise overview", "", _md_table(("field", "value"), overview_rows(report)), "",
         "### Objectives", "", *(f"- {_md_text(o)}" for o in scenario.objectives or ["none listed"]), "",
+        *(("### Scenario as scripted", "", _md_text(scenario.description), "") if scenario.description else ()),
+        "### What happened", "", *(f"- {_md_text(t)}" for t in what_happened(report) or ["no attack was made"]), "",
         "## Executive summary", "", *(_md_text(p) + "\n" for p in executive_summary(report)),
         "## Headline metrics: with the decisions and without", "",
         "Without = the same scenario and seed run with no exercise input (`ripple run`).", "",

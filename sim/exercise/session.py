@@ -20,6 +20,7 @@ from sim.exercise.controller import tactic_names, target_rules
 from sim.exercise.counterfactual import counterfactual
 from sim.exercise.decisions import aid_teams, policy_names
 from sim.exercise.errors import ExerciseError
+from sim.exercise.injects import ExerciseModel
 from sim.exercise.log import find_scenario, new_header, now_wall, read_log, write_log
 from sim.exercise.ratings import Rating, capabilities, resolve_capability
 from sim.exercise.state import ExerciseState
@@ -60,7 +61,7 @@ class ExerciseSession:
         file = file if file is not None else ScenarioFile.read(self.scenario_path)
         scenario = file.scenario
         self.digest = file.sha256
-        self.state = ExerciseState(scenario, RippleModel(scenario, seed=seed))
+        self.state = ExerciseState(scenario, ExerciseModel(scenario, seed=seed))
         self.seed = self.model.seed
         self.header = new_header(self.scenario_path, scenario, self.digest, self.seed, participants or [])
         self.entries: list[dict[str, Any]] = []
@@ -537,6 +538,14 @@ class ExerciseSession:
     def incidents(self) -> list[dict[str, Any]]:
         """Nodes with open tasks: the node, why it is down, and each task's state."""
         return views.incidents(self.state)
+
+    def backups(self) -> list[dict[str, Any]]:
+        """Every node on backup, soonest to run out first (:func:`sim.exercise.views.backups`)."""
+        return views.backups(self.state)
+
+    def alerts(self) -> list[str]:
+        """Per sector, when its backups run out if nothing is done (:func:`sim.exercise.views.alerts`)."""
+        return views.alerts(self.state)
 
     def units(self) -> list[views.UnitView]:
         """Every unit as it stands now."""

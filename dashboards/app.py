@@ -27,7 +27,7 @@ from dashboards.replay import attack_events
 from sim.exercise import CLOCK, NOTE, PLAYER, RATING, RATINGS, VERBS, Argument, ExerciseError, ExerciseSession, Verb
 from sim.results import UnitStatus
 
-__all__ = ["allowed_host", "auto_step", "create_app", "form_arguments", "perform", "respond"]
+__all__ = ["alert_feed", "allowed_host", "auto_step", "create_app", "form_arguments", "perform", "respond"]
 
 # the map's code for each unit status the session reports
 SPEEDS = [(1, "1 tick/s"), (3, "3 ticks/s"), (6, "6 ticks/s"), (12, "12 ticks/s")]
@@ -163,6 +163,30 @@ def inject_feed(session: ExerciseSession) -> list[Any]:
                      html.Div(str(event.detail.get("message", "")))]
         cards.append(html.Div(parts, className="inject"))
     return cards or [html.Div("No injects yet.", className="muted")]
+
+
+def alert_feed(session: ExerciseSession) -> list[Any]:
+    """The forecast's alerts and every node on backup with its time left.
+
+    Parameters
+    ----------
+    session : ExerciseSession
+        The exercise.
+
+    Returns
+    -------
+    list
+        One ``Div`` per alert (:meth:`ExerciseSession.alerts`), then a table of the nodes on
+        backup (:meth:`ExerciseSession.backups`); or one ``Div`` saying nothing runs on backup.
+    """
+    rows = session.backups()
+    if not rows:
+        return [html.Div("No node is running on backup.", className="muted")]
+    cards: list[Any] = [html.Div(line, className="alert") for line in session.alerts()]
+    head = html.Tr([html.Th(c) for c in ("node", "sector", "backup left", "runs out")])
+    body = [html.Tr([html.Td(r["node"], title=r["name"]), html.Td(r["sector"]), html.Td(r["left"]),
+                     html.Td(r["runs_out"])]) for r in rows]
+    return [*cards, html.Table([html.Thead(head), html.Tbody(body)], className="grid backups")]
 
 
 def teams_table(session: ExerciseSession) -> html.Table:
@@ -329,6 +353,7 @@ def layout(session: ExerciseSession) -> html.Div:
                       dcc.Graph(id="curves", className="curves", config={"displaylogo": False})], className="left"),
             html.Div([
                 html.H2("Injects"), html.Div(id="feed", className="feed"),
+                html.H2("Alerts"), html.Div(id="alerts", className="alerts", role="status"),
                 html.H2("Decisions"),
                 *[_form(session, verb) for verb in FORM_VERBS],
                 html.H2("Units"), html.Div(id="teams"),
@@ -421,7 +446,7 @@ def create_app(session: ExerciseSession, host: str = "127.0.0.1", port: int = 80
 
     @app.callback(
         Output("clock", "children"), Output("wall", "children"), Output("service", "children"),
-        Output("map", "figure"), Output("curves", "figure"), Output("feed", "children"),
+        Output("map", "figure"), Output("curves", "figure"), Output("feed", "children"), Output("alerts", "children"),
         Output("teams", "children"), Output("incidents", "children"), *[Output(n, "options") for n in nodes],
         Input("version", "data"),
     )
@@ -429,7 +454,8 @@ def create_app(session: ExerciseSession, host: str = "127.0.0.1", port: int = 80
         with lock:
             end = " (end)" if session.finished else ""
             return (session.clock() + end, session.wall_clock(), service_text(session), map_figure(session, extent),
-                    curves_figure(session), inject_feed(session), teams_table(session), incidents_table(session),
+                    curves_figure(session), inject_feed(session), alert_feed(session), teams_table(session),
+                    incidents_table(session),
                     *[node_options(session)] * len(nodes))
 
     return app
@@ -612,6 +638,7 @@ h2 { font-size: 14px; margin: 12px 0 6px; }
 .inject { background: #fffbe6; border-left: 4px solid #e6a100; padding: 6px 8px; margin-bottom: 6px; }
 .inject-head { font-weight: bold; font-size: 12px; }
 .inject-expected { color: #555; font-size: 12px; margin-top: 3px; }
+.alert { background: #fdecea; border-left: 4px solid #b3261e; padding: 6px 8px; margin-bottom: 6px; }
 .form { background: #fff; border: 1px solid #ddd; padding: 6px 8px; margin-bottom: 6px; display: grid;
         grid-template-columns: 1fr 1fr auto; gap: 6px; align-items: center; }
 .form-title { grid-column: 1 / -1; font-weight: bold; font-size: 12px; }

@@ -9,6 +9,7 @@ from pathlib import Path
 
 from rich.console import Console
 
+from dashboards.app import alert_feed
 from ripple.console import ExerciseConsole
 from sim.exercise import ExerciseSession
 from sim.exercise.foresight import backup_left, forecast
@@ -68,3 +69,13 @@ def test_the_console_prints_an_alert_once_and_again_on_request():
     assert "│ hosp │ health │ 0:45        │ T+1:30   │" in text
     session.run_until("T+2:00")                                           # the generator ran out
     assert session.alerts() == [] and session.backups() == []
+
+
+def test_the_browser_console_shows_the_alerts_and_the_backups():
+    session = ExerciseSession(SCENARIO)
+    assert [c.children for c in alert_feed(session)] == ["No node is running on backup."]
+    session.run_until("T+0:40")
+    alert, table = alert_feed(session)
+    assert alert.children == "health backups run out at T+1:30 (in 0:50) unless power returns: hosp"
+    [row] = table.children[1].children
+    assert [td.children for td in row.children] == ["hosp", "health", "0:50", "T+1:30"]

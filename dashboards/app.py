@@ -57,9 +57,40 @@ def field_id(verb: Verb, argument: Argument) -> str:
     return f"{verb.name}-{argument.name}"
 
 
-def node_fields() -> list[str]:
-    """The page elements that choose a node (their options follow the open incidents)."""
-    return [field_id(v, a) for v in CLOCK_VERBS + FORM_VERBS for a in v.positional if a.kind == "node"]
+def live_fields() -> list[tuple[Verb, Argument]]:
+    """The arguments whose choices follow the run (nodes and units), refreshed on every change."""
+    return [(v, a) for v in CLOCK_VERBS + FORM_VERBS for a in v.positional if a.kind in ("node", "unit")]
+
+
+ACTIVE_STATUSES = ("idle", "travelling", "working")
+
+
+def live_options(session: ExerciseSession, verb: Verb, argument: Argument) -> list[dict[str, str]]:
+    """What a node or unit field offers now: what that verb can act on.
+
+    Parameters
+    ----------
+    session : ExerciseSession
+        The exercise.
+    verb : Verb
+        The verb of the form.
+    argument : Argument
+        Its node or unit argument.
+
+    Returns
+    -------
+    list[dict[str, str]]
+        Dropdown options: a dispatch goes to an open incident with a unit on duty, a recall
+        stops a travelling or working unit; other node fields list every node, open
+        incidents first.
+    """
+    if argument.kind == "node":
+        if verb.name == "dispatch":
+            return [{"label": f"{r['node']} (incident)", "value": r["node"]} for r in session.incidents()]
+        return node_options(session)
+    wanted = {"dispatch": ACTIVE_STATUSES, "recall": ("travelling", "working")}.get(verb.name)
+    return [{"label": f"{u.label} ({u.kind})", "value": u.label} for u in session.units()
+            if wanted is None or u.status in wanted]
 
 
 def unit_marks(session: ExerciseSession) -> list[UnitMark]:
@@ -289,8 +320,8 @@ def field(session: ExerciseSession, verb: Verb, argument: Argument) -> Any:
     ident, hint = field_id(verb, argument), argument.hint or argument.name
     current = session.settings().get(argument.setting) if argument.setting else None
     choices = {
-        "unit": lambda: [{"label": f"{u.label} ({u.kind})", "value": u.label} for u in session.units()],
-        "node": lambda: node_options(session), "team": session.aid_teams, "policy": session.policy_names,
+        "unit": lambda: live_options(session, verb, argument), "node": lambda: live_options(session, verb, argument),
+        "team": session.aid_teams, "policy": session.policy_names,
         "capability": lambda: [{"label": c, "value": c} for c in session.capabilities()],
     }
     if argument.kind in choices:
@@ -427,7 +458,7 @@ def create_app(session: ExerciseSession, host: str = "127.0.0.1", port: int = 80
     extent = map_extent(session.network, [u.base for u in session.units()])
     app.layout = lambda: layout(session)
     fields = {field_id(v, a): State(field_id(v, a), "value") for v in CLOCK_VERBS + FORM_VERBS for a in v.positional}
-    nodes = node_fields()
+    live = live_fields()
 
     @app.callback(
         output=dict(version=Output("version", "data"), message=Output("message", "children"),
@@ -447,7 +478,8 @@ def create_app(session: ExerciseSession, host: str = "127.0.0.1", port: int = 80
     @app.callback(
         Output("clock", "children"), Output("wall", "children"), Output("service", "children"),
         Output("map", "figure"), Output("curves", "figure"), Output("feed", "children"), Output("alerts", "children"),
-        Output("teams", "children"), Output("incidents", "children"), *[Output(n, "options") for n in nodes],
+        Output("teams", "children"), Output("incidents", "children"),
+        *[Output(field_id(v, a), "options") for v, a in live],
         Input("version", "data"),
     )
     def render(version: int) -> tuple[Any, ...]:
@@ -456,7 +488,7 @@ def create_app(session: ExerciseSession, host: str = "127.0.0.1", port: int = 80
             return (session.clock() + end, session.wall_clock(), service_text(session), map_figure(session, extent),
                     curves_figure(session), inject_feed(session), alert_feed(session), teams_table(session),
                     incidents_table(session),
-                    *[node_options(session)] * len(nodes))
+                    *[live_options(session, v, a) for v, a in live])
 
     return app
 

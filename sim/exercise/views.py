@@ -46,7 +46,8 @@ class UnitView:
 
     ``position`` and ``base`` are map coordinates (the network's x, y); ``node_index`` is the
     index of the node of its task (None without one); ``until`` is the clock label at which
-    travel, work or time out of service ends ('' otherwise).
+    travel, work (at the present crew size) or time out of service ends, or a called
+    mutual-aid unit arrives ('' otherwise).
     """
 
     label: str
@@ -79,14 +80,27 @@ def units(state: ExerciseState) -> list[UnitView]:
     net, out = state.model.network, []
     for unit in state.model.responders:
         task = unit.task
-        busy = unit.status in (UnitStatus.TRAVELLING, UnitStatus.WORKING, UnitStatus.OUT)
         out.append(UnitView(
             unit.label, unit.team, unit.kind, skills(state, unit), status_name(unit.status),
             (float(unit.position[0]), float(unit.position[1])), (float(unit.base[0]), float(unit.base[1])),
             task.node if task is not None else None, net.ids[task.node] if task is not None else "",
             net.names[task.node] if task is not None else "", task.work if task is not None else "",
-            state.clock(unit.until) if busy else ""))
+            _until(state, unit)))
     return out
+
+
+def _until(state: ExerciseState, unit: Any) -> str:
+    """When the unit's present state ends: arrival, the end of its work at the present crew
+    size, the end of time out of service, a called mutual-aid unit's arrival; '' otherwise."""
+    model = state.model
+    if unit.status in (UnitStatus.TRAVELLING, UnitStatus.OUT):
+        return state.clock(unit.until)
+    if unit.status == UnitStatus.WORKING and unit.task is not None:
+        on_site = sum(1 for u in unit.task.crew if u.status == UnitStatus.WORKING)
+        return state.clock(model.tick + -(-unit.task.work_left // max(1, on_site)))
+    if unit.status == UnitStatus.INACTIVE and model.aid_due.get(unit.team) is not None:
+        return state.clock(model.aid_due[unit.team])
+    return ""
 
 
 def teams(state: ExerciseState) -> list[dict[str, Any]]:
@@ -100,10 +114,12 @@ def teams(state: ExerciseState) -> list[dict[str, Any]]:
     Returns
     -------
     list of dict
-        One row per unit, as :func:`units` orders them; ``until`` is a ``T+h:mm`` label or ''.
+        One row per unit, as :func:`units` orders them; ``until`` is a ``T+h:mm`` label or '';
+        a mutual-aid unit called but not yet arrived shows ``called in`` until its arrival.
     """
-    return [{"unit": u.label, "team": u.team, "kind": u.skills, "status": u.status, "node": u.node, "work": u.work,
-             "until": u.until} for u in units(state)]
+    return [{"unit": u.label, "team": u.team, "kind": u.skills,
+             "status": "called in" if u.status == "inactive" and u.until else u.status, "node": u.node,
+             "work": u.work, "until": u.until} for u in units(state)]
 
 
 def incidents(state: ExerciseState) -> list[dict[str, Any]]:

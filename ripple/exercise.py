@@ -145,11 +145,14 @@ def aar(
     tlp: str = typer.Option("amber", help=f"Traffic Light Protocol marking: {' | '.join(TLP_NAMES)}"),
     participants: str = typer.Option("", help="participants, separated by ';' (default: those in the log)"),
     scenario: Path | None = typer.Option(None, help="scenario file (default: the one named in the log)"),
+    sponsor: str = typer.Option("", help="the exercise's sponsor, for the overview"),
+    poc: str = typer.Option("", help="the exercise's point of contact (overview, and plan items without one)"),
+    scope: str = typer.Option("", help="the exercise's scope (default: the scenario's span and network)"),
 ) -> None:
     """Write the after-action report and improvement plan (HSEEP AAR/IP) of an exercise log.
 
     The report compares the exercise with its counterfactual: the same scenario and seed run
-    without the players' decisions."""
+    without the players' decisions, and without each decision in turn."""
     from dashboards.aar import ReportError, build_report, bought, write_report
     from sim.exercise import ExerciseError
     from sim.scenario import ScenarioError
@@ -159,7 +162,7 @@ def aar(
     people = [p.strip() for p in participants.split(";") if p.strip()]
     try:
         with console.status("replaying the exercise and running the counterfactual"):
-            report = build_report(log, scenario, tlp, people)
+            report = build_report(log, scenario, tlp, people, sponsor.strip(), poc.strip(), scope.strip())
     except ScenarioError as exc:
         fail(str(exc))
     except (ExerciseError, ReportError) as exc:

@@ -60,6 +60,7 @@ class ExerciseSession:
         self.scenario_path = Path(scenario_path)
         file = file if file is not None else ScenarioFile.read(self.scenario_path)
         scenario = file.scenario
+        self.file = file
         self.digest = file.sha256
         self.state = ExerciseState(scenario, ExerciseModel(scenario, seed=seed))
         self.seed = self.model.seed
@@ -421,7 +422,7 @@ class ExerciseSession:
         return self.do("note", text=text)
 
     def rate(self, capability: str, rating: str, notes: str = "", **plan: str) -> str:
-        """Rate a core capability; ``plan``: ``element``, ``org``, ``action``, ``due``.
+        """Rate a core capability; ``plan``: ``element``, ``org``, ``action``, ``due``, ``improve``, ``poc``.
 
         Parameters
         ----------
@@ -433,7 +434,8 @@ class ExerciseSession:
             The evaluator's observations.
         **plan : str
             Improvement-plan fields: ``element`` (a capability element or its prefix),
-            ``org``, ``action`` (corrective action), ``due`` (``YYYY-MM-DD``).
+            ``org``, ``action`` (corrective action), ``due`` (``YYYY-MM-DD``, not before the
+            exercise), ``improve`` (an area for improvement), ``poc`` (point of contact).
 
         Returns
         -------
@@ -566,6 +568,33 @@ class ExerciseSession:
     def result(self) -> RunResult:
         """The run so far (rows past the clock are not yet filled)."""
         return self.model.result()
+
+    def without(self, index: int) -> RunResult:
+        """The exercise replayed without its ``index``-th log entry, then played to the end.
+
+        An entry that cannot be carried out without the one left out (a recall of a unit it
+        dispatched) is skipped too.
+
+        Parameters
+        ----------
+        index : int
+            The entry to leave out (0: the first after the header).
+
+        Returns
+        -------
+        RunResult
+            The whole run, on the same scenario and seed.
+        """
+        other = ExerciseSession(self.scenario_path, seed=self.seed, file=self.file)
+        for number, entry in enumerate(self.entries):
+            if number == index:
+                continue
+            try:
+                VERBS[entry["verb"]].handler(other.state, dict(entry["args"]), entry.get("wall", ""))
+            except ExerciseError:
+                continue
+        other.play_out()
+        return other.result()
 
     def counterfactual(self) -> RunResult:
         """The same scenario and seed run without the players' decisions."""

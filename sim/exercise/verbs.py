@@ -245,7 +245,8 @@ _TABLE = (
          lambda a: f"Note: {a['text']}", evaluation.note,
          (Argument("text", '"text"', "text", noun="some text", hint="observation, discussion point"),)),
     Verb("rate", RATING, 'rate CAP P|S|M|U ["notes"] [k=v ...]',
-         "rate a core capability (CAP: number, name or prefix; k=v: element=, org=, action=, due=YYYY-MM-DD)",
+         "rate a core capability (CAP: number, name or prefix; k=v: element=, org=, action=, due=YYYY-MM-DD, "
+         "improve= an area for improvement beside a P or S, poc= the point of contact)",
          "Rate a core capability", "Rate", lambda a: f"Rating: {a['capability']} {str(a['rating']).upper()}",
          evaluation.rate,
          (Argument("capability", "CAP", "capability", noun="a capability", hint="capability"),
@@ -254,6 +255,8 @@ _TABLE = (
           Argument("element", "POETE", "word", option="element", optional=True),
           Argument("org", "ORG", "word", option="org", optional=True),
           Argument("action", "text", "text", option="action", optional=True),
-          Argument("due", "YYYY-MM-DD", "word", option="due", optional=True))),
+          Argument("due", "YYYY-MM-DD", "word", option="due", optional=True),
+          Argument("improve", "text", "text", option="improve", optional=True),
+          Argument("poc", "POC", "word", option="poc", optional=True))),
 )
 VERBS: dict[str, Verb] = {verb.name: verb for verb in _TABLE}

@@ -213,24 +213,34 @@ def serve(
     log: Path | None = typer.Option(None, help="exercise log, JSON lines (default: runs/exercise-<id>-seed<seed>-<time>.jsonl)"),
     resume: Path | None = typer.Option(None, help="continue a saved exercise log (replays it first)"),
     participants: str = typer.Option("", help="participating organisations or people, separated by ';'"),
+    seats: str = typer.Option("", help="seats, e.g. facilitator,police,fire,utility: each browser opens /?seat=NAME, "
+                                       "commands its own units and is logged by seat (default: no seats)"),
 ) -> None:
     """Run a tabletop exercise in the browser: map, service curves, injects, decision forms.
 
     The page has clock controls and a form for each decision; every browser that connects
-    drives the one exercise session held by this process."""
+    drives the one exercise session held by this process and sees each change within a second."""
     from waitress import create_server
 
     from dashboards.app import create_app
+    from sim.exercise import ExerciseError
+    from sim.exercise.seats import parse_seats
 
+    try:
+        seated = parse_seats(seats) if seats.strip() else None
+    except ExerciseError as exc:
+        fail(f"--seats: {exc}")
     free_port(host, port)
     session = open_session(scenario, seed, log, resume, participants)
-    dash_app = create_app(session, host, port)
+    dash_app = create_app(session, host, port, seated)
     if host not in ("127.0.0.1", "localhost", "::1"):
         console.print(f"[bold yellow]warning:[/] listening on {host}: anyone who can reach it can drive the exercise "
                       "(there is no login)", highlight=False)
     shown = f"[{host}]" if ":" in host else host
     console.print(f"{session.scenario.name}: serving the exercise at http://{shown}:{port}/ (seed {session.seed}); "
                   f"log {session.log_path}; Ctrl+C stops", highlight=False, soft_wrap=True)
+    for seat in seated or []:
+        console.print(f"  seat {seat}: http://{shown}:{port}/?seat={seat}", highlight=False, soft_wrap=True)
     try:
         server = create_server(dash_app.server, host=host, port=port, threads=8)
     except OSError as exc:

@@ -23,6 +23,7 @@ from sim.exercise.errors import ExerciseError
 from sim.exercise.injects import ExerciseModel
 from sim.exercise.log import find_scenario, new_header, now_wall, read_log, write_log
 from sim.exercise.ratings import Rating, capabilities, resolve_capability
+from sim.exercise.seats import check_fresh, check_seat
 from sim.exercise.state import ExerciseState
 from sim.exercise.verbs import CLOCK, VERBS
 from sim.model import RippleModel
@@ -140,13 +141,19 @@ class ExerciseSession:
         if self.log_path is not None:
             write_log(self.log_path, self.header, self.entries)
 
-    def do(self, verb: str, **args: Any) -> str:
-        """Carry out one verb, log it with its exercise and wall time, save the log.
+    def do(self, verb: str, *, seat: str | None = None, seen: int | None = None, **args: Any) -> str:
+        """Carry out one verb, log it with its exercise and wall time (and seat), save the log.
 
         Parameters
         ----------
         verb : str
             A verb of :data:`sim.exercise.verbs.VERBS`.
+        seat : str, optional
+            The seat acting (:data:`sim.exercise.seats.SEATS`): refused unless it may, and
+            logged; None when the exercise has no seats.
+        seen : int, optional
+            How many log entries the acting view had seen: refused if the state has changed
+            since (None: no check).
         **args
             Its arguments by name.
 
@@ -157,14 +164,20 @@ class ExerciseSession:
         """
         if verb not in VERBS:
             raise ExerciseError(f"unknown verb '{verb}'")
+        if seen is not None:
+            check_fresh(self.entries, seen)
         record = VERBS[verb]
         args = record.bind(args)
+        if seat is not None:
+            check_seat(self.state, seat, verb, args)
         tick, wall = self.model.tick, now_wall()
         message = record.handler(self.state, args, wall)
         entry = {"verb": verb, "args": args, "tick": tick, "time": format_clock(tick * self.model.tick_seconds),
                  "wall": wall}
         if record.category == CLOCK:
             entry["to"] = self.model.tick
+        if seat is not None:
+            entry["seat"] = seat
         self.entries.append(entry)
         self.save()
         return message

@@ -177,3 +177,31 @@ def test_the_aar_says_what_happened_not_what_was_scripted(tmp_path):
     assert "- T+0:30: North cell (VBIED team, then UAS operator), vbied on" in happened
     assert "stopped at the Central Station ticket barrier" in text          # the alternative, in the timeline
     assert "armed man on the Central Station concourse" not in text
+
+
+def test_a_watched_inject_is_a_utility_report_the_tick_a_backup_runs_short(tmp_path):
+    report = {"number": 3, "at": "T+0:05", "until": "T+6:00", "from": "Town Hospital", "to": "EOC",
+              "message": "Our generator has less than 30 minutes of fuel left.",
+              "when": {"sector": "health", "backup_hours_below": 0.5}}
+    late = {"number": 4, "at": "T+0:05", "until": "T+0:20", "message": "never", "when": {"node_down": "sub"},
+            "otherwise": {"message": "All quiet at Mill Lane."}}
+    session = ExerciseSession(variant(tmp_path, [report, late]))
+    session.run_until("T+0:40")
+    assert released(session, 3) == [] and released(session, 4) == [("All quiet at Mill Lane.", "otherwise")]
+    assert session.model.watching == {3}
+    assert session.clock(session.next_inject_tick()) == "T+1:00"      # the MSEL's next line, not the watch
+    session.run_until("T+2:00")
+    [event] = [e for e in session.released_injects() if e.detail.get("number") == 3]
+    assert session.clock(event.tick) == "T+1:05"     # the generator (1 h from T+0:30) has 25 min left: < 30
+    assert session.model.watching == set()
+
+
+def test_until_needs_a_condition_and_a_window(tmp_path):
+    with pytest.raises(ScenarioError, match="until is how long a when condition is watched"):
+        load_scenario(variant(tmp_path, [{"number": 3, "at": "T+1:00", "until": "T+2:00", "message": "m"}]))
+    with pytest.raises(ScenarioError, match="until is before at"):
+        load_scenario(variant(tmp_path, [{"number": 3, "at": "T+1:00", "until": "T+0:30", "message": "m",
+                                          "when": {"node_down": "sub"}}]))
+    with pytest.raises(ScenarioError, match=r"injects\[2\]\.until: after the end of the run"):
+        load_scenario(variant(tmp_path, [{"number": 3, "at": "T+1:00", "until": "T+48:00", "message": "m",
+                                          "when": {"node_down": "sub"}}]))

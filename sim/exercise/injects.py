@@ -4,11 +4,15 @@ An exercise plays its scenario on :class:`ExerciseModel`, a :class:`~sim.model.R
 that judges each MSEL inject's ``when`` condition as the inject falls due (at the start of its
 tick, on the run as it stands before that tick's attacks). When the condition holds the inject
 is released as written; when it does not, its ``otherwise`` alternative is released instead
-(detail ``branch: otherwise``), or nothing. A plain ``ripple run`` releases the MSEL as
+(detail ``branch: otherwise``), or nothing. An inject with ``until`` is watched every tick from
+``at`` to ``until`` and released the first tick its condition holds (an automatic utility
+report when a backup runs short); its alternative only when the window closes. A plain ``ripple run`` releases the MSEL as
 written, so runs do not change. No condition draws a random number.
 """
 
 from __future__ import annotations
+
+from typing import Any
 
 from agents.events import EventKind
 from sim.agenda import Due, Entry
@@ -83,17 +87,34 @@ def released_as(inject: Inject, branch: str | None) -> Inject:
 
 class ExerciseModel(RippleModel):
     """The model an exercise plays (built as :class:`~sim.model.RippleModel`): MSEL injects
-    follow their ``when`` conditions."""
+    follow their ``when`` conditions; one with ``until`` is watched every tick of its window.
+
+    Attributes
+    ----------
+    watching : set of int
+        The numbers of the injects whose condition is being watched, past their ``at``.
+    """
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.watching: set[int] = set()
 
     def _release_injects(self, due: list[Entry]) -> None:
-        """Release the injects due: as written when their condition holds, else the alternative."""
+        """Release the injects due: as written when their condition holds, else (once a watched
+        inject's window has closed) the alternative."""
         for entry in due:
             if entry.kind != Due.INJECT:
                 continue
             inject: Inject = entry.payload
             if inject.when is None or condition_holds(self, inject.when):
+                self.watching.discard(inject.number)
                 self.log(EventKind.INJECT, number=inject.number, sender=inject.sender, to=inject.to,
                          message=inject.message)
-            elif (alt := inject.otherwise) is not None:
-                self.log(EventKind.INJECT, number=inject.number, sender=alt.sender, to=alt.to, message=alt.message,
-                         branch="otherwise")
+            elif inject.until is not None and self.tick < self.tick_of(inject.until):
+                self.watching.add(inject.number)
+                self.agenda.schedule(self.tick + 1, Due.INJECT, inject)
+            else:
+                self.watching.discard(inject.number)
+                if (alt := inject.otherwise) is not None:
+                    self.log(EventKind.INJECT, number=inject.number, sender=alt.sender, to=alt.to,
+                             message=alt.message, branch="otherwise")

@@ -109,6 +109,8 @@ def check_references(s: Scenario, tables: "NetworkTables") -> list[tuple[Loc, st
     for i, inject in enumerate(s.injects):
         if inject.at > s.clock.duration:
             out.append((("injects", i, "at"), f"after the end of the run ({s.clock.duration / 3600:g}h)"))
+        if inject.until is not None and inject.until > s.clock.duration:
+            out.append((("injects", i, "until"), f"after the end of the run ({s.clock.duration / 3600:g}h)"))
         if inject.number in numbers:
             out.append((("injects", i, "number"), f"inject number {inject.number} is used twice"))
         numbers.setdefault(inject.number, i)

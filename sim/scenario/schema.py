@@ -551,6 +551,10 @@ class Inject(Strict):
         None, description="exercise only: play this inject only if the run meets the condition at its time")
     otherwise: InjectAlternative | None = Field(
         None, description="exercise only: what is released instead when `when` does not hold (default: nothing)")
+    until: Duration | None = Field(
+        None, description="exercise only, with `when`: watch the condition every tick from `at` to this time and "
+        "release the inject the first tick it holds (a utility report when a backup runs short); `otherwise` "
+        "is released if it never holds by then")
 
     model_config = ConfigDict(extra="forbid", allow_inf_nan=False, populate_by_name=True)
 
@@ -558,6 +562,10 @@ class Inject(Strict):
     def _otherwise_needs_when(self) -> "Inject":
         if self.otherwise is not None and self.when is None:
             raise ValueError("otherwise is the alternative to a when condition; give when too")
+        if self.until is not None and self.when is None:
+            raise ValueError("until is how long a when condition is watched; give when too")
+        if self.until is not None and self.until < self.at:
+            raise ValueError("until is before at: the watch would end before it starts")
         return self
 
 

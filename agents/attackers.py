@@ -252,6 +252,8 @@ class Attacker(mesa.Agent):
                 p_i = p_interdiction(tactic, model.information_sharing, model.police_near(node), model.policies)
                 p_l = tactic.p_land(model, node)
                 outcome = "interdicted" if u_interdict < p_i else "landed" if u_land < p_l else "failed"
+                if model.policies.scripted_outcomes:
+                    outcome = "landed"     # as written, after the same draws
                 extra = {"rank": rank} if shared and rank is not None else {}
                 model.log(EventKind.ATTACK, node=node, attacker=self.cell_id, tactic=action.tactic, outcome=outcome,
                           p_interdiction=round(p_i, 4), p_success=round(p_l, 4), **extra)

@@ -55,6 +55,7 @@ class PolicyParams(Protocol):
     decisiveness: float
     max_crew: int
     reinforce: Sequence[str]
+    scripted_outcomes: bool
 
 
 class Labelled(Protocol):

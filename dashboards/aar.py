@@ -28,13 +28,15 @@ from dashboards import page
 from dashboards.figures import BLACK, service_curves
 from sim import events
 from sim.exercise import CONTROLLER, DUE_DAYS, NOTE, PLAYER, RATINGS, VERBS, ExerciseSession, Rating, verb_names
+from sim.exercise.ratings import mission_areas
 from sim.metrics import SUMMARY, metric
 from sim.results import Event, EventKind, RunResult, clean
 from sim.scenario.timefmt import format_clock
 
 __all__ = [
     "METRICS", "TLP", "PlanItem", "Report", "ReportError", "bought", "build_report", "capability_rows", "difference",
-    "entry_text", "executive_summary", "improvement_plan", "mark_decisions", "metric_rows", "overview_rows",
+    "entry_text", "executive_summary", "improvement_plan", "what_happened", "observations", "decision_effects",
+    "sector_worst", "stacked", "mark_decisions", "metric_rows", "overview_rows",
     "timeline", "to_html", "to_markdown", "write_report",
 ]
 
@@ -59,6 +61,9 @@ TIMELINE_KINDS = (EventKind.INJECT, EventKind.ATTACK, EventKind.MUTUAL_AID, Even
 METRICS = (*SUMMARY, "attacks_landed", "attacks_interdicted")
 
 
+TO_ASSIGN = "to be assigned at the after-action meeting"
+
+
 class ReportError(ValueError):
     """The report cannot be built as asked (one clear message)."""
 
@@ -77,6 +82,8 @@ class PlanItem:
         The capability element and the responsible organisation.
     start, due : str
         ISO dates.
+    poc : str
+        The point of contact.
     """
 
     capability: str
@@ -87,6 +94,7 @@ class PlanItem:
     organisation: str
     start: str
     due: str
+    poc: str = ""
 
 
 @dataclass
@@ -109,6 +117,8 @@ class Report:
         Participating organisations or people.
     plan : list[PlanItem]
         The improvement plan.
+    sponsor, poc, scope : str
+        The exercise's sponsor, point of contact and scope ('' : not given).
     """
 
     session: ExerciseSession
@@ -118,6 +128,9 @@ class Report:
     tlp: str
     participants: list[str]
     plan: list[PlanItem] = field(default_factory=list)
+    sponsor: str = ""
+    poc: str = ""
+    scope: str = ""
 
     @property
     def entries(self) -> list[dict[str, Any]]:
@@ -146,7 +159,8 @@ class Report:
 
 
 def build_report(log: str | Path, scenario: str | Path | None = None, tlp: str = "amber",
-                 participants: Sequence[str] | None = None) -> Report:
+                 participants: Sequence[str] | None = None, sponsor: str = "", poc: str = "",
+                 scope: str = "") -> Report:
     """Replay ``log``, play on to the end of the clock without further decisions, and run the
     counterfactual: ``RippleModel(scenario, seed).run()``.
 
@@ -160,6 +174,8 @@ def build_report(log: str | Path, scenario: str | Path | None = None, tlp: str =
         Traffic Light Protocol marking, a key of :data:`TLP` (any case).
     participants : Sequence[str], optional
         Participants; default: those in the log.
+    sponsor, poc, scope : str
+        The exercise's sponsor, point of contact and scope, for the overview ('' : not given).
 
     Returns
     -------
@@ -180,8 +196,9 @@ def build_report(log: str | Path, scenario: str | Path | None = None, tlp: str =
     stopped = session.tick
     session.play_out()
     people = list(participants) if participants else list(session.header.get("participants", []))
-    report = Report(session, session.result(), session.counterfactual(), stopped, tlp, people)
-    report.plan = improvement_plan(session, exercise_date(session))
+    report = Report(session, session.result(), session.counterfactual(), stopped, tlp, people,
+                    sponsor=sponsor, poc=poc, scope=scope)
+    report.plan = improvement_plan(session, exercise_date(session), poc)
     return report
 
 
@@ -208,9 +225,11 @@ def exercise_date(session: ExerciseSession) -> date:
     return date.today()
 
 
-def improvement_plan(session: ExerciseSession, day: date) -> list[PlanItem]:
-    """A row per capability rated S, M or U (worst first), seeded from the rating's notes and
-    options and, where those are silent, from the MSEL's expected actions for it.
+def improvement_plan(session: ExerciseSession, day: date, poc: str = "") -> list[PlanItem]:
+    """A row per area for improvement: each capability rated M or U, and each rated S or P
+    with an ``improve=`` observation (worst first), seeded from the rating's notes and options
+    and, where those are silent, from the MSEL's expected actions for it. The notes of an S or
+    P rating are strengths and never land in the plan.
 
     Parameters
     ----------
@@ -219,27 +238,28 @@ def improvement_plan(session: ExerciseSession, day: date) -> list[PlanItem]:
     day : date
         The exercise's date: each item starts then and is due :data:`DUE_DAYS` of its
         rating later unless the rating gave a date.
+    poc : str
+        The exercise's point of contact, for items whose rating named none.
 
     Returns
     -------
     list[PlanItem]
-        U first, then M, then S; by capability within a rating.
+        U first, then M, then S, then P; by capability within a rating.
     """
-    order = {"U": 0, "M": 1, "S": 2}
+    order = {"U": 0, "M": 1, "S": 2, "P": 3}
     rows = []
-    latest = sorted((r for r in session.latest_ratings().values() if r.rating in order),
+    latest = sorted((r for r in session.latest_ratings().values() if r.rating in "MU" or r.improvement),
                     key=lambda r: (order[r.rating], r.capability))
     for r in latest:
         lines = [i for i in session.scenario.injects if i.capability == r.capability]
         expected = " ".join(dict.fromkeys(sentence(i.expected_action) for i in lines if i.expected_action))
         recipients = ", ".join(dict.fromkeys(i.to for i in lines if i.to))
-        issue = r.notes or f"Rated {r.rating} ({RATINGS[r.rating]})"
+        issue = r.improvement or (r.notes if r.rating in "MU" else "") or f"Rated {r.rating} ({RATINGS[r.rating]})"
         action = r.action or (f"Revise plans and train to: {expected}" if expected else
                               f"Review {r.capability} plans and procedures and re-exercise them")
-        due = r.due or (day + timedelta(days=DUE_DAYS[r.rating])).isoformat()
-        rows.append(PlanItem(r.capability, r.rating, issue, action, r.element or "to be assigned at the after-action meeting",
-                             r.organisation or recipients or "to be assigned at the after-action meeting",
-                             day.isoformat(), due))
+        due = r.due or (day + timedelta(days=DUE_DAYS.get(r.rating, DUE_DAYS["S"]))).isoformat()
+        rows.append(PlanItem(r.capability, r.rating, issue, action, r.element or TO_ASSIGN,
+                             r.organisation or recipients or TO_ASSIGN, day.isoformat(), due, r.poc or poc or TO_ASSIGN))
     return rows
 
 
@@ -393,6 +413,37 @@ def group_text(events: list[Event], net: Any, what: str) -> str:
     sectors = ", ".join(f"{s} {n}" for s, n in sorted(by_sector.items()))
     noun = "node" if len(events) == 1 else "nodes"
     return f"{len(events)} {noun} {what} ({sectors}): {shown}"
+
+
+OUTCOME_TEXT = {"landed": "landed", "failed": "failed against the target's defences",
+                "interdicted": "was interdicted before it struck", "no target": "found no target"}
+
+
+def what_happened(report: Report) -> list[str]:
+    """One sentence per attack of the exercise run: who attacked what, when, and how it ended.
+
+    Parameters
+    ----------
+    report : Report
+        The report.
+
+    Returns
+    -------
+    list[str]
+        The attacks in order; the scenario's description says what was scripted, these what
+        the run did.
+    """
+    net, session = report.session.network, report.session
+    cells = {a.id: a.name or a.id for a in session.scenario.attackers}
+    out = []
+    for e in report.exercise.events:
+        if e.kind != EventKind.ATTACK:
+            continue
+        target = f" on {net.names[net.index[e.node]]}" if e.node is not None else ""
+        outcome = str(e.detail.get("outcome", ""))
+        out.append(f"{report.clock(e.tick)}: {cells.get(e.detail.get('attacker'), e.detail.get('attacker'))}, "
+                   f"{str(e.detail.get('tactic', '')).replace('_', ' ')}{target}: {OUTCOME_TEXT.get(outcome, outcome)}.")
+    return out
 
 
 def difference(name: str, ours: Any, theirs: Any) -> str:
@@ -579,6 +630,97 @@ def capability_rows(report: Report) -> list[tuple[str, str, str, str, str]]:
     return rows
 
 
+def _cause(report: Report, tick: int) -> str:
+    """The start of the causal chain by ``tick``: the first attack that landed, if any."""
+    net, cells = report.session.network, {a.id: a.name or a.id for a in report.session.scenario.attackers}
+    for e in report.exercise.events:
+        if e.tick > tick:
+            break
+        if e.kind == EventKind.ATTACK and e.detail.get("outcome") == "landed":
+            target = net.names[net.index[e.node]] if e.node is not None else "?"
+            return (f"the outages trace back to the {str(e.detail.get('tactic', '')).replace('_', ' ')} on {target} "
+                    f"({cells.get(e.detail.get('attacker'), e.detail.get('attacker'))}) at {report.clock(e.tick)}")
+    return "no attack had landed by then"
+
+
+def observations(report: Report) -> list[dict[str, Any]]:
+    """Per rated core capability, its strengths and its areas for improvement, each area with
+    its analysis (the state of the run when it was rated and the root cause the engine's
+    causal chain gives) and its recommendation (the improvement plan's corrective action).
+
+    Parameters
+    ----------
+    report : Report
+        The report.
+
+    Returns
+    -------
+    list of dict
+        ``capability``, ``rating`` (letter), ``strengths`` (list of str) and
+        ``improvements`` (list of (observation, analysis, recommendation)).
+    """
+    series, out = report.exercise.series, []
+    actions = {item.capability: item.action for item in report.plan}
+    for r in report.session.latest_ratings().values():
+        strengths = [r.notes] if r.notes and r.rating in "PS" else []
+        issue = r.improvement or (r.notes or f"Rated {r.rating} ({RATINGS[r.rating]})" if r.rating in "MU" else "")
+        improvements = []
+        if issue:
+            row = min(r.tick, len(series["service"]) - 1)
+            analysis = (f"When rated at {report.clock(r.tick)}, overall service was "
+                        f"{float(series['service'][row]):.1%}; {_cause(report, r.tick)}.")
+            improvements.append((issue, analysis, actions.get(r.capability, "")))
+        out.append({"capability": r.capability, "rating": r.rating, "strengths": strengths,
+                    "improvements": improvements})
+    return out
+
+
+def decision_effects(report: Report) -> list[tuple[str, str, str, str]]:
+    """The counterfactual of each decision: the same seed replayed without that one decision.
+
+    Parameters
+    ----------
+    report : Report
+        The report.
+
+    Returns
+    -------
+    list of (str, str, str, str)
+        Per player decision: its time, its text, the resilience loss without it, and what it
+        bought (hours of full service; negative: it cost them).
+    """
+    ours = report.exercise.metrics["resilience_loss_h"]
+    rows = []
+    for index, entry in enumerate(report.entries):
+        if entry["verb"] not in PLAYER_VERBS:
+            continue
+        without = report.session.without(index).metrics["resilience_loss_h"]
+        rows.append((entry["time"], entry_text(entry), f"{without:,.2f} h", f"{without - ours:+,.2f} h"))
+    return rows
+
+
+def sector_worst(report: Report) -> list[tuple[str, str, str]]:
+    """Per sector, its worst service level and when, with the decisions and without.
+
+    Parameters
+    ----------
+    report : Report
+        The report.
+
+    Returns
+    -------
+    list of (str, str, str)
+        Sector, ``min% at T+h:mm`` with the decisions, the same without.
+    """
+    def worst(series: dict[str, Any], sector: str) -> str:
+        values = np.asarray(series[f"service_{sector}"])
+        row = int(np.argmin(values))
+        return f"{float(values[row]):.1%} at {report.clock(row)}"
+
+    return [(sector, worst(report.exercise.series, sector), worst(report.counterfactual.series, sector))
+            for sector in report.exercise.sectors]
+
+
 def overview_rows(report: Report) -> list[tuple[str, str]]:
     """The exercise overview as (field, value) rows: name, dates, type, scenario, clock, threats.
 
@@ -596,6 +738,7 @@ def overview_rows(report: Report) -> list[tuple[str, str]]:
     header = session.header
     tactics = sorted({a.tactic for cell in scenario.attackers for a in cell.plan} |
                      {e["args"]["tactic"] for e in decision_entries(report, ("attack",))})
+    capabilities = list(dict.fromkeys(r[1] for r in capability_rows(report)))
     walls = [e.get("wall", "") for e in report.entries if e.get("wall")]
     when = f"{short_wall(walls[0])} to {short_wall(walls[-1])}" if walls else short_wall(str(header.get("started", "")))
     return [
@@ -606,13 +749,53 @@ def overview_rows(report: Report) -> list[tuple[str, str]]:
                      f"seed {report.exercise.seed}"),
         ("Exercise clock", f"T+0 = {scenario.clock.start or 'not set'}; played {report.clock(0)} to "
                            f"{report.clock(report.stopped_tick)} of {format_clock(scenario.clock.duration)}"),
+        ("Scope", report.scope or f"{scenario.name}: {format_clock(scenario.clock.duration)} of simulated time, "
+                                  f"{len(session.network.ids)} nodes in {len(report.exercise.sectors)} sectors"),
+        ("Mission areas", ", ".join(mission_areas(capabilities)) or "none listed"),
         ("Threat / hazard", ", ".join(t.replace("_", " ") for t in tactics) or "none scripted"),
-        ("Core capabilities", "; ".join(dict.fromkeys(r[1] for r in capability_rows(report))) or "none listed"),
-        ("Participants", "; ".join(report.participants) or "not recorded (ripple exercise --participants or ripple aar --participants)"),
+        ("Scenario summary", scenario.description or scenario.name),
+        ("Core capabilities", "; ".join(capabilities) or "none listed"),
+        ("Sponsor", report.sponsor or "not given (ripple aar --sponsor)"),
+        ("Participating organisations", "; ".join(report.participants) or "not recorded (ripple exercise --participants or ripple aar --participants)"),
+        ("Point of contact", report.poc or "not given (ripple aar --poc)"),
     ]
 
 
 # --------------------------------------------------------------------- figure
+STACK_STEP = 2.0      # percent between markers stacked at one time
+
+
+def stacked(xs: Sequence[float], y: float, near: float) -> list[float]:
+    """Heights for markers at ``xs`` so that markers closer than ``near`` stack upwards.
+
+    Parameters
+    ----------
+    xs : Sequence[float]
+        Marker positions, ascending.
+    y : float
+        Height of an unstacked marker.
+    near : float
+        Markers closer than this (same unit as ``xs``) go one above the other.
+
+    Returns
+    -------
+    list of float
+        One height per marker, ``y`` plus :data:`STACK_STEP` per marker stacked below it.
+
+    Examples
+    --------
+    >>> stacked([0.5, 0.6, 0.7, 5.0], 101.0, 0.5)
+    [101.0, 103.0, 105.0, 101.0]
+    """
+    out: list[float] = []
+    for i, x in enumerate(xs):
+        below = 0
+        while i - below - 1 >= 0 and x - xs[i - below - 1] < near * (below + 1):
+            below += 1
+        out.append(y + STACK_STEP * below)
+    return out
+
+
 def mark_decisions(fig: go.Figure, entries: Sequence[dict[str, Any]], tick_seconds: float, y: float = 101.0) -> None:
     """Decisions and controller actions as markers along the top of a service-curve figure.
 
@@ -628,13 +811,15 @@ def mark_decisions(fig: go.Figure, entries: Sequence[dict[str, Any]], tick_secon
     y : float
         Height of the markers, percent.
     """
+    span = max((e["tick"] for e in entries), default=0) * tick_seconds / 3600.0
     for verbs, name, symbol in ((PLAYER_VERBS, "decision", "triangle-down"),
                                 (CONTROLLER_VERBS, "controller action", "diamond")):
         chosen = [e for e in entries if e["verb"] in verbs]
         if not chosen:
             continue
+        xs = [e["tick"] * tick_seconds / 3600.0 for e in chosen]
         fig.add_trace(go.Scatter(
-            x=[e["tick"] * tick_seconds / 3600.0 for e in chosen], y=[y] * len(chosen), mode="markers", name=name,
+            x=xs, y=stacked(xs, y, max(span, 1.0) / 80.0), mode="markers", name=name,
             meta=f"marks:{name}", marker=dict(symbol=symbol, size=11, color=BLACK if name == "decision" else "#888"),
             hovertext=[f"{e['time']}: {html.escape(entry_text(e))}" for e in chosen],
             hovertemplate="%{hovertext}<extra></extra>"))
@@ -667,12 +852,27 @@ def curves_figure(report: Report) -> go.Figure:
         x = report.stopped_tick * report.tick_seconds / 3600.0
         fig.add_vline(x=x, line=dict(color="#c00", width=1.5, dash="dash"),
                       annotation_text="exercise stopped", annotation_position="top left")
-    fig.update_yaxes(range=[fig.layout.yaxis.range[0], 104])
+    top = max([104.0] + [max(t.y) + 3.0 for t in fig.data if str(t.meta).startswith("marks:")])
+    fig.update_yaxes(range=[fig.layout.yaxis.range[0], top])
     fig.update_layout(height=460)
     return fig
 
 
 # ----------------------------------------------------------------------- HTML
+PLAN_HEADERS = ("core capability", "rating", "issue / area for improvement", "corrective action", "capability element",
+                "responsible organisation", "point of contact", "start", "due")
+DECISION_HEADERS = ("time", "decision", "resilience loss without it", "what it bought")
+
+
+def _observation_html(o: dict[str, Any]) -> str:
+    strengths = "".join(f"<li>{html.escape(t)}</li>" for t in o["strengths"]) or "<li>none recorded</li>"
+    areas = "".join(f"<li><b>Observation:</b> {html.escape(obs)} <b>Analysis:</b> {html.escape(why)} "
+                    f"<b>Recommendation:</b> {html.escape(rec)}</li>" for obs, why, rec in o["improvements"])
+    return (f'<div class="observation"><h3>{html.escape(o["capability"])}: {o["rating"]} '
+            f'({html.escape(RATINGS[o["rating"]])})</h3><h4>Strengths</h4><ul>{strengths}</ul>'
+            f'<h4>Areas for improvement</h4><ul>{areas or "<li>none recorded</li>"}</ul></div>')
+
+
 def _table(headers: Sequence[str] | None, rows: Sequence[Sequence[str]], cls: str = "") -> str:
     head = "" if headers is None else \
         "<thead><tr>" + "".join(f"<th>{html.escape(h)}</th>" for h in headers) + "</tr></thead>"
@@ -714,7 +914,8 @@ def to_html(report: Report) -> str:
     label = tlp_label(tlp)
     band = f'<div class="tlp {{pos}}" role="note">{label} <span class="tlp-def">— {html.escape(meaning)}</span></div>'
     timeline_rows = [(report.clock(t), cat, text, wall) for t, cat, text, wall in timeline(report)]
-    plan_rows = [(p.capability, p.rating, p.issue, p.action, p.element, p.organisation, p.start, p.due) for p in report.plan]
+    plan_rows = [(p.capability, p.rating, p.issue, p.action, p.element, p.organisation, p.poc, p.start, p.due)
+                 for p in report.plan]
     data = clean({"tlp": label, "seed": report.exercise.seed, "stopped_tick": report.stopped_tick,
                   "exercise": report.exercise.metrics, "counterfactual": report.counterfactual.metrics,
                   "decisions": len(decision_entries(report, PLAYER_VERBS))})
@@ -730,7 +931,8 @@ def to_html(report: Report) -> str:
 <section id="overview"><h2>Exercise overview</h2>
 {_table(None, overview_rows(report), "overview")}
 <h3>Objectives</h3><ul class="objectives">{objectives}</ul>
-{f'<p class="scenario">{html.escape(scenario.description)}</p>' if scenario.description else ''}
+{f'<h3>Scenario as scripted</h3><p class="scenario">{html.escape(scenario.description)}</p>' if scenario.description else ''}
+<h3>What happened</h3><ul class="happened">{"".join(f"<li>{html.escape(t)}</li>" for t in what_happened(report)) or "<li>no attack was made</li>"}</ul>
 </section>
 <section id="summary"><h2>Executive summary</h2>
 {"".join(f"<p>{html.escape(p)}</p>" for p in executive_summary(report))}
@@ -746,10 +948,17 @@ def to_html(report: Report) -> str:
 <section id="capabilities"><h2>Analysis of core capabilities</h2>
 <p class="sub">P: {RATINGS['P']} · S: {RATINGS['S']} · M: {RATINGS['M']} · U: {RATINGS['U']}</p>
 {_table(("objective", "core capability", "rating", "", "observations"), capability_rows(report), "capabilities")}
+{"".join(_observation_html(o) for o in observations(report))}
+</section>
+<section id="decision-effects"><h2>Effect of each decision</h2>
+<p class="sub">Each decision's counterfactual: the same scenario and seed replayed without that one decision.</p>
+{_table(DECISION_HEADERS, decision_effects(report), "effects") if decision_entries(report, PLAYER_VERBS) else "<p>The players made no decision.</p>"}
+</section>
+<section id="sector-worst"><h2>Worst service per sector</h2>
+{_table(("sector", "with decisions", "without (counterfactual)"), sector_worst(report), "sectors")}
 </section>
 <section id="improvement-plan"><h2>Appendix A: Improvement plan</h2>
-{_table(("core capability", "rating", "issue / area for improvement", "corrective action", "capability element",
-         "responsible organisation", "start", "due"), plan_rows, "plan") if plan_rows else
+{_table(PLAN_HEADERS, plan_rows, "plan") if plan_rows else
  "<p>No capability was rated S, M or U; no corrective actions were raised.</p>"}
 </section>
 <section id="participants"><h2>Appendix B: Participants</h2>
@@ -790,6 +999,7 @@ table.plan td:nth-last-child(-n+2) { white-space: nowrap; }
                 padding: 2mm 6mm; -webkit-print-color-adjust: exact; print-color-adjust: exact; }
   @bottom-center { content: "TLPLABEL"; color: TLPCOLOUR; background: #000; font: bold 12pt monospace;
                    padding: 2mm 6mm; -webkit-print-color-adjust: exact; print-color-adjust: exact; } }
+#curves { max-width: 178mm; }   /* the width of an A4 page inside its margins: the chart prints whole */
 @media print {
   .tlp { display: none; }
   body { padding: 0; }
@@ -843,6 +1053,15 @@ def service_milestones(report: Report, every_h: float | None = None) -> list[tup
     return rows
 
 
+def _observation_md(o: dict[str, Any]) -> list[str]:
+    lines = [f"### {_md_text(o['capability'])}: {o['rating']} ({RATINGS[o['rating']]})", "", "Strengths:", ""]
+    lines += [f"- {_md_text(t)}" for t in o["strengths"] or ["none recorded"]]
+    lines += ["", "Areas for improvement:", ""]
+    lines += [f"- **Observation:** {_md_text(obs)} **Analysis:** {_md_text(why)} **Recommendation:** {_md_text(rec)}"
+              for obs, why, rec in o["improvements"]] or ["- none recorded"]
+    return [*lines, ""]
+
+
 def to_markdown(report: Report) -> str:
     """The report as Markdown: the same sections as the HTML, the curve as a table.
 
@@ -864,6 +1083,8 @@ def to_markdown(report: Report) -> str:
         f"# After-Action Report / Improvement Plan: {_md_text(scenario.name)}", "",
         "## Exercise overview", "", _md_table(("field", "value"), overview_rows(report)), "",
         "### Objectives", "", *(f"- {_md_text(o)}" for o in scenario.objectives or ["none listed"]), "",
+        *(("### Scenario as scripted", "", _md_text(scenario.description), "") if scenario.description else ()),
+        "### What happened", "", *(f"- {_md_text(t)}" for t in what_happened(report) or ["no attack was made"]), "",
         "## Executive summary", "", *(_md_text(p) + "\n" for p in executive_summary(report)),
         "## Headline metrics: with the decisions and without", "",
         "Without = the same scenario and seed run with no exercise input (`ripple run`).", "",
@@ -874,10 +1095,16 @@ def to_markdown(report: Report) -> str:
         _md_table(("time", "what", "", "wall time"), [(report.clock(t), c, x, w) for t, c, x, w in timeline(report)]), "",
         "## Analysis of core capabilities", "",
         _md_table(("objective", "core capability", "rating", "", "observations"), capability_rows(report)), "",
+        *(line for o in observations(report) for line in _observation_md(o)),
+        "## Effect of each decision", "",
+        "Each decision's counterfactual: the same scenario and seed replayed without that one decision.", "",
+        _md_table(DECISION_HEADERS, decision_effects(report)) if decision_entries(report, PLAYER_VERBS)
+        else "The players made no decision.", "",
+        "## Worst service per sector", "",
+        _md_table(("sector", "with decisions", "without (counterfactual)"), sector_worst(report)), "",
         "## Appendix A: Improvement plan", "",
-        _md_table(("core capability", "rating", "issue / area for improvement", "corrective action", "capability element",
-                   "responsible organisation", "start", "due"),
-                  [(p.capability, p.rating, p.issue, p.action, p.element, p.organisation, p.start, p.due) for p in report.plan])
+        _md_table(PLAN_HEADERS, [(p.capability, p.rating, p.issue, p.action, p.element, p.organisation, p.poc, p.start,
+                                  p.due) for p in report.plan])
         if report.plan else "No capability was rated S, M or U; no corrective actions were raised.", "",
         "## Appendix B: Participants", "", *(f"- {_md_text(p)}" for p in report.participants or ["Not recorded."]), "",
         f"**{label}**", "",

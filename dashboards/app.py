@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import threading
 from typing import Any
+from urllib.parse import parse_qs
 
 import dash
 import flask
@@ -25,9 +26,11 @@ from dashboards.figures import (
 )
 from dashboards.replay import attack_events
 from sim.exercise import CLOCK, NOTE, PLAYER, QUERY, RATING, RATINGS, VERBS, Argument, ExerciseError, ExerciseSession, Verb
+from sim.exercise.seats import FACILITATOR, SEATS
 from sim.results import UnitStatus
 
-__all__ = ["allowed_host", "auto_step", "create_app", "form_arguments", "perform", "respond"]
+__all__ = ["alert_feed", "allowed_host", "auto_step", "create_app", "form_arguments", "live_options", "perform",
+           "respond", "seat_of"]
 
 # the map's code for each unit status the session reports
 SPEEDS = [(1, "1 tick/s"), (3, "3 ticks/s"), (6, "6 ticks/s"), (12, "12 ticks/s")]
@@ -57,9 +60,44 @@ def field_id(verb: Verb, argument: Argument) -> str:
     return f"{verb.name}-{argument.name}"
 
 
-def node_fields() -> list[str]:
-    """The page elements that choose a node (their options follow the open incidents)."""
-    return [field_id(v, a) for v in CLOCK_VERBS + FORM_VERBS for a in v.positional if a.kind == "node"]
+def live_fields() -> list[tuple[Verb, Argument]]:
+    """The arguments whose choices follow the run (nodes and units), refreshed on every change."""
+    return [(v, a) for v in CLOCK_VERBS + FORM_VERBS for a in v.positional if a.kind in ("node", "unit")]
+
+
+ACTIVE_STATUSES = ("idle", "travelling", "working")
+
+
+def live_options(session: ExerciseSession, verb: Verb, argument: Argument,
+                 seat: str = FACILITATOR) -> list[dict[str, str]]:
+    """What a node or unit field offers now: what that verb can act on, from that seat.
+
+    Parameters
+    ----------
+    session : ExerciseSession
+        The exercise.
+    verb : Verb
+        The verb of the form.
+    argument : Argument
+        Its node or unit argument.
+    seat : str
+        The seat looking (:data:`sim.exercise.seats.SEATS`): it is offered its own units.
+
+    Returns
+    -------
+    list[dict[str, str]]
+        Dropdown options: a dispatch goes to an open incident with a unit on duty, a recall
+        stops a travelling or working unit; other node fields list every node, open
+        incidents first.
+    """
+    if argument.kind == "node":
+        if verb.name == "dispatch":
+            return [{"label": f"{r['node']} (incident)", "value": r["node"]} for r in session.incidents()]
+        return node_options(session)
+    wanted = {"dispatch": ACTIVE_STATUSES, "recall": ("travelling", "working")}.get(verb.name)
+    kinds = SEATS.get(seat)
+    return [{"label": f"{u.label} ({u.kind})", "value": u.label} for u in session.units()
+            if (wanted is None or u.status in wanted) and (kinds is None or u.kind in kinds)]
 
 
 def unit_marks(session: ExerciseSession) -> list[UnitMark]:
@@ -165,13 +203,39 @@ def inject_feed(session: ExerciseSession) -> list[Any]:
     return cards or [html.Div("No injects yet.", className="muted")]
 
 
-def teams_table(session: ExerciseSession) -> html.Table:
-    """Every unit: kind, status, node, work and until when.
+def alert_feed(session: ExerciseSession) -> list[Any]:
+    """The forecast's alerts and every node on backup with its time left.
 
     Parameters
     ----------
     session : ExerciseSession
         The exercise.
+
+    Returns
+    -------
+    list
+        One ``Div`` per alert (:meth:`ExerciseSession.alerts`), then a table of the nodes on
+        backup (:meth:`ExerciseSession.backups`); or one ``Div`` saying nothing runs on backup.
+    """
+    rows = session.backups()
+    if not rows:
+        return [html.Div("No node is running on backup.", className="muted")]
+    cards: list[Any] = [html.Div(line, className="alert") for line in session.alerts()]
+    head = html.Tr([html.Th(c) for c in ("node", "sector", "backup left", "runs out")])
+    body = [html.Tr([html.Td(r["node"], title=r["name"]), html.Td(r["sector"]), html.Td(r["left"]),
+                     html.Td(r["runs_out"])]) for r in rows]
+    return [*cards, html.Table([html.Thead(head), html.Tbody(body)], className="grid backups")]
+
+
+def teams_table(session: ExerciseSession, seat: str = FACILITATOR) -> html.Table:
+    """The seat's units (the facilitator's: every unit): kind, status, node, work and until when.
+
+    Parameters
+    ----------
+    session : ExerciseSession
+        The exercise.
+    seat : str
+        The seat looking (:data:`sim.exercise.seats.SEATS`).
 
     Returns
     -------
@@ -181,7 +245,7 @@ def teams_table(session: ExerciseSession) -> html.Table:
     head = html.Tr([html.Th(c) for c in ("unit", "kind", "status", "node", "work", "until")])
     rows = [html.Tr([html.Td(r[k]) for k in ("unit", "kind", "status", "node", "work", "until")],
                     id=f"unit-{r['unit']}", className=f"status-{r['status'].replace(' ', '-')}")
-            for r in session.teams()]
+            for r, u in zip(session.teams(), session.units()) if SEATS.get(seat) is None or u.kind in SEATS[seat]]
     return html.Table([html.Thead(head), html.Tbody(rows)], className="grid")
 
 
@@ -265,8 +329,8 @@ def field(session: ExerciseSession, verb: Verb, argument: Argument) -> Any:
     ident, hint = field_id(verb, argument), argument.hint or argument.name
     current = session.settings().get(argument.setting) if argument.setting else None
     choices = {
-        "unit": lambda: [{"label": f"{u.label} ({u.kind})", "value": u.label} for u in session.units()],
-        "node": lambda: node_options(session), "team": session.aid_teams, "policy": session.policy_names,
+        "unit": lambda: live_options(session, verb, argument), "node": lambda: live_options(session, verb, argument),
+        "team": session.aid_teams, "policy": session.policy_names,
         "capability": lambda: [{"label": c, "value": c} for c in session.capabilities()],
     }
     if argument.kind in choices:
@@ -290,13 +354,15 @@ def _form(session: ExerciseSession, verb: Verb) -> html.Div:
                      html.Button(verb.button, id=f"{verb.name}-go", n_clicks=0)], className="form")
 
 
-def layout(session: ExerciseSession) -> html.Div:
+def layout(session: ExerciseSession, sync_ms: int = 500) -> html.Div:
     """The whole page: header with the clock, controls, map, curves, feeds and forms.
 
     Parameters
     ----------
     session : ExerciseSession
         The exercise.
+    sync_ms : int
+        How often the page asks the server whether the exercise changed, ms.
 
     Returns
     -------
@@ -321,14 +387,19 @@ def layout(session: ExerciseSession) -> html.Div:
                          searchable=False, className="speed"),
             dcc.Checklist(id="stop-at-inject", options=[{"label": " stop at injects", "value": "stop"}], value=["stop"]),
             html.Div(id="message", className="message"),
-        ], className="controls"),
+        ], className="controls", id="controls"),
+        html.Div(id="seat-label", className="muted"),
+        dcc.Location(id="url", refresh=False),
+        dcc.Store(id="seat", data=FACILITATOR),
         dcc.Interval(id="ticker", interval=1000, disabled=True),
-        dcc.Store(id="version", data=0),
+        dcc.Interval(id="sync", interval=sync_ms),
+        dcc.Store(id="version", data=len(session.entries)),    # the log entries this page has seen
         html.Div([
             html.Div([dcc.Graph(id="map", className="map", config={"displaylogo": False}),
                       dcc.Graph(id="curves", className="curves", config={"displaylogo": False})], className="left"),
             html.Div([
                 html.H2("Injects"), html.Div(id="feed", className="feed"),
+                html.H2("Alerts"), html.Div(id="alerts", className="alerts", role="status"),
                 html.H2("Decisions"),
                 *[_form(session, verb) for verb in FORM_VERBS],
                 html.H2("Units"), html.Div(id="teams"),
@@ -372,8 +443,13 @@ def allowed_host(header: str, host: str, port: int) -> bool:
     return header.lower() in {f"[{n}]:{port}" if ":" in n else f"{n}:{port}" for n in names}
 
 
-def create_app(session: ExerciseSession, host: str = "127.0.0.1", port: int = 8050) -> dash.Dash:
+def create_app(session: ExerciseSession, host: str = "127.0.0.1", port: int = 8050,
+               seats: list[str] | None = None, sync_ms: int = 500) -> dash.Dash:
     """The Dash app driving ``session`` (one per server process).
+
+    The server holds the one session; every page asks every ``sync_ms`` whether the log has
+    grown and redraws when it has, and an action from a page that has not yet seen the last
+    change is refused (:func:`sim.exercise.seats.check_fresh`).
 
     Parameters
     ----------
@@ -382,6 +458,11 @@ def create_app(session: ExerciseSession, host: str = "127.0.0.1", port: int = 80
     host, port : str, int
         Where it is served: requests addressed to any other host are refused
         (:func:`allowed_host`).
+    seats : list of str, optional
+        The seats (``/?seat=police``; :data:`sim.exercise.seats.SEATS`); each decision is
+        logged with its seat. None: every page is the facilitator's and nothing names a seat.
+    sync_ms : int
+        How often a page checks for changes, ms.
 
     Returns
     -------
@@ -400,37 +481,56 @@ def create_app(session: ExerciseSession, host: str = "127.0.0.1", port: int = 80
     app.index_string = INDEX.replace("{%css_extra%}", CSS)
     lock = threading.Lock()
     extent = map_extent(session.network, [u.base for u in session.units()])
-    app.layout = lambda: layout(session)
+    app.layout = lambda: layout(session, sync_ms)
     fields = {field_id(v, a): State(field_id(v, a), "value") for v in CLOCK_VERBS + FORM_VERBS for a in v.positional}
-    nodes = node_fields()
+    live = live_fields()
 
     @app.callback(
         output=dict(version=Output("version", "data"), message=Output("message", "children"),
                     paused=Output("ticker", "disabled")),
         inputs=dict(clicks={name: Input(name, "n_clicks" if name != "ticker" else "n_intervals") for name in ACTIONS}),
         state=dict(version=State("version", "data"), paused=State("ticker", "disabled"),
-                   speed=State("speed", "value"), stop=State("stop-at-inject", "value"), fields=fields),
+                   speed=State("speed", "value"), stop=State("stop-at-inject", "value"), fields=fields,
+                   seat=State("seat", "data")),
         prevent_initial_call=True,
     )
     def act(clicks: dict[str, Any], version: int, paused: bool, speed: int, stop: list[str],
-            fields: dict[str, Any]) -> dict[str, Any]:
+            fields: dict[str, Any], seat: str) -> dict[str, Any]:
         with lock:
-            message, ok, paused = respond(session, ctx.triggered_id, paused, {"speed": speed, "stop": stop}, fields)
-        return dict(version=(version or 0) + 1, paused=paused,
-                    message=html.Span(message, className="ok" if ok else "error"))
+            message, ok, paused = respond(session, ctx.triggered_id, paused, {"speed": speed, "stop": stop}, fields,
+                                          seat if seats else None, version)
+            seen = len(session.entries)
+        return dict(version=seen, paused=paused, message=html.Span(message, className="ok" if ok else "error"))
+
+    @app.callback(Output("version", "data", allow_duplicate=True), Input("sync", "n_intervals"),
+                  State("version", "data"), prevent_initial_call=True)
+    def sync(beat: int, version: int) -> Any:
+        with lock:
+            seen = len(session.entries)
+        return seen if seen != version else dash.no_update
+
+    @app.callback(Output("seat", "data"), Output("seat-label", "children"), Output("controls", "style"),
+                  Input("url", "search"))
+    def take_seat(search: str | None) -> tuple[str, str, dict[str, str]]:
+        seat = seat_of(search, seats)
+        label = f"seat: {seat}" if seats else ""
+        return seat, label, {} if seat == FACILITATOR else {"display": "none"}
 
     @app.callback(
         Output("clock", "children"), Output("wall", "children"), Output("service", "children"),
-        Output("map", "figure"), Output("curves", "figure"), Output("feed", "children"),
-        Output("teams", "children"), Output("incidents", "children"), *[Output(n, "options") for n in nodes],
-        Input("version", "data"),
+        Output("map", "figure"), Output("curves", "figure"), Output("feed", "children"), Output("alerts", "children"),
+        Output("teams", "children"), Output("incidents", "children"),
+        *[Output(field_id(v, a), "options") for v, a in live],
+        Input("version", "data"), Input("seat", "data"),
     )
-    def render(version: int) -> tuple[Any, ...]:
+    def render(version: int, seat: str) -> tuple[Any, ...]:
+        seat = seat or FACILITATOR
         with lock:
             end = " (end)" if session.finished else ""
             return (session.clock() + end, session.wall_clock(), service_text(session), map_figure(session, extent),
-                    curves_figure(session), inject_feed(session), teams_table(session), incidents_table(session),
-                    *[node_options(session)] * len(nodes))
+                    curves_figure(session), inject_feed(session), alert_feed(session), teams_table(session, seat),
+                    incidents_table(session),
+                    *[live_options(session, v, a, seat) for v, a in live])
 
     return app
 
@@ -465,8 +565,32 @@ def form_arguments(verb: Verb, form: dict[str, Any]) -> dict[str, Any]:
     return args
 
 
+def seat_of(search: str | None, seats: list[str] | None) -> str:
+    """The seat a page's address asks for (``?seat=police``); the facilitator's by default.
+
+    Parameters
+    ----------
+    search : str or None
+        The page address's query string, with its ``?``.
+    seats : list of str or None
+        The exercise's seats (None: no seats, every page is the facilitator's).
+
+    Returns
+    -------
+    str
+        A seat of ``seats``; the facilitator's without seats or for a seat not among them.
+
+    Examples
+    --------
+    >>> seat_of("?seat=police", ["facilitator", "police"]), seat_of("", ["facilitator", "police"])
+    ('police', 'facilitator')
+    """
+    asked = parse_qs((search or "").lstrip("?")).get("seat", [FACILITATOR])[0].lower()
+    return asked if seats and asked in seats else FACILITATOR
+
+
 def respond(session: ExerciseSession, trigger: Any, paused: bool, timer: dict[str, Any],
-            fields: dict[str, Any]) -> tuple[str, bool, bool]:
+            fields: dict[str, Any], seat: str | None = None, seen: int | None = None) -> tuple[str, bool, bool]:
     """Carry out the control that fired and say how it went, never raising.
 
     A verb that cannot be carried out, or a value the page's own controls cannot send (a
@@ -484,6 +608,10 @@ def respond(session: ExerciseSession, trigger: Any, paused: bool, timer: dict[st
         ``speed`` and ``stop`` of the run timer, as the page sent them.
     fields : dict
         Every form field's value by element id (:func:`field_id`).
+    seat : str, optional
+        The seat acting (None: the exercise has no seats).
+    seen : int, optional
+        How many log entries the acting page had seen (None: no check).
 
     Returns
     -------
@@ -498,7 +626,7 @@ def respond(session: ExerciseSession, trigger: Any, paused: bool, timer: dict[st
         verb = VERBS.get(trigger.removesuffix("-go"))
         if verb is not None:
             form.update({a.name: fields.get(field_id(verb, a)) for a in verb.positional})
-        message, paused = perform(session, trigger, paused, form)
+        message, paused = perform(session, trigger, paused, form, seat, seen)
         return message, True, paused
     except ExerciseError as exc:
         return str(exc), False, True if trigger == "ticker" else paused
@@ -506,7 +634,8 @@ def respond(session: ExerciseSession, trigger: Any, paused: bool, timer: dict[st
         return f"not a valid value ({exc})", False, paused
 
 
-def perform(session: ExerciseSession, trigger: str, paused: bool, form: dict[str, Any]) -> tuple[str, bool]:
+def perform(session: ExerciseSession, trigger: str, paused: bool, form: dict[str, Any],
+            seat: str | None = None, seen: int | None = None) -> tuple[str, bool]:
     """Carry out the control that fired.
 
     Parameters
@@ -520,12 +649,19 @@ def perform(session: ExerciseSession, trigger: str, paused: bool, form: dict[str
     form : dict
         ``speed`` (ticks per beat) and ``stop`` (``["stop"]`` to stop at injects) for the timer;
         the fired verb's field values by argument name.
+    seat : str, optional
+        The seat acting: only the facilitator runs the clock (None: no seats).
+    seen : int, optional
+        How many log entries the acting page had seen: a verb is refused if the log has
+        grown since (None: no check; the timer's own beats are never stale).
 
     Returns
     -------
     tuple of (str, bool)
         The message, and whether the timer is paused afterwards.
     """
+    if seat not in (None, FACILITATOR) and trigger in ("run", "pause", "ticker"):
+        raise ExerciseError(f"the {seat} seat cannot run the clock: the facilitator does")
     if trigger == "run":
         if session.finished:
             raise ExerciseError("the exercise has ended")
@@ -537,7 +673,7 @@ def perform(session: ExerciseSession, trigger: str, paused: bool, form: dict[str
     if trigger not in ACTIONS:
         raise ExerciseError(f"unknown control '{trigger}'")
     verb = VERBS[trigger.removesuffix("-go")]
-    return session.do(verb.name, **form_arguments(verb, form)), paused
+    return session.do(verb.name, seat=seat, seen=seen, **form_arguments(verb, form)), paused
 
 
 def auto_step(session: ExerciseSession, speed: int, stop_at_inject: bool) -> tuple[str, bool]:
@@ -612,6 +748,7 @@ h2 { font-size: 14px; margin: 12px 0 6px; }
 .inject { background: #fffbe6; border-left: 4px solid #e6a100; padding: 6px 8px; margin-bottom: 6px; }
 .inject-head { font-weight: bold; font-size: 12px; }
 .inject-expected { color: #555; font-size: 12px; margin-top: 3px; }
+.alert { background: #fdecea; border-left: 4px solid #b3261e; padding: 6px 8px; margin-bottom: 6px; }
 .form { background: #fff; border: 1px solid #ddd; padding: 6px 8px; margin-bottom: 6px; display: grid;
         grid-template-columns: 1fr 1fr auto; gap: 6px; align-items: center; }
 .form-title { grid-column: 1 / -1; font-weight: bold; font-size: 12px; }

@@ -31,6 +31,7 @@ QUIET_KINDS = {EventKind.DECISION, EventKind.NOTE, EventKind.RATING, EventKind.H
 # the console's own commands (the verbs come from the verb table)
 VIEW_HELP = [
     ("status | incidents | teams", "the clock and service; open incidents; all units"),
+    ("backups", "nodes on backup: time left, when each runs out if nothing is done; the alerts"),
     ("injects | capabilities | ratings", "injects released; capabilities to rate; ratings given"),
     ("help [COMMAND] | quit", "this list; leave (the log is already saved)"),
 ]
@@ -211,6 +212,7 @@ class ExerciseConsole(cmd.Cmd):
         self.interactive = interactive
         self.use_rawinput = interactive
         self.failures = 0
+        self.alerted: set[str] = set()       # alerts printed so far, without their countdown
         self.prompt = self._prompt()
 
     # ------------------------------------------------------------- the loop
@@ -295,6 +297,7 @@ class ExerciseConsole(cmd.Cmd):
         after = int((self.session.node_states()[0] != 0).sum())
         if after != before:
             self.say(f"nodes down: {before} → {after}")
+        self.show_alerts()
         self.status_line()
         if self.session.finished:
             from ripple.run import summary_table
@@ -313,6 +316,20 @@ class ExerciseConsole(cmd.Cmd):
                 self.show_inject(event)
             elif event.kind not in QUIET_KINDS:
                 self.say(f"  {session.clock(event.tick)}  {describe(event, names, session.tick_seconds)}")
+
+    def show_alerts(self, again: bool = False) -> None:
+        """Print the forecast's alerts (:meth:`ExerciseSession.alerts`) not printed before.
+
+        Parameters
+        ----------
+        again : bool
+            Print every alert, also those printed before.
+        """
+        for line in self.session.alerts():
+            key = line.split(" (in ")[0]              # the same forecast, later: not news
+            if again or key not in self.alerted:
+                self.alerted.add(key)
+                self.out.print(f"[bold yellow]ALERT[/] {escape(line)}", highlight=False, soft_wrap=True)
 
     def show_inject(self, event: Event) -> None:
         """Print an inject as a panel: its MSEL line's routing, message and expected action,
@@ -383,6 +400,20 @@ class ExerciseConsole(cmd.Cmd):
             table.add_row(escape(row["node"]), escape(row["sector"]), "+".join(row["down"]) or "up",
                           "\n".join(row["tasks"]))
         self.out.print(table)
+
+    def do_backups(self, arg: str) -> None:
+        """backups: nodes on backup, their time left and when each runs out if nothing is done."""
+        rows = self.session.backups()
+        if not rows:
+            self.say("no node is running on backup")
+            return
+        table = Table(show_header=True)
+        for column in ("node", "sector", "backup left", "runs out"):
+            table.add_column(column)
+        for row in rows:
+            table.add_row(escape(row["node"]), escape(row["sector"]), row["left"], row["runs_out"])
+        self.out.print(table)
+        self.show_alerts(again=True)
 
     def do_teams(self, arg: str) -> None:
         """teams: every unit, its status, where it is going or working, and until when."""

@@ -145,11 +145,14 @@ def aar(
     tlp: str = typer.Option("amber", help=f"Traffic Light Protocol marking: {' | '.join(TLP_NAMES)}"),
     participants: str = typer.Option("", help="participants, separated by ';' (default: those in the log)"),
     scenario: Path | None = typer.Option(None, help="scenario file (default: the one named in the log)"),
+    sponsor: str = typer.Option("", help="the exercise's sponsor, for the overview"),
+    poc: str = typer.Option("", help="the exercise's point of contact (overview, and plan items without one)"),
+    scope: str = typer.Option("", help="the exercise's scope (default: the scenario's span and network)"),
 ) -> None:
     """Write the after-action report and improvement plan (HSEEP AAR/IP) of an exercise log.
 
     The report compares the exercise with its counterfactual: the same scenario and seed run
-    without the players' decisions."""
+    without the players' decisions, and without each decision in turn."""
     from dashboards.aar import ReportError, build_report, bought, write_report
     from sim.exercise import ExerciseError
     from sim.scenario import ScenarioError
@@ -159,7 +162,7 @@ def aar(
     people = [p.strip() for p in participants.split(";") if p.strip()]
     try:
         with console.status("replaying the exercise and running the counterfactual"):
-            report = build_report(log, scenario, tlp, people)
+            report = build_report(log, scenario, tlp, people, sponsor.strip(), poc.strip(), scope.strip())
     except ScenarioError as exc:
         fail(str(exc))
     except (ExerciseError, ReportError) as exc:
@@ -210,24 +213,34 @@ def serve(
     log: Path | None = typer.Option(None, help="exercise log, JSON lines (default: runs/exercise-<id>-seed<seed>-<time>.jsonl)"),
     resume: Path | None = typer.Option(None, help="continue a saved exercise log (replays it first)"),
     participants: str = typer.Option("", help="participating organisations or people, separated by ';'"),
+    seats: str = typer.Option("", help="seats, e.g. facilitator,police,fire,utility: each browser opens /?seat=NAME, "
+                                       "commands its own units and is logged by seat (default: no seats)"),
 ) -> None:
     """Run a tabletop exercise in the browser: map, service curves, injects, decision forms.
 
     The page has clock controls and a form for each decision; every browser that connects
-    drives the one exercise session held by this process."""
+    drives the one exercise session held by this process and sees each change within a second."""
     from waitress import create_server
 
     from dashboards.app import create_app
+    from sim.exercise import ExerciseError
+    from sim.exercise.seats import parse_seats
 
+    try:
+        seated = parse_seats(seats) if seats.strip() else None
+    except ExerciseError as exc:
+        fail(f"--seats: {exc}")
     free_port(host, port)
     session = open_session(scenario, seed, log, resume, participants)
-    dash_app = create_app(session, host, port)
+    dash_app = create_app(session, host, port, seated)
     if host not in ("127.0.0.1", "localhost", "::1"):
         console.print(f"[bold yellow]warning:[/] listening on {host}: anyone who can reach it can drive the exercise "
                       "(there is no login)", highlight=False)
     shown = f"[{host}]" if ":" in host else host
     console.print(f"{session.scenario.name}: serving the exercise at http://{shown}:{port}/ (seed {session.seed}); "
                   f"log {session.log_path}; Ctrl+C stops", highlight=False, soft_wrap=True)
+    for seat in seated or []:
+        console.print(f"  seat {seat}: http://{shown}:{port}/?seat={seat}", highlight=False, soft_wrap=True)
     try:
         server = create_server(dash_app.server, host=host, port=port, threads=8)
     except OSError as exc:

@@ -15,7 +15,7 @@ from typer.testing import CliRunner
 
 from browser import chromium, open_page, screenshot
 from ripple import app
-from sim.exercise import ExerciseSession
+from sim.exercise import ExerciseError, ExerciseSession
 
 DATA = Path(__file__).parent / "data"
 SCENARIO = DATA / "exercise_manual.yaml"
@@ -37,7 +37,7 @@ def played(tmp_path_factory) -> Path:
     session.rate("Infrastructure Systems", "P", "Crew sent within ten minutes of the report")
     session.rate("Public Information", "U", "No statement before the Herald deadline")
     session.rate("Operational Coordination", "M", "No common operating picture", element="Planning",
-                 org="Town EOC", action="Write an EOC activation checklist", due="2026-09-01")
+                 org="Town EOC", action="Write an EOC activation checklist", due="2099-09-01")
     session.run_until("T+6:00")
     return log
 
@@ -91,15 +91,15 @@ def test_report_follows_the_hseep_outline(played, tmp_path):
     # improvement plan: worst first; defaults from the MSEL, explicit options kept
     plan = page[page.index('id="improvement-plan"'):page.index('id="participants"')]
     rows = re.findall(r"<tr><td>(.*?)</td><td>([PSMU])</td><td>(.*?)</td><td>(.*?)</td><td>(.*?)</td><td>(.*?)</td>"
-                      r"<td>(.*?)</td><td>(.*?)</td></tr>", plan)
+                      r"<td>(.*?)</td><td>(.*?)</td><td>(.*?)</td></tr>", plan)
     assert [(r[0], r[1]) for r in rows] == [("Public Information and Warning", "U"), ("Operational Coordination", "M")]
     pio = rows[0]
     assert pio[2] == "No statement before the Herald deadline"
     assert pio[3] == "Revise plans and train to: Issue a statement on the outage and the restoration estimate."
     assert pio[5] == "Public Information Officer"                      # the inject's recipient
-    start = pio[6]
-    assert pio[7] > start                                               # due 30 days on for U
-    assert rows[1][3:6] == ("Write an EOC activation checklist", "Planning", "Town EOC") and rows[1][7] == "2026-09-01"
+    start = pio[7]
+    assert pio[8] > start                                               # due 30 days on for U
+    assert rows[1][3:6] == ("Write an EOC activation checklist", "Planning", "Town EOC") and rows[1][8] == "2099-09-01"
     assert "Infrastructure Systems" not in plan                         # rated P: no corrective action
     assert page.count("TLP:GREEN") >= 3
 
@@ -161,3 +161,76 @@ def test_report_opens_offline_and_every_printed_page_is_marked(played, tmp_path)
     for number, sheet in enumerate(reader.pages, 1):
         text = sheet.extract_text()
         assert text.count("TLP:AMBER") >= 2, f"printed page {number} lacks its TLP marks"
+
+
+def test_report_has_every_hseep_aar_ip_section(tmp_path):
+    log = tmp_path / "ex.jsonl"
+    session = ExerciseSession(SCENARIO, log_path=log, participants=["Town EOC"])
+    session.run_to_next_inject()
+    session.run_to_next_inject()
+    session.dispatch("crew-1", "sub")
+    session.sharing(0.5)
+    session.rate("Infrastructure Systems", "S", "Crew sent within ten minutes",
+                 improve="No one asked the hospital how long its generator lasts", poc="J. Doe, Town Power")
+    session.rate("Public Information", "P", "Statement out before the deadline")
+    with pytest.raises(ExerciseError, match=r"due date 2001-01-01 is before the exercise \(\d{4}-\d\d-\d\d\)"):
+        session.rate("Operational Coordination", "M", "slow", due="2001-01-01")
+    session.run_until("T+4:00")
+    out = tmp_path / "aar.html"
+    done = ripple("aar", str(log), "--out", str(out), "--sponsor", "Town of Mill Lane", "--poc", "A. Smith, EOC")
+    assert done.exit_code == 0, done.stderr
+    page = out.read_text()
+    overview = page[page.index('id="overview"'):page.index('id="summary"')]
+    for field, value in (("Scope", "Substation strike (manual dispatch): T+24:00 of simulated time, 4 nodes in 2 sectors"),
+                         ("Mission areas", "Prevention, Protection, Mitigation, Response, Recovery"),
+                         ("Sponsor", "Town of Mill Lane"), ("Participating organisations", "Town EOC"),
+                         ("Point of contact", "A. Smith, EOC"), ("Exercise dates", ""), ("Threat / hazard", "drone"),
+                         ("Scenario summary", "A drone strike on the Mill Lane substation")):
+        assert f"<tr><td>{field}</td><td>{value}" in overview, field
+    analysis = page[page.index('id="capabilities"'):page.index('id="decision-effects"')]
+    infra = analysis[analysis.index("<h3>Infrastructure Systems: S"):]
+    strengths, areas = infra[:infra.index("Areas for improvement")], infra[infra.index("Areas for improvement"):]
+    assert "Crew sent within ten minutes" in strengths and "Crew sent" not in areas
+    assert "<b>Observation:</b> No one asked the hospital how long its generator lasts" in areas
+    assert "<b>Analysis:</b> When rated at T+0:40, overall service was 62.5%; the outages trace back to the drone " \
+           "on Mill Lane Substation (cell) at T+0:30." in areas
+    assert "<b>Recommendation:</b> Revise plans and train to: Send the line crew to Mill Lane" in areas
+    public = analysis[analysis.index("<h3>Public Information and Warning: P"):]
+    assert "Statement out before the deadline" in public[:public.index("Areas for improvement")]
+    plan = page[page.index('id="improvement-plan"'):page.index('id="participants"')]
+    assert "<th>point of contact</th>" in plan and "<td>J. Doe, Town Power</td>" in plan
+    assert "No one asked the hospital" in plan and "Crew sent within ten minutes" not in plan
+    assert "Public Information" not in plan and "Operational Coordination" not in plan    # the refused rating
+    effects = page[page.index('id="decision-effects"'):page.index('id="sector-worst"')]
+    rows = re.findall(r"<tr><td>(T\+[0-9:]+)</td><td>(.*?)</td><td>([0-9.,]+) h</td><td>([+-][0-9.,]+) h</td></tr>", effects)
+    assert [r[:2] for r in rows] == [("T+0:40", "Dispatch crew-1 to sub"), ("T+0:40", "Information sharing: 0.5")]
+    data = aar_data(page)
+    dispatch, sharing = rows
+    assert float(dispatch[3]) > 0 and float(dispatch[2]) == pytest.approx(data["counterfactual"]["resilience_loss_h"],
+                                                                          abs=0.01)
+    assert float(sharing[3]) == 0.0                        # nothing left to interdict: it bought nothing
+    worst = page[page.index('id="sector-worst"'):page.index('id="improvement-plan"')]
+    assert "<tr><td>energy</td><td>0.0% at T+0:30</td><td>0.0% at T+0:30</td></tr>" in worst
+    assert "<tr><td>health</td><td>0.0% at T+1:30</td><td>0.0% at T+1:30</td></tr>" in worst
+
+
+@pytest.mark.browser
+def test_the_chart_fits_a_printed_page_and_stacked_decisions_do_not_overlap(tmp_path):
+    log, out = tmp_path / "ex.jsonl", tmp_path / "aar.html"
+    session = ExerciseSession(SCENARIO, log_path=log)
+    session.run_to_next_inject()
+    session.dispatch("crew-1", "sub")
+    session.sharing(0.5)
+    session.harden("sub_east", 0.5)
+    assert ripple("aar", str(log), "--out", str(out)).exit_code == 0
+    with chromium() as browser, open_page(browser, out) as session:
+        page = session.page
+        page.set_viewport_size({"width": 1400, "height": 900})
+        page.wait_for_selector("#service-curves .main-svg", timeout=20_000)
+        chart = page.locator("#service-curves .main-svg").first.bounding_box()
+        assert chart["width"] <= 178 / 25.4 * 96 + 1                   # 178 mm at 96 px per inch
+        marks = page.evaluate("document.getElementById('service-curves').data"
+                              ".filter(t => String(t.meta).startsWith('marks:')).map(t => [t.x, t.y])")
+    points = sorted((x, y) for xs, ys in marks for x, y in zip(xs, ys))
+    assert len(points) == 3 and len({x for x, _ in points}) == 1       # three decisions at one time…
+    assert len({y for _, y in points}) == 3                             # …stacked, not on one spot

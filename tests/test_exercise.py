@@ -21,6 +21,7 @@ from typer.testing import CliRunner
 from ripple import app
 from ripple.console import ExerciseConsole
 from sim.exercise import ExerciseError, ExerciseSession, read_log
+from sim.exercise.log import chained_lines
 from sim.model import RippleModel
 from sim.results import clean
 from sim.scenario import load_scenario
@@ -243,10 +244,9 @@ def test_replay_detects_a_diverging_log_and_rejects_garbage(tmp_path):
     session = ExerciseSession(SCENARIO, log_path=log)
     session.step(2)
     session.note("first")
-    lines = log.read_text().splitlines()
-    entry = json.loads(lines[2])
-    entry["tick"] = 5
-    log.write_text("\n".join(lines[:2] + [json.dumps(entry)]) + "\n")
+    records = [json.loads(line) for line in log.read_text().splitlines()]
+    records[2]["tick"] = 5
+    log.write_text("\n".join(chained_lines(records[:3])) + "\n")      # a consistent chain: the replay decides
     with pytest.raises(ExerciseError, match=r"ex\.jsonl:3: the replay reached tick 2 where the log has tick 5"):
         ExerciseSession.from_log(log)
     log.write_text("not json\n")
@@ -290,3 +290,52 @@ def test_capabilities_resolve_by_number_name_or_prefix():
         session.rate("1", "M", element="Money")
     assert session.rate("1", "m", "slow", element="train") == "Infrastructure Systems: M (Performed with Major Challenges)"
     assert session.ratings[0].element == "Training"
+
+
+def test_no_op_decisions_are_refused_and_not_logged(tmp_path):
+    log = tmp_path / "ex.jsonl"
+    session = ExerciseSession(SCENARIO, log_path=log)
+    with pytest.raises(ExerciseError, match="the dispatch policy is already manual; nothing to change"):
+        session.policy("manual")
+    with pytest.raises(ExerciseError, match="information sharing is already 0; nothing to change"):
+        session.sharing(0.0)
+    session.harden("sub", 0.5)
+    with pytest.raises(ExerciseError, match="sub is already hardened to 0.5; nothing to change"):
+        session.harden("sub", 0.5)
+    assert [e["verb"] for e in read_log(log)[1]] == ["harden"]
+
+
+def test_the_units_table_stays_current_and_called_aid_shows_its_arrival():
+    session = ExerciseSession(SCENARIO)
+    session.run_to_next_inject()
+    session.dispatch("crew-1", "sub")
+    session.aid("county_crew")
+    rows = {r["unit"]: r for r in session.teams()}
+    assert rows["county_crew-1"]["status"] == "called in" and rows["county_crew-1"]["until"] == "T+2:35"
+    session.run_until("T+1:25")
+    crew = next(r for r in session.teams() if r["unit"] == "crew-1")
+    assert crew["status"] == "working"
+    finish = crew["until"]
+    assert finish > "T+1:25"                                  # the end of the work, not the arrival
+    while session.teams()[0]["status"] == "working":
+        session.step(1)
+    assert session.clock() == finish                           # free exactly when the table said
+
+
+def test_the_browser_forms_offer_what_can_be_acted_on():
+    from dashboards.app import live_options
+    from sim.exercise.verbs import VERBS
+
+    session = ExerciseSession(SCENARIO)
+    verb = VERBS["dispatch"]
+    node, unit = (next(a for a in verb.positional if a.kind == k) for k in ("node", "unit"))
+    assert live_options(session, verb, node) == []                   # nothing happened yet
+    session.run_to_next_inject()
+    assert [o["value"] for o in live_options(session, verb, node)] == ["sub"]
+    assert [o["value"] for o in live_options(session, verb, unit)] == ["crew-1", "police-1"]   # not the county crew
+    recall = VERBS["recall"]
+    assert live_options(session, recall, recall.positional[0]) == []
+    session.dispatch("crew-1", "sub")
+    assert [o["value"] for o in live_options(session, recall, recall.positional[0])] == ["crew-1"]
+    harden = VERBS["harden"]
+    assert len(live_options(session, harden, harden.positional[0])) == 4  # every node

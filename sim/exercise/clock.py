@@ -28,7 +28,8 @@ __all__ = ["next_inject_tick", "step", "next_inject", "until"]
 
 
 def next_inject_tick(state: ExerciseState) -> int | None:
-    """The tick of the next MSEL inject or planned attack that carries an inject.
+    """The tick of the next MSEL inject or planned attack that carries an inject (an inject
+    whose condition is being watched tick by tick does not count).
 
     Parameters
     ----------
@@ -40,8 +41,9 @@ def next_inject_tick(state: ExerciseState) -> int | None:
     int or None
         A tick within the exercise, or None when no inject is left.
     """
-    model = state.model
-    tick = model.agenda.first(lambda e: e.kind == Due.INJECT or (e.kind == Due.ACTION and bool(e.payload.inject)))
+    model, watching = state.model, getattr(state.model, "watching", set())
+    tick = model.agenda.first(lambda e: (e.kind == Due.INJECT and e.payload.number not in watching)
+                              or (e.kind == Due.ACTION and bool(e.payload.inject)))
     return tick if tick is not None and tick <= model.n_ticks else None
 
 

@@ -150,6 +150,8 @@ def harden(state: ExerciseState, args: dict[str, Any], wall: str) -> str:
     node, level = find_node(state, args["node"]), _level(args["level"], "hardening")
     net = state.model.network
     before = float(net.hardening[node])
+    if level == before:
+        raise ExerciseError(f"{net.ids[node]} is already hardened to {level:g}; nothing to change")
     state.model.log(EventKind.DECISION, node=node, verb="harden", level=level, before=before)
     net.hardening[node] = level
     return f"{net.ids[node]} hardened {before:g} → {level:g}"
@@ -172,6 +174,8 @@ def policy(state: ExerciseState, args: dict[str, Any], wall: str) -> str:
     if name not in POLICIES:
         raise ExerciseError(f"no dispatch policy '{name}' (policies: {', '.join(POLICIES)})")
     before = dispatcher.policy
+    if name == before:
+        raise ExerciseError(f"the dispatch policy is already {name}; nothing to change")
     state.model.log(EventKind.DECISION, verb="policy", name=name, before=before)
     dispatcher.policy = name
     return f"dispatch policy {before} → {name}"
@@ -192,6 +196,8 @@ def sharing(state: ExerciseState, args: dict[str, Any], wall: str) -> str:
     state.live()
     level = _level(args["level"], "information sharing")
     before = state.model.information_sharing
+    if level == before:
+        raise ExerciseError(f"information sharing is already {level:g}; nothing to change")
     state.model.log(EventKind.DECISION, verb="sharing", level=level, before=before)
     state.model.information_sharing = level
     return f"information sharing {before:g} → {level:g}"

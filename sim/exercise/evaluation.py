@@ -59,7 +59,8 @@ def rate(state: ExerciseState, args: dict[str, Any], wall: str) -> str:
         ``capability`` (str: number, name or unique prefix); ``rating`` (str, P / S / M / U,
         any case); optional ``notes`` (str), ``element`` (str, prefix of one of
         :data:`~sim.exercise.ratings.ELEMENTS`), ``org`` (str), ``action`` (str, corrective
-        action) and ``due`` (str, ``YYYY-MM-DD``).
+        action), ``due`` (str, ``YYYY-MM-DD``, not before the day of ``wall``), ``improve``
+        (str, an area for improvement) and ``poc`` (str, point of contact).
     wall : str
         Recorded in the :class:`Rating` as its ``wall``.
     """
@@ -69,8 +70,9 @@ def rate(state: ExerciseState, args: dict[str, Any], wall: str) -> str:
         raise ExerciseError(f"a rating is P, S, M or U ({'; '.join(f'{k}: {v}' for k, v in RATINGS.items())}), "
                             f"not '{args['rating']}'")
     element = resolve_element(args.get("element", ""))
-    due = check_due(args.get("due", ""))
+    due = check_due(args.get("due", ""), wall)
     state.model.log(EventKind.RATING, capability=capability, rating=rating, notes=args.get("notes", ""))
     state.ratings.append(Rating(capability, rating, args.get("notes", ""), element, args.get("org", ""),
-                                args.get("action", ""), due, state.model.tick, wall))
+                                args.get("action", ""), due, state.model.tick, wall, args.get("improve", ""),
+                                args.get("poc", "")))
     return f"{capability}: {rating} ({RATINGS[rating]})"

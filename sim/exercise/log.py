@@ -3,10 +3,17 @@
 The header names the scenario (path, and sha256 of the scenario and its network file as
 canonical JSON, so comments don't count) and the seed. The file is rewritten atomically after
 every change (temp file + ``os.replace``), so no decision is lost if the process dies.
+
+The log is tamper-evident: every line carries ``hash``, the sha256 of the previous line's hash
+followed by the line's own canonical JSON (without ``hash``); the header's chain starts from
+the empty string. A line changed, inserted or removed by hand breaks the chain at that line or
+the next, and :func:`read_log` refuses the log naming that line (a hash chain as in
+Haber & Stornetta 1991, "How to time-stamp a digital document").
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
 from datetime import datetime, timezone
 from pathlib import Path
@@ -17,11 +24,73 @@ from sim.exercise.verbs import VERBS
 from sim.files import unfit_input, write_text_atomic
 from sim.scenario.schema import Scenario
 
-__all__ = ["LOG_KIND", "LOG_VERSION", "now_wall", "new_header", "read_log", "write_log",
-           "find_scenario"]
+__all__ = ["LOG_KIND", "LOG_VERSION", "now_wall", "new_header", "line_hash", "chained_lines", "check_chain", "read_log",
+           "write_log", "find_scenario"]
 
 LOG_KIND = "ripple-exercise-log"
-LOG_VERSION = 1
+LOG_VERSION = 2          # 2: every line carries the hash chain
+
+
+def line_hash(previous: str, record: dict[str, Any]) -> str:
+    """The chain hash of one log line: sha256 of the previous hash and the line's canonical JSON.
+
+    Parameters
+    ----------
+    previous : str
+        The previous line's hash ('' for the header).
+    record : dict
+        The line's record; its own ``hash`` key, if any, is left out.
+
+    Returns
+    -------
+    str
+        64 hex digits.
+    """
+    content = {k: v for k, v in record.items() if k != "hash"}
+    canonical = json.dumps(content, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    return hashlib.sha256((previous + canonical).encode("utf-8")).hexdigest()
+
+
+def chained_lines(records: list[dict[str, Any]]) -> list[str]:
+    """The JSON lines of ``records``, each with its ``hash`` in the chain.
+
+    Parameters
+    ----------
+    records : list of dict
+        The header, then the entries, oldest first.
+
+    Returns
+    -------
+    list of str
+        One JSON line per record, keys sorted.
+    """
+    lines, previous = [], ""
+    for record in records:
+        previous = line_hash(previous, record)
+        lines.append(json.dumps({**{k: v for k, v in record.items() if k != "hash"}, "hash": previous},
+                                sort_keys=True))
+    return lines
+
+
+def check_chain(path: Path, numbered: list[tuple[int, dict[str, Any]]]) -> None:
+    """Raise :class:`ExerciseError` naming the first line whose hash does not follow the chain.
+
+    Parameters
+    ----------
+    path : Path
+        The log file (for the message).
+    numbered : list of (int, dict)
+        Each record with its line number in the file.
+    """
+    previous = ""
+    for number, record in numbered:
+        expected = line_hash(previous, record)
+        if record.get("hash") != expected:
+            what = "the header (scenario, seed or start) was" if number == numbered[0][0] else "this line was"
+            raise ExerciseError(
+                f"{path}:{number}: the log's hash chain breaks here: {what} changed, or a line inserted or "
+                "removed, after `ripple exercise` wrote it; an altered log cannot be replayed or reported")
+        previous = expected
 
 
 def now_wall() -> str:
@@ -81,28 +150,30 @@ def read_log(path: str | Path) -> tuple[dict[str, Any], list[dict[str, Any]]]:
         raise ExerciseError(f"{path}: log file not found") from None
     except (OSError, UnicodeDecodeError) as exc:
         raise ExerciseError(f"{path}: cannot read: {exc}") from None
-    records = []
+    numbered: list[tuple[int, Any]] = []
     for number, line in enumerate(lines, 1):
         if not line.strip():
             continue
         try:
-            records.append(json.loads(line))
+            numbered.append((number, json.loads(line)))
         except json.JSONDecodeError as exc:
             raise ExerciseError(f"{path}:{number}: not valid JSON ({exc.msg}); an exercise log holds one JSON "
                                 "object per line, as `ripple exercise` writes it") from None
-    if not records or not isinstance(records[0], dict) or records[0].get("kind") != LOG_KIND:
+    if not numbered or not isinstance(numbered[0][1], dict) or numbered[0][1].get("kind") != LOG_KIND:
         raise ExerciseError(f"{path}: not a ripple exercise log (its first line must be the header)")
-    header = records[0]
+    header = numbered[0][1]
     if header.get("version") != LOG_VERSION:
         raise ExerciseError(f"{path}: log version {header.get('version')} is not supported (expected {LOG_VERSION})")
-    for number, entry in enumerate(records[1:], 2):
+    for number, entry in numbered[1:]:
         if not isinstance(entry, dict) or entry.get("verb") not in VERBS or not isinstance(entry.get("args"), dict):
             raise ExerciseError(f"{path}:{number}: not an exercise log entry (expected a verb and its args)")
-    return header, records[1:]
+    check_chain(path, numbered)
+    records = [{k: v for k, v in record.items() if k != "hash"} for _, record in numbered]
+    return records[0], records[1:]
 
 
 def write_log(path: Path, header: dict[str, Any], entries: list[dict[str, Any]]) -> None:
-    """Rewrite the log atomically: the header, then one line per entry.
+    """Rewrite the log atomically: the header, then one line per entry, each with its chain hash.
 
     Parameters
     ----------
@@ -113,7 +184,7 @@ def write_log(path: Path, header: dict[str, Any], entries: list[dict[str, Any]])
     entries : list of dict
         The entries, oldest first.
     """
-    lines = [json.dumps(header, sort_keys=True)] + [json.dumps(e, sort_keys=True) for e in entries]
+    lines = chained_lines([header, *entries])
     write_text_atomic(path, "\n".join(lines) + "\n")
 
 

@@ -8,13 +8,13 @@ capability P / S / M / U; a low rating seeds a corrective action in the improvem
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 
 from sim.exercise.errors import ExerciseError
 from sim.scenario.schema import Scenario
 
-__all__ = ["CORE_CAPABILITIES", "DUE_DAYS", "ELEMENTS", "RATINGS", "Rating", "capabilities", "resolve_capability",
-           "resolve_element", "check_due"]
+__all__ = ["CORE_CAPABILITIES", "DUE_DAYS", "ELEMENTS", "MISSION_AREAS", "RATINGS", "Rating", "capabilities",
+           "mission_areas", "resolve_capability", "resolve_element", "check_due"]
 
 RATINGS = {
     "P": "Performed without Challenges",
@@ -49,8 +49,10 @@ CORE_CAPABILITIES = (
 class Rating:
     """One capability rating with its improvement-plan fields.
 
-    ``element``, ``organisation``, ``action`` and ``due`` are empty unless the evaluator gave
-    them; ``tick`` is the exercise tick of the rating, ``wall`` its ISO wall time.
+    ``element``, ``organisation``, ``action``, ``due``, ``improvement`` (an area for
+    improvement beside the notes of a P or S rating) and ``poc`` (the point of contact) are
+    empty unless the evaluator gave them; ``tick`` is the exercise tick of the rating,
+    ``wall`` its ISO wall time.
     """
 
     capability: str
@@ -62,6 +64,8 @@ class Rating:
     due: str
     tick: int
     wall: str
+    improvement: str = ""
+    poc: str = ""
 
 
 def capabilities(scenario: Scenario) -> list[str]:
@@ -136,13 +140,16 @@ def resolve_element(text: str) -> str:
     return match[0]
 
 
-def check_due(text: str) -> str:
-    """``text`` unchanged if it is '' or an ISO date; :class:`ExerciseError` otherwise.
+def check_due(text: str, wall: str = "") -> str:
+    """``text`` unchanged if it is '' or an ISO date not before the rating's day;
+    :class:`ExerciseError` otherwise.
 
     Parameters
     ----------
     text : str
         A due date, ``YYYY-MM-DD``.
+    wall : str
+        The rating's ISO wall time ('' : no earliest day).
 
     Returns
     -------
@@ -151,7 +158,47 @@ def check_due(text: str) -> str:
     """
     if text:
         try:
-            date.fromisoformat(text)
+            due = date.fromisoformat(text)
         except ValueError:
             raise ExerciseError(f"due date '{text}' is not a date (YYYY-MM-DD)") from None
+        try:
+            day = datetime.fromisoformat(wall).date() if wall else None
+        except ValueError:
+            day = None
+        if day is not None and due < day:
+            raise ExerciseError(f"due date {text} is before the exercise ({day.isoformat()}); a corrective action "
+                                "is due after it")
     return text
+
+
+# The mission areas each core capability serves (FEMA, National Preparedness Goal, 2nd ed., 2015).
+_ALL_AREAS = ("Prevention", "Protection", "Mitigation", "Response", "Recovery")
+MISSION_AREAS: dict[str, tuple[str, ...]] = {
+    **{c: _ALL_AREAS for c in CORE_CAPABILITIES[:3]},
+    "Forensics and Attribution": ("Prevention",),
+    "Intelligence and Information Sharing": ("Prevention", "Protection"),
+    "Interdiction and Disruption": ("Prevention", "Protection"),
+    "Screening, Search, and Detection": ("Prevention", "Protection"),
+    **{c: ("Protection",) for c in CORE_CAPABILITIES[7:12]},
+    **{c: ("Mitigation",) for c in CORE_CAPABILITIES[12:16]},
+    "Infrastructure Systems": ("Response", "Recovery"),
+    **{c: ("Response",) for c in CORE_CAPABILITIES[17:28]},
+    **{c: ("Recovery",) for c in CORE_CAPABILITIES[28:]},
+}
+
+
+def mission_areas(names: list[str]) -> list[str]:
+    """The mission areas the named core capabilities serve, in the Goal's order.
+
+    Parameters
+    ----------
+    names : list of str
+        Core capability names.
+
+    Returns
+    -------
+    list of str
+        Each mission area at most once.
+    """
+    served = {area for name in names for area in MISSION_AREAS.get(name, ())}
+    return [a for a in _ALL_AREAS if a in served]

@@ -20,8 +20,10 @@ from sim.exercise.controller import tactic_names, target_rules
 from sim.exercise.counterfactual import counterfactual
 from sim.exercise.decisions import aid_teams, policy_names
 from sim.exercise.errors import ExerciseError
+from sim.exercise.injects import ExerciseModel
 from sim.exercise.log import find_scenario, new_header, now_wall, read_log, write_log
 from sim.exercise.ratings import Rating, capabilities, resolve_capability
+from sim.exercise.seats import check_fresh, check_seat
 from sim.exercise.state import ExerciseState
 from sim.exercise.verbs import CLOCK, VERBS
 from sim.model import RippleModel
@@ -59,8 +61,9 @@ class ExerciseSession:
         self.scenario_path = Path(scenario_path)
         file = file if file is not None else ScenarioFile.read(self.scenario_path)
         scenario = file.scenario
+        self.file = file
         self.digest = file.sha256
-        self.state = ExerciseState(scenario, RippleModel(scenario, seed=seed))
+        self.state = ExerciseState(scenario, ExerciseModel(scenario, seed=seed))
         self.seed = self.model.seed
         self.header = new_header(self.scenario_path, scenario, self.digest, self.seed, participants or [])
         self.entries: list[dict[str, Any]] = []
@@ -138,13 +141,19 @@ class ExerciseSession:
         if self.log_path is not None:
             write_log(self.log_path, self.header, self.entries)
 
-    def do(self, verb: str, **args: Any) -> str:
-        """Carry out one verb, log it with its exercise and wall time, save the log.
+    def do(self, verb: str, *, seat: str | None = None, seen: int | None = None, **args: Any) -> str:
+        """Carry out one verb, log it with its exercise and wall time (and seat), save the log.
 
         Parameters
         ----------
         verb : str
             A verb of :data:`sim.exercise.verbs.VERBS`.
+        seat : str, optional
+            The seat acting (:data:`sim.exercise.seats.SEATS`): refused unless it may, and
+            logged; None when the exercise has no seats.
+        seen : int, optional
+            How many log entries the acting view had seen: refused if the state has changed
+            since (None: no check).
         **args
             Its arguments by name.
 
@@ -155,14 +164,20 @@ class ExerciseSession:
         """
         if verb not in VERBS:
             raise ExerciseError(f"unknown verb '{verb}'")
+        if seen is not None:
+            check_fresh(self.entries, seen)
         record = VERBS[verb]
         args = record.bind(args)
+        if seat is not None:
+            check_seat(self.state, seat, verb, args)
         tick, wall = self.model.tick, now_wall()
         message = record.handler(self.state, args, wall)
         entry = {"verb": verb, "args": args, "tick": tick, "time": format_clock(tick * self.model.tick_seconds),
                  "wall": wall}
         if record.category == CLOCK:
             entry["to"] = self.model.tick
+        if seat is not None:
+            entry["seat"] = seat
         self.entries.append(entry)
         self.save()
         return message
@@ -420,7 +435,7 @@ class ExerciseSession:
         return self.do("note", text=text)
 
     def rate(self, capability: str, rating: str, notes: str = "", **plan: str) -> str:
-        """Rate a core capability; ``plan``: ``element``, ``org``, ``action``, ``due``.
+        """Rate a core capability; ``plan``: ``element``, ``org``, ``action``, ``due``, ``improve``, ``poc``.
 
         Parameters
         ----------
@@ -432,7 +447,8 @@ class ExerciseSession:
             The evaluator's observations.
         **plan : str
             Improvement-plan fields: ``element`` (a capability element or its prefix),
-            ``org``, ``action`` (corrective action), ``due`` (``YYYY-MM-DD``).
+            ``org``, ``action`` (corrective action), ``due`` (``YYYY-MM-DD``, not before the
+            exercise), ``improve`` (an area for improvement), ``poc`` (point of contact).
 
         Returns
         -------
@@ -538,6 +554,14 @@ class ExerciseSession:
         """Nodes with open tasks: the node, why it is down, and each task's state."""
         return views.incidents(self.state)
 
+    def backups(self) -> list[dict[str, Any]]:
+        """Every node on backup, soonest to run out first (:func:`sim.exercise.views.backups`)."""
+        return views.backups(self.state)
+
+    def alerts(self) -> list[str]:
+        """Per sector, when its backups run out if nothing is done (:func:`sim.exercise.views.alerts`)."""
+        return views.alerts(self.state)
+
     def units(self) -> list[views.UnitView]:
         """Every unit as it stands now."""
         return views.units(self.state)
@@ -557,6 +581,33 @@ class ExerciseSession:
     def result(self) -> RunResult:
         """The run so far (rows past the clock are not yet filled)."""
         return self.model.result()
+
+    def without(self, index: int) -> RunResult:
+        """The exercise replayed without its ``index``-th log entry, then played to the end.
+
+        An entry that cannot be carried out without the one left out (a recall of a unit it
+        dispatched) is skipped too.
+
+        Parameters
+        ----------
+        index : int
+            The entry to leave out (0: the first after the header).
+
+        Returns
+        -------
+        RunResult
+            The whole run, on the same scenario and seed.
+        """
+        other = ExerciseSession(self.scenario_path, seed=self.seed, file=self.file)
+        for number, entry in enumerate(self.entries):
+            if number == index:
+                continue
+            try:
+                VERBS[entry["verb"]].handler(other.state, dict(entry["args"]), entry.get("wall", ""))
+            except ExerciseError:
+                continue
+        other.play_out()
+        return other.result()
 
     def counterfactual(self) -> RunResult:
         """The same scenario and seed run without the players' decisions."""

@@ -68,6 +68,7 @@ def check_references(s: Scenario, tables: "NetworkTables") -> list[tuple[Loc, st
     out: list[tuple[Loc, str]] = []
     wanted = {a.target for at in s.attackers for a in at.plan if isinstance(a.target, str)}
     wanted |= {team.base for team in s.responders.values() if isinstance(team.base, str)}
+    wanted |= {n for i in s.injects if i.when for n in (i.when.node, i.when.node_down, i.when.node_restored) if n}
     ids = set(tables.ids).intersection(wanted) if wanted else set()
     sectors = set(tables.sector_names)
     sectors_index = {name: code for code, name in enumerate(tables.sector_names)}
@@ -126,7 +127,19 @@ def check_references(s: Scenario, tables: "NetworkTables") -> list[tuple[Loc, st
     for i, inject in enumerate(s.injects):
         if inject.at > s.clock.duration:
             out.append((("injects", i, "at"), f"after the end of the run ({s.clock.duration / 3600:g}h)"))
+        if inject.until is not None and inject.until > s.clock.duration:
+            out.append((("injects", i, "until"), f"after the end of the run ({s.clock.duration / 3600:g}h)"))
         if inject.number in numbers:
             out.append((("injects", i, "number"), f"inject number {inject.number} is used twice"))
         numbers.setdefault(inject.number, i)
+        if (when := inject.when) is not None:
+            cells = [a.id for a in s.attackers]
+            if when.attack is not None and when.attack not in cells:
+                out.append((("injects", i, "when", "attack"),
+                            f"no attacker cell '{when.attack}' (cells: {', '.join(cells) or 'none'})"))
+            for key in ("node", "node_down", "node_restored"):
+                if (node_id := getattr(when, key)) is not None:
+                    node(("injects", i, "when", key), node_id)
+            if when.sector is not None and when.sector not in sectors:
+                out.append((("injects", i, "when", "sector"), f"no sector '{when.sector}'"))
     return out

@@ -48,7 +48,7 @@ __all__ = [
     "Action", "Attacker", "Clock", "Connectivity", "Dependency", "DependencyKind", "DependencyRule", "DispatchPolicy",
     "Distance", "Duration", "KM_PER_UNIT", "NetworkColumns", "NetworkPart", "NodeSelector", "drawing_unit_km",
     "parse_distance",
-    "Fraction", "Inject", "Link", "MutualAid", "NetworkData", "Node", "Policies", "RESOURCES", "Resource",
+    "Fraction", "Inject", "InjectAlternative", "InjectCondition", "Link", "MutualAid", "NetworkData", "Node", "Policies", "RESOURCES", "Resource",
     "ResponseTimes", "Scenario", "Sector", "Strict", "TacticName", "TargetRule", "TargetRuleName", "Team",
     "TeamKind", "TimeDistribution",
 ]
@@ -494,6 +494,56 @@ class Policies(Strict):
     reinforce: list[TeamKind] = Field(["repair"], description="kinds of team whose idle units reinforce work under way")
     load_model: bool = Field(False, description="Motter-Lai load redistribution in linked sectors")
     load_alpha: float = Field(0.2, ge=0, description="capacity = (1 + alpha) x initial load")
+    scripted_outcomes: bool = Field(
+        False, description="every attack lands as written (no interdiction, no failure), for an exercise whose MSEL "
+        "must hold; the draws are still made, so the rest of the run keeps its random numbers")
+
+
+class InjectCondition(Strict):
+    """When an MSEL inject plays, judged by the exercise at the inject's time on the run as it
+    stands (before that tick's attacks); give exactly one of `attack` (with `outcome`),
+    `node_down`, `node_restored`, `service_below` (with `sector`) or
+    `backup_hours_below`. `ripple run` releases the MSEL as written."""
+
+    attack: str | None = Field(None, description="an attacker cell's id: its attack (on `node`, if given) ended in `outcome`")
+    node: str | None = Field(None, description="with `attack`: only its attack on this node")
+    outcome: Literal["landed", "failed", "interdicted"] | None = Field(
+        None, description="with `attack`: landed, failed, or interdicted before it struck")
+    node_down: str | None = Field(None, description="this node is down")
+    node_restored: str | None = Field(None, description="this node was down and is up again")
+    sector: str | None = Field(None, description="with `service_below` or `backup_hours_below`: this sector's")
+    service_below: Fraction | None = Field(None, description="the sector's service level is below this")
+    backup_hours_below: float | None = Field(
+        None, gt=0, description="a node (of `sector`, if given) running on backup has less than this many hours left")
+
+    @model_validator(mode="after")
+    def _one_condition(self) -> "InjectCondition":
+        given = [k for k in ("attack", "node_down", "node_restored", "service_below", "backup_hours_below")
+                 if getattr(self, k) is not None]
+        if len(given) != 1:
+            raise ValueError("give exactly one of attack, node_down, node_restored, service_below, "
+                             f"backup_hours_below (got {', '.join(given) or 'none'})")
+        if (self.attack is None) != (self.outcome is None):
+            raise ValueError("attack and outcome go together: when: {attack: <cell id>, outcome: landed}")
+        if self.node is not None and self.attack is None:
+            raise ValueError("node narrows an attack condition; for a node's state use node_down or node_restored")
+        if self.service_below is not None and self.sector is None:
+            raise ValueError("service_below needs the sector it applies to")
+        if self.sector is not None and self.service_below is None and self.backup_hours_below is None:
+            raise ValueError("sector narrows service_below or backup_hours_below")
+        return self
+
+
+class InjectAlternative(Strict):
+    """What an MSEL inject releases instead when its `when` condition does not hold."""
+
+    sender: str = Field("", alias="from")
+    to: str = ""
+    method: str = ""
+    message: str
+    expected_action: str = ""
+
+    model_config = ConfigDict(extra="forbid", allow_inf_nan=False, populate_by_name=True)
 
 
 class Inject(Strict):
@@ -509,8 +559,26 @@ class Inject(Strict):
     objective: str = ""
     capability: str = ""
     contingency: bool = False
+    when: InjectCondition | None = Field(
+        None, description="exercise only: play this inject only if the run meets the condition at its time")
+    otherwise: InjectAlternative | None = Field(
+        None, description="exercise only: what is released instead when `when` does not hold (default: nothing)")
+    until: Duration | None = Field(
+        None, description="exercise only, with `when`: watch the condition every tick from `at` to this time and "
+        "release the inject the first tick it holds (a utility report when a backup runs short); `otherwise` "
+        "is released if it never holds by then")
 
     model_config = ConfigDict(extra="forbid", allow_inf_nan=False, populate_by_name=True)
+
+    @model_validator(mode="after")
+    def _otherwise_needs_when(self) -> "Inject":
+        if self.otherwise is not None and self.when is None:
+            raise ValueError("otherwise is the alternative to a when condition; give when too")
+        if self.until is not None and self.when is None:
+            raise ValueError("until is how long a when condition is watched; give when too")
+        if self.until is not None and self.until < self.at:
+            raise ValueError("until is before at: the watch would end before it starts")
+        return self
 
 
 class Limits(Strict):

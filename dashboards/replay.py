@@ -861,10 +861,12 @@ PLAYER_JS = r"""
     let out = "<ul>";
     for (let a = 0; a < k; a++) {
       const node = P.attacks.node[a], nodes = traced.get(P.attacks.attacker[a] + "|" + F.id[node]) || [];
+      const others = nodes.filter((n) => n !== node);     // the target itself is named already
       out += "<li>" + tlabel(P.attacks.t[a]) + " " + esc(P.attacks.tactic[a]) + " by " + esc(P.attacks.attacker[a]) + " → " +
              nameLink(node) + " (" + esc(P.attacks.outcome[a]) + ")" +
-             (nodes.length ? ": " + nodes.length + " node" + (nodes.length > 1 ? "s" : "") + " down now traced to it (" +
-              nodes.filter((n) => n !== node).slice(0, 6).map(nameLink).join(", ") + (nodes.length > 7 ? ", …" : "") + ")" : "") + "</li>";
+             (nodes.length ? ": " + nodes.length + " node" + (nodes.length > 1 ? "s" : "") + " down now traced to it" +
+              (others.length ? " (" + others.slice(0, 6).map(nameLink).join(", ") + (others.length > 6 ? ", …" : "") + ")" : "")
+              : "") + "</li>";
     }
     out += "</ul>";
     if (untraced.length) {

@@ -421,3 +421,15 @@ def test_a_rule_asking_for_more_suppliers_than_there_are_takes_what_there_is(tmp
     group = int(np.flatnonzero(t.dep_node == t.ids.index("wt.pump"))[0])
     bounds = t.supplier_bounds()
     assert bounds[group + 1] - bounds[group] == 3          # the three substations, every one in range
+
+
+@pytest.mark.parametrize("where", ["/dev/zero", "composed"])
+def test_a_part_that_is_not_a_regular_file_is_named_as_what_it_is(tmp_path, where):
+    import shutil
+
+    data = Path(__file__).parent / "data"
+    shutil.copytree(data / "composed", tmp_path / "composed")
+    (tmp_path / "s.yaml").write_text((data / "composed.yaml").read_text().replace("composed/grid.yaml", where))
+    result = runner.invoke(app, ["validate", str(tmp_path / "s.yaml")])
+    assert result.exit_code == 2 and "Traceback" not in result.output
+    assert ("character device" if where == "/dev/zero" else "is a directory") in result.output

@@ -164,6 +164,11 @@ def import_file(path: Path, **options: Any) -> tuple[NetworkTables, ImportReport
     path = Path(path)
     if not path.exists():
         raise ImportFailed(f"{path}: no such file")
+    if path.suffix.lower() != ".parquet":        # a Parquet network is a folder; anything else a regular file
+        from sim.files import unfit_input
+
+        if (why := unfit_input(path)) is not None:
+            raise ImportFailed(f"{path}: {why}")
     kind = source_format(path)
     if kind == "ripple":
         return _ripple(path, options), ImportReport()

@@ -14,6 +14,8 @@ band at the top and bottom on screen and in the margin of each printed page.
 
 from __future__ import annotations
 
+from collections import Counter
+
 import html
 import math
 from dataclasses import dataclass, field
@@ -631,16 +633,24 @@ def capability_rows(report: Report) -> list[tuple[str, str, str, str, str]]:
 
 
 def _cause(report: Report, tick: int) -> str:
-    """The start of the causal chain by ``tick``: the first attack that landed, if any."""
+    """The root causes of the outages by ``tick``, from the engine's causal chain: the attacks
+    their ``roots`` lead back to, most outages first (at most two named)."""
     net, cells = report.session.network, {a.id: a.name or a.id for a in report.session.scenario.attackers}
-    for e in report.exercise.events:
+    traced: Counter = Counter()
+    outages = 0
+    for e in report.exercise.timeline():
         if e.tick > tick:
             break
-        if e.kind == EventKind.ATTACK and e.detail.get("outcome") == "landed":
-            target = net.names[net.index[e.node]] if e.node is not None else "?"
-            return (f"the outages trace back to the {str(e.detail.get('tactic', '')).replace('_', ' ')} on {target} "
-                    f"({cells.get(e.detail.get('attacker'), e.detail.get('attacker'))}) at {report.clock(e.tick)}")
-    return "no attack had landed by then"
+        if e.kind == EventKind.NODE_DOWN:
+            outages += 1
+            traced.update({(r["tick"], r["attacker"], r["tactic"], r["node"]) for r in e.detail.get("roots", [])})
+    if not traced:
+        return "no outage traced back to an attack by then" if outages else "nothing had failed by then"
+    named = [f"the {tactic.replace('_', ' ')} on {net.names[net.index[node]]} ({cells.get(attacker, attacker)}) at "
+             f"{report.clock(at)} ({count} of them)"
+             for (at, attacker, tactic, node), count in sorted(traced.items(), key=lambda kv: (-kv[1], kv[0]))[:2]]
+    more = f" and {len(traced) - 2} more attack(s)" if len(traced) > 2 else ""
+    return f"the {outages} outage(s) by then trace back to " + " and ".join(named) + more
 
 
 def observations(report: Report) -> list[dict[str, Any]]:

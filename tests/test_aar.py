@@ -192,8 +192,8 @@ def test_report_has_every_hseep_aar_ip_section(tmp_path):
     strengths, areas = infra[:infra.index("Areas for improvement")], infra[infra.index("Areas for improvement"):]
     assert "Crew sent within ten minutes" in strengths and "Crew sent" not in areas
     assert "<b>Observation:</b> No one asked the hospital how long its generator lasts" in areas
-    assert "<b>Analysis:</b> When rated at T+0:40, overall service was 62.5%; the outages trace back to the drone " \
-           "on Mill Lane Substation (cell) at T+0:30." in areas
+    assert "<b>Analysis:</b> When rated at T+0:40, overall service was 62.5%; the 2 outage(s) by then trace back to " \
+           "the drone on Mill Lane Substation (cell) at T+0:30 (2 of them)." in areas
     assert "<b>Recommendation:</b> Revise plans and train to: Send the line crew to Mill Lane" in areas
     public = analysis[analysis.index("<h3>Public Information and Warning: P"):]
     assert "Statement out before the deadline" in public[:public.index("Areas for improvement")]

@@ -212,13 +212,15 @@ class Effects:
         return int(row[np.argmax(spreading[row])])
 
     def apply(self, attempts: list[Attempt]) -> None:
-        """Apply each landed attempt's effect, in order, with its inject message if it has one.
+        """Apply each landed attempt's effect, in order, with its inject message if it has one
+        (once per action: a ``fraction`` action lands as one attempt per node it hits).
 
         Parameters
         ----------
         attempts : list[Attempt]
             The attempts that landed this tick; tactics draw from the effects stream.
         """
+        told: set[int] = set()
         for attempt in attempts:
             plan = next(a.plan for a in self.attackers if a.cell_id == attempt.attacker)
             action = next(i for i, planned in enumerate(plan) if planned is attempt.action)
@@ -226,7 +228,8 @@ class Effects:
                                     self.tick)
             attempt.tactic.apply(self, attempt.node, self.streams.effects)
             self.attribution.landed()
-            if attempt.action.inject:
+            if attempt.action.inject and id(attempt.action) not in told:
+                told.add(id(attempt.action))
                 self.log(EventKind.INJECT, node=attempt.node, message=attempt.action.inject, attacker=attempt.attacker)
 
     def spreading(self) -> bool:

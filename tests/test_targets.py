@@ -167,3 +167,13 @@ def test_run_set_overrides_a_field_and_refuses_a_bad_path(tmp_path):
                                 str(tmp_path / "worse")])
     assert worse.exit_code == 2 and "less than or equal to 1" in worse.output
     assert not (tmp_path / "bad").exists() and not (tmp_path / "worse").exists()
+
+
+def test_a_fraction_with_an_inject_tells_it_once():
+    s = load_scenario(ROOT / "scenarios/buldyrev.yaml")
+    s = s.model_copy(update={"attackers": [a.model_copy(update={"plan": [a.plan[0].model_copy(
+        update={"inject": "Insiders sabotage part of network A."})]}) for a in s.attackers]})
+    model = RippleModel(s, seed=3)
+    model.advance(2)
+    assert len(attack_events(model)) > 1
+    assert [e.detail["message"] for e in model.events if e.kind == "inject"] == ["Insiders sabotage part of network A."]

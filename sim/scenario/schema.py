@@ -432,7 +432,7 @@ class Action(Strict):
         Annotated[str, Tag("by-id")] | Annotated[TargetRule, Tag("by-rule")], _by_shape("by-rule", "by-id")
     ] = Field(description="a node id, or a rule evaluated when the action fires")
     params: dict[str, float] = Field(default_factory=dict, description="overrides of the tactic's parameters")
-    inject: str = Field("", description="message released to players when the action lands")
+    inject: str = Field("", description="message released to players when the action lands (once, however many nodes a `fraction` action hits)")
 
 
 class Attacker(Strict):

@@ -35,6 +35,8 @@ naive Mesa reference in benchmarks/naive.py checks it). The parts live in ``sim/
 from __future__ import annotations
 
 from collections.abc import Callable
+from threading import Lock
+from weakref import WeakKeyDictionary
 
 import numpy as np
 import scipy.sparse as sp
@@ -44,7 +46,7 @@ from sim.kernel.layout import Layout, Outcome, layout, rows_of
 from sim.kernel.local import Scratch, cut_local, harmless
 from sim.kernel.passes import cut_full, cut_sectors
 from sim.kernel.search import Reach
-from sim.load import overloaded
+from sim.load import LoadMemo, overloaded
 from sim.network import ISOLATED, OVERLOADED, OWN_CAUSES, UNSUPPLIED, Network
 
 LOCAL_ABOVE = 60_000   # linked nodes above which later rounds re-check connectivity locally,
@@ -52,6 +54,18 @@ LOCAL_LOSS = 1 / 400   # ... when they lost at most this share of linked nodes
 
 __all__ = ["LOCAL_ABOVE", "LOCAL_LOSS", "Outcome", "cascade", "components", "drain_buffers", "isolated", "layout",
            "refilling"]
+
+_LOAD_MEMOS: WeakKeyDictionary[Layout, LoadMemo] = WeakKeyDictionary()   # per laid-out network
+_LOAD_MEMOS_LOCK = Lock()
+
+
+def _load_memo(lay: Layout) -> LoadMemo:
+    """The loads remembered for a laid-out network (they go with it)."""
+    with _LOAD_MEMOS_LOCK:
+        memo = _LOAD_MEMOS.get(lay)
+        if memo is None:
+            memo = _LOAD_MEMOS[lay] = LoadMemo(len(lay.order))
+        return memo
 
 
 def cascade(net: Network, down: np.ndarray, buffer_left: np.ndarray) -> Outcome:
@@ -136,8 +150,10 @@ def cascade(net: Network, down: np.ndarray, buffer_left: np.ndarray) -> Outcome:
     if known is None:
         overload = None
         if net.capacity is not None:  # Motter-Lai load redistribution, in original node order
+            memo = _load_memo(lay)
+
             def overload(working: np.ndarray) -> np.ndarray:
-                return overloaded(net, working[lay.rank], net.capacity)[lay.order]
+                return overloaded(net, working[lay.rank], net.capacity, memo)[lay.order]
         known = _propagate(lay, own, spare, overload)
         with lay.lock:
             lay.memo[key] = known

@@ -12,6 +12,8 @@ after every removal would move loads by sampling noise alone.
 
 from __future__ import annotations
 
+import threading
+from collections import OrderedDict
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -21,7 +23,63 @@ from agents.centrality import betweenness
 if TYPE_CHECKING:
     from sim.network import Network
 
-__all__ = ["capacities", "loads", "overloaded"]
+__all__ = ["LOAD_MEMO_BYTES", "LoadMemo", "capacities", "loads", "overloaded"]
+
+LOAD_MEMO_BYTES = 64 * 2**20    # memory for remembered loads per network (see LoadMemo)
+
+
+class LoadMemo:
+    """Loads of a sector already computed for the same working nodes.
+
+    A check for overload recomputes the loads of every sector under the load model, yet a
+    sector's loads change only when its own working nodes do: most checks, in one cascade
+    and from tick to tick, find a sector as it was. Answers are kept per sector and working
+    set, least recently used dropped first, within :data:`LOAD_MEMO_BYTES`.
+
+    Parameters
+    ----------
+    n : int
+        Nodes in the network (sizes an answer).
+    """
+
+    def __init__(self, n: int):
+        self.answers: OrderedDict[bytes, np.ndarray] = OrderedDict()
+        self.lock = threading.Lock()          # runs on threads of one process share a network
+        self.size = max(1, LOAD_MEMO_BYTES // (8 * max(n, 1)))
+
+    def sector_loads(self, net: Network, working: np.ndarray, code: int, nodes: np.ndarray) -> np.ndarray:
+        """The loads of sector ``code`` (its ``nodes``), remembered or computed by :func:`loads`.
+
+        Parameters
+        ----------
+        net : Network
+            The network.
+        working : numpy.ndarray of bool, shape (net.n,)
+            Which nodes work.
+        code : int
+            The sector.
+        nodes : numpy.ndarray of int
+            Its node indices.
+
+        Returns
+        -------
+        numpy.ndarray of float, shape (len(nodes),)
+            The load of each of ``nodes`` (read only).
+        """
+        key = int(code).to_bytes(4, "little") + np.packbits(working[nodes]).tobytes()
+        with self.lock:
+            known = self.answers.get(key)
+            if known is not None:
+                self.answers.move_to_end(key)
+                return known
+        known = loads(net, working, nodes)[nodes]
+        known.flags.writeable = False
+        with self.lock:
+            self.answers[key] = known
+            while len(self.answers) > self.size:
+                self.answers.popitem(last=False)
+        return known
+
 
 
 def loads(net: Network, working: np.ndarray, nodes: np.ndarray) -> np.ndarray:
@@ -115,7 +173,7 @@ def capacities(net: Network, sectors: list[int], alpha: float) -> np.ndarray:
     return cap
 
 
-def overloaded(net: Network, working: np.ndarray, capacity: np.ndarray) -> np.ndarray:
+def overloaded(net: Network, working: np.ndarray, capacity: np.ndarray, memo: LoadMemo | None = None) -> np.ndarray:
     """Which working nodes carry more load than their capacity.
 
     Parameters
@@ -126,6 +184,9 @@ def overloaded(net: Network, working: np.ndarray, capacity: np.ndarray) -> np.nd
         Which nodes work.
     capacity : numpy.ndarray of float, shape (net.n,)
         From :func:`capacities`; sectors with a finite capacity are checked.
+    memo : LoadMemo, optional
+        Loads already computed for this network (a sector whose working nodes are as in an
+        earlier check is not computed again).
 
     Returns
     -------
@@ -133,9 +194,10 @@ def overloaded(net: Network, working: np.ndarray, capacity: np.ndarray) -> np.nd
         True where a node works and :math:`L(v) > C(v)` (loads recomputed per sector on the
         working nodes, with a tolerance of 1e-9 for rounding).
     """
+    memo = memo or LoadMemo(net.n)
     out = np.zeros(net.n, bool)
     for code in np.unique(net.sector[np.isfinite(capacity)]):
         nodes = np.flatnonzero(net.sector == code)
-        load = loads(net, working, nodes)
-        out[nodes] = working[nodes] & (load[nodes] > capacity[nodes] + 1e-9)
+        load = memo.sector_loads(net, working, int(code), nodes)
+        out[nodes] = working[nodes] & (load > capacity[nodes] + 1e-9)
     return out

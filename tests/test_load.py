@@ -99,3 +99,27 @@ def test_overloaded_nodes_are_marked_and_the_model_switch_works():
     model = RippleModel(off)
     model.advance(3)
     assert not (model.state.down & OVERLOADED).any()
+
+
+def test_remembered_loads_answer_as_fresh_ones_and_a_repeat_is_not_computed_again(monkeypatch):
+    import sim.load
+
+    two = nx.disjoint_union(nx.barabasi_albert_graph(60, 2, seed=1), nx.barabasi_albert_graph(40, 2, seed=2))
+    net = network(two, alpha=0.0)
+    net = Network.from_arrays(
+        sector=np.repeat([0, 1], [60, 40]), sector_names=["grid", "rail"], rules=["giant_component"] * 2,
+        links=np.column_stack([net.link_rows, net.link_cols]), dep_node=np.zeros(0, np.int64), dep_need=np.zeros(0),
+        dep_buffer=np.zeros(0, np.int64), supplier_group=np.zeros(0, np.int64), supplier_node=np.zeros(0, np.int64))
+    net.capacity = capacities(net, [0, 1], 0.0)
+    rng = np.random.default_rng(4)
+    states = [rng.random(net.n) > 0.1 for _ in range(5)]
+    states += [np.concatenate([states[0][:60], rng.random(40) > 0.1]) for _ in range(4)]   # the grid as in state 0
+    computed = []
+    fresh_loads = sim.load.loads
+    monkeypatch.setattr(sim.load, "loads", lambda *a: computed.append(1) or fresh_loads(*a))
+    memo = sim.load.LoadMemo(net.n)
+    for working in states:
+        expected = sim.load.overloaded(net, working, net.capacity)
+        assert (sim.load.overloaded(net, working, net.capacity, memo) == expected).all()
+    assert 0 < expected.sum() < working.sum()
+    assert len(computed) == 2 * len(states) + 2 * 5 + 4    # fresh: 2 per state; remembered: 5 states + 4 rails

@@ -1,21 +1,22 @@
-"""Exact betweenness of a graph given as edge arrays, vectorised over batches of sources.
+"""Exact betweenness of a graph given as edge arrays, by igraph's C implementation.
 
-Brandes' algorithm (2001), run for many sources at once: a breadth-first search per source
-counts shortest paths level by level (one sparse-times-dense product per level for the whole
-batch of sources), then dependencies flow back from the deepest level. The result equals
-:func:`networkx.betweenness_centrality` (``normalized=False``) to rounding, without a Python
-loop over nodes or sources. Both the Motter-Lai load model (``sim.load``) and the
-``highest_betweenness`` target rule (``agents.targeting``) use it, so they agree at every size.
+Brandes' algorithm (2001) in igraph: one breadth-first search per source counting shortest
+paths, dependencies accumulated back from the deepest level. The result equals
+:func:`networkx.betweenness_centrality` (``normalized=False``) to rounding. Both the
+Motter-Lai load model (``sim.load``) and the ``highest_betweenness`` target rule
+(``agents.targeting``) use it, so they agree at every size. Scores are rounded to
+:data:`SIGNIFICANT` significant digits, so that nodes with equal betweenness tie exactly
+whatever order the sums ran in (the target rule breaks ties by node index).
 """
 
 from __future__ import annotations
 
+import igraph
 import numpy as np
-import scipy.sparse as sp
 
-__all__ = ["BATCH_CELLS", "betweenness"]
+__all__ = ["SIGNIFICANT", "betweenness"]
 
-BATCH_CELLS = 2_000_000     # nodes × sources per batch: bounds the dense arrays (~16 MB each)
+SIGNIFICANT = 12     # digits kept: sums of shortest-path shares agree to ~1e-14 relative
 
 
 def betweenness(n: int, rows: np.ndarray, cols: np.ndarray) -> np.ndarray:
@@ -34,22 +35,22 @@ def betweenness(n: int, rows: np.ndarray, cols: np.ndarray) -> np.ndarray:
     numpy.ndarray of float, shape (n,)
         :math:`c_B(v) = \sum_{s < t,\ s, t \ne v} \sigma_{st}(v) / \sigma_{st}`, with
         :math:`\sigma_{st}` the number of shortest paths between :math:`s` and :math:`t`
-        and :math:`\sigma_{st}(v)` those through :math:`v` (each unordered pair once) [1]_.
+        and :math:`\sigma_{st}(v)` those through :math:`v` (each unordered pair once) [1]_,
+        to :data:`SIGNIFICANT` significant digits.
 
     Notes
     -----
-    For a batch of sources, the forward pass keeps per (node, source) the distance and
-    :math:`\sigma_{sv}`; the nodes at level :math:`d + 1` get
-    :math:`\sigma_{sw} = \sum_{v \sim w,\ d(s, v) = d} \sigma_{sv}`. The backward pass
-    accumulates Brandes' dependencies
-    :math:`\delta_s(v) = \sum_{w:\ v \in P_s(w)} \sigma_{sv} / \sigma_{sw} (1 + \delta_s(w))`
-    from the deepest level up; :math:`c_B(v) = \frac{1}{2} \sum_{s \ne v} \delta_s(v)`.
-    Time :math:`O(n m)` as in [1]_, in sparse products of ``BATCH_CELLS / n`` sources.
+    Time :math:`O(n m)` as in [1]_, in igraph's C code [2]_: at 12,000 nodes and 20,700
+    links about 10 s, where the same algorithm batched over sources in numpy sparse
+    products took over 12 minutes (its dense per-level arrays cost :math:`n` per source
+    and level however small the frontier).
 
     References
     ----------
     .. [1] U. Brandes, "A faster algorithm for betweenness centrality", J. Math. Sociol.
        25(2), 163-177 (2001).
+    .. [2] G. Csardi and T. Nepusz, "The igraph software package for complex network
+       research", InterJournal Complex Systems 1695 (2006).
 
     Examples
     --------
@@ -58,49 +59,11 @@ def betweenness(n: int, rows: np.ndarray, cols: np.ndarray) -> np.ndarray:
     >>> betweenness(4, np.array([0, 1, 2]), np.array([1, 2, 3])).tolist()
     [0.0, 2.0, 2.0, 0.0]
     """
-    out = np.zeros(n)
     if n < 3:
-        return out
-    rows, cols = np.asarray(rows, np.int64), np.asarray(cols, np.int64)
-    keep = rows != cols
-    adj = sp.coo_matrix((np.ones(2 * keep.sum()), (np.concatenate([rows[keep], cols[keep]]),
-                                                    np.concatenate([cols[keep], rows[keep]]))), shape=(n, n)).tocsr()
-    adj.data[:] = 1.0          # duplicates summed by tocsr count once
-    batch = max(1, min(n, BATCH_CELLS // n))
-    for start in range(0, n, batch):
-        out += _dependencies(adj, np.arange(start, min(n, start + batch)))
-    return out / 2.0
-
-
-def _dependencies(adj: sp.csr_matrix, sources: np.ndarray) -> np.ndarray:
-    """Brandes' dependencies of every node, summed over ``sources`` (one BFS per source,
-    all at once); a source's own dependency is left out."""
-    n, b = adj.shape[0], len(sources)
-    cols = np.arange(b)
-    unseen = np.ones((n, b), bool)
-    unseen[sources, cols] = False
-    sigma = np.zeros((n, b))
-    sigma[sources, cols] = 1.0
-    frontier = sigma.copy()
-    levels = [~unseen]                    # levels[d]: (node, source) cells at distance d
-    while True:
-        reach = adj @ frontier
-        new = (reach > 0) & unseen
-        if not new.any():
-            break
-        unseen &= ~new
-        levels.append(new)
-        frontier = np.multiply(reach, new, out=reach)
-        sigma += frontier
-    inverse = np.divide(1.0, sigma, out=np.zeros_like(sigma), where=sigma > 0)
-    delta = np.zeros((n, b))
-    share = np.empty((n, b))
-    for d in range(len(levels) - 1, 1, -1):
-        np.add(delta, 1.0, out=share)
-        share *= inverse
-        share *= levels[d]
-        back = adj @ share
-        back *= sigma
-        back *= levels[d - 1]
-        delta += back
-    return delta.sum(axis=1)
+        return np.zeros(n)
+    ends = np.column_stack([np.asarray(rows, np.int64), np.asarray(cols, np.int64)])
+    ends = np.unique(np.sort(ends[ends[:, 0] != ends[:, 1]], axis=1), axis=0)
+    graph = igraph.Graph(n=n, edges=ends.tolist(), directed=False)
+    score = np.asarray(graph.betweenness(directed=False), float)
+    magnitude = 10.0 ** np.floor(np.log10(np.maximum(np.abs(score), 1e-300)))
+    return np.where(score > 0, np.round(score / magnitude, SIGNIFICANT - 1) * magnitude, 0.0)

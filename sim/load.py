@@ -4,8 +4,8 @@ networks", Phys. Rev. E 66, 065102, 2002).
 The load of a node is its betweenness (the number of shortest paths between working nodes
 that pass through it); its capacity is ``(1 + α)`` times its load in the intact network.
 When nodes fail, paths reroute, loads shift, and a working node whose load exceeds its
-capacity fails in turn (OVERLOADED). Betweenness is exact at every size (Brandes 2001, batched over
-sources: :func:`agents.centrality.betweenness`), so the loads after a removal differ from
+capacity fails in turn (OVERLOADED). Betweenness is exact at every size (Brandes 2001, in igraph:
+:func:`agents.centrality.betweenness`), so the loads after a removal differ from
 the capacities only by the paths that really moved; an estimate from fresh random pivots
 after every removal would move loads by sampling noise alone.
 """

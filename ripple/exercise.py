@@ -260,7 +260,8 @@ def serve(
         console.print(f"[bold yellow]warning:[/] listening on {host}: anyone who can reach it can drive the exercise "
                       "(there is no login)", highlight=False)
     shown = f"[{host}]" if ":" in host else host
-    console.print(f"{session.scenario.name}: serving the exercise at http://{shown}:{port}/ (seed {session.seed}); "
+    scripted = "; attack outcomes scripted" if session.scripted_outcomes else ""
+    console.print(f"{session.scenario.name}: serving the exercise at http://{shown}:{port}/ (seed {session.seed}{scripted}); "
                   f"log {session.log_path}; Ctrl+C stops", highlight=False, soft_wrap=True)
     for seat in session.seats.values() if seated else ():
         named = f" ({seat.name})" if seat.name else ""

@@ -242,6 +242,15 @@ def test_serve_opens_the_scenarios_seats_unless_seats_are_given(tmp_path):
         "seat facilitator (Exercise Control), commands every unit", "seat utility, commands repair units"]
 
 
+def test_serve_plays_with_scripted_outcomes_and_records_them(tmp_path):
+    log = tmp_path / "served.jsonl"
+    [banner] = serve_lines([str(SCENARIO), "--port", str(free_port()), "--log", str(log), "--scripted-outcomes"],
+                           "serving the exercise")
+    assert "(seed 11; attack outcomes scripted)" in banner
+    assert read_log(log)[0]["scripted_outcomes"] is True
+    assert ExerciseSession.from_log(log).scenario.policies.scripted_outcomes
+
+
 @pytest.mark.browser
 def test_two_browsers_on_the_scenarios_seats(tmp_path):
     scenario, port, log = with_seats(tmp_path, PORT_SEATS), free_port(), tmp_path / "served.jsonl"

@@ -232,7 +232,8 @@ def exercise_date(session: ExerciseSession) -> date:
 def improvement_plan(session: ExerciseSession, day: date, poc: str = "") -> list[PlanItem]:
     """A row per area for improvement: each capability rated M or U, and each rated S or P
     with an ``improve=`` observation (worst first), seeded from the rating's notes and options
-    and, where those are silent, from the MSEL's expected actions for it. The notes of an S or
+    and, where those are silent, from the expected actions of the MSEL lines for it as they
+    were played (an ``otherwise:`` alternative's when that was released; none never released). The notes of an S or
     P rating are strengths and never land in the plan.
 
     Parameters
@@ -254,8 +255,9 @@ def improvement_plan(session: ExerciseSession, day: date, poc: str = "") -> list
     rows = []
     latest = sorted((r for r in session.latest_ratings().values() if r.rating in "MU" or r.improvement),
                     key=lambda r: (order[r.rating], r.capability))
+    played = [line for e in session.released_injects() if (line := session.inject_record(e)) is not None]
     for r in latest:
-        lines = [i for i in session.scenario.injects if i.capability == r.capability]
+        lines = [i for i in played if i.capability == r.capability]
         expected = " ".join(dict.fromkeys(sentence(i.expected_action) for i in lines if i.expected_action))
         recipients = ", ".join(dict.fromkeys(i.to for i in lines if i.to))
         issue = r.improvement or (r.notes if r.rating in "MU" else "") or f"Rated {r.rating} ({RATINGS[r.rating]})"

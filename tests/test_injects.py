@@ -243,3 +243,19 @@ def test_a_resume_keeps_the_flag_and_refuses_it_on_a_simulated_log(tmp_path):
     assert ExerciseSession.from_log(scripted).scripted_outcomes and ExerciseSession.from_log(scripted).tick == 3
     done = CliRunner().invoke(app, ["exercise", str(SCENARIO), "--resume", str(simulated), "--scripted-outcomes"])
     assert done.exit_code == 2 and "was played with the attacks' outcomes simulated, not scripted" in done.stderr
+
+
+@pytest.mark.parametrize("flag, expected, not_expected", [
+    ([], "Send police to search Central Station for a second attacker", "Dispatch police to an active-shooter response"),
+    (["--scripted-outcomes"], "Dispatch police to an active-shooter response", "search Central Station"),
+])
+def test_the_improvement_plan_asks_for_the_expected_action_of_the_inject_that_played(tmp_path, flag, expected,
+                                                                                      not_expected):
+    log, out = tmp_path / "ex.jsonl", tmp_path / "aar.md"
+    script = 'until T+1:00\nrate On-scene U "Slow to the station"\n'
+    done = CliRunner().invoke(app, ["exercise", str(FLAGSHIP), "--seed", "7", "--log", str(log), *flag], input=script)
+    assert done.exit_code == 0, done.output
+    assert CliRunner().invoke(app, ["aar", str(log), "--markdown", "--out", str(out)]).exit_code == 0
+    text = out.read_text()
+    plan = text[text.index("## Appendix A"):text.index("## Appendix B")]
+    assert "Revise plans and train to: " in plan and expected in plan and not_expected not in plan

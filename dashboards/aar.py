@@ -5,6 +5,7 @@ It follows the outline of the HSEEP After-Action Report / Improvement Plan (FEMA
 Security Exercise and Evaluation Program*, 2020): exercise overview, executive summary,
 analysis of core capabilities, improvement plan (Appendix A) and participants (Appendix B),
 with what a simulation adds: the timeline of injects, attacks, failures and decisions, the
+actions the exercise refused and why, the
 service curves with the decisions marked, and a counterfactual — the same scenario and seed
 run without the players' decisions — so the report states what the decisions bought.
 
@@ -38,6 +39,7 @@ from sim.scenario.timefmt import format_clock
 __all__ = [
     "METRICS", "TLP", "PlanItem", "Report", "ReportError", "bought", "build_report", "capability_rows", "difference",
     "entry_text", "executive_summary", "improvement_plan", "what_happened", "observations", "decision_effects",
+    "rejected_rows", "outcomes_text",
     "sector_worst", "stacked", "mark_decisions", "metric_rows", "overview_rows",
     "timeline", "to_html", "to_markdown", "write_report",
 ]
@@ -230,7 +232,8 @@ def exercise_date(session: ExerciseSession) -> date:
 def improvement_plan(session: ExerciseSession, day: date, poc: str = "") -> list[PlanItem]:
     """A row per area for improvement: each capability rated M or U, and each rated S or P
     with an ``improve=`` observation (worst first), seeded from the rating's notes and options
-    and, where those are silent, from the MSEL's expected actions for it. The notes of an S or
+    and, where those are silent, from the expected actions of the MSEL lines for it as they
+    were played (an ``otherwise:`` alternative's when that was released; none never released). The notes of an S or
     P rating are strengths and never land in the plan.
 
     Parameters
@@ -252,8 +255,9 @@ def improvement_plan(session: ExerciseSession, day: date, poc: str = "") -> list
     rows = []
     latest = sorted((r for r in session.latest_ratings().values() if r.rating in "MU" or r.improvement),
                     key=lambda r: (order[r.rating], r.capability))
+    played = [line for e in session.released_injects() if (line := session.inject_record(e)) is not None]
     for r in latest:
-        lines = [i for i in session.scenario.injects if i.capability == r.capability]
+        lines = [i for i in played if i.capability == r.capability]
         expected = " ".join(dict.fromkeys(sentence(i.expected_action) for i in lines if i.expected_action))
         recipients = ", ".join(dict.fromkeys(i.to for i in lines if i.to))
         issue = r.improvement or (r.notes if r.rating in "MU" else "") or f"Rated {r.rating} ({RATINGS[r.rating]})"
@@ -437,6 +441,7 @@ def what_happened(report: Report) -> list[str]:
     """
     net, session = report.session.network, report.session
     cells = {a.id: a.name or a.id for a in session.scenario.attackers}
+    scripted = " (outcome scripted)" if session.scripted_outcomes else ""
     out = []
     for e in report.exercise.events:
         if e.kind != EventKind.ATTACK:
@@ -444,7 +449,8 @@ def what_happened(report: Report) -> list[str]:
         target = f" on {net.names[net.index[e.node]]}" if e.node is not None else ""
         outcome = str(e.detail.get("outcome", ""))
         out.append(f"{report.clock(e.tick)}: {cells.get(e.detail.get('attacker'), e.detail.get('attacker'))}, "
-                   f"{str(e.detail.get('tactic', '')).replace('_', ' ')}{target}: {OUTCOME_TEXT.get(outcome, outcome)}.")
+                   f"{str(e.detail.get('tactic', '')).replace('_', ' ')}{target}: {OUTCOME_TEXT.get(outcome, outcome)}"
+                   f"{scripted if outcome == 'landed' else ''}.")
     return out
 
 
@@ -578,7 +584,9 @@ def executive_summary(report: Report) -> list[str]:
     paragraphs = [
         f"{scenario.name} was played on {exercise_date(session).isoformat()} with seed {s.seed}, covering exercise "
         f"time {span} of the {end} scenario{played_on}. {len(injects)} injects were released; "
-        f"{m['attacks_landed']} of {m['attacks_attempted']} attacks landed and {m['nodes_down']} nodes went down "
+        f"{m['attacks_landed']} of {m['attacks_attempted']} attacks landed"
+        f"{' (outcomes scripted: every attack lands as written)' if session.scripted_outcomes else ''} "
+        f"and {m['nodes_down']} nodes went down "
         f"(cascade amplification {metric('cascade_amplification').format(m['cascade_amplification'])}).",
         f"Players made {len(decisions)} decision{'' if len(decisions) == 1 else 's'}"
         f"{' (' + kinds + ')' if kinds else ''}. Compared with the same scenario and seed run without them: "
@@ -709,6 +717,44 @@ def decision_effects(report: Report) -> list[tuple[str, str, str, str]]:
     return rows
 
 
+def rejected_rows(report: Report) -> list[tuple[str, str, str, str]]:
+    """The actions the exercise refused, in order: (time, seat, action as typed, reason).
+
+    Parameters
+    ----------
+    report : Report
+        The report.
+
+    Returns
+    -------
+    list of (str, str, str, str)
+        One row per refusal in the log; the seat is ``—`` when the exercise had none.
+    """
+    return [(r.get("time", report.clock(int(r["tick"]))), str(r.get("seat") or "—"), r["action"], r["reason"])
+            for r in report.session.rejections]
+
+
+def outcomes_text(session: ExerciseSession) -> str:
+    """How the attacks' outcomes were decided, for the overview.
+
+    Parameters
+    ----------
+    session : ExerciseSession
+        The replayed exercise.
+
+    Returns
+    -------
+    str
+        Scripted (and by what) or simulated.
+    """
+    if not session.scripted_outcomes:
+        return "Simulated: each attack could be interdicted, fail or land, drawn from the run's seeded attack stream"
+    by = "ripple exercise/serve --scripted-outcomes" if session.header.get("scripted_outcomes") else \
+        "the scenario's policies.scripted_outcomes"
+    return (f"Scripted ({by}): every attack landed as written, so the MSEL held; the interdiction and success "
+            "draws were still made")
+
+
 def sector_worst(report: Report) -> list[tuple[str, str, str]]:
     """Per sector, its worst service level and when, with the decisions and without.
 
@@ -763,6 +809,7 @@ def overview_rows(report: Report) -> list[tuple[str, str]]:
                                   f"{len(session.network.ids)} nodes in {len(report.exercise.sectors)} sectors"),
         ("Mission areas", ", ".join(mission_areas(capabilities)) or "none listed"),
         ("Threat / hazard", ", ".join(t.replace("_", " ") for t in tactics) or "none scripted"),
+        ("Attack outcomes", outcomes_text(session)),
         ("Scenario summary", scenario.description or scenario.name),
         ("Core capabilities", "; ".join(capabilities) or "none listed"),
         ("Sponsor", report.sponsor or "not given (ripple aar --sponsor)"),
@@ -872,6 +919,8 @@ def curves_figure(report: Report) -> go.Figure:
 PLAN_HEADERS = ("core capability", "rating", "issue / area for improvement", "corrective action", "capability element",
                 "responsible organisation", "point of contact", "start", "due")
 DECISION_HEADERS = ("time", "decision", "resilience loss without it", "what it bought")
+REJECTED_HEADERS = ("time", "seat", "action", "reason")
+NO_REJECTIONS = "No action was refused."
 
 
 def _observation_html(o: dict[str, Any]) -> str:
@@ -928,7 +977,8 @@ def to_html(report: Report) -> str:
                  for p in report.plan]
     data = clean({"tlp": label, "seed": report.exercise.seed, "stopped_tick": report.stopped_tick,
                   "exercise": report.exercise.metrics, "counterfactual": report.counterfactual.metrics,
-                  "decisions": len(decision_entries(report, PLAYER_VERBS))})
+                  "decisions": len(decision_entries(report, PLAYER_VERBS)), "rejected": len(report.session.rejections),
+                  "scripted_outcomes": report.session.scripted_outcomes})
     objectives = "".join(f"<li>{html.escape(o)}</li>" for o in scenario.objectives) or "<li>none listed</li>"
     body = f"""
 {band.format(pos="top")}
@@ -963,6 +1013,10 @@ def to_html(report: Report) -> str:
 <section id="decision-effects"><h2>Effect of each decision</h2>
 <p class="sub">Each decision's counterfactual: the same scenario and seed replayed without that one decision.</p>
 {_table(DECISION_HEADERS, decision_effects(report), "effects") if decision_entries(report, PLAYER_VERBS) else "<p>The players made no decision.</p>"}
+</section>
+<section id="rejected"><h2>Rejected actions</h2>
+<p class="sub">Actions the exercise refused, as typed, with the reason the player was given; they changed nothing in the run.</p>
+{_table(REJECTED_HEADERS, rejected_rows(report), "rejected") if report.session.rejections else f"<p>{NO_REJECTIONS}</p>"}
 </section>
 <section id="sector-worst"><h2>Worst service per sector</h2>
 {_table(("sector", "with decisions", "without (counterfactual)"), sector_worst(report), "sectors")}
@@ -1003,6 +1057,7 @@ table.timeline td:first-child { white-space: nowrap; font-family: "DejaVu Sans M
 table.timeline td:nth-child(2) { white-space: nowrap; color: #555; }
 table.timeline td:last-child { white-space: nowrap; color: #777; font-size: 11px; }
 table.plan td:nth-last-child(-n+2) { white-space: nowrap; }
+table.rejected td:first-child { white-space: nowrap; font-family: "DejaVu Sans Mono", monospace; }
 #curves { height: 480px; }
 @page { margin: 14mm 12mm;
   @top-center { content: "TLPLABEL"; color: TLPCOLOUR; background: #000; font: bold 12pt monospace;
@@ -1110,6 +1165,10 @@ def to_markdown(report: Report) -> str:
         "Each decision's counterfactual: the same scenario and seed replayed without that one decision.", "",
         _md_table(DECISION_HEADERS, decision_effects(report)) if decision_entries(report, PLAYER_VERBS)
         else "The players made no decision.", "",
+        "## Rejected actions", "",
+        "Actions the exercise refused, as typed, with the reason the player was given; they changed nothing in the run.",
+        "",
+        _md_table(REJECTED_HEADERS, rejected_rows(report)) if report.session.rejections else NO_REJECTIONS, "",
         "## Worst service per sector", "",
         _md_table(("sector", "with decisions", "without (counterfactual)"), sector_worst(report)), "",
         "## Appendix A: Improvement plan", "",

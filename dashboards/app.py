@@ -26,7 +26,7 @@ from dashboards.figures import (
 )
 from dashboards.replay import attack_events
 from sim.exercise import CLOCK, NOTE, PLAYER, QUERY, RATING, RATINGS, VERBS, Argument, ExerciseError, ExerciseSession, Verb
-from sim.exercise.seats import FACILITATOR, SEATS
+from sim.exercise.seats import FACILITATOR
 from sim.results import UnitStatus
 
 __all__ = ["alert_feed", "allowed_host", "auto_step", "create_app", "form_arguments", "live_options", "perform",
@@ -81,7 +81,7 @@ def live_options(session: ExerciseSession, verb: Verb, argument: Argument,
     argument : Argument
         Its node or unit argument.
     seat : str
-        The seat looking (:data:`sim.exercise.seats.SEATS`): it is offered its own units.
+        The seat looking (a key of the session's ``seats``): it is offered its own units.
 
     Returns
     -------
@@ -95,9 +95,9 @@ def live_options(session: ExerciseSession, verb: Verb, argument: Argument,
             return [{"label": f"{r['node']} (incident)", "value": r["node"]} for r in session.incidents()]
         return node_options(session)
     wanted = {"dispatch": ACTIVE_STATUSES, "recall": ("travelling", "working")}.get(verb.name)
-    kinds = SEATS.get(seat)
+    who = session.seats.get(seat, session.seats[FACILITATOR])
     return [{"label": f"{u.label} ({u.kind})", "value": u.label} for u in session.units()
-            if (wanted is None or u.status in wanted) and (kinds is None or u.kind in kinds)]
+            if (wanted is None or u.status in wanted) and who.commands(u)]
 
 
 def unit_marks(session: ExerciseSession) -> list[UnitMark]:
@@ -235,17 +235,18 @@ def teams_table(session: ExerciseSession, seat: str = FACILITATOR) -> html.Table
     session : ExerciseSession
         The exercise.
     seat : str
-        The seat looking (:data:`sim.exercise.seats.SEATS`).
+        The seat looking (a key of the session's ``seats``).
 
     Returns
     -------
     html.Table
         One row per unit, its id ``unit-<label>`` and class ``status-<status>``.
     """
+    who = session.seats.get(seat, session.seats[FACILITATOR])
     head = html.Tr([html.Th(c) for c in ("unit", "kind", "status", "node", "work", "until")])
     rows = [html.Tr([html.Td(r[k]) for k in ("unit", "kind", "status", "node", "work", "until")],
                     id=f"unit-{r['unit']}", className=f"status-{r['status'].replace(' ', '-')}")
-            for r, u in zip(session.teams(), session.units()) if SEATS.get(seat) is None or u.kind in SEATS[seat]]
+            for r, u in zip(session.teams(), session.units()) if who.commands(u)]
     return html.Table([html.Thead(head), html.Tbody(rows)], className="grid")
 
 
@@ -459,7 +460,7 @@ def create_app(session: ExerciseSession, host: str = "127.0.0.1", port: int = 80
         Where it is served: requests addressed to any other host are refused
         (:func:`allowed_host`).
     seats : list of str, optional
-        The seats (``/?seat=police``; :data:`sim.exercise.seats.SEATS`); each decision is
+        The seats' ids (``/?seat=police``; keys of the session's ``seats``); each decision is
         logged with its seat. None: every page is the facilitator's and nothing names a seat.
     sync_ms : int
         How often a page checks for changes, ms.
@@ -513,7 +514,8 @@ def create_app(session: ExerciseSession, host: str = "127.0.0.1", port: int = 80
                   Input("url", "search"))
     def take_seat(search: str | None) -> tuple[str, str, dict[str, str]]:
         seat = seat_of(search, seats)
-        label = f"seat: {seat}" if seats else ""
+        who = session.seats.get(seat)
+        label = f"seat: {seat}" + (f" ({who.name})" if who is not None and who.name else "") if seats else ""
         return seat, label, {} if seat == FACILITATOR else {"display": "none"}
 
     @app.callback(
@@ -661,7 +663,9 @@ def perform(session: ExerciseSession, trigger: str, paused: bool, form: dict[str
         The message, and whether the timer is paused afterwards.
     """
     if seat not in (None, FACILITATOR) and trigger in ("run", "pause", "ticker"):
-        raise ExerciseError(f"the {seat} seat cannot run the clock: the facilitator does")
+        refusal = f"the {seat} seat cannot run the clock: the facilitator does"
+        session.reject(f"{trigger.capitalize()} the clock", refusal, seat=seat)
+        raise ExerciseError(refusal)
     if trigger == "run":
         if session.finished:
             raise ExerciseError("the exercise has ended")

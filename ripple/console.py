@@ -20,7 +20,7 @@ from rich.table import Table
 from agents.events import EventKind
 from sim.events import describe
 from sim.exercise import RATINGS, VERBS, ExerciseError, ExerciseSession, Verb
-from sim.exercise.verbs import CLOCK, Argument
+from sim.exercise.verbs import CLOCK, QUERY, Argument
 from sim.results import Event
 
 __all__ = ["ExerciseConsole", "parse", "split"]
@@ -276,13 +276,21 @@ class ExerciseConsole(cmd.Cmd):
 
     # ------------------------------------------------------------ the verbs
     def default(self, line: str) -> bool:
-        """cmd.Cmd hook: run a verb of the table, then show what it caused."""
+        """cmd.Cmd hook: run a verb of the table, then show what it caused; a refused action
+        is logged as typed (the session logs those it refuses itself)."""
         name, arg, _ = self.parseline(line)
         verb = VERBS.get(name or "")
         if verb is None:
             self.fail(f"unknown command '{line.split()[0]}'; `help` lists the commands")
             return False
-        message = self.session.do(verb.name, **parse(verb, arg or ""))
+        typed = line.strip()
+        try:
+            args = parse(verb, arg or "")
+        except ExerciseError as exc:
+            if verb.category != QUERY:
+                self.session.reject(typed, str(exc), verb=verb.name)
+            raise
+        message = self.session.do(verb.name, typed=typed, **args)
         if verb.category == CLOCK:
             self._after_clock(message)
         else:

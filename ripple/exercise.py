@@ -15,10 +15,14 @@ from ripple.app import app, console, fail, scenario_problems
 
 if TYPE_CHECKING:
     from sim.exercise import ExerciseSession
+    from sim.overrides import ScenarioFile
 
 __all__ = ["aar", "exercise", "open_session", "serve"]
 
 ScenarioArg = typer.Argument(..., help="scenario file (YAML)", show_default=False)
+ScriptedOption = typer.Option(False, "--scripted-outcomes",
+                              help="every attack lands as written, so the MSEL holds (overrides "
+                                   "policies.scripted_outcomes for this exercise; recorded in the log)")
 
 
 def default_log(scenario_id: str, seed: int) -> Path:
@@ -41,7 +45,7 @@ def default_log(scenario_id: str, seed: int) -> Path:
 
 
 def open_session(scenario: Path, seed: int | None, log: Path | None, resume: Path | None,
-                 participants: str) -> ExerciseSession:
+                 participants: str, scripted_outcomes: bool = False, file: ScenarioFile | None = None) -> ExerciseSession:
     """A new session, or one rebuilt from ``resume``; exits with one message on bad input.
 
     Parameters
@@ -56,6 +60,11 @@ def open_session(scenario: Path, seed: int | None, log: Path | None, resume: Pat
         An exercise log to replay and continue.
     participants : str
         Participants separated by ``;`` (empty: keep those in the log).
+    scripted_outcomes : bool
+        Every attack lands as written (``--scripted-outcomes``); a resumed log keeps what its
+        header records, and refuses the flag if it was played without.
+    file : ScenarioFile, optional
+        ``scenario`` already read (default: read it here).
 
     Returns
     -------
@@ -72,12 +81,14 @@ def open_session(scenario: Path, seed: int | None, log: Path | None, resume: Pat
     from sim.overrides import ScenarioFile
     from sim.scenario import ScenarioError
 
-    with scenario_problems(scenario):
-        file = ScenarioFile.read(scenario)
+    if file is None:
+        with scenario_problems(scenario):
+            file = ScenarioFile.read(scenario)
     people = [p.strip() for p in participants.split(";") if p.strip()]
     try:
         if resume is None:
-            session = ExerciseSession(scenario, seed=seed, file=file, participants=people)
+            session = ExerciseSession(scenario, seed=seed, file=file, participants=people,
+                                      scripted_outcomes=scripted_outcomes)
             session.log_path = log or default_log(file.scenario.id, session.seed)
             session.save()
             return session
@@ -90,6 +101,9 @@ def open_session(scenario: Path, seed: int | None, log: Path | None, resume: Pat
         fail(f"cannot write the exercise log: {exc}")
     if seed is not None and seed != session.seed:
         fail(f"{resume} was played with seed {session.seed}, not {seed}; drop --seed to resume it")
+    if scripted_outcomes and not session.scripted_outcomes:
+        fail(f"{resume} was played with the attacks' outcomes simulated, not scripted; drop --scripted-outcomes "
+             "to resume it")
     if people:
         session.header["participants"] = people
     if log is not None:
@@ -108,17 +122,19 @@ def exercise(
     log: Path | None = typer.Option(None, help="exercise log, JSON lines (default: runs/exercise-<id>-seed<seed>-<time>.jsonl)"),
     resume: Path | None = typer.Option(None, help="continue a saved exercise log (replays it first)"),
     participants: str = typer.Option("", help="participating organisations or people, separated by ';'"),
+    scripted_outcomes: bool = ScriptedOption,
 ) -> None:
     """Run a tabletop exercise in the terminal: injects on the clock, player decisions, ratings.
 
     Reads commands from a pipe or file too (one a line, echoed), so an exercise can be scripted."""
     from ripple.console import ExerciseConsole
 
-    session = open_session(scenario, seed, log, resume, participants)
+    session = open_session(scenario, seed, log, resume, participants, scripted_outcomes)
     interactive = sys.stdin.isatty()
     shell = ExerciseConsole(session, console, sys.stdin, interactive)
     verb = "resumed" if resume else "started"
-    console.print(f"{session.scenario.name}: exercise {verb} at {session.clock()} (seed {session.seed}); "
+    scripted = "; attack outcomes scripted" if session.scripted_outcomes else ""
+    console.print(f"{session.scenario.name}: exercise {verb} at {session.clock()} (seed {session.seed}{scripted}); "
                   f"log {session.log_path}", highlight=False, soft_wrap=True)
     if interactive:
         for objective in session.scenario.objectives:
@@ -214,7 +230,9 @@ def serve(
     resume: Path | None = typer.Option(None, help="continue a saved exercise log (replays it first)"),
     participants: str = typer.Option("", help="participating organisations or people, separated by ';'"),
     seats: str = typer.Option("", help="seats, e.g. facilitator,police,fire,utility: each browser opens /?seat=NAME, "
-                                       "commands its own units and is logged by seat (default: no seats)"),
+                                       "commands its own units and is logged by seat (default: the scenario's "
+                                       "exercise.seats, else no seats)"),
+    scripted_outcomes: bool = ScriptedOption,
 ) -> None:
     """Run a tabletop exercise in the browser: map, service curves, injects, decision forms.
 
@@ -224,23 +242,31 @@ def serve(
 
     from dashboards.app import create_app
     from sim.exercise import ExerciseError
-    from sim.exercise.seats import parse_seats
+    from sim.exercise.seats import parse_seats, resolve_seats, scenario_seats
+    from sim.overrides import ScenarioFile
 
+    with scenario_problems(scenario):
+        file = ScenarioFile.read(scenario)
     try:
-        seated = parse_seats(seats) if seats.strip() else None
+        seated = parse_seats(seats, file.scenario) if seats.strip() else list(scenario_seats(file.scenario)) or None
     except ExerciseError as exc:
         fail(f"--seats: {exc}")
     free_port(host, port)
-    session = open_session(scenario, seed, log, resume, participants)
+    session = open_session(scenario, seed, log, resume, participants, scripted_outcomes, file)
+    if seated:
+        session.seats = resolve_seats(seated, session.scenario)
     dash_app = create_app(session, host, port, seated)
     if host not in ("127.0.0.1", "localhost", "::1"):
         console.print(f"[bold yellow]warning:[/] listening on {host}: anyone who can reach it can drive the exercise "
                       "(there is no login)", highlight=False)
     shown = f"[{host}]" if ":" in host else host
-    console.print(f"{session.scenario.name}: serving the exercise at http://{shown}:{port}/ (seed {session.seed}); "
+    scripted = "; attack outcomes scripted" if session.scripted_outcomes else ""
+    console.print(f"{session.scenario.name}: serving the exercise at http://{shown}:{port}/ (seed {session.seed}{scripted}); "
                   f"log {session.log_path}; Ctrl+C stops", highlight=False, soft_wrap=True)
-    for seat in seated or []:
-        console.print(f"  seat {seat}: http://{shown}:{port}/?seat={seat}", highlight=False, soft_wrap=True)
+    for seat in session.seats.values() if seated else ():
+        named = f" ({seat.name})" if seat.name else ""
+        console.print(f"  seat {seat.id}{named}, commands {'every unit' if seat.runs_the_clock else seat.describe()}: "
+                      f"http://{shown}:{port}/?seat={seat.id}", highlight=False, soft_wrap=True)
     try:
         server = create_server(dash_app.server, host=host, port=port, threads=8)
     except OSError as exc:

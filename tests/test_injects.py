@@ -14,7 +14,7 @@ from typer.testing import CliRunner
 
 from agents.events import EventKind
 from ripple import app
-from sim.exercise import ExerciseSession
+from sim.exercise import ExerciseSession, read_log
 from sim.model import RippleModel
 from sim.scenario import ScenarioError, load_scenario
 
@@ -205,3 +205,57 @@ def test_until_needs_a_condition_and_a_window(tmp_path):
     with pytest.raises(ScenarioError, match=r"injects\[2\]\.until: after the end of the run"):
         load_scenario(variant(tmp_path, [{"number": 3, "at": "T+1:00", "until": "T+48:00", "message": "m",
                                           "when": {"node_down": "sub"}}]))
+
+
+def test_the_scripted_outcomes_flag_makes_the_flagships_shooter_land_and_the_aar_says_so(tmp_path):
+    log, out = tmp_path / "ex.jsonl", tmp_path / "aar.md"
+    done = CliRunner().invoke(app, ["exercise", str(FLAGSHIP), "--seed", "7", "--scripted-outcomes", "--log", str(log)],
+                              input="until T+1:00\n")
+    assert done.exit_code == 0, done.output
+    assert "(seed 7; attack outcomes scripted)" in done.stdout
+    header, _ = read_log(log)
+    assert header["scripted_outcomes"] is True
+    session = ExerciseSession.from_log(log)                         # the header carries the flag to a replay
+    shooter = next(e for e in session.events if e.kind == EventKind.ATTACK and e.detail["attacker"] == "cell_south")
+    assert shooter.detail["outcome"] == "landed"                    # it fails at seed 7 without the flag
+    [(message, branch)] = released(session, 2)
+    assert branch is None and "armed man on the Central Station concourse" in message    # the MSEL as scripted
+    done = CliRunner().invoke(app, ["aar", str(log), "--markdown", "--out", str(out)])
+    assert done.exit_code == 0, done.output
+    text = out.read_text()
+    assert "| Attack outcomes | Scripted (ripple exercise/serve --scripted-outcomes): every attack landed as written" in text
+    happened = text[text.index("### What happened"):text.index("## Executive summary")]
+    assert "- T+0:30: South cell (active shooter), active shooter on Calder Bay Central Station: landed " \
+           "(outcome scripted)." in happened
+    assert "(outcomes scripted: every attack lands as written)" in text
+    assert "armed man on the Central Station concourse" in text and "stopped at the Central Station ticket barrier" not in text
+    landed = [line for line in text.splitlines() if line.startswith("| Attacks landed")]
+    assert len(landed) == 1 and landed[0].split("|")[2] == landed[0].split("|")[3]    # the counterfactual scripted too
+
+
+def test_a_resume_keeps_the_flag_and_refuses_it_on_a_simulated_log(tmp_path):
+    scripted, simulated = tmp_path / "scripted.jsonl", tmp_path / "simulated.jsonl"
+    ExerciseSession(SCENARIO, log_path=scripted, scripted_outcomes=True).step(2)
+    ExerciseSession(SCENARIO, log_path=simulated).step(2)
+    assert "scripted_outcomes" not in read_log(simulated)[0]
+    done = CliRunner().invoke(app, ["exercise", str(SCENARIO), "--resume", str(scripted)], input="step\n")
+    assert done.exit_code == 0 and "attack outcomes scripted" in done.stdout
+    assert ExerciseSession.from_log(scripted).scripted_outcomes and ExerciseSession.from_log(scripted).tick == 3
+    done = CliRunner().invoke(app, ["exercise", str(SCENARIO), "--resume", str(simulated), "--scripted-outcomes"])
+    assert done.exit_code == 2 and "was played with the attacks' outcomes simulated, not scripted" in done.stderr
+
+
+@pytest.mark.parametrize("flag, expected, not_expected", [
+    ([], "Send police to search Central Station for a second attacker", "Dispatch police to an active-shooter response"),
+    (["--scripted-outcomes"], "Dispatch police to an active-shooter response", "search Central Station"),
+])
+def test_the_improvement_plan_asks_for_the_expected_action_of_the_inject_that_played(tmp_path, flag, expected,
+                                                                                      not_expected):
+    log, out = tmp_path / "ex.jsonl", tmp_path / "aar.md"
+    script = 'until T+1:00\nrate On-scene U "Slow to the station"\n'
+    done = CliRunner().invoke(app, ["exercise", str(FLAGSHIP), "--seed", "7", "--log", str(log), *flag], input=script)
+    assert done.exit_code == 0, done.output
+    assert CliRunner().invoke(app, ["aar", str(log), "--markdown", "--out", str(out)]).exit_code == 0
+    text = out.read_text()
+    plan = text[text.index("## Appendix A"):text.index("## Appendix B")]
+    assert "Revise plans and train to: " in plan and expected in plan and not_expected not in plan

@@ -4,6 +4,7 @@ clock; every decision is logged with its seat; an action on a stale view is refu
 
 from __future__ import annotations
 
+import re
 import socket
 import subprocess
 import sys
@@ -12,6 +13,7 @@ import time
 from pathlib import Path
 
 import pytest
+import yaml
 from typer.testing import CliRunner
 from waitress import create_server
 
@@ -149,3 +151,133 @@ def test_a_browser_acting_on_a_stale_view_is_told_to_refresh(tmp_path):
     finally:
         server.close()
     assert [e["verb"] for e in session.entries] == ["step", "step"] and session.tick == 2
+
+
+# ------------------------------------------------------------------ seats in the scenario
+PORT_SEATS = [{"id": "facilitator", "name": "Exercise Control"},
+              {"id": "port_authority", "name": "Calder Port Authority", "units": ["harbour-1", "harbour-2"]},
+              {"id": "police"}]
+
+
+def with_seats(tmp_path: Path, seats: list[dict], harbour: int = 2) -> Path:
+    """The test exercise with a harbour crew of ``harbour`` units and ``exercise: {seats: ...}``."""
+    data = yaml.safe_load(SCENARIO.read_text())
+    data["responders"]["harbour"] = {"kind": "repair", "base": "plant", "sectors": ["energy"], "count": harbour}
+    data["exercise"] = {"seats": seats}
+    path = tmp_path / "seated.yaml"
+    path.write_text(yaml.safe_dump(data, sort_keys=False))
+    return path
+
+
+def test_a_scenario_defines_its_own_seats(tmp_path):
+    scenario = with_seats(tmp_path, PORT_SEATS)
+    session = ExerciseSession(scenario)
+    assert parse_seats("facilitator,port_authority", session.scenario) == ["facilitator", "port_authority"]
+    port = session.seats["port_authority"]
+    assert (port.label, port.units, session.seats["police"].kinds) == ("Calder Port Authority",
+                                                                       ("harbour-1", "harbour-2"), ("police",))
+    session.run_to_next_inject()
+    with pytest.raises(ExerciseError, match="crew-1 is a repair unit; the port_authority seat commands units "
+                                            "harbour-1, harbour-2"):
+        session.do("dispatch", seat="port_authority", unit="crew-1", node="sub")
+    assert session.do("dispatch", seat="port_authority", unit="harbour-2", node="sub").startswith("harbour-2 dispatched")
+    dispatch = VERBS["dispatch"]
+    unit = next(a for a in dispatch.positional if a.kind == "unit")
+    assert [o["value"] for o in live_options(session, dispatch, unit, "port_authority")] == ["harbour-1", "harbour-2"]
+    with pytest.raises(ExerciseError, match="no seat 'harbour'"):
+        parse_seats("facilitator,harbour", session.scenario)
+
+
+@pytest.mark.parametrize("seats, where, message", [
+    ([{"id": "police"}], r"exercise\.seats", "the seats need a facilitator to run the clock"),
+    ([{"id": "facilitator"}, {"id": "port", "units": ["harbour-1", "harbour-9"]}],
+     r"exercise\.seats\[1\]\.units\[1\]", "no unit 'harbour-9' \\(units are <team>-<n>"),
+    ([{"id": "facilitator"}, {"id": "port", "teams": ["harbor"]}], r"exercise\.seats\[1\]\.teams\[0\]",
+     "no responder team 'harbor'"),
+    ([{"id": "facilitator"}, {"id": "port", "kinds": ["coastguard"]}], r"exercise\.seats\[1\]\.kinds\[0\]",
+     "police"),
+    ([{"id": "facilitator"}, {"id": "police"}, {"id": "police", "kinds": ["fire"]}], r"exercise\.seats\[2\]\.id",
+     r"seat 'police' is listed twice \(first as seats\[1\]\)"),
+    ([{"id": "facilitator"}, {"id": "port", "units": ["harbour-1", "harbour-1"]}],
+     r"exercise\.seats\[1\]\.units\[1\]", "'harbour-1' is listed twice"),
+    ([{"id": "facilitator", "kinds": ["police"]}], r"exercise\.seats\[0\]", "the facilitator commands every unit"),
+    ([{"id": "Port Authority"}], r"exercise\.seats\[0\]\.id", "pattern"),
+])
+def test_bad_seats_in_the_scenario_name_file_line_and_field(tmp_path, seats, where, message):
+    scenario = with_seats(tmp_path, seats)
+    done = CliRunner().invoke(app, ["serve", str(scenario), "--port", str(free_port()),
+                                    "--log", str(tmp_path / "x.jsonl")])
+    assert done.exit_code == 2 and "Traceback" not in done.stderr
+    err = done.stderr.replace("\n", " ")
+    assert re.search(rf"seated\.yaml:\d+: {where}: .*{message}", err), err
+    assert not (tmp_path / "x.jsonl").exists()
+
+
+def serve_lines(args: list[str], until: str) -> list[str]:
+    """``ripple serve`` started with ``args``: the lines it prints up to one containing ``until``."""
+    proc = subprocess.Popen([*RIPPLE, "serve", *args], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    lines: list[str] = []
+    try:
+        for line in proc.stdout:
+            lines.append(line.rstrip())
+            if until in line:
+                break
+    finally:
+        proc.terminate()
+        proc.wait(timeout=10)
+    return lines
+
+
+def test_serve_opens_the_scenarios_seats_unless_seats_are_given(tmp_path):
+    scenario = with_seats(tmp_path, PORT_SEATS)
+    port = free_port()
+    lines = serve_lines([str(scenario), "--port", str(port), "--log", str(tmp_path / "a.jsonl")], "seat police")
+    assert [line.split(":", 1)[0].strip() for line in lines[1:]] == [
+        "seat facilitator (Exercise Control), commands every unit",
+        "seat port_authority (Calder Port Authority), commands units harbour-1, harbour-2",
+        "seat police, commands police units"]
+    lines = serve_lines([str(scenario), "--port", str(free_port()), "--log", str(tmp_path / "b.jsonl"),
+                         "--seats", "facilitator,utility"], "seat utility")
+    assert [line.split(":", 1)[0].strip() for line in lines[1:]] == [
+        "seat facilitator (Exercise Control), commands every unit", "seat utility, commands repair units"]
+
+
+def test_serve_plays_with_scripted_outcomes_and_records_them(tmp_path):
+    log = tmp_path / "served.jsonl"
+    [banner] = serve_lines([str(SCENARIO), "--port", str(free_port()), "--log", str(log), "--scripted-outcomes"],
+                           "serving the exercise")
+    assert "(seed 11; attack outcomes scripted)" in banner
+    assert read_log(log)[0]["scripted_outcomes"] is True
+    assert ExerciseSession.from_log(log).scenario.policies.scripted_outcomes
+
+
+@pytest.mark.browser
+def test_two_browsers_on_the_scenarios_seats(tmp_path):
+    scenario, port, log = with_seats(tmp_path, PORT_SEATS), free_port(), tmp_path / "served.jsonl"
+    proc = subprocess.Popen([*RIPPLE, "serve", str(scenario), "--port", str(port), "--log", str(log)],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        wait_listening(port)
+        base = f"http://127.0.0.1:{port}/"
+        with chromium() as browser, open_page(browser, base + "?seat=facilitator") as a, \
+                open_page(browser, base + "?seat=port_authority") as b:
+            fac, harbour = a.page, b.page
+            for page in (fac, harbour):
+                page.wait_for_selector("#clock:text-is('T+0:00')", timeout=30_000)
+            assert harbour.inner_text("#seat-label") == "seat: port_authority (Calder Port Authority)"
+            assert not harbour.locator("#step").is_visible()
+            assert harbour.locator("#unit-crew-1").count() == 0 and harbour.locator("#unit-harbour-2").count() == 1
+            fac.click("#next")
+            fac.wait_for_selector("#clock:text-is('T+0:35')", timeout=15_000)
+            harbour.wait_for_selector("#clock:text-is('T+0:35')", timeout=5_000)
+            choose(harbour, "dispatch-unit", "harbour-2 (repair)")
+            choose(harbour, "dispatch-node", "sub (incident)")
+            harbour.click("#dispatch-go")
+            harbour.wait_for_selector("#unit-harbour-2:has-text('travelling')", timeout=15_000)
+            fac.wait_for_selector("#unit-harbour-2:has-text('travelling')", timeout=5_000)
+            assert a.errors == [] and b.errors == []
+    finally:
+        proc.terminate()
+        proc.wait(timeout=10)
+    assert [(e["verb"], e.get("seat")) for e in read_log(log)[1]] == [("next", "facilitator"),
+                                                                        ("dispatch", "port_authority")]

@@ -1,5 +1,10 @@
 """The exercise log: JSON lines, a header then one line per verb.
 
+Each line after the header is either a verb carried out (``verb``, ``args``, ``tick``, ``time``,
+``wall`` and, with seats, ``seat``) or an action refused (``kind: rejected``: the action as
+typed, the reason, tick, time, wall and seat), so the after-action report can list what the
+players tried and could not do. A replay carries out the verbs and skips the refusals.
+
 The header names the scenario (path, and sha256 of the scenario and its network file as
 canonical JSON, so comments don't count) and the seed. The file is rewritten atomically after
 every change (temp file + ``os.replace``), so no decision is lost if the process dies.
@@ -24,11 +29,29 @@ from sim.exercise.verbs import VERBS
 from sim.files import unfit_input, write_text_atomic
 from sim.scenario.schema import Scenario
 
-__all__ = ["LOG_KIND", "LOG_VERSION", "now_wall", "new_header", "line_hash", "chained_lines", "check_chain", "read_log",
-           "write_log", "find_scenario"]
+__all__ = ["LOG_KIND", "LOG_VERSION", "READABLE_VERSIONS", "REJECTED", "now_wall", "new_header", "line_hash",
+           "chained_lines", "check_chain", "is_rejection", "read_records", "read_log", "write_log", "find_scenario"]
 
 LOG_KIND = "ripple-exercise-log"
-LOG_VERSION = 2          # 2: every line carries the hash chain
+LOG_VERSION = 3          # 2: every line carries the hash chain; 3: refused actions are logged
+READABLE_VERSIONS = (2, 3)
+REJECTED = "rejected"    # the ``kind`` of a line that records a refused action
+
+
+def is_rejection(record: dict[str, Any]) -> bool:
+    """Whether a log line records a refused action rather than a verb carried out.
+
+    Parameters
+    ----------
+    record : dict
+        A line of the log after the header.
+
+    Returns
+    -------
+    bool
+        True for ``kind: rejected``.
+    """
+    return record.get("kind") == REJECTED
 
 
 def line_hash(previous: str, record: dict[str, Any]) -> str:
@@ -99,7 +122,7 @@ def now_wall() -> str:
 
 
 def new_header(scenario_path: Path, scenario: Scenario, digest: str, seed: int,
-               participants: list[str]) -> dict[str, Any]:
+               participants: list[str], scripted_outcomes: bool = False) -> dict[str, Any]:
     """The header line of a new log.
 
     Parameters
@@ -114,22 +137,37 @@ def new_header(scenario_path: Path, scenario: Scenario, digest: str, seed: int,
         The run's seed.
     participants : list of str
         Participating organisations or people.
+    scripted_outcomes : bool
+        Every attack lands as written for this exercise (``--scripted-outcomes``), whatever
+        the scenario's ``policies.scripted_outcomes``; recorded only when set.
 
     Returns
     -------
     dict
         The header record.
     """
-    return {
+    header = {
         "kind": LOG_KIND, "version": LOG_VERSION, "scenario": str(scenario_path),
         "scenario_abs": str(scenario_path.resolve()), "sha256": digest, "seed": seed,
         "scenario_id": scenario.id, "name": scenario.name, "started": now_wall(),
         "participants": list(participants),
     }
+    if scripted_outcomes:
+        header["scripted_outcomes"] = True
+    return header
 
 
-def read_log(path: str | Path) -> tuple[dict[str, Any], list[dict[str, Any]]]:
-    """The header and entries of an exercise log.
+def _well_formed(entry: Any) -> bool:
+    """Whether a line after the header is a verb entry or a refusal, as the session writes them."""
+    if not isinstance(entry, dict):
+        return False
+    if is_rejection(entry):
+        return all(isinstance(entry.get(k), str) for k in ("action", "reason")) and isinstance(entry.get("tick"), int)
+    return entry.get("verb") in VERBS and isinstance(entry.get("args"), dict)
+
+
+def read_records(path: str | Path) -> tuple[dict[str, Any], list[dict[str, Any]]]:
+    """The header and every line after it of an exercise log: verbs and refusals, in order.
 
     Parameters
     ----------
@@ -139,7 +177,8 @@ def read_log(path: str | Path) -> tuple[dict[str, Any], list[dict[str, Any]]]:
     Returns
     -------
     tuple of (dict, list of dict)
-        The header and the entries; :class:`ExerciseError` if the file is not an exercise log.
+        The header and the lines, without their hashes; :class:`ExerciseError` if the file
+        is not an exercise log or its hash chain is broken.
     """
     path = Path(path)
     if (unfit := unfit_input(path)) is not None:
@@ -162,14 +201,33 @@ def read_log(path: str | Path) -> tuple[dict[str, Any], list[dict[str, Any]]]:
     if not numbered or not isinstance(numbered[0][1], dict) or numbered[0][1].get("kind") != LOG_KIND:
         raise ExerciseError(f"{path}: not a ripple exercise log (its first line must be the header)")
     header = numbered[0][1]
-    if header.get("version") != LOG_VERSION:
-        raise ExerciseError(f"{path}: log version {header.get('version')} is not supported (expected {LOG_VERSION})")
+    if header.get("version") not in READABLE_VERSIONS:
+        raise ExerciseError(f"{path}: log version {header.get('version')} is not supported "
+                            f"(expected {' or '.join(map(str, READABLE_VERSIONS))})")
     for number, entry in numbered[1:]:
-        if not isinstance(entry, dict) or entry.get("verb") not in VERBS or not isinstance(entry.get("args"), dict):
-            raise ExerciseError(f"{path}:{number}: not an exercise log entry (expected a verb and its args)")
+        if not _well_formed(entry):
+            raise ExerciseError(f"{path}:{number}: not an exercise log entry (expected a verb and its args, "
+                                "or a refused action and its reason)")
     check_chain(path, numbered)
     records = [{k: v for k, v in record.items() if k != "hash"} for _, record in numbered]
     return records[0], records[1:]
+
+
+def read_log(path: str | Path) -> tuple[dict[str, Any], list[dict[str, Any]]]:
+    """The header and the verbs carried out of an exercise log (refusals left out).
+
+    Parameters
+    ----------
+    path : str or Path
+        The log file.
+
+    Returns
+    -------
+    tuple of (dict, list of dict)
+        The header and the entries; :class:`ExerciseError` if the file is not an exercise log.
+    """
+    header, records = read_records(path)
+    return header, [r for r in records if not is_rejection(r)]
 
 
 def write_log(path: Path, header: dict[str, Any], entries: list[dict[str, Any]]) -> None:
@@ -182,7 +240,7 @@ def write_log(path: Path, header: dict[str, Any], entries: list[dict[str, Any]])
     header : dict
         The header record.
     entries : list of dict
-        The entries, oldest first.
+        The entries (verbs and refusals), oldest first.
     """
     lines = chained_lines([header, *entries])
     write_text_atomic(path, "\n".join(lines) + "\n")

@@ -4,7 +4,8 @@ The session coordinates the parts of :mod:`sim.exercise`: it runs each verb of t
 (:mod:`sim.exercise.verbs`) on the run under play, appends it to the log (:mod:`sim.exercise.log`)
 with its exercise and wall time, and answers the front ends from the read models
 (:mod:`sim.exercise.views`). Replaying a log's entries on the same scenario and seed rebuilds
-the same state, bit for bit.
+the same state, bit for bit. An action that cannot be carried out is refused before it changes
+anything, and the refusal is logged too (the action, the reason, the seat); a replay skips it.
 """
 
 from __future__ import annotations
@@ -21,18 +22,34 @@ from sim.exercise.counterfactual import counterfactual
 from sim.exercise.decisions import aid_teams, policy_names
 from sim.exercise.errors import ExerciseError
 from sim.exercise.injects import ExerciseModel
-from sim.exercise.log import find_scenario, new_header, now_wall, read_log, write_log
+from sim.exercise.log import REJECTED, find_scenario, is_rejection, new_header, now_wall, read_records, write_log
 from sim.exercise.ratings import Rating, capabilities, resolve_capability
-from sim.exercise.seats import check_fresh, check_seat
+from sim.exercise.seats import Seat, available_seats, check_fresh, check_seat
 from sim.exercise.state import ExerciseState
-from sim.exercise.verbs import CLOCK, VERBS
+from sim.exercise.verbs import CLOCK, QUERY, VERBS
 from sim.model import RippleModel
 from sim.results import Event, RunResult
 from sim.overrides import ScenarioFile
 from sim.scenario.schema import Inject, Scenario
 from sim.scenario.timefmt import format_clock
 
-__all__ = ["ExerciseSession"]
+__all__ = ["ExerciseSession", "action_text", "with_scripted_outcomes"]
+
+
+def with_scripted_outcomes(scenario: Scenario) -> Scenario:
+    """``scenario`` with ``policies.scripted_outcomes`` on: every attack lands as written.
+
+    Parameters
+    ----------
+    scenario : Scenario
+        A loaded scenario (left unchanged).
+
+    Returns
+    -------
+    Scenario
+        A copy whose policies script the attacks' outcomes.
+    """
+    return scenario.model_copy(update={"policies": scenario.policies.model_copy(update={"scripted_outcomes": True})})
 
 
 class ExerciseSession:
@@ -54,19 +71,34 @@ class ExerciseSession:
     file : ScenarioFile, optional
         ``scenario_path`` already read (default: read it here, once: the scenario and its
         digest come from the same parse).
+    scripted_outcomes : bool
+        Every attack lands as written for this exercise, whatever the scenario's
+        ``policies.scripted_outcomes`` (recorded in the log's header).
+
+    Attributes
+    ----------
+    records : list of dict
+        Every line of the log after the header, oldest first: the verbs carried out and the
+        actions refused.
+    seats : dict of str to Seat
+        The seats that may act, by id (:mod:`sim.exercise.seats`): the built-in ones and the
+        scenario's until ``ripple serve`` names those of the exercise.
     """
 
     def __init__(self, scenario_path: str | Path, seed: int | None = None, log_path: str | Path | None = None,
-                 participants: list[str] | None = None, file: ScenarioFile | None = None):
+                 participants: list[str] | None = None, file: ScenarioFile | None = None,
+                 scripted_outcomes: bool = False):
         self.scenario_path = Path(scenario_path)
         file = file if file is not None else ScenarioFile.read(self.scenario_path)
-        scenario = file.scenario
+        scenario = with_scripted_outcomes(file.scenario) if scripted_outcomes else file.scenario
         self.file = file
         self.digest = file.sha256
         self.state = ExerciseState(scenario, ExerciseModel(scenario, seed=seed))
         self.seed = self.model.seed
-        self.header = new_header(self.scenario_path, scenario, self.digest, self.seed, participants or [])
-        self.entries: list[dict[str, Any]] = []
+        self.header = new_header(self.scenario_path, scenario, self.digest, self.seed, participants or [],
+                                 scripted_outcomes)
+        self.records: list[dict[str, Any]] = []
+        self.seats: dict[str, Seat] = available_seats(scenario)
         self.log_path = Path(log_path) if log_path is not None else None
         self._cursor = 0
         if self.log_path is not None:
@@ -86,6 +118,21 @@ class ExerciseSession:
     def ratings(self) -> list[Rating]:
         """Every rating given, oldest first."""
         return self.state.ratings
+
+    @property
+    def entries(self) -> list[dict[str, Any]]:
+        """The verbs carried out, oldest first (the log's lines without the refusals)."""
+        return [r for r in self.records if not is_rejection(r)]
+
+    @property
+    def rejections(self) -> list[dict[str, Any]]:
+        """The actions refused, oldest first: ``action`` as typed, ``reason``, ``tick``, ``time``, ``seat``."""
+        return [r for r in self.records if is_rejection(r)]
+
+    @property
+    def scripted_outcomes(self) -> bool:
+        """Whether every attack lands as written (the scenario's policy or the exercise's flag)."""
+        return self.scenario.policies.scripted_outcomes
 
     # ------------------------------------------------------------ log and replay
     @classmethod
@@ -110,7 +157,7 @@ class ExerciseSession:
             The session as the log left it; :class:`ExerciseError` if the scenario changed
             since the log was written or the replay diverges.
         """
-        header, entries = read_log(log_path)
+        header, records = read_records(log_path)
         path = Path(scenario_path) if scenario_path is not None else find_scenario(header)
         if not path.exists():
             raise ExerciseError(f"{path}: scenario file not found")
@@ -120,17 +167,20 @@ class ExerciseSession:
             raise ExerciseError(
                 f"{path} has changed since {log_path} was written (sha256 {digest[:12]}… != "
                 f"{str(header.get('sha256'))[:12]}…); a replay needs the scenario exactly as it was played")
-        session = cls(path, seed=int(header["seed"]), log_path=None, file=file)
+        session = cls(path, seed=int(header["seed"]), log_path=None, file=file,
+                      scripted_outcomes=bool(header.get("scripted_outcomes", False)))
         session.header = header
-        for number, entry in enumerate(entries, 2):
+        for number, entry in enumerate(records, 2):
             if entry.get("tick") != session.model.tick:
                 raise ExerciseError(f"{log_path}:{number}: the replay reached tick {session.model.tick} where "
                                     f"the log has tick {entry.get('tick')}; the simulator has changed since")
+            if is_rejection(entry):
+                continue                  # refused when played: it changed nothing then, and changes nothing now
             try:
                 VERBS[entry["verb"]].handler(session.state, dict(entry["args"]), entry.get("wall", ""))
             except (ExerciseError, KeyError, TypeError) as exc:
                 raise ExerciseError(f"{log_path}:{number}: cannot replay `{entry['verb']}`: {exc}") from None
-        session.entries = list(entries)
+        session.records = list(records)
         session._cursor = len(session.model.events)
         if keep_logging:
             session.log_path = Path(log_path)
@@ -139,21 +189,28 @@ class ExerciseSession:
     def save(self) -> None:
         """Rewrite the log atomically (header, then one line per entry); no-op without a log."""
         if self.log_path is not None:
-            write_log(self.log_path, self.header, self.entries)
+            write_log(self.log_path, self.header, self.records)
 
-    def do(self, verb: str, *, seat: str | None = None, seen: int | None = None, **args: Any) -> str:
+    def do(self, verb: str, *, seat: str | None = None, seen: int | None = None, typed: str = "",
+           **args: Any) -> str:
         """Carry out one verb, log it with its exercise and wall time (and seat), save the log.
+
+        A verb that cannot be carried out raises :class:`ExerciseError` before it changes
+        anything; unless it is a question (``why``), the refusal is logged (:meth:`reject`).
 
         Parameters
         ----------
         verb : str
             A verb of :data:`sim.exercise.verbs.VERBS`.
         seat : str, optional
-            The seat acting (:data:`sim.exercise.seats.SEATS`): refused unless it may, and
-            logged; None when the exercise has no seats.
+            The seat acting (a key of :attr:`seats`): refused unless it may, and logged; None
+            when the exercise has no seats.
         seen : int, optional
             How many log entries the acting view had seen: refused if the state has changed
             since (None: no check).
+        typed : str
+            The command as the player typed it, for the log of a refusal ('' : as the verb's
+            log entry reads).
         **args
             Its arguments by name.
 
@@ -164,23 +221,55 @@ class ExerciseSession:
         """
         if verb not in VERBS:
             raise ExerciseError(f"unknown verb '{verb}'")
-        if seen is not None:
-            check_fresh(self.entries, seen)
         record = VERBS[verb]
-        args = record.bind(args)
-        if seat is not None:
-            check_seat(self.state, seat, verb, args)
-        tick, wall = self.model.tick, now_wall()
-        message = record.handler(self.state, args, wall)
+        try:
+            if seen is not None:
+                check_fresh(self.entries, seen)
+            args = record.bind(args)
+            if seat is not None:
+                check_seat(self.state, self.seats, seat, verb, args)
+            tick, wall = self.model.tick, now_wall()
+            message = record.handler(self.state, args, wall)
+        except ExerciseError as exc:
+            if record.category != QUERY:
+                self.reject(typed or action_text(verb, args), str(exc), seat=seat, verb=verb)
+            raise
         entry = {"verb": verb, "args": args, "tick": tick, "time": format_clock(tick * self.model.tick_seconds),
                  "wall": wall}
         if record.category == CLOCK:
             entry["to"] = self.model.tick
         if seat is not None:
             entry["seat"] = seat
-        self.entries.append(entry)
+        self.records.append(entry)
         self.save()
         return message
+
+    def reject(self, action: str, reason: str, seat: str | None = None, verb: str | None = None) -> None:
+        """Log an action that was refused, with its exercise and wall time (and seat); save the log.
+
+        The run is not touched: a refused action changes nothing, and a replay skips it.
+
+        Parameters
+        ----------
+        action : str
+            The action as typed (or as its form's verb reads).
+        reason : str
+            Why it was refused, the message the player saw.
+        seat : str, optional
+            The seat that tried it (None: the exercise has no seats).
+        verb : str, optional
+            The verb tried, when it is one of the table.
+        """
+        tick = self.model.tick
+        entry: dict[str, Any] = {"kind": REJECTED, "action": action, "reason": reason, "tick": tick,
+                                 "time": format_clock(min(tick, self.n_ticks) * self.model.tick_seconds),
+                                 "wall": now_wall()}
+        if verb is not None:
+            entry["verb"] = verb
+        if seat is not None:
+            entry["seat"] = seat
+        self.records.append(entry)
+        self.save()
 
     # --------------------------------------------------------------- the clock
     @property
@@ -598,7 +687,8 @@ class ExerciseSession:
         RunResult
             The whole run, on the same scenario and seed.
         """
-        other = ExerciseSession(self.scenario_path, seed=self.seed, file=self.file)
+        other = ExerciseSession(self.scenario_path, seed=self.seed, file=self.file,
+                                scripted_outcomes=self.scripted_outcomes)
         for number, entry in enumerate(self.entries):
             if number == index:
                 continue
@@ -612,3 +702,25 @@ class ExerciseSession:
     def counterfactual(self) -> RunResult:
         """The same scenario and seed run without the players' decisions."""
         return counterfactual(self.scenario, self.seed)
+
+
+def action_text(verb: str, args: dict[str, Any]) -> str:
+    """An action given as a verb and its arguments, as one line: as the verb's log entry reads,
+    or, when the arguments do not fit it, the verb and its arguments as given.
+
+    Parameters
+    ----------
+    verb : str
+        A verb of :data:`sim.exercise.verbs.VERBS`.
+    args : dict
+        Its arguments as given.
+
+    Returns
+    -------
+    str
+        e.g. ``Dispatch police-9 to central_station``.
+    """
+    try:
+        return VERBS[verb].entry_text(args)
+    except (KeyError, TypeError, ValueError):
+        return " ".join([verb, *(f"{k}={v}" for k, v in args.items())])

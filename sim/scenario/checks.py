@@ -50,6 +50,39 @@ def _without_reactance(tables: "NetworkTables", code: int) -> list[str]:
     return out
 
 
+def _seat_problems(s: Scenario) -> list[tuple[Loc, str]]:
+    """The exercise's seats against the responders: each seat once, a facilitator among them,
+    which commands every unit, and every team and unit named there."""
+    seats = s.exercise.seats
+    if not seats:
+        return []
+    out: list[tuple[Loc, str]] = []
+    labels = {f"{name}-{n}" for name, team in s.responders.items() for n in range(1, team.count + 1)}
+    first: dict[str, int] = {}
+    for i, seat in enumerate(seats):
+        loc: Loc = ("exercise", "seats", i)
+        if seat.id in first:
+            out.append((loc + ("id",), f"seat '{seat.id}' is listed twice (first as seats[{first[seat.id]}])"))
+        first.setdefault(seat.id, i)
+        if seat.id == "facilitator" and (seat.kinds or seat.teams or seat.units):
+            out.append((loc, "the facilitator commands every unit; list kinds, teams or units on the other seats"))
+        for key in ("kinds", "teams", "units"):
+            values = getattr(seat, key)
+            for j, value in enumerate(values):
+                if value in values[:j]:
+                    out.append((loc + (key, j), f"'{value}' is listed twice"))
+        for j, team in enumerate(seat.teams):
+            if team not in s.responders:
+                out.append((loc + ("teams", j), f"no responder team '{team}' (teams: {', '.join(s.responders) or 'none'})"))
+        for j, unit in enumerate(seat.units):
+            if unit not in labels:
+                out.append((loc + ("units", j), f"no unit '{unit}' (units are <team>-<n>: "
+                                                 f"{', '.join(sorted(labels)[:8]) or 'none'}{', …' if len(labels) > 8 else ''})"))
+    if "facilitator" not in first:
+        out.append((("exercise", "seats"), "the seats need a facilitator to run the clock (- id: facilitator)"))
+    return out
+
+
 def check_references(s: Scenario, tables: "NetworkTables") -> list[tuple[Loc, str]]:
     """Every broken reference of a structurally valid scenario to its network, and its times.
 
@@ -122,6 +155,8 @@ def check_references(s: Scenario, tables: "NetworkTables") -> list[tuple[Loc, st
                 out.append((loc + ("sectors", j), f"no sector '{sector}'"))
         if team.mutual_aid and team.mutual_aid.at is not None and team.mutual_aid.at > s.clock.duration:
             out.append((loc + ("mutual_aid", "at"), f"after the end of the run ({s.clock.duration / 3600:g}h)"))
+
+    out += _seat_problems(s)
 
     numbers: dict[int, int] = {}
     for i, inject in enumerate(s.injects):

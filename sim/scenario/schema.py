@@ -46,10 +46,10 @@ class NetworkColumns(Protocol):
 
 __all__ = [
     "Action", "Attacker", "Clock", "Connectivity", "Dependency", "DependencyKind", "DependencyRule", "DispatchPolicy",
-    "Distance", "Duration", "KM_PER_UNIT", "NetworkColumns", "NetworkPart", "NodeSelector", "drawing_unit_km",
+    "Distance", "Duration", "Exercise", "KM_PER_UNIT", "NetworkColumns", "NetworkPart", "NodeSelector", "drawing_unit_km",
     "parse_distance",
     "Fraction", "Inject", "InjectAlternative", "InjectCondition", "Link", "MutualAid", "NetworkData", "Node", "Policies", "RESOURCES", "Resource",
-    "ResponseTimes", "Scenario", "Sector", "Strict", "TacticName", "TargetRule", "TargetRuleName", "Team",
+    "ResponseTimes", "Scenario", "Seat", "Sector", "Strict", "TacticName", "TargetRule", "TargetRuleName", "Team",
     "TeamKind", "TimeDistribution",
 ]
 
@@ -581,6 +581,29 @@ class Inject(Strict):
         return self
 
 
+class Seat(Strict):
+    """One seat at a multi-seat exercise (`ripple serve`): who plays it and which units it commands.
+    The `facilitator` seat runs the clock and commands every unit; any other seat commands the
+    units of its `kinds`, its `teams` and its `units`, calls mutual aid for them, and writes notes."""
+
+    id: str = Field(pattern=r"^[a-z][a-z0-9_-]*$",
+                    description="the seat's name in the page's address (`/?seat=ID`) and in the log; "
+                    "`facilitator` is the one that runs the clock")
+    name: str = Field("", description="display name, e.g. the organisation at the seat")
+    kinds: list[TeamKind] = Field(default_factory=list, description="the kinds of unit it commands")
+    teams: list[str] = Field(default_factory=list, description="responder teams (keys of `responders`) it commands")
+    units: list[str] = Field(default_factory=list, description="single units it commands, by label (`<team>-<n>`)")
+
+
+class Exercise(Strict):
+    """Settings for playing the scenario as an exercise (`ripple exercise`, `ripple serve`)."""
+
+    seats: list[Seat] = Field(
+        [], description="the seats `ripple serve` opens when `--seats` is not given; one must be "
+        "`facilitator`; a seat named like a built-in one (police, fire, utility, cyber) that lists no units "
+        "commands the built-in kinds")
+
+
 class Limits(Strict):
     """Budgets a run must fit, so that a scenario that validates also runs to its end on one
     machine; raise them here for a bigger study."""
@@ -612,4 +635,5 @@ class Scenario(Strict):
     attackers: list[Attacker] = Field(default_factory=list)
     responders: dict[str, Team] = Field(default_factory=dict)
     injects: list[Inject] = Field(default_factory=list)
+    exercise: Exercise = Exercise()
     limits: Limits = Limits()

@@ -212,7 +212,8 @@ class Effects:
         return int(row[np.argmax(spreading[row])])
 
     def apply(self, attempts: list[Attempt]) -> None:
-        """Apply each landed attempt's effect, in order, with its inject message if it has one.
+        """Apply each landed attempt's effect, in order, with its inject message if it has one
+        (an attempt on a branch: the tactic's :meth:`~agents.tactics.Tactic.apply_line`).
 
         Parameters
         ----------
@@ -223,8 +224,11 @@ class Effects:
             plan = next(a.plan for a in self.attackers if a.cell_id == attempt.attacker)
             action = next(i for i, planned in enumerate(plan) if planned is attempt.action)
             self.attribution.attack(attempt.attacker, action, attempt.action.tactic, self.network.ids[attempt.node],
-                                    self.tick)
-            attempt.tactic.apply(self, attempt.node, self.streams.effects)
+                                    self.tick, None if attempt.line is None else attempt.action.target)
+            if attempt.line is None:
+                attempt.tactic.apply(self, attempt.node, self.streams.effects)
+            else:
+                attempt.tactic.apply_line(self, attempt.line, self.streams.effects)
             self.attribution.landed()
             if attempt.action.inject:
                 self.log(EventKind.INJECT, node=attempt.node, message=attempt.action.inject, attacker=attempt.attacker)

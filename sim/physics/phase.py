@@ -107,6 +107,7 @@ class PhysicsPhase:
             self.line_index.setdefault(name, j)
         self.attribution.line_names = names
         self.grid_cuts: dict[int, GridCut] = {}                       # node → why its grid cannot supply it
+        self.reclose_with: dict[int, list[int]] = {}                  # a switch task's branch → the branches it closes
         self._kernel_net: tuple[Network, bytes, Network] | None = None   # (network, lines out, kernel's network)
         self._recheck = False     # the grids changed since reclosable branches were last looked for
 
@@ -218,7 +219,8 @@ class PhysicsPhase:
                            self.tick, self.tick, grid.sector, None, line=line)
 
     def repair_line(self, line: int, node: int, team: str | None) -> None:
-        """A crew repaired an attacked branch: it conducts from the next kernel run on.
+        """A crew repaired an attacked branch: it waits open, like a tripped one, for a
+        switch task to reclose it once it can carry its flow (:meth:`open_line_switches`).
 
         Parameters
         ----------
@@ -231,7 +233,9 @@ class PhysicsPhase:
         """
         k, i = self._grid_of(line)
         self.damaged[k][i] = False
-        self.dirty = True
+        self.tripped[k][i] = True         # repaired but open: reclosed by a switch task once it can carry its flow
+        self._recheck = True
+        self.checked[k][:] = False
         self.log(EventKind.LINE_REPAIRED, node=node, team=team, line=self.physics.grids[k].line_id[i])
 
     def _line_on(self, k: int) -> np.ndarray:
@@ -381,9 +385,13 @@ class PhysicsPhase:
 
         A tripped branch qualifies when both its ends are in service and closing it alone
         overloads no branch (one DC flow each, for at most :data:`RECLOSE_CHECKS` branches a
-        tick, round robin in branch order: the rest wait for the next tick); the task is at its ``a`` end and takes the
-        sector's ``switch_time`` (minutes: a reclosure, not a repair), remotely with the
-        sector's ``operator_switching``. Closing it reruns the cascade.
+        tick, round robin in branch order: the rest wait for the next tick); when closing it
+        alone would overload (it would pick up a cut-off island's load alone), it qualifies
+        with every other waiting branch of its grid if closing them all at once overloads
+        none, and one task recloses them together (the corridor restored as a whole). The
+        task is at its ``a`` end and takes the sector's ``switch_time`` (minutes: a reclosure,
+        not a repair), remotely with the sector's ``operator_switching``. Closing it reruns
+        the cascade. An attacked branch, once repaired, waits here like a tripped one.
         """
         if self.physics is None or not self._recheck:
             return
@@ -395,24 +403,36 @@ class PhysicsPhase:
             waiting = np.flatnonzero(self.tripped[k] & ~self.damaged[k] & ~self.reclosing[k] & ~self.checked[k] & ends_on)
             after = waiting >= self.cursor[k]     # round robin: where the last look stopped
             waiting = np.concatenate([waiting[after], waiting[~after]])
+            together: bool | None = None       # closing every waiting branch at once overloads none
             for line in waiting[:budget].tolist():
                 self.checked[k][line] = True
                 self.cursor[k] = line + 1
                 on = self._line_on(k)
                 on[line] = True
-                flow = dc_flow(grid, on, bus_on)
-                if (on & (flow.loading(self.physics.ratings[k]) > 1.0 + OVERLOAD_TOLERANCE)).any():
-                    continue
-                self.reclosing[k][line] = True
+                group = [line]
+                if self._overloads(k, on):
+                    if together is None:
+                        on = self._line_on(k) | (self.tripped[k] & ~self.damaged[k] & ~self.reclosing[k] & ends_on)
+                        together = not self._overloads(k, on)
+                    if not together:
+                        continue
+                    group = np.flatnonzero(self.tripped[k] & ~self.damaged[k] & ~self.reclosing[k] & ends_on).tolist()
+                self.reclosing[k][group] = True
                 node = int(grid.bus_node[grid.line_a[line]])
                 spec = self.scenario.sectors.get(self.network.sector_names[grid.sector]) or Sector()
                 task = self.board.add(node, Work.SWITCH, self.ticks(spec.switch_time), self.tick, self.tick,
                                       grid.sector, None, remote=spec.operator_switching, line=offset + line)
+                self.reclose_with[offset + line] = [offset + i for i in group]
                 if task.remote:
                     self.remote_switches.append(task)
             budget -= min(budget, len(waiting))
             offset += grid.n_line
         self._recheck = budget == 0 and self._unchecked()   # the budget ran out before the candidates
+
+    def _overloads(self, k: int, on: np.ndarray) -> bool:
+        """Grid ``k`` with branches ``on`` conducting has a branch above its rating."""
+        flow = dc_flow(self.physics.grids[k], on, self.physics_bus_on[k])
+        return bool((on & (flow.loading(self.physics.ratings[k]) > 1.0 + OVERLOAD_TOLERANCE)).any())
 
     def _unchecked(self) -> bool:
         """A tripped branch with both ends in service is still to be looked at."""
@@ -435,11 +455,12 @@ class PhysicsPhase:
         team : str or None
             The unit that closed it; None for operators.
         """
-        k, i = self._grid_of(line)
-        self.tripped[k][i] = False
-        self.reclosing[k][i] = False
+        for member in self.reclose_with.pop(line, [line]):
+            k, i = self._grid_of(member)
+            self.tripped[k][i] = False
+            self.reclosing[k][i] = False
+            self.log(EventKind.LINE_RECLOSED, node=node, team=team, line=self.physics.grids[k].line_id[i])
         self.dirty = True
-        self.log(EventKind.LINE_RECLOSED, node=node, team=team, line=self.physics.grids[k].line_id[i])
 
 
 def _trip_mask(result: Cascade, n_line: int) -> np.ndarray:

@@ -7,10 +7,12 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from sim.causes import text_lines, why
 from sim.model import RippleModel
+from sim.physics.dcflow import dc_flow
 from sim.scenario import load_scenario
 
 # The hand case of tests/test_dcflow.py: slack b0, 100 MW load at b2, two paths and a direct
@@ -137,3 +139,39 @@ def test_a_line_is_a_target_only_where_physics_is_dc(tmp_path):
     result = CliRunner().invoke(app, ["validate", str(path)])
     assert result.exit_code == 2
     assert "'L02' is a line of sector energy, which has no physics: dc" in result.output
+
+
+SHORT = """id: short
+name: an island short of generation
+seed: 1
+clock: {tick: 5min, duration: 1h}
+sectors:
+  energy: {physics: dc}
+network:
+  nodes:
+    - {id: g, sector: energy, x: 0, y: 0, source: true, attrs: {slack: true, p_max_mw: 60.0}}
+    - {id: hospital, sector: energy, x: 1, y: 0, population: 10, attrs: {p_load_mw: 40.0, priority: 2}}
+    - {id: homes, sector: energy, x: 2, y: 0, population: 10, attrs: {p_load_mw: 30.0, priority: 1}}
+    - {id: mill, sector: energy, x: 3, y: 0, population: 10, attrs: {p_load_mw: 50.0}}
+  links:
+    - {id: l1, a: g, b: hospital, attrs: {x_pu: 0.1}}
+    - {id: l2, a: hospital, b: homes, attrs: {x_pu: 0.1}}
+    - {id: l3, a: homes, b: mill, attrs: {x_pu: 0.1}}
+"""
+
+
+def test_an_island_short_of_generation_sheds_the_lowest_priority_first(tmp_path):
+    path = tmp_path / "short.yaml"
+    path.write_text(SHORT)
+    model = RippleModel(load_scenario(path))
+    result = model.run()
+    # 60 MW for 120 MW of load: the hospital (priority 2) in full, the homes (1) get the 20 MW
+    # left, 2/3 of theirs; the mill (no priority: 0) none: it is down UNSUPPLIED, served 0
+    shed = [e.detail for e in result.events if e.kind == "load_shed"]
+    assert shed == [{"buses": ["hospital", "homes", "mill"], "served": [1.0, 0.666667, 0.0], "shed_mw": 60.0,
+                     "fraction": 0.5}]
+    down = {model.network.ids[i]: int(d) for i, d in enumerate(result.baseline_down) if d}
+    assert down == {"mill": 16}       # UNSUPPLIED; the homes, partly served, count as up
+    grid = model.physics.grids[0]
+    flows = dict(zip(grid.line_id, dc_flow(grid, grid.closed, np.ones(4, bool)).flow_mw.tolist()))
+    assert flows == pytest.approx({"l1": 60.0, "l2": 20.0, "l3": 0.0})

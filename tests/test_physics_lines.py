@@ -73,6 +73,11 @@ def test_an_attack_on_a_line_trips_others_and_cuts_the_load_off(tmp_path):
     assert b2["cause"] == {"reason": "UNSUPPLIED", "resource": "power", "grid": "energy",
                            "lines": ["L01", "L03", "L02"], "cut_by": [], "served": 0.0}
     assert b2["roots"] == [{"attacker": "cell", "action": 0, "tactic": "drone", "node": "b0", "tick": 6, "line": "L02"}]
+    from dashboards.causes import cause_phrase
+    from sim.results import Event
+
+    phrase = cause_phrase(Event(6, "node_down", "b2", detail={"cause": b2["cause"]}), {})
+    assert phrase == "line L01, line L03 and line L02 went out, cutting its energy island off"
     clock = lambda t: f"T+{t * 5 // 60}:{t * 5 % 60:02d}"  # noqa: E731
     assert text_lines(why(events, "b2", clock=clock)) == [
         "b2 down since T+0:30: UNSUPPLIED, no power in its energy island: cut off by line L01, line L03, line L02",

@@ -180,3 +180,10 @@ def test_an_island_short_of_generation_sheds_the_lowest_priority_first(tmp_path)
     grid = model.physics.grids[0]
     flows = dict(zip(grid.line_id, dc_flow(grid, grid.closed, np.ones(4, bool)).flow_mw.tolist()))
     assert flows == pytest.approx({"l1": 60.0, "l2": 20.0, "l3": 0.0})
+
+
+@pytest.mark.parametrize("tactic, target", [("drone", "L02"), ("cyber", "ctl"), ("vbied", "L01")])
+def test_skipping_quiet_ticks_changes_nothing_with_lines_attacked(tmp_path, tactic, target):
+    scenario = load_scenario(_square(tmp_path, tactic, target))
+    skipped, stepped = RippleModel(scenario).run(), RippleModel(scenario, skip_quiet=False).run()
+    assert _events(skipped) == _events(stepped)

@@ -136,12 +136,15 @@ class Attempt:
         The target's node index.
     action : PlannedAction
         The planned action it carries out (for its inject message).
+    line : int or None
+        The branch attacked (``physics: dc``), whose ``a`` end is ``node``; None: the node.
     """
 
     attacker: str
     tactic: Tactic
     node: int
     action: PlannedAction
+    line: int | None = None
 
 
 class Attacker(mesa.Agent):
@@ -209,6 +212,39 @@ class Attacker(mesa.Agent):
         """
         return make_tactic(action.tactic, self.tactic_overrides.get(action.tactic, {}), action.params)
 
+    def _attack_line(self, action: PlannedAction, tactic: Tactic, line: int, rng: np.random.Generator) -> list[Attempt]:
+        """One attempt on a branch (``physics: dc``), by its id: interdicted by the police near
+        its midpoint, contested by no hardening; logged at its ``a`` end with its id.
+
+        Parameters
+        ----------
+        action : PlannedAction
+            The action.
+        tactic : Tactic
+            Its tactic, parameters overridden.
+        line : int
+            The branch's index.
+        rng : numpy.random.Generator
+            The attacks stream: two draws (interdiction, landing).
+
+        Returns
+        -------
+        list[Attempt]
+            The attempt if it landed.
+        """
+        model = self.model
+        u_interdict, u_land = rng.random(2)
+        p_i = p_interdiction(tactic, model.information_sharing, model.police_near_line(line), model.policies)
+        p_l = tactic.p_land_line(model, line)
+        outcome = "interdicted" if u_interdict < p_i else "landed" if u_land < p_l else "failed"
+        if model.policies.scripted_outcomes:
+            outcome = "landed"
+        node = model.line_node(line)
+        model.log(EventKind.ATTACK, node=node, attacker=self.cell_id, tactic=action.tactic, outcome=outcome,
+                  p_interdiction=round(p_i, 4), p_success=round(p_l, 4), line=action.target)
+        model.count_attack(outcome)
+        return [Attempt(self.cell_id, tactic, node, action, line)] if outcome == "landed" else []
+
     def act(self, rng: np.random.Generator) -> list[Attempt]:
         """Attempt every action now due; log each outcome and count it.
 
@@ -230,12 +266,16 @@ class Attacker(mesa.Agent):
         """
         model, landed = self.model, []
         actions = self.due(model.tick)
-        by_id = [model.network.index[a.target] for a in actions if isinstance(a.target, str)]
+        by_id = [model.network.index[a.target] for a in actions
+                 if isinstance(a.target, str) and a.target in model.network.index]
         picker = targeting.Picker(model, by_id)
         same_rule = Counter((a.target.rule, a.target.sector, a.target.kind)
                             for a in actions if not isinstance(a.target, str))
         for action in actions:
             tactic = self.tactic(action)
+            if isinstance(action.target, str) and action.target not in model.network.index:
+                landed.extend(self._attack_line(action, tactic, model.line_index[action.target], rng))
+                continue
             if isinstance(action.target, str):
                 targets: list[tuple[int, int | None]] = [(model.network.index[action.target], None)]
                 shared = False

@@ -29,6 +29,9 @@ class EventKind(StrEnum):
     TIE_CLOSED = "tie_closed"                    # a normally-open tie closed: it conducts from now on
     LINE_TRIP = "line_trip"                      # a branch tripped by overload (physics: dc), with its cause
     LINE_RECLOSED = "line_reclosed"              # a tripped branch closed again by a switch task
+    LINE_DOWN = "line_down"                      # a branch taken out by an attack (physics: dc), with its cause
+    LINE_REPAIRED = "line_repaired"              # an attacked branch repaired: it conducts again
+    LOAD_SHED = "load_shed"                      # an island short of generation sheds load (physics: dc)
     OUT_OF_SERVICE = "out_of_service"            # units struck at a scene
     BACK_IN_SERVICE = "back_in_service"          # a struck unit is available again
     MUTUAL_AID = "mutual_aid"                    # a mutual-aid team requested

@@ -80,8 +80,8 @@ class Task:
     tie : int or None
         For a switch task, the tie's index among the network's normally-open ties.
     line : int or None
-        For a switch task that recloses a branch tripped by overload (``physics: dc``), the
-        branch's index among the run's tripped-branch list.
+        For a task on a branch of a ``physics: dc`` grid (a switch that recloses it after a
+        trip, a repair after an attack), the branch's index over the run's grids.
     remote : bool
         Done by operators from the control room: no unit is dispatched to it.
     work_left : int
@@ -169,7 +169,7 @@ class TaskBoard:
         remote : bool
             Done by operators, without a unit.
         line : int, optional
-            For a switch task that recloses a tripped branch, its index.
+            For a task on a branch (reclosing, repair), its index.
 
         Returns
         -------
@@ -200,7 +200,7 @@ class TaskBoard:
         return [t for t in self.tasks if t.waiting(tick)]
 
     def pending(self, node: int, work: Work) -> Task | None:
-        """The latest task of ``work`` at ``node`` not yet done.
+        """The latest task of ``work`` at ``node`` not yet done (not counting a branch's).
 
         Parameters
         ----------
@@ -214,4 +214,5 @@ class TaskBoard:
         Task or None
             The most recently opened such task, or None when there is none.
         """
-        return next((t for t in reversed(self.tasks) if t.node == node and t.work == work and not t.done), None)
+        return next((t for t in reversed(self.tasks)
+                     if t.node == node and t.work == work and not t.done and t.line is None), None)

@@ -76,6 +76,7 @@ class World(Protocol):
     policies: PolicyParams
     information_sharing: float
     board: TaskBoard
+    line_index: dict[str, int]   # branches of physics: dc grids by id → their index (targets)
 
     def tick_of(self, seconds: float) -> int:
         """The tick at which a time after T+0 falls.
@@ -232,6 +233,59 @@ class World(Protocol):
             The node's index.
         hours : float
             Time out of service, h.
+        """
+
+    def line_node(self, line: int) -> int:
+        """The node at a branch's ``a`` end, where its events and repair are.
+
+        Parameters
+        ----------
+        line : int
+            The branch's index (``line_index``).
+
+        Returns
+        -------
+        int
+            The node's index.
+        """
+
+    def police_near_line(self, line: int) -> int:
+        """Active police units within ``police_radius_km`` of a branch's midpoint.
+
+        Parameters
+        ----------
+        line : int
+            The branch's index.
+
+        Returns
+        -------
+        int
+            The number of police units.
+        """
+
+    def hit_line(self, line: int) -> None:
+        """Take a branch out until a crew repairs it; flows redistribute this tick.
+
+        Parameters
+        ----------
+        line : int
+            The branch's index.
+        """
+
+    def nodes_near_line(self, line: int, radius_km: float) -> tuple[np.ndarray, np.ndarray]:
+        """Nodes within a radius of a branch's midpoint (unplaced nodes never are).
+
+        Parameters
+        ----------
+        line : int
+            The branch's index.
+        radius_km : float
+            Radius, km.
+
+        Returns
+        -------
+        tuple[numpy.ndarray, numpy.ndarray]
+            Their indices, ascending, and their distances, km.
         """
 
     def nodes_within(self, node: int, radius_km: float) -> tuple[np.ndarray, np.ndarray]:

@@ -118,6 +118,9 @@ class Tactic:
     ----------
     name : str
         The tactic's key in :data:`TACTICS` and in scenario files (a class variable).
+    on_lines : bool
+        The tactic can target a branch of a ``physics: dc`` grid (a class variable; a
+        control system or a scene is a node's).
 
     Notes
     -----
@@ -135,6 +138,7 @@ class Tactic:
     detectability: float = 1.0
 
     name: ClassVar[str] = "tactic"
+    on_lines: ClassVar[bool] = True
     # the range of each parameter; a subclass adds those of the parameters it adds
     ranges: ClassVar[dict[str, Range]] = {"strength": POSITIVE, "bypass": PROBABILITY, "detectability": NON_NEGATIVE}
 
@@ -187,6 +191,38 @@ class Tactic:
             The same tactic with ``params`` applied.
         """
         return replace(self, **params)
+
+    def p_land_line(self, world: "World", line: int) -> float:
+        """Probability that an attempt on a branch (``physics: dc``) that was not interdicted
+        lands: a line has no hardening, so the contest against none.
+
+        Parameters
+        ----------
+        world : World
+            The model; the policies' decisiveness is read.
+        line : int
+            The branch's index.
+
+        Returns
+        -------
+        float
+            :func:`p_success` at hardening 0 (1 for any strength above 0).
+        """
+        return p_success(self, 0.0, world.policies.decisiveness)
+
+    def apply_line(self, world: "World", line: int, rng: np.random.Generator) -> None:
+        """Do what landing on a branch does: by default, take it out until repaired.
+
+        Parameters
+        ----------
+        world : World
+            The model (:meth:`agents.port.World.hit_line`).
+        line : int
+            The branch's index.
+        rng : numpy.random.Generator
+            The effects stream, for the tactic's own draws.
+        """
+        world.hit_line(line)
 
     def p_land(self, world: "World", node: int) -> float:
         """Probability that an attempt on ``node`` that was not interdicted lands.
@@ -314,6 +350,21 @@ class VBIED(Tactic):
             for other in near[rng.random(len(near)) < p]:
                 world.hit(int(other), "damage", cordon=cordon)
 
+    def apply_line(self, world: "World", line: int, rng: np.random.Generator) -> None:
+        """Take the branch out; damage nodes within the blast radius of its midpoint.
+
+        Parameters
+        ----------
+        world, line, rng
+            As in :meth:`Tactic.apply_line`.
+        """
+        world.hit_line(line)
+        near, dist = world.nodes_near_line(line, self.radius_km)
+        if len(near) and self.radius_km > 0:
+            p = self.blast_p0 * (1.0 - dist / self.radius_km)
+            for other in near[rng.random(len(near)) < p]:
+                world.hit(int(other), "damage")
+
 
 @tactic
 @dataclass(frozen=True)
@@ -340,6 +391,7 @@ class ActiveShooter(Tactic):
 
     strength: float = 1.5
     name: ClassVar[str] = "active_shooter"
+    on_lines: ClassVar[bool] = False
 
     def apply(self, world: "World", node: int, rng: np.random.Generator) -> None:
         """Close the target as a scene (SHUT) until police clear it.
@@ -410,6 +462,7 @@ class Cyber(Tactic):
     spread_p: float = 0.05
     dwell_h: float = 2.0
     name: ClassVar[str] = "cyber"
+    on_lines: ClassVar[bool] = False
     ranges: ClassVar[dict[str, Range]] = {"spread_p": PROBABILITY, "dwell_h": NON_NEGATIVE}
 
     def apply(self, world: "World", node: int, rng: np.random.Generator) -> None:
@@ -477,6 +530,7 @@ class SecondaryDevice(Tactic):
     detectability: float = 0.8
     out_of_service_h: float = 12.0
     name: ClassVar[str] = "secondary_device"
+    on_lines: ClassVar[bool] = False
     ranges: ClassVar[dict[str, Range]] = {"out_of_service_h": NON_NEGATIVE}
 
     def p_land(self, world: "World", node: int) -> float:

@@ -69,6 +69,9 @@ def cause_phrase(event: Event, names: Mapping[str, str]) -> str:
         return f"an intrusion spread from {names.get(cause['spread_from'], cause['spread_from'])}"
     if cause.get("suppliers"):
         return f"{_listed(_names(cause['suppliers'], names))} failed ({cause.get('resource', 'supply')})"
+    if cause.get("grid") and (cause.get("lines") or cause.get("cut_by")):
+        around = [f"line {line}" for line in cause.get("lines", [])] + _names(cause.get("cut_by", []), names)
+        return f"{_listed(around)} went out, cutting its {cause['grid']} island off"
     if cause.get("cut_by"):
         return f"{_listed(_names(cause['cut_by'], names))} went down, cutting the {cause.get('sector', '')} network"
     return ""
@@ -91,7 +94,7 @@ def cause_key(event: Event) -> tuple:
     cause = event.detail.get("cause") or {}
     roots = tuple(sorted((r.get("attacker", ""), r.get("tactic", ""), r.get("node", ""))
                          for r in event.detail.get("roots") or []))
-    culprits = tuple(sorted(cause.get("suppliers") or cause.get("cut_by") or []))
+    culprits = tuple(sorted(cause.get("suppliers") or [*cause.get("lines", []), *cause.get("cut_by", [])]))
     return (tuple(event.detail.get("reasons", [])), cause.get("resource", ""), culprits, roots)
 
 

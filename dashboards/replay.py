@@ -22,6 +22,7 @@ import numpy as np
 
 from dashboards import page
 from dashboards.causes import node_facts, timeline_groups
+from dashboards.lines import draw_lines
 from dashboards.schematic import drawn_positions
 from dashboards.figures import (
     STATE_NAMES, STATE_SIZES, STATE_SYMBOLS, UNIT_NAMES, AttackMark,
@@ -447,6 +448,7 @@ def replay_html(result: RunResult, net: Network) -> str:
     map_fig = network_map(net, down, backup, units_at(units, keys, 0), attacks_until(attacks, 0),
                           unit_kinds=sorted({u.kind for u in units}, key=kind_order), extent=extent,
                           title="Network: nodes by sector, shaped by state")
+    lines = draw_lines(map_fig, events, net, result.tick_seconds)
     curves = service_curves(result.series, result.sectors, current_h=0.0, title="Service level Q(t) by sector")
     data = payload(result, net, units, keys, attacks, timeline_groups(events, net, result.tick_seconds),
                    node_facts(net, events))
@@ -495,6 +497,7 @@ def replay_html(result: RunResult, net: Network) -> str:
   </div>
 </main>
 {page.json_script("replay-data", data)}
+{lines}
 """
     return page.render(f"{result.scenario_name}: replay (seed {result.seed})", body, REPLAY_CSS, (PLAYER_JS,))
 

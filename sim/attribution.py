@@ -18,6 +18,10 @@ for: a batch, which reads metrics and series only, never pays for the text.
 - UNSUPPLIED: ``{"reason", "resource", "suppliers": [down suppliers], "buffer_ran_out"}``, or,
   when several dependency groups failed, ``{"reason", "dependencies": [{resource, suppliers,
   buffer_ran_out}, ...]}``;
+- UNSUPPLIED by a ``physics: dc`` grid (a bus whose island has no generation, or whose
+  island sheds all of its load): ``{"reason", "resource": "power", "grid": sector, "lines":
+  [tripped or attacked branches around its island], "cut_by": [buses out of service next to
+  it], "served": share of its load served}``;
 - ISOLATED: ``{"reason", "sector", "cut_by": [down nodes next to its cut-off piece]}``;
 - OVERLOADED: ``{"reason", "sector"}`` (Motter-Lai load spreads over the whole sector).
 
@@ -26,6 +30,12 @@ A node down for several reasons has the first (in bit order, own causes first) a
 it (a direct hit is its own root): the least fixpoint of ``roots(n) = own(n) ∪ ⋃ roots(c)``
 over its causes ``c``, which a cycle of dependencies cannot inflate. At most
 :data:`MAX_ROOTS` are kept per node, the earliest attacks first.
+
+Branches of ``physics: dc`` grids have roots too (:meth:`Attribution.line_down`,
+:meth:`Attribution.line_tripped`): an attacked branch its attack; a tripped one the roots of
+the branches whose trips overloaded it, or, in a cascade's first round, of the buses and
+branches whose loss started it. A bus its grid cannot supply takes the roots of the
+branches and buses around its island.
 """
 
 from __future__ import annotations
@@ -38,6 +48,7 @@ import numpy as np
 from sim.cascade import components
 from sim.kernel.layout import rows_of
 from sim.network import ISOLATED, OVERLOADED, OWN_CAUSES, RESOURCES, UNSUPPLIED, Network
+from sim.physics.cut import GridCut
 
 __all__ = ["MAX_ROOTS", "Attribution"]
 
@@ -62,6 +73,18 @@ class _Own:
 
 
 @dataclass
+class _Line:
+    """What took a branch out: an attack (``attack`` ≥ 0), or the branch records and nodes
+    (with their own record then, -1: none) whose loss overloaded it."""
+
+    attack: int = -1
+    lines: tuple[int, ...] = ()
+    nodes: tuple[tuple[int, int], ...] = ()
+    batch: int = 0
+    roots: tuple[int, ...] = ()
+
+
+@dataclass
 class _Batch:
     """One kernel run's changes, as arrays aligned with the recorder's change rows."""
 
@@ -72,6 +95,7 @@ class _Batch:
     groups: np.ndarray                    # (row, group): failed, spent groups of UNSUPPLIED rows
     suppliers: np.ndarray                 # (group entry, supplier): their down suppliers
     cut_by: tuple[np.ndarray, np.ndarray] = field(default_factory=lambda: _NO_PAIRS)   # (row, node)
+    grid: dict[int, tuple[Any, ...]] = field(default_factory=dict)   # row → why its grid cannot supply it
 
 
 class Attribution:
@@ -94,9 +118,12 @@ class Attribution:
         np.cumsum(np.bincount(net.dep_node, minlength=net.n), out=self.group_ptr[1:])
         self.group_of = by_node
         self.current: int = -1                       # the attack landing now (its root id)
+        self.lines: list[_Line] = []                 # branch records, in the order taken out
+        self.line_of: dict[int, int] = {}            # branch → its latest record
+        self.line_names: list[str] = []              # branch id by index (set by the physics)
 
     # ------------------------------------------------------------ while running
-    def attack(self, attacker: str, action: int, tactic: str, node: str, tick: int) -> None:
+    def attack(self, attacker: str, action: int, tactic: str, node: str, tick: int, line: str | None = None) -> None:
         """Note the attack whose effects come next (a root); :meth:`landed` ends it.
 
         Parameters
@@ -111,8 +138,11 @@ class Attribution:
             The target's id.
         tick : int
             The tick it landed.
+        line : str, optional
+            The branch attacked (``physics: dc``; ``node`` is then its ``a`` end).
         """
-        self.attacks.append({"attacker": attacker, "action": action, "tactic": tactic, "node": node, "tick": tick})
+        self.attacks.append({"attacker": attacker, "action": action, "tactic": tactic, "node": node, "tick": tick,
+                             **({"line": line} if line is not None else {})})
         self.current = len(self.attacks) - 1
 
     def landed(self) -> None:
@@ -146,8 +176,36 @@ class Attribution:
                                  int(self.own_of[node]), len(self.batches)))
         self.own_of[node] = len(self.records) - 1
 
+    def line_down(self, line: int) -> None:
+        """Record that the current attack took a branch out.
+
+        Parameters
+        ----------
+        line : int
+            The branch's index over the run's grids.
+        """
+        self.lines.append(_Line(attack=self.current, batch=len(self.batches)))
+        self.line_of[line] = len(self.lines) - 1
+
+    def line_tripped(self, line: int, lines: list[int], nodes: list[int]) -> None:
+        """Record that a branch tripped, overloaded by the loss of other branches or buses.
+
+        Parameters
+        ----------
+        line : int
+            The branch's index over the run's grids.
+        lines : list of int
+            The branches (same indices) whose loss overloaded it.
+        nodes : list of int
+            The buses (node indices) whose loss started the cascade.
+        """
+        self.lines.append(_Line(lines=tuple(self.line_of[j] for j in lines if j in self.line_of),
+                                nodes=tuple((n, int(self.own_of[n])) for n in nodes), batch=len(self.batches)))
+        self.line_of[line] = len(self.lines) - 1
+
     def explain(self, net: Network, changed: np.ndarray, before: np.ndarray, down: np.ndarray,
-                own: np.ndarray, group_failed: np.ndarray, buffer_left: np.ndarray) -> None:
+                own: np.ndarray, group_failed: np.ndarray, buffer_left: np.ndarray,
+                grid: dict[int, GridCut] | None = None) -> None:
         """Keep what caused the changes of one kernel run (arrays only; see :meth:`resolve`).
 
         Parameters
@@ -167,6 +225,8 @@ class Attribution:
         buffer_left : numpy.ndarray of float, shape (net.n_groups,)
             Buffer left per group as the kernel saw it (a failed group without any makes its
             node UNSUPPLIED).
+        grid : dict, optional
+            Node → :class:`GridCut`, for the buses ``physics: dc`` grids cannot supply.
         """
         self.own_of[changed[own[changed] == 0]] = -1
         now = down[changed]
@@ -184,6 +244,11 @@ class Attribution:
             gone = down[who] != 0
             suppliers = np.column_stack([sowner[gone], who[gone]])
         batch = _Batch(changed, now, failing, self.own_of[changed].copy(), groups, suppliers)
+        if grid:
+            rows_of_node = {node: row for row, node in enumerate(changed.tolist())}
+            batch.grid = {rows_of_node[node]: ((cut.sector, tuple(self.line_of.get(j, -1) for j in cut.lines),
+                                                 cut.lines, cut.nodes, cut.served))
+                          for node, cut in grid.items() if node in rows_of_node and failing[rows_of_node[node]]}
         cut = np.flatnonzero(failing & ((now & ISOLATED) > 0))
         if len(cut):
             batch.cut_by = _boundary(net, down, changed, cut)
@@ -221,11 +286,14 @@ class Attribution:
         down = np.zeros(len(ids), np.uint8)
         causes_out: list[Any] = []
         roots_out: list[Any] = []
-        resolved = 0
+        resolved = lines = 0
         for k, batch in enumerate(self.batches[:n_batches]):
             while resolved < len(self.records) and self.records[resolved].batch <= k:
                 self._resolve_own(self.records[resolved], roots)
                 resolved += 1
+            while lines < len(self.lines) and self.lines[lines].batch <= k:
+                self._resolve_line(self.lines[lines], roots)
+                lines += 1
             nodes, now = batch.nodes.tolist(), batch.down.tolist()
             for node, bits in zip(nodes, now):
                 down[node] = bits
@@ -241,6 +309,7 @@ class Attribution:
                     parts[row].append(self.records[record].cause)
                     base[row].update(self.records[record].roots)
             self._isolated(batch, parts, deps, ids, sector_names, sector)
+            self._grid(batch, parts, deps, base, ids)
             self._unsupplied(batch, parts, deps, ids, dep_resource, dep_buffer)
             for row in failing:
                 if now[row] & OVERLOADED:
@@ -267,6 +336,28 @@ class Attribution:
         if record.prior >= 0:
             mine.update(self.records[record.prior].roots)
         record.roots = tuple(sorted(mine)[:MAX_ROOTS])
+
+    def _resolve_line(self, record: _Line, roots: dict[int, tuple[int, ...]]) -> None:
+        """Fix a branch record's roots: its attack, or those of what overloaded it."""
+        mine = {record.attack} if record.attack >= 0 else set()
+        for other in record.lines:
+            mine.update(self.lines[other].roots)
+        for node, own in record.nodes:
+            mine.update(self.records[own].roots if own >= 0 else roots.get(node, ()))
+        record.roots = tuple(sorted(mine)[:MAX_ROOTS])
+
+    def _grid(self, batch: _Batch, parts: dict[int, list[dict[str, Any]]], deps: dict[int, set[int]],
+              base: dict[int, set[int]], ids: list[str]) -> None:
+        """Add the UNSUPPLIED parts of buses a ``physics: dc`` grid cannot supply: the
+        branches and buses around their island, whose roots they take."""
+        for row, (sector_name, records, lines, nodes, served) in batch.grid.items():
+            parts[row].append({"reason": "UNSUPPLIED", "resource": "power", "grid": sector_name,
+                               "lines": [self.line_names[j] for j in lines], "cut_by": [ids[n] for n in nodes],
+                               "served": round(served, 6)})
+            deps[row].update(nodes)
+            for record in records:
+                if record >= 0:
+                    base[row].update(self.lines[record].roots)
 
     @staticmethod
     def _isolated(batch: _Batch, parts: dict[int, list[dict[str, Any]]], deps: dict[int, set[int]],

@@ -68,7 +68,7 @@ def _load_memo(lay: Layout) -> LoadMemo:
         return memo
 
 
-def cascade(net: Network, down: np.ndarray, buffer_left: np.ndarray) -> Outcome:
+def cascade(net: Network, down: np.ndarray, buffer_left: np.ndarray, unsupplied: np.ndarray | None = None) -> Outcome:
     r"""Propagate the own-cause bits in ``down`` to a fixpoint; return every node's state.
 
     Parameters
@@ -82,6 +82,9 @@ def cascade(net: Network, down: np.ndarray, buffer_left: np.ndarray) -> Outcome:
         Buffer left per dependency group (s); a failed group with buffer > 0 still
         rides on backup. The caller drains and refills buffers between ticks
         (:func:`drain_buffers`).
+    unsupplied : numpy.ndarray of bool, shape (net.n,), optional
+        Nodes UNSUPPLIED from outside the kernel: the buses a ``physics: dc`` grid cannot
+        supply (:mod:`sim.physics.phase`); they start down and their loss propagates.
 
     Returns
     -------
@@ -143,6 +146,8 @@ def cascade(net: Network, down: np.ndarray, buffer_left: np.ndarray) -> Outcome:
     own = (np.asarray(down) & OWN_CAUSES).astype(np.uint8)
     spare = np.asarray(buffer_left) > 0
     key = own.tobytes() + np.packbits(spare).tobytes()
+    if unsupplied is not None:
+        key += b"u" + np.packbits(unsupplied).tobytes()
     with lay.lock:
         known = lay.memo.get(key)
         if known is not None:
@@ -154,7 +159,7 @@ def cascade(net: Network, down: np.ndarray, buffer_left: np.ndarray) -> Outcome:
 
             def overload(working: np.ndarray) -> np.ndarray:
                 return overloaded(net, working[lay.rank], net.capacity, memo)[lay.order]
-        known = _propagate(lay, own, spare, overload)
+        known = _propagate(lay, own, spare, overload, unsupplied)
         with lay.lock:
             lay.memo[key] = known
             while len(lay.memo) > lay.memo_size:
@@ -163,16 +168,21 @@ def cascade(net: Network, down: np.ndarray, buffer_left: np.ndarray) -> Outcome:
 
 
 def _propagate(lay: Layout, own_bits: np.ndarray, spare_buffer: np.ndarray,
-               overload: Callable[[np.ndarray], np.ndarray] | None = None) -> Outcome:
+               overload: Callable[[np.ndarray], np.ndarray] | None = None,
+               forced: np.ndarray | None = None) -> Outcome:
     """The kernel proper (see :func:`cascade`), on own causes and buffers in network order.
     With ``overload``, working nodes above capacity fail once the rest has settled, and the
-    propagation resumes from them, until no node is overloaded."""
+    propagation resumes from them, until no node is overloaded; ``forced`` nodes start
+    UNSUPPLIED."""
     own = own_bits[lay.order]
     working = own == 0
     spare = spare_buffer[lay.gorder]
     n = len(own)
     cut = np.zeros(n, bool)
     unsupplied = np.zeros(n, bool)
+    if forced is not None:
+        unsupplied[:] = np.asarray(forced, bool)[lay.order]
+        working &= ~unsupplied
     local = lay.m > LOCAL_ABOVE
     scratch = Scratch(np.zeros(lay.m, bool), np.empty(lay.m, np.int64))
 

@@ -15,9 +15,10 @@ import difflib
 from dataclasses import dataclass, field
 from typing import Any, Callable, Iterable, Mapping, Sequence
 
-__all__ = ["Step", "Timeline", "cause_text", "find_node", "text_lines", "why"]
+__all__ = ["LINE_KINDS", "OUTAGE_KINDS", "Step", "Timeline", "cause_text", "find_node", "text_lines", "why"]
 
 OUTAGE_KINDS = ("node_down", "node_reasons", "node_up")
+LINE_KINDS = ("line_trip", "line_down", "line_reclosed", "line_repaired")   # a branch out and back (physics: dc)
 
 
 @dataclass
@@ -64,9 +65,34 @@ class Timeline:
 
     def __init__(self, events: Iterable[Mapping[str, Any]]):
         self.by_node: dict[str, list[tuple[int, Mapping[str, Any]]]] = {}
+        self.by_line: dict[str, list[tuple[int, Mapping[str, Any]]]] = {}
         for position, event in enumerate(events):
             if event.get("kind") in OUTAGE_KINDS and event.get("node") is not None:
                 self.by_node.setdefault(str(event["node"]), []).append((position, event))
+            elif event.get("kind") in LINE_KINDS and event.get("line") is not None:
+                self.by_line.setdefault(str(event["line"]), []).append((position, event))
+
+    def line_out(self, line: str, tick: int) -> tuple[int, Mapping[str, Any]] | None:
+        """The event that took a branch out (``line_trip``, ``line_down``), if it was out at ``tick``.
+
+        Parameters
+        ----------
+        line : str
+            The branch's id.
+        tick : int
+            The tick.
+
+        Returns
+        -------
+        tuple of (int, dict) or None
+            The event's log position and the event; None when the branch was in then.
+        """
+        found = None
+        for position, event in self.by_line.get(line, []):
+            if event["tick"] > tick:
+                break
+            found = (position, event) if event["kind"] in ("line_trip", "line_down") else None
+        return found
 
     def outage(self, node: str, tick: int | None = None, before: int | None = None) -> tuple[int, Mapping[str, Any]] | None:
         """The latest down event of ``node`` at ``tick`` (and, in that tick, before log
@@ -270,6 +296,10 @@ def _part_text(part: Mapping[str, Any], name: Callable[[str], str]) -> str:
         return f"{reason}, an intrusion spread from {name(part['spread_from'])}"
     if part.get("outage"):
         return f"{reason} by losing its supply (needs repair)"
+    if reason == "UNSUPPLIED" and "grid" in part:
+        around = [*(f"line {line}" for line in part.get("lines", [])), *(name(n) for n in part.get("cut_by", []))]
+        return (f"{reason}, no power in its {part['grid']} island: "
+                + (f"cut off by {', '.join(around)}" if around else "no generation there"))
     if reason == "UNSUPPLIED":
         deps = part.get("dependencies") or [part]
         return f"{reason}, " + "; ".join(
@@ -295,25 +325,59 @@ def _below(timeline: Timeline, node: str, part: Mapping[str, Any], event: Mappin
     if part.get("reason") == "OVERLOADED":
         return [_attack_step(a, name, clock) for a in event.get("roots", [])]
     tick = event["tick"]
+    if "grid" in part:
+        return [*(_line_step(timeline, line, tick, seen, name, clock) for line in part.get("lines", [])),
+                *(_node_step(timeline, other, tick, None, seen, name, clock) for other in part.get("cut_by", []))]
     if "spread_from" in part:     # the intrusion spread when the node was first seen COMPROMISED
         named = [part["spread_from"]]
         tick = timeline.first_with(node, position, part.get("reason", ""))["tick"]
     else:
         named = part.get("cut_by") or [s for d in (part.get("dependencies") or [part]) for s in d.get("suppliers", [])]
-    out = []
-    for other in dict.fromkeys(named):
-        found = timeline.outage(other, tick, None if other != node else position)
-        if found is None:
-            out.append(Step(f"{name(other)} (no outage recorded then)", other))
+    return [_node_step(timeline, other, tick, None if other != node else position, seen, name, clock)
+            for other in dict.fromkeys(named)]
+
+
+def _node_step(timeline: Timeline, node: str, tick: int, before: int | None, seen: set[int],
+               name: Callable[[str], str], clock: Callable[[int], str]) -> Step:
+    """The step of a node's outage at ``tick`` (before log position ``before``)."""
+    found = timeline.outage(node, tick, before)
+    if found is None:
+        return Step(f"{name(node)} (no outage recorded then)", node)
+    return _explain(timeline, node, found, seen, name, clock)
+
+
+def _line_step(timeline: Timeline, line: str, tick: int, seen: set[int], name: Callable[[str], str],
+               clock: Callable[[int], str]) -> Step:
+    """The step of a branch out at ``tick`` and, below it, what took it out: the attack, or
+    the branches and buses whose loss overloaded it."""
+    found = timeline.line_out(line, tick)
+    if found is None:
+        return Step(f"line {line} (no trip recorded then)")
+    position, event = found
+    ends = f"line {line} ({name(str(event.get('a', '?')))}-{name(str(event.get('b', '?')))})"
+    if position in seen:
+        return Step(f"{ends} (shown above)")
+    seen.add(position)
+    if event["kind"] == "line_down":
+        attack = (event.get("cause") or {}).get("attack")
+        step = Step(f"{ends} down since {clock(event['tick'])}: DAMAGED by an attack")
+        step.children = [_attack_step(attack, name, clock)] if attack else []
+        return step
+    step = Step(f"{ends} tripped at {clock(event['tick'])}, cascade round {event.get('round', '?')}: "
+                f"{abs(event.get('flow_mw', 0)):g} MW on its {event.get('rating_mva', 0):g} MVA rating")
+    for other in event.get("cause", []):
+        if other in timeline.by_line:
+            step.children.append(_line_step(timeline, other, event["tick"], seen, name, clock))
         else:
-            out.append(_explain(timeline, other, found, seen, name, clock))
-    return out
+            step.children.append(_node_step(timeline, other, event["tick"], None, seen, name, clock))
+    return step
 
 
 def _attack_step(attack: Mapping[str, Any], name: Callable[[str], str], clock: Callable[[int], str]) -> Step:
     """The leaf of one attack."""
+    target = f"line {attack['line']}" if attack.get("line") else name(str(attack.get("node", "?")))
     return Step(f"attack: {attack.get('tactic', '?')} by {attack.get('attacker', '?')} (action {attack.get('action', '?')}) "
-                f"on {name(str(attack.get('node', '?')))} at {clock(int(attack.get('tick', 0)))}",
+                f"on {target} at {clock(int(attack.get('tick', 0)))}",
                 attack=dict(attack))
 
 

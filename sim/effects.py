@@ -213,7 +213,8 @@ class Effects:
 
     def apply(self, attempts: list[Attempt]) -> None:
         """Apply each landed attempt's effect, in order, with its inject message if it has one
-        (once per action: a ``fraction`` action lands as one attempt per node it hits).
+        (once per action: a ``fraction`` action lands as one attempt per node it hits; an attempt
+        on a branch: the tactic's :meth:`~agents.tactics.Tactic.apply_line`).
 
         Parameters
         ----------
@@ -225,8 +226,11 @@ class Effects:
             plan = next(a.plan for a in self.attackers if a.cell_id == attempt.attacker)
             action = next(i for i, planned in enumerate(plan) if planned is attempt.action)
             self.attribution.attack(attempt.attacker, action, attempt.action.tactic, self.network.ids[attempt.node],
-                                    self.tick)
-            attempt.tactic.apply(self, attempt.node, self.streams.effects)
+                                    self.tick, None if attempt.line is None else attempt.action.target)
+            if attempt.line is None:
+                attempt.tactic.apply(self, attempt.node, self.streams.effects)
+            else:
+                attempt.tactic.apply_line(self, attempt.line, self.streams.effects)
             self.attribution.landed()
             if attempt.action.inject and id(attempt.action) not in told:
                 told.add(id(attempt.action))

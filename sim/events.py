@@ -99,6 +99,21 @@ def _line_reclosed(s: _Seen) -> str:
     return f"Line {s.d.get('line', '')} reclosed at {s.node} by {s.team or 'operators'}; it conducts again"
 
 
+def _line_down(s: _Seen) -> str:
+    attack = (s.d.get("cause") or {}).get("attack") or {}
+    by = f" by {attack.get('tactic', '?')} ({attack.get('attacker', '?')})" if attack else ""
+    return f"Line {s.d.get('line', '')} ({s.d.get('a', '')}-{s.d.get('b', '')}) down{by}; out until repaired"
+
+
+def _load_shed(s: _Seen) -> str:
+    buses = s.d.get("buses") or []
+    fraction = float(s.d.get("fraction", 0))
+    if fraction <= 0:
+        return f"Island of {len(buses)} loaded buses at {s.node} serves all its load again"
+    return (f"Island of {len(buses)} loaded buses at {s.node} sheds {s.d.get('shed_mw', 0):g} MW "
+            f"({fraction:.0%} of its load)")
+
+
 def _inject(s: _Seen) -> str:
     if s.d.get("number") is not None or s.d.get("sender"):
         head = f"Inject {s.d['number']}" if s.d.get("number") is not None else "Inject"
@@ -141,6 +156,10 @@ KINDS: dict[EventKind, KindInfo] = {
     EventKind.TIE_CLOSED: KindInfo("restore", _tie_closed),
     EventKind.LINE_TRIP: KindInfo("failure", _line_trip),
     EventKind.LINE_RECLOSED: KindInfo("restore", _line_reclosed),
+    EventKind.LINE_DOWN: KindInfo("attack", _line_down),
+    EventKind.LINE_REPAIRED: KindInfo(
+        "restore", lambda s: f"Line {s.d.get('line', '')} repaired at {s.node} by {s.team}; it conducts again"),
+    EventKind.LOAD_SHED: KindInfo("failure", _load_shed),
     EventKind.OUT_OF_SERVICE: KindInfo(
         "response", lambda s: f"{s.team} out of service for {s.d.get('hours', '?')} h at {s.node}"),
     EventKind.BACK_IN_SERVICE: KindInfo("response", lambda s: f"{s.team} back in service"),

@@ -313,9 +313,9 @@ class RippleModel(Effects, Response, PhysicsPhase, mesa.Model):
 
     def _run_kernel(self) -> Outcome:
         """Run the cascade kernel on the own-cause bits and store the node state (first the
-        overload cascade of the ``physics: dc`` grids, whose tripped branches the kernel
-        does not see)."""
-        outcome = cascade(self.kernel_network(), self.own, self.state.buffer_left)
+        overload cascade of the ``physics: dc`` grids, whose unsupplied buses the kernel
+        takes as UNSUPPLIED: :meth:`sim.physics.phase.PhysicsPhase.settle_grids`)."""
+        outcome = self.settle_grids(lambda net, unsupplied: cascade(net, self.own, self.state.buffer_left, unsupplied))
         self.state.down, self.state.backup = outcome.down, outcome.backup
         self.dirty = False
         return outcome
@@ -335,7 +335,7 @@ class RippleModel(Effects, Response, PhysicsPhase, mesa.Model):
     def _explain(self, changed: np.ndarray, before: np.ndarray) -> None:
         """Keep what caused the kernel run's changes (:meth:`Attribution.explain`)."""
         self.attribution.explain(self.network, changed, before, self.state.down, self.own, self.outcome.group_failed,
-                                 self.state.buffer_left)
+                                 self.state.buffer_left, self.grid_cuts)
 
     def _drain(self) -> None:
         """Spend or refill the buffers over the tick, as the tick is recorded."""

@@ -127,7 +127,8 @@ class Response:
         ----------
         task : Task
             The finished task (SHUT clears only when no other clearance is pending; a
-            switch task closes its tie, or recloses its tripped branch).
+            switch task closes its tie, or recloses its tripped branch; a repair of a branch
+            makes it conduct again).
         unit : Responder or None
             The unit that finished it; None for operators switching remotely.
         """
@@ -137,7 +138,7 @@ class Response:
         bits = self.own[node]
         if task.work == Work.CLEAR and self.board.pending(node, Work.CLEAR) is None:
             self.own[node] &= ~np.uint8(SHUT)
-        elif task.work == Work.REPAIR:
+        elif task.work == Work.REPAIR and task.line is None:
             self.own[node] &= ~np.uint8(DAMAGED)
         elif task.work == Work.CONTAIN:
             self.spread_p[node] = 0.0
@@ -145,7 +146,9 @@ class Response:
             self.own[node] &= ~np.uint8(COMPROMISED)
         self.dirty |= bool(self.own[node] != bits)    # the kernel reruns only when a bit cleared
         self.log(EventKind.TASK_DONE, node=node, team=label, work=task.work)
-        if task.work == Work.SWITCH and task.line is not None:
+        if task.work == Work.REPAIR and task.line is not None:
+            self.repair_line(task.line, node, label)
+        elif task.work == Work.SWITCH and task.line is not None:
             self.reclose_line(task.line, node, label)
         elif task.work == Work.SWITCH:
             self.close_tie(task.tie, node, label)

@@ -16,7 +16,8 @@ the most): generation stays at its set points and the slack takes the difference
 slack cannot (beyond its ``max_mw``) the other generators ramp up in proportion to their
 headroom; when the island's whole capacity is short of its load, every generator gives its
 most and every load is shed by the same fraction (proportional shedding, as in the OPA
-model's islands, Dobson, Carreras, Lynch & Newman, Chaos 17, 026103, 2007); when an island
+model's islands, Dobson, Carreras, Lynch & Newman, Chaos 17, 026103, 2007), or, where buses
+carry a ``priority``, the lowest priority first (:func:`shed_by_priority`); when an island
 without an external grid has more set-point generation than load, generation is scaled
 down to the load. An island with no generator that can balance it (no slack, no ``max_mw``)
 carries no flow: its buses are not supplied.
@@ -33,7 +34,7 @@ from scipy.sparse.linalg import splu
 
 from sim.physics.grid import Grid
 
-__all__ = ["BASE_MVA", "Flow", "dc_flow"]
+__all__ = ["BASE_MVA", "Flow", "dc_flow", "shed_by_priority"]
 
 BASE_MVA = 100.0
 
@@ -55,6 +56,9 @@ class Flow:
         Share of each bus's load served (1 unless its island sheds load; 0 unsupplied).
     shed_mw : float
         Load shed in islands short of generation, MW (not counting unsupplied buses).
+    island : numpy.ndarray
+        Island label per bus (buses joined by conducting branches share one); -1 for a
+        bus out of service.
     """
 
     flow_mw: np.ndarray
@@ -62,6 +66,7 @@ class Flow:
     supplied: np.ndarray
     served: np.ndarray
     shed_mw: float
+    island: np.ndarray
 
     def loading(self, rating_mva: np.ndarray) -> np.ndarray:
         """``|flow| / rating`` per branch (0 where the rating is infinite or the flow NaN).
@@ -155,6 +160,10 @@ def dc_flow(grid: Grid, line_on: np.ndarray, bus_on: np.ndarray) -> Flow:
         trim = np.where(surplus, load / fixed, 1.0)
     inject = np.where(ref, 0.0, gen + ramp[where] * room) * trim[where]
     served_bus = served[where] * alive[where]
+    for isl in np.flatnonzero(short & alive).tolist():
+        members = np.flatnonzero(where == isl)
+        served_bus[members] = shed_by_priority(grid.load_mw[live_bus[members]], grid.priority[live_bus[members]],
+                                               float(capacity[isl]))
     p = np.bincount(fused[live_bus], (inject - grid.load_mw[live_bus] * served_bus) * alive[where], m) / BASE_MVA
     # shift injections: f = b (θa − θb − φ) puts b φ at a and − b φ at b
     b = 1.0 / grid.x_pu[branch]
@@ -183,6 +192,45 @@ def dc_flow(grid: Grid, line_on: np.ndarray, bus_on: np.ndarray) -> Flow:
     supplied[live_bus] = alive[where]
     served_all = np.zeros(n)
     served_all[live_bus] = served_bus
-    shed = float(np.sum(grid.load_mw[live_bus] * (1.0 - served[where]) * alive[where]))
+    shed = float(np.sum(grid.load_mw[live_bus] * (1.0 - served_bus) * alive[where]))
     bus_theta = np.where(supplied, theta[fused], np.nan)
-    return Flow(flow, bus_theta, supplied, served_all, shed)
+    bus_island = np.full(n, -1, np.int64)
+    bus_island[live_bus] = where
+    return Flow(flow, bus_theta, supplied, served_all, shed, bus_island)
+
+
+def shed_by_priority(load_mw: np.ndarray, priority: np.ndarray, capacity_mw: float) -> np.ndarray:
+    """Share of each load an island short of generation serves: the highest priority first.
+
+    Loads of one priority are served alike; the class where capacity runs out is served in
+    proportion, the classes below it not at all. With one priority throughout this is
+    proportional shedding (every load served ``capacity / load``, as in OPA).
+
+    Parameters
+    ----------
+    load_mw : numpy.ndarray
+        Load per bus of the island, MW.
+    priority : numpy.ndarray
+        Priority per bus (higher: shed last).
+    capacity_mw : float
+        What the island's generators can give, MW.
+
+    Returns
+    -------
+    numpy.ndarray
+        Served share per bus, 0..1 (a bus without load: its class's share).
+
+    Examples
+    --------
+    >>> shed_by_priority(np.array([40.0, 40.0, 20.0]), np.array([0.0, 0.0, 1.0]), 60.0).tolist()
+    [0.5, 0.5, 1.0]
+    """
+    out = np.ones(len(load_mw))
+    left = max(capacity_mw, 0.0)
+    for level in np.unique(priority)[::-1]:
+        cls = priority == level
+        need = float(load_mw[cls].sum())
+        share = min(1.0, left / need) if need > 0 else 1.0
+        out[cls] = share
+        left = max(0.0, left - share * need)
+    return out

@@ -8,7 +8,8 @@ attributes read are those ``ripple import pandapower`` writes
 - links: ``x_pu`` (series reactance, per unit on 100 MVA, times the tap ratio; a link of
   kind ``switch`` without one has none: its ends are one bus), ``phase_shift_degree``,
   ``rating_mva`` (none: the branch never trips);
-- nodes: ``p_load_mw``, ``p_gen_mw``, ``p_max_mw``, ``slack``, ``slack_va_degree``.
+- nodes: ``p_load_mw``, ``p_gen_mw``, ``p_max_mw``, ``slack``, ``slack_va_degree`` and
+  ``priority`` (a load's rank when its island sheds: higher is shed last).
 """
 
 from __future__ import annotations
@@ -58,6 +59,8 @@ class Grid:
         bool per bus: holds its island's voltage angle.
     slack_angle : numpy.ndarray
         Voltage angle of a slack bus, radians.
+    priority : numpy.ndarray
+        Rank of each bus's load when its island sheds (higher: shed last); 0 by default.
     """
 
     sector: int
@@ -75,6 +78,12 @@ class Grid:
     max_mw: np.ndarray
     slack: np.ndarray
     slack_angle: np.ndarray
+    priority: np.ndarray | None = None
+
+    def __post_init__(self) -> None:
+        """No priorities given: every load ranks alike."""
+        if self.priority is None:
+            self.priority = np.zeros(len(self.bus_node))
 
     @property
     def n_bus(self) -> int:
@@ -132,15 +141,16 @@ class Grid:
                 rating[k] = float(attrs["rating_mva"])
         n = len(bus_node)
         load, gen, top = np.zeros(n), np.zeros(n), np.full(n, np.nan)
-        slack, angle = np.zeros(n, bool), np.zeros(n)
+        slack, angle, priority = np.zeros(n, bool), np.zeros(n), np.zeros(n)
         for k, node in enumerate(bus_node.tolist()):
             attrs = (t.node_attrs[node] if t.node_attrs is not None else None) or {}
             load[k] = float(attrs.get("p_load_mw", 0.0))
             gen[k] = float(attrs.get("p_gen_mw", 0.0))
             slack[k] = bool(attrs.get("slack", False))
             angle[k] = np.deg2rad(float(attrs.get("slack_va_degree", 0.0)))
+            priority[k] = float(attrs.get("priority", 0.0))
             if attrs.get("p_max_mw") is not None:
                 top[k] = float(attrs["p_max_mw"])
         top = np.where(np.isnan(top), np.where(slack, np.inf, gen), top)
         return cls(sector, bus_node, bus_of[t.link_a[rows]], bus_of[t.link_b[rows]], ids, rows, x, shift, rating,
-                   ~np.asarray(t.link_open)[rows], load, gen, top, slack, angle)
+                   ~np.asarray(t.link_open)[rows], load, gen, top, slack, angle, priority)

@@ -6,6 +6,7 @@ The network's own references (links, dependencies) are checked with its columns,
 
 from __future__ import annotations
 
+import difflib
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -83,6 +84,37 @@ def _seat_problems(s: Scenario) -> list[tuple[Loc, str]]:
     return out
 
 
+def _link_sector(tables: "NetworkTables", link_id: str) -> str | None:
+    """The sector of the first link with this id inside one sector; None when there is none."""
+    for row in np.flatnonzero(np.asarray(tables.link_id, dtype=object) == link_id).tolist():
+        a, b = tables.link_a[row], tables.link_b[row]
+        if tables.sector[a] == tables.sector[b]:
+            return tables.sector_names[tables.sector[a]]
+    return None
+
+
+def _line_target(s: Scenario, tables: "NetworkTables", loc: Loc, target: str, tactic: str) -> list[tuple[Loc, str]]:
+    """What is wrong with an action's target that is not a node: a branch of a sector without
+    ``physics: dc``, a tactic that cannot hit a line, or no such node or line (with the
+    nearest names)."""
+    dc = {name for name, sector in s.sectors.items() if sector.physics == "dc"}
+    sector = _link_sector(tables, target)
+    if sector is not None and sector in dc:
+        if not TACTICS[tactic].on_lines:
+            return [(loc, f"'{target}' is a line, and {tactic} cannot target a line (it acts on a node's control "
+                          "system or scene): use a node")]
+        return []
+    if sector is not None:
+        return [(loc, f"'{target}' is a line of sector {sector}, which has no physics: dc: lines are targets only "
+                      f"where the grid's flow is modelled (sectors: {{{sector}: {{physics: dc}}}})")]
+    codes = [code for code, name in enumerate(tables.sector_names) if name in dc]
+    inside = (np.isin(tables.sector[tables.link_a], codes) & (tables.sector[tables.link_a] == tables.sector[tables.link_b]))
+    lines = [tables.link_id[row] for row in np.flatnonzero(inside).tolist() if tables.link_id[row]]
+    close = difflib.get_close_matches(target, [*tables.ids, *lines], n=3)
+    what = "node or line" if lines else "node"
+    return [(loc, f"no {what} '{target}'" + (f" (did you mean {', '.join(close)}?)" if close else ""))]
+
+
 def check_references(s: Scenario, tables: "NetworkTables") -> list[tuple[Loc, str]]:
     """Every broken reference of a structurally valid scenario to its network, and its times.
 
@@ -136,8 +168,8 @@ def check_references(s: Scenario, tables: "NetworkTables") -> list[tuple[Loc, st
             if isinstance(action.target, TargetRule):
                 if action.target.sector is not None and action.target.sector not in sectors:
                     out.append((loc + ("target", "sector"), f"no sector '{action.target.sector}'"))
-            else:
-                node(loc + ("target",), action.target)
+            elif action.target not in ids:
+                out += _line_target(s, tables, loc + ("target",), action.target, action.tactic)
             out += [(loc + ("params", key), message) for key, message in TACTICS[action.tactic].problems(action.params)]
     for tactic, params in s.tactics.items():
         out += [(("tactics", tactic, key), message) for key, message in TACTICS[tactic].problems(params)]

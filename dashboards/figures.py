@@ -18,10 +18,12 @@ import numpy as np
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
+from dashboards.layers import add_scale_bar, background_traces
 from dashboards.schematic import UNPLACED_LABEL, aside_corner, drawn_positions
 from sim.batchstore import SeriesQuantiles
 from sim.metrics import HEADLINE, metric
 from sim.network import Network, reason_names
+from sim.scenario.maplayers import LayerShapes
 from sim.results import UnitStatus
 from sim.stats import KaplanMeier, PairedDifference
 
@@ -410,7 +412,8 @@ def map_extent(net: Network, points: Iterable[tuple[float, float]] = ()) -> tupl
 
 def network_map(net: Network, down: np.ndarray, backup: np.ndarray, units: Sequence[UnitMark] = (),
                 attacks: Sequence[AttackMark] = (), unit_kinds: Sequence[str] | None = None,
-                extent: tuple[float, float, float, float] | None = None, title: str = "Network") -> go.Figure:
+                extent: tuple[float, float, float, float] | None = None, title: str = "Network",
+                background: Sequence[LayerShapes] = ()) -> go.Figure:
     """The infrastructure map at one moment.
 
     Nodes sit at their positions (km), one trace per sector in its colour, shaped by state
@@ -442,17 +445,21 @@ def network_map(net: Network, down: np.ndarray, backup: np.ndarray, units: Seque
         x0, x1, y0, y1 in km; default: :func:`map_extent` of the nodes and units.
     title : str
         The figure's title.
+    background : Sequence[LayerShapes]
+        The scenario's map layers (:func:`dashboards.layers.map_background`), drawn first,
+        under everything, in the legend's "map" group.
 
     Returns
     -------
     go.Figure
-        The map, east and north axes in km at equal scale.
+        The map, east and north axes in km at equal scale, with a scale bar.
     """
     colours = sector_colours(net.sector_names)
     state = node_states(down, backup)
     hover = node_hover(net)
     xy = drawn_positions(net)
-    fig = go.Figure()
+    x0, x1, y0, y1 = extent or map_extent(net, [(u.x, u.y) for u in units])
+    fig = go.Figure(background_traces(background, (x0, x1, y0, y1)))
     fig.add_trace(go.Scatter(x=[None], y=[None], mode="lines", line=dict(color=FAINT, width=1), hoverinfo="skip",
                              name="links (within a sector)", meta="links", legendgroup="edges",
                              legendgrouptitle_text="edges"))
@@ -509,7 +516,7 @@ def network_map(net: Network, down: np.ndarray, backup: np.ndarray, units: Seque
                              legendgroup="attacks", legendgrouptitle_text="attacks", legendrank=1200, hovertext=hovers,
                              hovertemplate="%{hovertext}<extra></extra>",
                              marker=dict(color=BLACK, symbol=symbols, size=22, line=dict(color=BLACK, width=1.5))))
-    x0, x1, y0, y1 = extent or map_extent(net, [(u.x, u.y) for u in units])
+    add_scale_bar(fig, (x0, x1, y0, y1))
     fig.update_layout(**_base_layout(title, hovermode="closest", uirevision="map", margin=dict(l=55, r=10, t=40, b=45),
                                      legend=dict(groupclick="toggleitem", itemsizing="constant", font=dict(size=11))))
     # equal scale by shrinking the plot area to the data, not by widening an axis past it

@@ -28,6 +28,7 @@ from dashboards.figures import (
     UnitMark, attack_points, kind_order, map_extent, network_map, sector_members, service_curves,
 )
 from sim.metrics import metric
+from sim.scenario.maplayers import LayerShapes
 from sim.network import REASONS, Network
 from sim.results import Event, EventKind, RunResult, UnitRecord, UnitStatus
 from sim.scenario.timefmt import format_clock
@@ -421,7 +422,7 @@ def near_points(net: Network, points: Sequence[tuple[float, float]], margin: flo
     return [p for p in points if lo[0] - pad <= p[0] <= hi[0] + pad and lo[1] - pad <= p[1] <= hi[1] + pad]
 
 
-def replay_html(result: RunResult, net: Network) -> str:
+def replay_html(result: RunResult, net: Network, background: Sequence[LayerShapes] = ()) -> str:
     """The whole replay page of ``result`` on the static network ``net``, as one
     self-contained HTML document.
 
@@ -431,6 +432,8 @@ def replay_html(result: RunResult, net: Network) -> str:
         A finished run.
     net : Network
         The static network it ran on.
+    background : Sequence[LayerShapes]
+        The scenario's map layers (:func:`dashboards.layers.map_background`), drawn under the network.
 
     Returns
     -------
@@ -446,7 +449,7 @@ def replay_html(result: RunResult, net: Network) -> str:
     down, backup = node_state_at(result, 0)
     map_fig = network_map(net, down, backup, units_at(units, keys, 0), attacks_until(attacks, 0),
                           unit_kinds=sorted({u.kind for u in units}, key=kind_order), extent=extent,
-                          title="Network: nodes by sector, shaped by state")
+                          title="Network: nodes by sector, shaped by state", background=background)
     curves = service_curves(result.series, result.sectors, current_h=0.0, title="Service level Q(t) by sector")
     data = payload(result, net, units, keys, attacks, timeline_groups(events, net, result.tick_seconds),
                    node_facts(net, events))
@@ -499,7 +502,7 @@ def replay_html(result: RunResult, net: Network) -> str:
     return page.render(f"{result.scenario_name}: replay (seed {result.seed})", body, REPLAY_CSS, (PLAYER_JS,))
 
 
-def write_replay(result: RunResult, net: Network, path: str | Path) -> Path:
+def write_replay(result: RunResult, net: Network, path: str | Path, background: Sequence[LayerShapes] = ()) -> Path:
     """Write the replay page of a finished run on the static network ``net`` to ``path``.
 
     Parameters
@@ -510,13 +513,15 @@ def write_replay(result: RunResult, net: Network, path: str | Path) -> Path:
         The static network it ran on.
     path : str or Path
         The HTML file to write (its folder is created).
+    background : Sequence[LayerShapes]
+        The scenario's map layers, drawn under the network.
 
     Returns
     -------
     Path
         ``path``.
     """
-    return page.write(path, replay_html(result, net))
+    return page.write(path, replay_html(result, net, background))
 
 
 REPLAY_CSS = """
@@ -741,6 +746,28 @@ PLAYER_JS = r"""
     if (idx.length) Plotly.restyle(map, { visible: vis }, idx);
     if (cidx.length) Plotly.restyle(curves, { visible: cvis }, cidx);
     filterTimeline();
+  });
+
+  // ---- the scale bar follows zoom and pan: a round length at the bottom left of what is shown
+  //      (the same rule as dashboards.layers.scale_path)
+  const scaleShape = (map.layout.shapes || []).findIndex((s) => s.name === "scale");
+  const scaleNote = (map.layout.annotations || []).findIndex((a) => a.name === "scale");
+  function scaleLength(span) {
+    const target = Math.max(span, 1e-9) / 5, power = Math.pow(10, Math.floor(Math.log10(target)));
+    return [5, 2, 1].map((s) => s * power).find((v) => v <= target * (1 + 1e-9));
+  }
+  map.on("plotly_relayout", (ev) => {
+    if (scaleShape < 0 || !ev || !Object.keys(ev).some((k) => k.startsWith("xaxis") || k.startsWith("yaxis"))) return;
+    const [x0, x1] = map.layout.xaxis.range, [y0, y1] = map.layout.yaxis.range;
+    const length = scaleLength(x1 - x0), left = x0 + 0.04 * (x1 - x0), base = y0 + 0.05 * (y1 - y0), tick = 0.012 * (y1 - y0);
+    const f = (v) => v.toFixed(4);
+    const upd = {};
+    upd["shapes[" + scaleShape + "].path"] = "M" + f(left) + "," + f(base + tick) + " L" + f(left) + "," + f(base) + " L" +
+      f(left + length) + "," + f(base) + " L" + f(left + length) + "," + f(base + tick);
+    upd["annotations[" + scaleNote + "].x"] = left + length / 2;
+    upd["annotations[" + scaleNote + "].y"] = base + tick;
+    upd["annotations[" + scaleNote + "].text"] = length >= 1 ? Number(length.toPrecision(6)) + " km" : Number((length * 1000).toPrecision(6)) + " m";
+    Plotly.relayout(map, upd);
   });
 
   // ---- why a node is down: its outage's cause, followed back through the failed nodes it names

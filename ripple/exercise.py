@@ -225,6 +225,7 @@ def serve(
     from dashboards.app import create_app
     from sim.exercise import ExerciseError
     from sim.exercise.seats import parse_seats
+    from sim.scenario.maplayers import LayerUnreadable
 
     try:
         seated = parse_seats(seats) if seats.strip() else None
@@ -232,7 +233,10 @@ def serve(
         fail(f"--seats: {exc}")
     free_port(host, port)
     session = open_session(scenario, seed, log, resume, participants)
-    dash_app = create_app(session, host, port, seated)
+    try:
+        dash_app = create_app(session, host, port, seated)
+    except LayerUnreadable as exc:
+        fail(f"map.layers: {exc}")
     if host not in ("127.0.0.1", "localhost", "::1"):
         console.print(f"[bold yellow]warning:[/] listening on {host}: anyone who can reach it can drive the exercise "
                       "(there is no login)", highlight=False)

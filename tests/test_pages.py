@@ -24,6 +24,7 @@ from dashboards.figures import (
 from dashboards.replay import (
     attack_events, attacks_until, node_state_at, unit_keys, units_at, write_replay,
 )
+from dashboards.layers import map_background
 from dashboards.report import ReportError, write_report
 from ripple import app
 from sim.batchstore import read_comparison
@@ -262,7 +263,7 @@ def test_flagship_replay_at_its_worst_moment(browser, tmp_path):
     model = RippleModel(scenario, seed=7)
     result = model.run()
     worst = int(np.argmin(result.series["service"]))
-    path = write_replay(result, model.network, tmp_path / "replay.html")
+    path = write_replay(result, model.network, tmp_path / "replay.html", map_background(scenario))
     with open_page(browser, path) as s:
         s.page.wait_for_function("window.rippleReady === true", timeout=10_000)
         s.page.evaluate(f"window.ripple.pause(); window.ripple.seek({worst})")

@@ -28,11 +28,13 @@ from sim.results import UnitStatus
 from sim.stats import KaplanMeier, PairedDifference
 
 __all__ = [
-    "ARM_COLOURS", "BACKUP", "BANDS", "BLACK", "DASHES", "DOWN", "OKABE_ITO", "OPERATIONAL", "RECOVERY_TITLE", "STATE_NAMES",
-    "STATE_SIZES", "STATE_SYMBOLS", "UNIT_NAMES", "UNIT_SYMBOLS", "AttackMark", "UnitMark", "attack_points",
-    "axis_title", "ecdf", "fan_chart", "kind_order", "map_extent", "metric_distributions", "network_map", "node_hover",
+    "ARM_COLOURS", "BACKUP", "BANDS", "BLACK", "DASHES", "DOWN", "OKABE_ITO", "OPERATIONAL", "PREFERRED_SHAPES",
+    "RECOVERY_TITLE", "SPARE_SHAPES", "STATE_LINE_WIDTHS", "STATE_NAMES", "STATE_SIZES", "STATE_SYMBOLS",
+    "UNPLACED_LINE_WIDTH", "UNIT_NAMES", "UNIT_SYMBOLS", "AttackMark", "UnitMark", "attack_points", "axis_title", "ecdf",
+    "fan_chart", "kind_order", "map_extent", "metric_distributions", "network_map", "node_hover", "node_line_widths",
     "node_states", "node_symbols", "paired_differences", "recovery_curves", "route_lines", "sector_colours",
-    "sector_dashes", "sector_members", "service_curves", "state_label", "unit_groups", "visible_attacks", "y_floor",
+    "sector_dashes", "sector_members", "sector_shapes", "service_curves", "state_label", "unit_groups",
+    "visible_attacks", "y_floor",
 ]
 
 # Okabe-Ito hues; orange, sky blue and yellow are darkened so every mark stands 3:1 or more
@@ -50,8 +52,18 @@ FAINT = "#b0b0b0"
 
 OPERATIONAL, BACKUP, DOWN = 0, 1, 2
 STATE_NAMES = ("operational", "on backup", "down")
-STATE_SYMBOLS = ("circle", "diamond", "x")
+# a node is drawn in its sector's shape (SECTOR_SHAPES) while it works, a heavy outline and a
+# larger size while on backup, and as a cross in its sector's colour when down; these are the
+# state key's symbols in the legend
+STATE_SYMBOLS = ("circle", "circle", "x")
 STATE_SIZES = (9, 12, 13)
+STATE_LINE_WIDTHS = (0.8, 2.6, 0.8)
+UNPLACED_LINE_WIDTH = 2.2          # the outline of an unplaced node's hollow marker
+# a shape per sector, so sectors read without colour (WCAG 2.1, 1.4.1 use of colour): fixed ones
+# for the sectors ripple's scenarios use, the spare ones for others; none is a unit's or an attack's
+PREFERRED_SHAPES = {"energy": "circle", "water": "diamond", "telecom": "triangle-down", "transport": "hexagram",
+                    "health": "cross", "emergency": "star-diamond", "fuel": "octagon"}
+SPARE_SHAPES = ("triangle-left", "diamond-wide", "star-triangle-up", "triangle-right", "bowtie", "hourglass")
 
 UNIT_SYMBOLS = {"police": "square", "fire": "triangle-up", "repair": "pentagon", "cyber": "hexagon"}
 UNIT_NAMES = {"police": "police", "fire": "fire/EMS", "repair": "repair crew", "cyber": "cyber response"}
@@ -98,6 +110,37 @@ def sector_colours(sectors: Iterable[str]) -> dict[str, str]:
     for name in names:
         if name in PREFERRED:
             out[name] = PREFERRED[name]
+        else:
+            out[name] = spare[k % len(spare)]
+            k += 1
+    return out
+
+
+def sector_shapes(sectors: Iterable[str]) -> dict[str, str]:
+    """A marker shape per sector: fixed ones for the usual sectors, the rest in name order.
+
+    Parameters
+    ----------
+    sectors : Iterable[str]
+        Sector names (repeats are ignored).
+
+    Returns
+    -------
+    dict[str, str]
+        Sector → plotly marker symbol; the same sector gets the same shape on every page.
+
+    Examples
+    --------
+    >>> sector_shapes(["water", "energy", "pipelines"])
+    {'energy': 'circle', 'pipelines': 'triangle-left', 'water': 'diamond'}
+    """
+    names = sorted(set(sectors))
+    spare = [shape for shape in (*SPARE_SHAPES, *PREFERRED_SHAPES.values())
+             if shape not in {PREFERRED_SHAPES[n] for n in names if n in PREFERRED_SHAPES}]
+    out, k = {}, 0
+    for name in names:
+        if name in PREFERRED_SHAPES:
+            out[name] = PREFERRED_SHAPES[name]
         else:
             out[name] = spare[k % len(spare)]
             k += 1
@@ -416,10 +459,11 @@ def network_map(net: Network, down: np.ndarray, backup: np.ndarray, units: Seque
                 background: Sequence[LayerShapes] = ()) -> go.Figure:
     """The infrastructure map at one moment.
 
-    Nodes sit at their positions (km), one trace per sector in its colour, shaped by state
-    (● operational, ◆ on backup, ✕ down; hollow for an unplaced node, drawn where
+    Nodes sit at their positions (km), one trace per sector in its colour and shape
+    (:func:`sector_shapes`), marked by state (the shape when operational, the shape larger
+    with a heavy outline on backup, ✕ when down; hollow for an unplaced node, drawn where
     :func:`dashboards.schematic.drawn_positions` puts it); a sector trace's point 0 is an empty point that
-    keeps its legend marker a circle, so the sector's k-th node is point k + 1 (in
+    keeps its legend marker the sector's shape, so the sector's k-th node is point k + 1 (in
     :func:`sector_members` order). Links and dependencies are drawn faintly; attacks
     that have happened are stars; responder units are black markers grouped by place, with a
     dashed line to where a travelling unit is heading. Each trace's ``meta`` names its role
@@ -490,25 +534,26 @@ def network_map(net: Network, down: np.ndarray, backup: np.ndarray, units: Seque
             legendgroup="responders", legendrank=1100, hovertext=hovers, hovertemplate="%{hovertext}<extra></extra>",
             marker=dict(color=BLACK, symbol=UNIT_SYMBOLS.get(kind, "star-square"), size=13,
                         line=dict(color="white", width=1.5))))
+    shapes = sector_shapes(net.sector_names)
     for code, members in enumerate(sector_members(net)):
         if not len(members):
             continue
         name = net.sector_names[code]
         s = state[members]
+        placed = net.placed[members]
         fig.add_trace(go.Scatter(
             x=[None, *xy[members, 0].tolist()], y=[None, *xy[members, 1].tolist()], mode="markers",
             name=f"{name} ({len(members)})", meta=f"nodes:{name}", legendgroup="sectors", legendgrouptitle_text="sectors",
-            marker=dict(color=colours[name], symbol=[STATE_SYMBOLS[OPERATIONAL],
-                                                     *node_symbols(s, net.placed[members])],
+            marker=dict(color=colours[name], symbol=[shapes[name], *node_symbols(s, placed, shapes[name])],
                         size=[STATE_SIZES[OPERATIONAL], *(STATE_SIZES[v] for v in s)],
-                        line=dict(color="#333", width=[0.8, *np.where(net.placed[members], 0.8, 2.2).tolist()])),
+                        line=dict(color="#333", width=[STATE_LINE_WIDTHS[OPERATIONAL], *node_line_widths(s, placed)])),
             text=["", *(hover[i] for i in members)], customdata=["", *(state_label(down[i], backup[i]) for i in members)],
             hovertemplate="%{text}<br>%{customdata}<extra></extra>"))
     for value, label in enumerate(STATE_NAMES):
         fig.add_trace(go.Scatter(x=[None], y=[None], mode="markers", name=label, legendgroup="state",
                                  legendgrouptitle_text="node state", meta=f"key:{label}",
                                  marker=dict(color="#777", symbol=STATE_SYMBOLS[value], size=STATE_SIZES[value],
-                                             line=dict(color="#333", width=0.8))))
+                                             line=dict(color="#333", width=STATE_LINE_WIDTHS[value]))))
     if len(net.placed_rows) < net.n:
         _mark_unplaced(fig, net, xy)
     ax, ay, symbols, hovers = visible_attacks(attacks, net)
@@ -527,8 +572,35 @@ def network_map(net: Network, down: np.ndarray, backup: np.ndarray, units: Seque
     return fig
 
 
-def node_symbols(states: np.ndarray, placed: np.ndarray) -> list[str]:
-    """Marker symbol per node: its state's, hollow (``-open``) when the node is unplaced.
+def node_symbols(states: np.ndarray, placed: np.ndarray, shape: str = "circle") -> list[str]:
+    """Marker symbol per node of one sector: its sector's shape, a cross when down, hollow
+    (``-open``) when the node is unplaced.
+
+    Parameters
+    ----------
+    states : numpy.ndarray
+        :data:`OPERATIONAL`, :data:`BACKUP` or :data:`DOWN` per node.
+    placed : numpy.ndarray
+        Bool per node: its position is known.
+    shape : str
+        The sector's shape (:func:`sector_shapes`).
+
+    Returns
+    -------
+    list of str
+        Plotly marker symbols, e.g. ``["diamond", "x-open"]``.
+
+    Examples
+    --------
+    >>> node_symbols(np.array([0, 1, 2]), np.array([True, True, False]), "diamond")
+    ['diamond', 'diamond', 'x-open']
+    """
+    return [(STATE_SYMBOLS[DOWN] if v == DOWN else shape) + ("" if here else "-open")
+            for v, here in zip(states.tolist(), placed.tolist())]
+
+
+def node_line_widths(states: np.ndarray, placed: np.ndarray) -> list[float]:
+    """Marker outline per node: heavy on backup, thicker for an unplaced node's hollow marker.
 
     Parameters
     ----------
@@ -539,15 +611,16 @@ def node_symbols(states: np.ndarray, placed: np.ndarray) -> list[str]:
 
     Returns
     -------
-    list of str
-        Plotly marker symbols, e.g. ``["circle", "x-open"]``.
+    list of float
+        Outline widths, px.
 
     Examples
     --------
-    >>> node_symbols(np.array([0, 2]), np.array([True, False]))
-    ['circle', 'x-open']
+    >>> node_line_widths(np.array([0, 1, 0]), np.array([True, True, False]))
+    [0.8, 2.6, 2.2]
     """
-    return [STATE_SYMBOLS[v] if here else f"{STATE_SYMBOLS[v]}-open" for v, here in zip(states.tolist(), placed.tolist())]
+    return [STATE_LINE_WIDTHS[v] if v == BACKUP or here else UNPLACED_LINE_WIDTH
+            for v, here in zip(states.tolist(), placed.tolist())]
 
 
 def _mark_unplaced(fig: go.Figure, net: Network, xy: np.ndarray) -> None:
@@ -557,7 +630,7 @@ def _mark_unplaced(fig: go.Figure, net: Network, xy: np.ndarray) -> None:
     fig.add_trace(go.Scatter(x=[None], y=[None], mode="markers", name=f"unplaced ({count}): drawn aside",
                              legendgroup="state", meta="key:unplaced",
                              marker=dict(color="#777", symbol="circle-open", size=STATE_SIZES[OPERATIONAL],
-                                         line=dict(width=2.2))))
+                                         line=dict(width=UNPLACED_LINE_WIDTH))))
     x0, top = aside_corner(net)
     if (xy[~net.placed, 0] >= x0 - 1e-9).any():
         fig.add_annotation(x=x0, y=top, text=UNPLACED_LABEL, showarrow=False, xanchor="left", yanchor="bottom",

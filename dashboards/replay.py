@@ -24,8 +24,8 @@ from dashboards import page
 from dashboards.causes import node_facts, timeline_groups
 from dashboards.schematic import drawn_positions
 from dashboards.figures import (
-    STATE_NAMES, STATE_SIZES, STATE_SYMBOLS, UNIT_NAMES, AttackMark,
-    UnitMark, attack_points, kind_order, map_extent, network_map, sector_members, service_curves,
+    STATE_LINE_WIDTHS, STATE_NAMES, STATE_SIZES, STATE_SYMBOLS, UNIT_NAMES, UNPLACED_LINE_WIDTH, AttackMark,
+    UnitMark, attack_points, kind_order, map_extent, network_map, sector_members, sector_shapes, service_curves,
 )
 from sim.metrics import metric
 from sim.scenario.maplayers import LayerShapes
@@ -370,6 +370,7 @@ def payload(result: RunResult, net: Network, units: list[UnitRecord], keys: list
     odd = (down0 != 0) | backup0             # nodes not simply operational before anything happens
     ch = result.changes
     ax, ay, symbols, hovers = attack_points([a for _, a in attacks], net)
+    shapes = sector_shapes(net.sector_names)
     return {
         "n": net.n, "ticks": len(result.series["time_h"]) - 1, "tickSeconds": result.tick_seconds,
         "start": start_ms(result.clock_start),
@@ -377,9 +378,11 @@ def payload(result: RunResult, net: Network, units: list[UnitRecord], keys: list
                  "backup": backup0[odd].astype(int).tolist()},
         "changes": {"t": ch["tick"].tolist(), "n": ch["node"].tolist(), "d": ch["down"].tolist(),
                     "b": ch["backup"].astype(int).tolist()},
-        "traces": [{"meta": f"nodes:{net.sector_names[code]}", "nodes": members.tolist()}
+        "traces": [{"meta": f"nodes:{net.sector_names[code]}", "nodes": members.tolist(),
+                    "shape": shapes[net.sector_names[code]]}
                    for code, members in enumerate(sector_members(net)) if len(members)],
         "symbols": list(STATE_SYMBOLS), "sizes": list(STATE_SIZES), "stateNames": list(STATE_NAMES),
+        "widths": list(STATE_LINE_WIDTHS), "unplacedWidth": UNPLACED_LINE_WIDTH,
         "reasons": [[bit, name] for bit, name in REASONS.items()],
         "xy": drawn_positions(net).tolist(),
         "unplaced": np.flatnonzero(~net.placed).tolist(),
@@ -449,7 +452,7 @@ def replay_html(result: RunResult, net: Network, background: Sequence[LayerShape
     down, backup = node_state_at(result, 0)
     map_fig = network_map(net, down, backup, units_at(units, keys, 0), attacks_until(attacks, 0),
                           unit_kinds=sorted({u.kind for u in units}, key=kind_order), extent=extent,
-                          title="Network: nodes by sector, shaped by state", background=background)
+                          title="Network: nodes by sector, crossed when down", background=background)
     curves = service_curves(result.series, result.sectors, current_h=0.0, title="Service level Q(t) by sector")
     data = payload(result, net, units, keys, attacks, timeline_groups(events, net, result.tick_seconds),
                    node_facts(net, events))
@@ -476,9 +479,9 @@ def replay_html(result: RunResult, net: Network, background: Sequence[LayerShape
 <div id="announce" class="sr-only" aria-live="polite" aria-atomic="true"></div>
 <main class="replay">
   <section class="panel map" aria-label="network map">
-    <p class="sr-only">Map of the network: one marker per node, coloured by sector and shaped by state (circle
-    operational, diamond on backup, cross down); stars are attacks. Click a node for its details; the cascade and
-    timeline panels give the same information as text.</p>
+    <p class="sr-only">Map of the network: one marker per node, coloured and shaped by sector (the legend names
+    each shape), larger with a heavy outline on backup, a cross when down; stars are attacks. Click a node for its
+    details; the cascade and timeline panels give the same information as text.</p>
     {page.figure_div(map_fig, "map")}</section>
   <div class="side">
     <section class="panel curves" aria-label="service curves">
@@ -593,7 +596,7 @@ PLAYER_JS = r"""
   P.unplaced.forEach((node) => { hollow[node] = 1; });   // unplaced nodes keep a hollow marker
   const traces = P.traces.map((t, k) => {
     t.nodes.forEach((node, i) => { where[node] = k; pos[node] = i + 1; });   // point 0 is the legend's
-    return { index: traceIndex(t.meta), symbol: [P.symbols[0]], size: [P.sizes[0]], state: [""] };
+    return { index: traceIndex(t.meta), shape: t.shape, symbol: [t.shape], size: [P.sizes[0]], width: [P.widths[0]], state: [""] };
   });
   const reasonsOf = (d) => P.reasons.filter((r) => d & r[0]).map((r) => r[1]).join(", ");
   const label = (d, b) => (d ? "down: " + reasonsOf(d) : (b ? P.stateNames[1] : P.stateNames[0]));
@@ -601,7 +604,9 @@ PLAYER_JS = r"""
   function setNode(node, d, b) {
     down[node] = d; backup[node] = b;
     const tr = traces[where[node]], i = pos[node], s = d ? 2 : (b ? 1 : 0);
-    tr.symbol[i] = P.symbols[s] + (hollow[node] ? "-open" : ""); tr.size[i] = P.sizes[s]; tr.state[i] = label(d, b);
+    // the sector's shape, a cross when down; a heavy outline on backup (as dashboards.figures.node_symbols)
+    tr.symbol[i] = (s === 2 ? P.symbols[2] : tr.shape) + (hollow[node] ? "-open" : ""); tr.size[i] = P.sizes[s];
+    tr.width[i] = s === 1 || !hollow[node] ? P.widths[s] : P.unplacedWidth; tr.state[i] = label(d, b);
     dirty.add(where[node]);
   }
   function resetNodes() {
@@ -922,6 +927,7 @@ PLAYER_JS = r"""
       const ks = Array.from(dirty);
       Plotly.restyle(map, { "marker.symbol": ks.map((k) => traces[k].symbol.slice()),
                             "marker.size": ks.map((k) => traces[k].size.slice()),
+                            "marker.line.width": ks.map((k) => traces[k].width.slice()),
                             customdata: ks.map((k) => traces[k].state.slice()) }, ks.map((k) => traces[k].index));
       dirty.clear();
     }

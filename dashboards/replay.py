@@ -453,7 +453,7 @@ def replay_html(result: RunResult, net: Network, background: Sequence[LayerShape
     map_fig = network_map(net, down, backup, units_at(units, keys, 0), attacks_until(attacks, 0),
                           unit_kinds=sorted({u.kind for u in units}, key=kind_order), extent=extent,
                           title="Network: nodes by sector, crossed when down", background=background)
-    curves = service_curves(result.series, result.sectors, current_h=0.0, title="Service level Q(t) by sector")
+    curves = service_curves(result.series, result.sectors, title="Service level Q(t) by sector")
     data = payload(result, net, units, keys, attacks, timeline_groups(events, net, result.tick_seconds),
                    node_facts(net, events))
     minutes = int(round(data["ticks"] * result.tick_seconds / 60.0))
@@ -489,7 +489,7 @@ def replay_html(result: RunResult, net: Network, background: Sequence[LayerShape
       The headline cards above give the lowest values as text. Focus the chart and use the arrow keys to step
       between events.</p>
       <div class="plot" tabindex="0" role="group" aria-label="service curves; arrow keys step between events">
-      {page.figure_div(curves, "curves")}</div></section>
+      {page.figure_div(curves, "curves")}<div id="now-line" class="now-line" aria-hidden="true"></div></div></section>
     <section class="panel details" id="details" aria-label="node details" aria-live="polite">
       <h2>Node details</h2><p class="hint">Click a node on the map, or a name in the cascade panel.</p></section>
     <section class="panel cascade" aria-label="cascade">
@@ -541,7 +541,8 @@ REPLAY_CSS = """
 .side { display: flex; flex-direction: column; gap: 12px; min-width: 0; }
 .side h2 { font-size: 14px; margin: 2px 4px 6px; display: inline-block; }
 .curves { height: 330px; margin: 0; }
-.curves .plot { height: 100%; }
+.curves .plot { height: 100%; position: relative; }
+.now-line { position: absolute; left: 0; top: 0; width: 0; border-left: 1.5px dashed #555; pointer-events: none; }
 .curves .plot:focus, #timeline li:focus { outline: 3px solid #0072B2; outline-offset: -3px; }
 .details, .cascade { margin: 0; font-size: 13px; max-height: 360px; overflow-y: auto; }
 .details .hint, .cascade .hint { color: #555; margin: 4px; }
@@ -596,7 +597,10 @@ PLAYER_JS = r"""
   P.unplaced.forEach((node) => { hollow[node] = 1; });   // unplaced nodes keep a hollow marker
   const traces = P.traces.map((t, k) => {
     t.nodes.forEach((node, i) => { where[node] = k; pos[node] = i + 1; });   // point 0 is the legend's
-    return { index: traceIndex(t.meta), shape: t.shape, symbol: [t.shape], size: [P.sizes[0]], width: [P.widths[0]], state: [""] };
+    // the hover's state text is written into the trace's own customdata array, which plotly reads when
+    // hovering: changing it through restyle would make plotly recompute the whole map
+    const index = traceIndex(t.meta);
+    return { index: index, shape: t.shape, symbol: [t.shape], size: [P.sizes[0]], width: [P.widths[0]], state: map.data[index].customdata };
   });
   const reasonsOf = (d) => P.reasons.filter((r) => d & r[0]).map((r) => r[1]).join(", ");
   const label = (d, b) => (d ? "down: " + reasonsOf(d) : (b ? P.stateNames[1] : P.stateNames[0]));
@@ -644,7 +648,7 @@ PLAYER_JS = r"""
       if (!x.length) { x.push(null); y.push(null); t.push(""); h.push(""); }  // keeps the legend entry
       idx.push(traceIndex("units:" + kind)); xs.push(x); ys.push(y); texts.push(t); hovers.push(h);
     }
-    Plotly.restyle(map, { x: xs, y: ys, text: texts, hovertext: hovers }, idx);
+    idx.forEach((index, k) => stage(index, { x: xs[k], y: ys[k], text: texts[k], hovertext: hovers[k] }));
     const rx = [], ry = [];
     for (const u of units) {
       if (u.status === P.status.travelling && u.dest >= 0) {
@@ -652,7 +656,7 @@ PLAYER_JS = r"""
       }
     }
     if (!rx.length) { rx.push(null); ry.push(null); }
-    Plotly.restyle(map, { x: [rx], y: [ry] }, [traceIndex("routes")]);
+    stage(traceIndex("routes"), { x: rx, y: ry });
   }
 
   // ---- attacks shown once they happened
@@ -667,10 +671,47 @@ PLAYER_JS = r"""
     if (k === attacksShown) return;
     attacksShown = k;
     const none = k === 0;  // an empty trace keeps one null point, so its legend entry stays
-    Plotly.restyle(map, { x: [none ? [null] : P.attacks.x.slice(0, k)], y: [none ? [null] : P.attacks.y.slice(0, k)],
-                          "marker.symbol": [none ? ["star"] : P.attacks.symbol.slice(0, k)],
-                          hovertext: [none ? [""] : P.attacks.hover.slice(0, k)] }, [traceIndex("attacks")]);
+    stage(traceIndex("attacks"), { x: none ? [null] : P.attacks.x.slice(0, k), y: none ? [null] : P.attacks.y.slice(0, k),
+                                   "marker.symbol": none ? ["star"] : P.attacks.symbol.slice(0, k),
+                                   hovertext: none ? [""] : P.attacks.hover.slice(0, k) });
   }
+
+  // ---- one restyle of the map per seek: plotly redraws the whole map on each call, so every
+  //      trace's changes are gathered and drawn together, and a trace whose arrays come back
+  //      to what is drawn (a jump back and forth) is left alone
+  const pending = new Map(), drawnAs = new Map();      // trace index -> {attribute: value}; -> its text
+  function stage(index, attrs) {
+    const text = JSON.stringify(attrs);
+    if (drawnAs.get(index) === text) return;
+    drawnAs.set(index, text);
+    pending.set(index, Object.assign(pending.get(index) || {}, attrs));
+  }
+  function flush() {
+    if (!pending.size) return;
+    const idx = Array.from(pending.keys()), names = new Set(), update = {};
+    pending.forEach((attrs) => Object.keys(attrs).forEach((name) => names.add(name)));
+    names.forEach((name) => { update[name] = idx.map((i) => pending.get(i)[name]); });   // undefined: unchanged
+    pending.clear();
+    Plotly.restyle(map, update, idx);
+  }
+
+  // ---- the time shown on the curves: a line over the plot, moved without redrawing the chart
+  const nowLine = document.getElementById("now-line");
+  let nowBase = null;
+  function measureNow() {
+    const xa = curves._fullLayout && curves._fullLayout.xaxis, ya = curves._fullLayout && curves._fullLayout.yaxis;
+    if (!xa || !ya) return;
+    const host = nowLine.parentElement.getBoundingClientRect(), box = curves.getBoundingClientRect();
+    nowBase = { left: box.left - host.left + xa._offset, xa: xa };
+    nowLine.style.top = (box.top - host.top + ya._offset) + "px";
+    nowLine.style.height = ya._length + "px";
+  }
+  function placeNow(tick) {
+    if (nowBase === null) measureNow();
+    if (nowBase === null) return;
+    nowLine.style.transform = "translateX(" + (nowBase.left + nowBase.xa.l2p(tick * P.tickSeconds / 3600)).toFixed(1) + "px)";
+  }
+  curves.on("plotly_afterplot", () => { nowBase = null; if (cur >= 0) placeNow(cur); });
 
   // ---- clock
   function tlabel(tick) {
@@ -923,18 +964,14 @@ PLAYER_JS = r"""
     const moved = tick !== cur;
     cur = tick;
     if (!draw) { dirty.clear(); unitsDirty = false; attacksShown = attackCount(tick); }
-    if (dirty.size) {
-      const ks = Array.from(dirty);
-      Plotly.restyle(map, { "marker.symbol": ks.map((k) => traces[k].symbol.slice()),
-                            "marker.size": ks.map((k) => traces[k].size.slice()),
-                            "marker.line.width": ks.map((k) => traces[k].width.slice()),
-                            customdata: ks.map((k) => traces[k].state.slice()) }, ks.map((k) => traces[k].index));
-      dirty.clear();
-    }
+    // marker shape, size and outline only: plotly restyles them without recomputing the map
+    dirty.forEach((k) => stage(traces[k].index, { "marker.symbol": traces[k].symbol.slice(), "marker.size": traces[k].size.slice(),
+                                                  "marker.line.width": traces[k].width.slice() }));
+    dirty.clear();
     if (unitsDirty) { drawUnits(); unitsDirty = false; }
     drawAttacks(tick);
-    const h = tick * P.tickSeconds / 3600;
-    if (draw && moved) Plotly.relayout(curves, { "shapes[0].x0": h, "shapes[0].x1": h });
+    if (draw) flush(); else pending.clear();
+    placeNow(tick);
     drawTimeline(tick);
     if (moved || !draw) { drawCascade(tick); drawDetails(); }
     slider.value = tick;

@@ -19,6 +19,7 @@ import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
 from dashboards.layers import add_scale_bar, background_traces
+from dashboards.numberformat import D3_SIGNIFICANT, metric_text, p_value
 from dashboards.schematic import UNPLACED_LABEL, aside_corner, drawn_positions
 from sim.batchstore import SeriesQuantiles
 from sim.metrics import HEADLINE, metric
@@ -32,7 +33,7 @@ __all__ = [
     "RECOVERY_TITLE", "SPARE_SHAPES", "STATE_LINE_WIDTHS", "STATE_NAMES", "STATE_SIZES", "STATE_SYMBOLS",
     "UNPLACED_LINE_WIDTH", "UNIT_NAMES", "UNIT_SYMBOLS", "AttackMark", "UnitMark", "attack_points", "axis_title", "ecdf",
     "fan_chart", "kind_order", "map_extent", "metric_distributions", "network_map", "node_hover", "node_line_widths",
-    "node_states", "node_symbols", "paired_differences", "recovery_curves", "route_lines", "sector_colours",
+    "node_states", "node_symbols", "paired_differences", "plain_numbers", "recovery_curves", "route_lines", "sector_colours",
     "sector_dashes", "sector_members", "sector_shapes", "service_curves", "state_label", "unit_groups",
     "visible_attacks", "y_floor",
 ]
@@ -187,6 +188,25 @@ def y_floor(lowest: float) -> float:
     58.0
     """
     return max(0.0, math.floor(lowest * 20.0) * 5.0 - 2.0)
+
+
+def plain_numbers(fig: go.Figure) -> go.Figure:
+    """Every axis of ``fig`` labelled in plain numbers with thousands separators (150,000, not
+    150k or 1.5e+5), as :mod:`dashboards.numberformat` writes them.
+
+    Parameters
+    ----------
+    fig : go.Figure
+        The figure, changed in place.
+
+    Returns
+    -------
+    go.Figure
+        ``fig``.
+    """
+    fig.update_xaxes(exponentformat="none", separatethousands=True)
+    fig.update_yaxes(exponentformat="none", separatethousands=True)
+    return fig
 
 
 def _base_layout(title: str, **extra: object) -> dict:
@@ -686,10 +706,10 @@ def service_curves(series: Mapping[str, np.ndarray], sectors: Sequence[str], cur
         lows.append(float(values.min()) if len(values) else 1.0)
         fig.add_trace(go.Scatter(x=t, y=values * 100.0, mode="lines", name=name, meta=f"service:{name}",
                                  line=dict(color=colours[name], width=1.8, dash=dashes[name]), legendgroup=name,
-                                 hovertemplate=f"{html.escape(name)}: %{{y:.1f}}%<extra></extra>"))
+                                 hovertemplate=f"{html.escape(name)}: %{{y:{D3_SIGNIFICANT}}}%<extra></extra>"))
     fig.add_trace(go.Scatter(x=t, y=np.asarray(series["service"], dtype=float) * 100.0, mode="lines", name="overall",
                              meta="service", line=dict(color=BLACK, width=3),
-                             hovertemplate="overall: %{y:.1f}%<extra></extra>"))
+                             hovertemplate=f"overall: %{{y:{D3_SIGNIFICANT}}}%<extra></extra>"))
     floor = y_floor(min(lows))
     fig.update_layout(**_base_layout(title, hovermode="x unified", margin=dict(l=60, r=15, t=40, b=40),
                                      legend=dict(orientation="h", yanchor="top", y=-0.25, x=0, font=dict(size=11))))
@@ -699,7 +719,7 @@ def service_curves(series: Mapping[str, np.ndarray], sectors: Sequence[str], cur
     if current_h is not None:
         fig.add_shape(type="line", xref="x", yref="paper", x0=current_h, x1=current_h, y0=0, y1=1,
                       line=dict(color="#555", width=1.5, dash="dash"), name="now")
-    return fig
+    return plain_numbers(fig)
 
 
 # --------------------------------------------------------------------- Monte Carlo
@@ -759,12 +779,12 @@ def fan_chart(fans: Mapping[str, SeriesQuantiles], title: str = "Service level Q
                                  line=dict(color=colour, width=3.5 if k == 0 and len(fans) > 1 else 2.5,
                                            dash=DASHES[k % len(DASHES)]),
                                  name=f"{prefix}median", meta=f"median:{label}",
-                                 hovertemplate=f"{html.escape(prefix)}median %{{y:.1f}}% at %{{x:.2f}} h<extra></extra>"))
+                                 hovertemplate=f"{html.escape(prefix)}median %{{y:{D3_SIGNIFICANT}}}% at %{{x:{D3_SIGNIFICANT}}} h<extra></extra>"))
     floor = y_floor(min(lows))
     fig.update_layout(**_base_layout(title, hovermode="closest", legend=dict(orientation="h", yanchor="top", y=-0.2, x=0)))
     fig.update_xaxes(title_text="time since T+0 (h)", showgrid=True, gridcolor=GRID, zeroline=False)
     fig.update_yaxes(title_text="population served (%)", range=[floor, 101.5], showgrid=True, gridcolor=GRID)
-    return fig
+    return plain_numbers(fig)
 
 
 def ecdf(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -839,14 +859,14 @@ def metric_distributions(samples: Mapping[str, Mapping[str, np.ndarray]], metric
                 x, y = ecdf(values)
                 fig.add_trace(go.Scatter(x=x, y=y * 100.0, mode="lines", line=dict(color=colour, width=2, shape="hv"),
                                          name=label, legendgroup=label, showlegend=k == 0, meta=f"ecdf:{m}:{label}",
-                                         hovertemplate=f"{html.escape(label)}: %{{y:.0f}}% of runs ≤ %{{x:.3g}} {unit}<extra></extra>"),
+                                         hovertemplate=f"{html.escape(label)}: %{{y:.0f}}% of runs ≤ %{{x:{D3_SIGNIFICANT}}} {unit}<extra></extra>"),
                               row=row, col=col)
         fig.update_xaxes(title_text=axis_title(m), showgrid=True, gridcolor=GRID, row=row, col=col)
         fig.update_yaxes(title_text="runs" if single else "runs at or below (%)", showgrid=True, gridcolor=GRID,
                          row=row, col=col)
     fig.update_layout(**_base_layout(title, bargap=0.05, height=330 * rows + 80,
                                      legend=dict(orientation="h", yanchor="bottom", y=1.04, x=1, xanchor="right")))
-    return fig
+    return plain_numbers(fig)
 
 
 RECOVERY_TITLE = "Runs recovered by each time (Kaplan–Meier, runs not recovered censored)"
@@ -880,12 +900,12 @@ def recovery_curves(curves: Mapping[str, Mapping[str, KaplanMeier]], title: str 
             if km is None:
                 continue
             x, y = [0.0, *km.times], [0.0, *(100.0 * f for f in km.recovered)]
-            median = metric(m).format(km.median) if math.isfinite(km.median) else "not reached"
+            median = metric_text(m, km.median, blank="not reached")
             fig.add_trace(go.Scatter(x=x, y=y, mode="lines", line=dict(color=ARM_COLOURS[j % len(ARM_COLOURS)], width=2,
                                                                        shape="hv"),
                                      name=label, legendgroup=label, showlegend=k == 0 and len(curves) > 1,
                                      meta=f"km:{m}:{label}",
-                                     hovertemplate=(f"{html.escape(label)}: %{{y:.0f}}% recovered by %{{x:.3g}} h"
+                                     hovertemplate=(f"{html.escape(label)}: %{{y:.0f}}% recovered by %{{x:{D3_SIGNIFICANT}}} h"
                                                     f"<br>median {median}; {km.censored} of {km.n} runs censored"
                                                     "<extra></extra>")),
                           row=1, col=k + 1)
@@ -895,7 +915,7 @@ def recovery_curves(curves: Mapping[str, Mapping[str, KaplanMeier]], title: str 
     fig.update_yaxes(title_text="runs recovered (%)", range=[0, 102], showgrid=True, gridcolor=GRID, row=1, col=1)
     fig.update_layout(**_base_layout(title, height=340, hovermode="closest",
                                      legend=dict(orientation="h", yanchor="bottom", y=1.08, x=1, xanchor="right")))
-    return fig
+    return plain_numbers(fig)
 
 
 def paired_differences(comparison: Mapping[str, Mapping[str, PairedDifference]], base: str = "base",
@@ -940,10 +960,10 @@ def paired_differences(comparison: Mapping[str, Mapping[str, PairedDifference]],
             minus.append(mu - lo)
             clear = lo > 0 or hi < 0
             symbols.append("circle" if clear else "circle-open")
-            p = math.nan if d.t_p is None else d.t_p
-            hovers.append(f"<b>{html.escape(v)} − {html.escape(base)}</b><br>{info.format_delta(d.mean)} "
-                          f"(95% CI {info.number(d.ci_low, signed=True)} to {info.number(d.ci_high, signed=True)})"
-                          f"<br>p = {p:.3g}, n = {d.n} paired runs")
+            hovers.append(f"<b>{html.escape(v)} − {html.escape(base)}</b><br>{metric_text(m, d.mean, signed=True)} "
+                          f"(95% CI {metric_text(m, d.ci_low, signed=True, unit=False)} to "
+                          f"{metric_text(m, d.ci_high, signed=True, unit=False)})"
+                          f"<br>p = {p_value(d.t_p)} (paired t), n = {d.n:,} paired runs")
         fig.add_trace(go.Scatter(x=mean, y=names, mode="markers", meta=f"diff:{m}", showlegend=False,
                                  error_x=dict(type="data", array=plus, arrayminus=minus, color=BLACK, thickness=1.5, width=6),
                                  marker=dict(color=BLACK, size=10, symbol=symbols, line=dict(color=BLACK, width=1.5)),
@@ -953,4 +973,4 @@ def paired_differences(comparison: Mapping[str, Mapping[str, PairedDifference]],
     fig.update_yaxes(autorange="reversed", showgrid=True, gridcolor=GRID, title_text="variant", row=1, col=1)
     fig.update_layout(**_base_layout(title, height=max(290, 110 + 60 * len(variants)), hovermode="closest",
                                      margin=dict(l=60, r=20, t=90, b=50)))     # room for two-line panel titles
-    return fig
+    return plain_numbers(fig)

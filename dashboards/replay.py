@@ -22,6 +22,7 @@ import numpy as np
 
 from dashboards import page
 from dashboards.causes import node_facts, timeline_groups
+from dashboards.numberformat import metric_text, significant
 from dashboards.schematic import drawn_positions
 from dashboards.figures import (
     STATE_LINE_WIDTHS, STATE_NAMES, STATE_SIZES, STATE_SYMBOLS, UNIT_NAMES, UNPLACED_LINE_WIDTH, AttackMark,
@@ -277,7 +278,7 @@ def worst_card(result: RunResult) -> list[tuple[str, str, str]]:
         note = f"{name}, lowest at {clock(when)}"
     else:
         note = f"{name} at 0% from {clock(first)} to {clock(last)}"
-    return [("Worst sector", f"{low * 100.0:.1f}% {name}", note)]
+    return [("Worst sector", f"{significant(low * 100.0)}% {name}", note)]
 
 
 def headline_cards(result: RunResult) -> str:
@@ -298,7 +299,7 @@ def headline_cards(result: RunResult) -> str:
     t = result.tick_seconds
 
     def card(name: str, note: str, value: str | None = None) -> tuple[str, str, str]:
-        return metric(name).title, value or metric(name).format(m.get(name)), note
+        return metric(name).title, value or metric_text(name, m.get(name)), note
 
     cards = [
         card("resilience_loss_h", "∫ (Q0 − Q)⁺ / Q0 dt, hours of pre-attack service lost (Bruneau 2003)"),

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import html
 import json
-import math
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -24,6 +23,7 @@ from dashboards import page
 from dashboards.figures import (
     ARM_COLOURS, fan_chart, metric_distributions, paired_differences, recovery_curves, sector_colours,
 )
+from dashboards.numberformat import metric_text, p_value, significant
 from sim.batchstore import (
     MANIFEST, RESULT, Comparison, SeriesQuantiles, StoreError, read_comparison, read_manifest, read_quantiles, read_runs,
 )
@@ -32,7 +32,7 @@ from sim.percolation import critical_p, mu_infinity
 from sim.stats import KaplanMeier, column, describe, kaplan_meier, metric_columns
 
 __all__ = ["KM_NOTE", "REPORT", "Batch", "ReportError", "SweptFraction", "buldyrev_figure", "buldyrev_section",
-           "differences_table", "how_to_read", "p_value", "read_batch", "recovery_estimates", "report_html", "summary_table", "swept_fractions",
+           "differences_table", "how_to_read", "read_batch", "recovery_estimates", "report_html", "summary_table", "swept_fractions",
            "write_report"]
 
 REPORT = "report.html"
@@ -145,7 +145,7 @@ def summary_table(arms: Mapping[str, Mapping[str, np.ndarray]], metrics: Sequenc
     rows, censored = [], False
 
     def num(name: str, value: float) -> str:
-        return metric(name).number(float(value), blank="–", average=True)
+        return metric_text(name, float(value), unit=False, blank="–")
 
     for name in metrics:
         info = metric(name)
@@ -162,36 +162,13 @@ def summary_table(arms: Mapping[str, Mapping[str, np.ndarray]], metrics: Sequenc
                           num(name, s.q05), num(name, s.q95), f"{s.missing} of {len(values)}"]
             else:
                 censored = True
-                cells += [f"{km.n:,}", "–", "–", "–", info.number(km.median, blank="not reached", average=True),
-                          info.number(km.quantile(0.05), blank="not reached", average=True),
-                          info.number(km.quantile(0.95), blank="not reached", average=True),
+                cells += [f"{km.n:,}", "–", "–", "–", metric_text(name, km.median, unit=False, blank="not reached"),
+                          metric_text(name, km.quantile(0.05), unit=False, blank="not reached"),
+                          metric_text(name, km.quantile(0.95), unit=False, blank="not reached"),
                           f"{km.censored} of {km.n} censored"]
             rows.append("<tr>" + "".join(f"<td>{c}</td>" for c in cells) + "</tr>")
     note = f'<p class="note">{KM_NOTE}</p>' if censored else ""
     return f"<table><thead><tr>{head}</tr></thead><tbody>{''.join(rows)}</tbody></table>{note}"
-
-
-def p_value(p: float | None) -> str:
-    """A p-value as the report shows it: three decimals, ``<0.001`` below that, ``–`` when undefined.
-
-    Parameters
-    ----------
-    p : float or None
-        The p-value.
-
-    Returns
-    -------
-    str
-        The text.
-
-    Examples
-    --------
-    >>> p_value(0.00369), p_value(0.0001), p_value(None)
-    ('0.004', '<0.001', '–')
-    """
-    if p is None or not math.isfinite(p):
-        return "–"
-    return "<0.001" if p < 0.001 else f"{p:.3f}"
 
 
 def differences_table(comparison: Comparison) -> str:
@@ -212,7 +189,7 @@ def differences_table(comparison: Comparison) -> str:
     for variant, metrics in comparison.differences.items():
         for name, d in metrics.items():
             info = metric(name)
-            mean, low, high, sd = (info.number(x, signed=True, blank="–", average=True)
+            mean, low, high, sd = (metric_text(name, x, signed=True, unit=False, blank="–")
                                    for x in (d.mean, d.ci_low, d.ci_high, d.sd))
             cells = [html.escape(variant), html.escape(info.heading), "" if info.better.value == "none" else info.better.value,
                      mean, info.verdict(d.mean) or "–", sd.lstrip("+"), f"{low} to {high}", p_value(d.t_p),
@@ -437,7 +414,7 @@ def buldyrev_figure(points: Sequence[SweptFraction], k: float) -> go.Figure:
         error_y=dict(type="data", symmetric=False, array=[s.ci_high - s.mean for s in stats],
                      arrayminus=[s.mean - s.ci_low for s in stats]),
         text=[point.arm for point in points], marker=dict(size=9, color=ARM_COLOURS[0])))
-    fig.add_vline(x=critical_p(k), line_dash="dot", annotation_text=f"p_c = {critical_p(k):.3f}")
+    fig.add_vline(x=critical_p(k), line_dash="dot", annotation_text=f"p_c = {significant(critical_p(k))}")
     fig.update_layout(title="Mutually connected giant component μ∞ against the fraction kept p",
                       xaxis_title="p = 1 − fraction removed", yaxis_title="μ∞ (fraction of the nodes)",
                       xaxis_range=[0, 1], yaxis_range=[0, 1], height=460)
@@ -472,8 +449,9 @@ def buldyrev_section(arms: Mapping[str, Batch]) -> str:
     for point in points:
         s = describe(point.mu)
         p = 1.0 - point.fraction
-        rows.append(f"<tr><td>{html.escape(point.arm)}</td><td>{p:.3f}</td><td>{s.mean:.3f}</td>"
-                    f"<td>{s.ci_low:.3f} to {s.ci_high:.3f}</td><td>{mu_infinity(p, k):.3f}</td><td>{s.n}</td></tr>")
+        rows.append(f"<tr><td>{html.escape(point.arm)}</td><td>{significant(p)}</td><td>{significant(s.mean)}</td>"
+                    f"<td>{significant(s.ci_low)} to {significant(s.ci_high)}</td><td>{significant(mu_infinity(p, k))}</td>"
+                    f"<td>{s.n:,}</td></tr>")
     table = ("<table><thead><tr><th>arm</th><th>p</th><th>μ∞ measured (mean)</th><th>95% CI</th>"
              f"<th>μ∞ theory</th><th>runs</th></tr></thead><tbody>{''.join(rows)}</tbody></table>")
     note = (f'<div class="note">A random fraction 1 − p of sector {html.escape(points[0].sector)} removed; '

@@ -732,7 +732,8 @@ BANDS = {"5–95%": ("q05", "q95", 0.15), "25–75%": ("q25", "q75", 0.35)}
 
 
 def fan_chart(fans: Mapping[str, SeriesQuantiles], title: str = "Service level Q(t) across runs",
-              colours: Mapping[str, str] | None = None, bands: Sequence[str] = tuple(BANDS)) -> go.Figure:
+              colours: Mapping[str, str] | None = None, bands: Sequence[str] = tuple(BANDS),
+              banded: Sequence[str] | None = None) -> go.Figure:
     """Median with 25–75% and 5–95% bands of Q(t) (or the ``bands`` asked), one fan per
     label (e.g. per variant).
 
@@ -747,6 +748,9 @@ def fan_chart(fans: Mapping[str, SeriesQuantiles], title: str = "Service level Q
         Label → colour; default: :data:`ARM_COLOURS` in order.
     bands : Sequence[str]
         Keys of :data:`BANDS` to shade, widest first.
+    banded : Sequence[str], optional
+        The labels whose bands are shaded (default: every label); the others are median
+        lines only, so that bands of several arms do not overlay into one muddy colour.
 
     Notes
     -----
@@ -767,7 +771,7 @@ def fan_chart(fans: Mapping[str, SeriesQuantiles], title: str = "Service level Q
         if len(t):
             lows += [float(np.nanmin(getattr(fan, BANDS[b][0]))) for b in bands] + [float(np.nanmin(fan.q50))]
         prefix = f"{label}: " if len(fans) > 1 else ""
-        for band in bands:
+        for band in bands if banded is None or label in banded else ():
             low, high, alpha = BANDS[band]
             lo, hi = getattr(fan, low), getattr(fan, high)
             fig.add_trace(go.Scatter(x=t, y=np.asarray(lo) * 100.0, mode="lines", line=dict(width=0),

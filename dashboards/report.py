@@ -21,9 +21,9 @@ import plotly.graph_objects as go
 
 from dashboards import page
 from dashboards.figures import (
-    ARM_COLOURS, fan_chart, metric_distributions, paired_differences, recovery_curves, sector_colours,
+    ARM_COLOURS, fan_chart, metric_distributions, paired_differences, recovery_curves, sector_colours, y_floor,
 )
-from dashboards.numberformat import metric_text, p_value, significant
+from dashboards.numberformat import D3_SIGNIFICANT, metric_text, p_value, significant
 from sim.batchstore import (
     MANIFEST, RESULT, Comparison, SeriesQuantiles, StoreError, read_comparison, read_manifest, read_quantiles, read_runs,
 )
@@ -250,8 +250,10 @@ def batch_fans(fans: Mapping[str, SeriesQuantiles]) -> str:
 
 
 def comparison_fans(arms: Mapping[str, Mapping[str, SeriesQuantiles]]) -> str:
-    """The arms' medians and 25–75% bands on one chart, each sector's medians per arm, then
-    each arm's full fan.
+    """The reference's 25–75% band with every arm's median on one chart (bands of several
+    arms overlaid turn into one muddy colour, so only the reference's is shaded), each
+    sector's medians per arm, then each arm's full fan on shared axes with the reference's
+    median as a thin line (small multiples).
 
     Parameters
     ----------
@@ -267,21 +269,43 @@ def comparison_fans(arms: Mapping[str, Mapping[str, SeriesQuantiles]]) -> str:
     if not have:
         return NO_FANS
     colours = {arm: ARM_COLOURS[i % len(ARM_COLOURS)] for i, arm in enumerate(arms)}
-    overlay = fan_chart(have, title="Overall service Q(t): median and 25–75% of runs, per arm", bands=("25–75%",),
-                        colours=colours)
+    reference = next(iter(have))
+    overlay = fan_chart(have, title=f"Overall service Q(t): median per arm, 25–75% of {reference}'s runs",
+                        bands=("25–75%",), colours=colours, banded=(reference,))
     sectors = sorted({s.removeprefix("service_") for fans in arms.values() for s in fans if s.startswith("service_")})
     by_sector = [_small(fan_chart({arm: fans[f"service_{s}"] for arm, fans in arms.items() if f"service_{s}" in fans},
                                   title=f"{s}: median per arm", colours=colours, bands=()), f"fan-sector-{i}")
                  for i, s in enumerate(sectors)]
-    cells = [_small(fan_chart({arm: fan}, title=f"{arm}: median, 25–75% and 5–95%", colours=colours), f"fan-{i}")
+    cells = [_small(_with_reference(fan_chart({arm: fan}, title=f"{arm}: median, 25–75% and 5–95%", colours=colours),
+                                    have, arm, reference), f"fan-{i}")
              for i, (arm, fan) in enumerate(have.items())]
     legend = " · ".join(f"{html.escape(arm)}: {DASH_NAMES[k % len(DASH_NAMES)]} line" for k, arm in enumerate(have))
     return (f'<div class="panel fan">{page.figure_div(overlay, "fan-service")}</div>'
-            + how_to_read(f"Each arm's median run is a line ({legend}; the reference is drawn on top), its shaded band "
-                          "the middle half of runs. Where lines coincide, the arms do not differ.")
+            + how_to_read(f"Each arm's median run is a line ({legend}; the reference is drawn on top); the shaded band "
+                          f"holds the middle half of {reference}'s runs, so a median outside it lies beyond the reference's "
+                          "usual spread. Other arms' bands are not overlaid (they would hide one another): each arm's fan is "
+                          "below. Where lines coincide, the arms do not differ.")
             + (f'<h2>Service by sector, per arm</h2><div class="grid">{"".join(by_sector)}</div>'
                + how_to_read("One chart per sector: each arm's median run, same line patterns as above.") if by_sector else "")
-            + f'<h2>Each arm</h2><div class="grid">{"".join(cells)}</div>')
+            + f'<h2>Each arm</h2><div class="grid">{"".join(cells)}</div>'
+            + how_to_read(f"One chart per arm on the same axes: its median, the middle half and 90% of its runs, and "
+                          f"{reference}'s median as a thin grey line to compare with."))
+
+
+def _with_reference(fig: go.Figure, have: Mapping[str, SeriesQuantiles], arm: str, reference: str) -> go.Figure:
+    """An arm's fan on the axes every arm's panel shares, with the reference's median as a thin
+    grey line (none on the reference's own panel)."""
+    low = min(float(np.nanmin(fan.q05)) for fan in have.values() if len(fan.time_h))
+    start = min(float(np.min(fan.time_h)) for fan in have.values() if len(fan.time_h))
+    end = max(float(np.max(fan.time_h)) for fan in have.values() if len(fan.time_h))
+    if arm != reference:
+        base = have[reference]
+        fig.add_trace(go.Scatter(x=np.asarray(base.time_h, dtype=float), y=np.asarray(base.q50) * 100.0, mode="lines",
+                                 line=dict(color="#555", width=1), name=f"{reference} median", meta=f"reference:{reference}",
+                                 hovertemplate=f"{html.escape(reference)} median %{{y:{D3_SIGNIFICANT}}}%<extra></extra>"))
+    fig.update_yaxes(range=[y_floor(low), 101.5])
+    fig.update_xaxes(range=[start, end])
+    return fig
 
 
 DASH_NAMES = ("solid", "dashed", "dotted", "dash-dot", "long-dashed", "long dash-dot", "dash-dot-dot")

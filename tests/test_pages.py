@@ -576,6 +576,25 @@ def test_comparison_report_shows_one_row_per_variant(browser, tmp_path):
         assert screenshot(s.page, "comparison", tmp_path, full_page=True).stat().st_size > 20_000
 
 
+@pytest.mark.browser
+def test_comparison_fans_shade_only_the_references_band(browser, tmp_path):
+    """Bands of several arms are not overlaid: the reference's is shaded under every median,
+    and each arm's own fan sits on shared axes with the reference's median as a thin line."""
+    make_comparison(tmp_path / "c")
+    path = write_report(tmp_path / "c")
+    with open_page(browser, path) as s:
+        fills = s.page.evaluate("document.getElementById('fan-service').data.filter(t => t.fill === 'tonexty')"
+                                ".map(t => t.name)")
+        assert fills == ["base: 25–75% of runs"]
+        panels = s.page.evaluate("""Array.from(document.querySelectorAll('[id^=fan-]')).filter(d => /^fan-[0-9]+$/.test(d.id))
+            .map(d => ({refs: d.data.filter(t => t.meta === 'reference:base').length, y: d.layout.yaxis.range,
+                        x: d.layout.xaxis.range}))""")
+        assert [p["refs"] for p in panels] == [0, 1, 1]                  # base, fifo, nearest
+        assert len({tuple(p["y"]) for p in panels}) == 1 and len({tuple(p["x"]) for p in panels}) == 1
+        assert any("middle half of base's runs" in t for t in s.page.locator("p.how").all_inner_texts())
+        assert s.blocked == [] and s.errors == []
+
+
 def test_comparison_reads_the_engine_format(tmp_path):
     make_comparison(tmp_path / "c")
     differences = {name: {m: {"mean_diff": d.mean, "ci_low": d.ci_low, "ci_high": d.ci_high, "p_value": d.t_p, "n": d.n}

@@ -839,8 +839,12 @@ def metric_distributions(samples: Mapping[str, Mapping[str, np.ndarray]], metric
     titles = []
     for m in metrics:
         missing = [(label, int(np.sum(~np.isfinite(s[m]))), len(s[m])) for label, s in samples.items() if m in s]
-        note = "; ".join(f"{label + ': ' if len(samples) > 1 else ''}{metric(m).no_value} in {k} of {n} runs"
-                         for label, k, n in missing if k)
+        counts = [(label, k, n) for label, k, n in missing if k]
+        if len(samples) == 1:
+            note = "; ".join(f"{metric(m).no_value} in {k} of {n} runs" for _, k, n in counts)
+        else:       # one short line for every arm, so the title stays within its panel
+            note = (f"{metric(m).no_value}: " + ", ".join(f"{label} {k} of {n}" for label, k, n in counts) + " runs"
+                    if counts else "")
         titles.append(metric(m).title + (f"<br><span style='font-size:11px'>{note}</span>" if note else ""))
     fig = make_subplots(rows=rows, cols=cols, subplot_titles=titles or None, vertical_spacing=0.2, horizontal_spacing=0.1)
     single = len(samples) == 1
@@ -861,7 +865,7 @@ def metric_distributions(samples: Mapping[str, Mapping[str, np.ndarray]], metric
                               row=row, col=col)
             else:
                 x, y = ecdf(values)
-                fig.add_trace(go.Scatter(x=x, y=y * 100.0, mode="lines", line=dict(color=colour, width=2, shape="hv"),
+                fig.add_trace(go.Scatter(x=x, y=y * 100.0, mode="lines", line=dict(color=colour, width=2, shape="hv", dash=DASHES[j % len(DASHES)]),
                                          name=label, legendgroup=label, showlegend=k == 0, meta=f"ecdf:{m}:{label}",
                                          hovertemplate=f"{html.escape(label)}: %{{y:.0f}}% of runs ≤ %{{x:{D3_SIGNIFICANT}}} {unit}<extra></extra>"),
                               row=row, col=col)
@@ -906,7 +910,7 @@ def recovery_curves(curves: Mapping[str, Mapping[str, KaplanMeier]], title: str 
             x, y = [0.0, *km.times], [0.0, *(100.0 * f for f in km.recovered)]
             median = metric_text(m, km.median, blank="not reached")
             fig.add_trace(go.Scatter(x=x, y=y, mode="lines", line=dict(color=ARM_COLOURS[j % len(ARM_COLOURS)], width=2,
-                                                                       shape="hv"),
+                                                                       shape="hv", dash=DASHES[j % len(DASHES)]),
                                      name=label, legendgroup=label, showlegend=k == 0 and len(curves) > 1,
                                      meta=f"km:{m}:{label}",
                                      hovertemplate=(f"{html.escape(label)}: %{{y:.0f}}% recovered by %{{x:{D3_SIGNIFICANT}}} h"

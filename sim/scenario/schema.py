@@ -598,7 +598,7 @@ class MapLayer(Strict):
     name: str = Field(min_length=1, description="the layer's name in the map's legend")
     style: Literal["water", "land", "road", "boundary"] = Field(
         description="how it is drawn, in muted colours: water (blue fill, coast and river lines), land (grey-green "
-                    "fill), road (grey lines), boundary (dashed outline)")
+                    "fill), road (tan lines), boundary (dashed grey outline)")
     layer: str | None = Field(None, description="the layer within a file that holds several (a GeoPackage)")
     crs: str | None = Field(
         None, description="CRS of the file's coordinates, as pyproj reads it, when the file declares none or a wrong "

@@ -191,7 +191,8 @@ def load_with_sets(path: Path, sets: list[str]) -> Scenario:
 
 def replay_background(s: Scenario) -> list:
     """The scenario's map layers for the replay page, read before the run so a bad layer
-    file stops it at once (exit 2).
+    file stops it at once (exit 2); a layer taken in the network's coordinates for want of
+    a CRS is said so.
 
     Parameters
     ----------
@@ -206,9 +207,11 @@ def replay_background(s: Scenario) -> list:
     from sim.scenario.maplayers import LayerUnreadable
 
     try:
-        return map_background(s)
+        background = map_background(s)
     except LayerUnreadable as exc:
         fail(f"map.layers: {exc}")
+    print_warnings([shapes.note for shapes in background if shapes.note])
+    return background
 
 
 @app.command()

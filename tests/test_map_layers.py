@@ -156,8 +156,11 @@ def test_a_layer_without_a_crs_is_taken_in_the_networks_frame(tmp_path):
     scenario = load_scenario(write_scenario(tmp_path, LONLAT_SCENARIO,
                                             "    - {file: plain.shp, name: Plain, style: boundary}"))
     (shapes,) = map_background(scenario)
-    assert shapes.placed_as == "network"
+    assert shapes.placed_as == "network" and "names no CRS" in shapes.note
     assert list(shapes.geometries[0].coords) == [(1.0, 2.0), (3.0, 4.0)]
+    result = runner.invoke(app, ["run", str(tmp_path / "scenario.yaml"), "--out", str(tmp_path / "run"), "--html"])
+    assert result.exit_code == 0, result.output
+    assert "warning:" in result.output and "names no CRS" in result.output     # said so when the page is drawn
 
 
 def test_crs_network_keeps_a_drawings_km(tmp_path):
@@ -165,7 +168,7 @@ def test_crs_network_keeps_a_drawings_km(tmp_path):
     scenario = load_scenario(write_scenario(tmp_path, DRAWING_SCENARIO,
                                             "    - {file: km.geojson, name: Km, style: road, crs: network}"))
     (shapes,) = map_background(scenario)
-    assert list(shapes.geometries[0].coords) == [(0.0, 0.0), (3.0, 4.0)]
+    assert list(shapes.geometries[0].coords) == [(0.0, 0.0), (3.0, 4.0)] and shapes.note == ""
 
 
 def test_a_referenced_layer_on_a_drawing_is_refused(tmp_path):
@@ -236,3 +239,13 @@ def test_replay_draws_layers_and_a_scale_bar_that_follows_zoom(browser, flagship
         s.page.wait_for_function("document.getElementById('map').data.find(t => t.meta === 'layer:Main roads').visible"
                                  " === 'legendonly'", timeout=5_000)
         assert s.blocked == [] and s.errors == []
+
+
+def test_the_console_map_draws_the_layers_under_the_network():
+    from dashboards.app import map_figure
+    from sim.exercise import ExerciseSession
+
+    session = ExerciseSession(ROOT / "scenarios" / "calder_bay.yaml", seed=7)
+    fig = map_figure(session, map_extent(session.network), map_background(session.scenario))
+    assert [t.meta for t in fig.data[:3]] == ["layer:Calder Bay and the sea", "layer:City limits", "layer:Main roads"]
+    assert [a.text for a in fig.layout.annotations if a.name == "scale"] == ["5 km"]

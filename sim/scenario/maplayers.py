@@ -40,11 +40,14 @@ class LayerShapes:
         Shapely lines and polygons, km east and north (points are left out).
     placed_as : str
         Where its coordinates were read from: the CRS projected from, or ``network``.
+    note : str
+        What the user should know of how it was placed (a file without a CRS), or empty.
     """
 
     layer: MapLayer
     geometries: list[Any]
     placed_as: str
+    note: str = ""
 
 
 def check_map(s: Scenario) -> list[tuple[Loc, str]]:
@@ -124,4 +127,6 @@ def read_map_layer(layer: MapLayer, frame: str | None) -> LayerShapes:
     shapes = [g for g in table.geometry if g is not None and not g.is_empty and g.geom_type not in ("Point", "MultiPoint")]
     if source != NETWORK_CRS and frame is not None and source != frame and shapes:
         shapes = [shapely.transform(g, lambda xy: project_xy(xy, source, frame)) for g in shapes]
-    return LayerShapes(layer, shapes, source)
+    note = (f"{layer.file}: the file names no CRS, so its coordinates are taken as the network's; give the layer "
+            "crs: if they are not" if layer.crs is None and table.crs is None else "")
+    return LayerShapes(layer, shapes, source, note)

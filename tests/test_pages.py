@@ -410,6 +410,23 @@ def test_hiding_a_sector_hides_its_links_curve_and_rows(caused_page):
 
 
 @pytest.mark.browser
+def test_the_curves_time_line_follows_the_slider(caused_page):
+    """The dashed line over the curves stands at the time shown, drawn without redrawing the chart."""
+    s = caused_page
+    where = """() => {
+      const c = document.getElementById('curves'), xa = c._fullLayout.xaxis, ya = c._fullLayout.yaxis;
+      const line = document.getElementById('now-line').getBoundingClientRect(), box = c.getBoundingClientRect();
+      return [line.left - box.left - xa._offset, xa.l2p(window.ripple.tick() * %s / 3600), line.height, ya._length];
+    }"""
+    tick_seconds = s.page.evaluate("JSON.parse(document.getElementById('replay-data').textContent).tickSeconds")
+    for tick in (0, 40, 100):
+        s.page.evaluate(f"window.ripple.pause(); window.ripple.seek({tick})")
+        left, expected, height, length = s.page.evaluate(where % tick_seconds)
+        assert left == pytest.approx(expected, abs=1.5) and height == pytest.approx(length, abs=1.0)
+    assert s.blocked == [] and s.errors == []
+
+
+@pytest.mark.browser
 def test_playback_runs_at_the_speed_it_states(caused_page, stepped):
     """Simulated hours per wall second within 10% of the menu's: the page times itself
     playing 60 ticks from a click on play."""

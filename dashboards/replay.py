@@ -481,8 +481,9 @@ def replay_html(result: RunResult, net: Network, background: Sequence[LayerShape
 <main class="replay">
   <section class="panel map" aria-label="network map">
     <p class="sr-only">Map of the network: one marker per node, coloured and shaped by sector (the legend names
-    each shape), larger with a heavy outline on backup, a cross when down; stars are attacks. Click a node for its
-    details; the cascade and timeline panels give the same information as text.</p>
+    each shape), larger with a heavy outline on backup, a cross when down; stars are attacks. The scenario's map
+    layers (water, roads, boundaries) lie under the network, and a scale bar sits at the bottom left. Click a node
+    for its details; the cascade and timeline panels give the same information as text.</p>
     {page.figure_div(map_fig, "map")}</section>
   <div class="side">
     <section class="panel curves" aria-label="service curves">

@@ -12,7 +12,7 @@ serves its scripts from the installed package, so the page needs no network.
 from __future__ import annotations
 
 import threading
-from typing import Any
+from typing import Any, Sequence
 from urllib.parse import parse_qs
 
 import dash
@@ -24,10 +24,12 @@ from dashboards.aar import mark_decisions
 from dashboards.figures import (
     UnitMark, kind_order, map_extent, network_map, service_curves,
 )
+from dashboards.layers import map_background
 from dashboards.replay import attack_events
 from sim.exercise import CLOCK, NOTE, PLAYER, QUERY, RATING, RATINGS, VERBS, Argument, ExerciseError, ExerciseSession, Verb
 from sim.exercise.seats import FACILITATOR
 from sim.results import UnitStatus
+from sim.scenario.maplayers import LayerShapes
 
 __all__ = ["alert_feed", "allowed_host", "auto_step", "create_app", "form_arguments", "live_options", "perform",
            "respond", "seat_of"]
@@ -124,7 +126,8 @@ def unit_marks(session: ExerciseSession) -> list[UnitMark]:
     return marks
 
 
-def map_figure(session: ExerciseSession, extent: tuple[float, float, float, float]) -> go.Figure:
+def map_figure(session: ExerciseSession, extent: tuple[float, float, float, float],
+               background: Sequence[LayerShapes] = ()) -> go.Figure:
     """The network map now: node states, units and the attacks so far.
 
     Parameters
@@ -133,6 +136,8 @@ def map_figure(session: ExerciseSession, extent: tuple[float, float, float, floa
         The exercise.
     extent : tuple of four floats
         x0, x1, y0, y1 of the map, km (fixed for the session, so the map does not jump).
+    background : Sequence[LayerShapes]
+        The scenario's map layers (:func:`dashboards.layers.map_background`).
 
     Returns
     -------
@@ -144,7 +149,7 @@ def map_figure(session: ExerciseSession, extent: tuple[float, float, float, floa
     kinds = sorted({u.kind for u in session.units()}, key=kind_order)
     down, backup = session.node_states()
     return network_map(net, down, backup, unit_marks(session), attacks, unit_kinds=kinds, extent=extent,
-                       title=f"Network at {session.clock()}")
+                       title=f"Network at {session.clock()}", background=background)
 
 
 def curves_figure(session: ExerciseSession) -> go.Figure:
@@ -469,6 +474,11 @@ def create_app(session: ExerciseSession, host: str = "127.0.0.1", port: int = 80
     -------
     dash.Dash
         The app; its WSGI application is ``app.server``.
+
+    Raises
+    ------
+    sim.scenario.maplayers.LayerUnreadable
+        When one of the scenario's map layers cannot be read.
     """
     app = dash.Dash(__name__, serve_locally=True, title=f"ripple · {session.scenario.name}", update_title=None)
 
@@ -482,6 +492,7 @@ def create_app(session: ExerciseSession, host: str = "127.0.0.1", port: int = 80
     app.index_string = INDEX.replace("{%css_extra%}", CSS)
     lock = threading.Lock()
     extent = map_extent(session.network, [u.base for u in session.units()])
+    background = map_background(session.scenario)
     app.layout = lambda: layout(session, sync_ms)
     fields = {field_id(v, a): State(field_id(v, a), "value") for v in CLOCK_VERBS + FORM_VERBS for a in v.positional}
     live = live_fields()
@@ -529,7 +540,7 @@ def create_app(session: ExerciseSession, host: str = "127.0.0.1", port: int = 80
         seat = seat or FACILITATOR
         with lock:
             end = " (end)" if session.finished else ""
-            return (session.clock() + end, session.wall_clock(), service_text(session), map_figure(session, extent),
+            return (session.clock() + end, session.wall_clock(), service_text(session), map_figure(session, extent, background),
                     curves_figure(session), inject_feed(session), alert_feed(session), teams_table(session, seat),
                     incidents_table(session),
                     *[live_options(session, v, a, seat) for v, a in live])

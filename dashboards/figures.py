@@ -18,19 +18,24 @@ import numpy as np
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
+from dashboards.layers import add_scale_bar, background_traces
+from dashboards.numberformat import D3_SIGNIFICANT, metric_text, p_value
 from dashboards.schematic import UNPLACED_LABEL, aside_corner, drawn_positions
 from sim.batchstore import SeriesQuantiles
 from sim.metrics import HEADLINE, metric
 from sim.network import Network, reason_names
+from sim.scenario.maplayers import LayerShapes
 from sim.results import UnitStatus
 from sim.stats import KaplanMeier, PairedDifference
 
 __all__ = [
-    "ARM_COLOURS", "BACKUP", "BANDS", "BLACK", "DASHES", "DOWN", "OKABE_ITO", "OPERATIONAL", "RECOVERY_TITLE", "STATE_NAMES",
-    "STATE_SIZES", "STATE_SYMBOLS", "UNIT_NAMES", "UNIT_SYMBOLS", "AttackMark", "UnitMark", "attack_points",
-    "axis_title", "ecdf", "fan_chart", "kind_order", "map_extent", "metric_distributions", "network_map", "node_hover",
-    "node_states", "node_symbols", "paired_differences", "recovery_curves", "route_lines", "sector_colours",
-    "sector_dashes", "sector_members", "service_curves", "state_label", "unit_groups", "visible_attacks", "y_floor",
+    "ARM_COLOURS", "BACKUP", "BANDS", "BLACK", "DASHES", "DOWN", "OKABE_ITO", "OPERATIONAL", "PREFERRED_SHAPES",
+    "RECOVERY_TITLE", "SPARE_SHAPES", "STATE_LINE_WIDTHS", "STATE_NAMES", "STATE_SIZES", "STATE_SYMBOLS",
+    "UNPLACED_LINE_WIDTH", "UNIT_NAMES", "UNIT_SYMBOLS", "AttackMark", "UnitMark", "attack_points", "axis_title", "ecdf",
+    "fan_chart", "kind_order", "map_extent", "metric_distributions", "network_map", "node_hover", "node_line_widths",
+    "node_states", "node_symbols", "paired_differences", "plain_numbers", "recovery_curves", "route_lines", "sector_colours",
+    "sector_dashes", "sector_members", "sector_shapes", "service_curves", "state_label", "unit_groups",
+    "visible_attacks", "y_floor",
 ]
 
 # Okabe-Ito hues; orange, sky blue and yellow are darkened so every mark stands 3:1 or more
@@ -48,8 +53,18 @@ FAINT = "#b0b0b0"
 
 OPERATIONAL, BACKUP, DOWN = 0, 1, 2
 STATE_NAMES = ("operational", "on backup", "down")
-STATE_SYMBOLS = ("circle", "diamond", "x")
+# a node is drawn in its sector's shape (SECTOR_SHAPES) while it works, a heavy outline and a
+# larger size while on backup, and as a cross in its sector's colour when down; these are the
+# state key's symbols in the legend
+STATE_SYMBOLS = ("circle", "circle", "x")
 STATE_SIZES = (9, 12, 13)
+STATE_LINE_WIDTHS = (0.8, 2.6, 0.8)
+UNPLACED_LINE_WIDTH = 2.2          # the outline of an unplaced node's hollow marker
+# a shape per sector, so sectors read without colour (WCAG 2.1, 1.4.1 use of colour): fixed ones
+# for the sectors ripple's scenarios use, the spare ones for others; none is a unit's or an attack's
+PREFERRED_SHAPES = {"energy": "circle", "water": "diamond", "telecom": "triangle-down", "transport": "hexagram",
+                    "health": "cross", "emergency": "star-diamond", "fuel": "octagon"}
+SPARE_SHAPES = ("triangle-left", "diamond-wide", "star-triangle-up", "triangle-right", "bowtie", "hourglass")
 
 UNIT_SYMBOLS = {"police": "square", "fire": "triangle-up", "repair": "pentagon", "cyber": "hexagon"}
 UNIT_NAMES = {"police": "police", "fire": "fire/EMS", "repair": "repair crew", "cyber": "cyber response"}
@@ -102,6 +117,37 @@ def sector_colours(sectors: Iterable[str]) -> dict[str, str]:
     return out
 
 
+def sector_shapes(sectors: Iterable[str]) -> dict[str, str]:
+    """A marker shape per sector: fixed ones for the usual sectors, the rest in name order.
+
+    Parameters
+    ----------
+    sectors : Iterable[str]
+        Sector names (repeats are ignored).
+
+    Returns
+    -------
+    dict[str, str]
+        Sector → plotly marker symbol; the same sector gets the same shape on every page.
+
+    Examples
+    --------
+    >>> sector_shapes(["water", "energy", "pipelines"])
+    {'energy': 'circle', 'pipelines': 'triangle-left', 'water': 'diamond'}
+    """
+    names = sorted(set(sectors))
+    spare = [shape for shape in (*SPARE_SHAPES, *PREFERRED_SHAPES.values())
+             if shape not in {PREFERRED_SHAPES[n] for n in names if n in PREFERRED_SHAPES}]
+    out, k = {}, 0
+    for name in names:
+        if name in PREFERRED_SHAPES:
+            out[name] = PREFERRED_SHAPES[name]
+        else:
+            out[name] = spare[k % len(spare)]
+            k += 1
+    return out
+
+
 def sector_dashes(sectors: Iterable[str]) -> dict[str, str]:
     """A line pattern per sector, in name order, so curves differ without colour.
 
@@ -142,6 +188,25 @@ def y_floor(lowest: float) -> float:
     58.0
     """
     return max(0.0, math.floor(lowest * 20.0) * 5.0 - 2.0)
+
+
+def plain_numbers(fig: go.Figure) -> go.Figure:
+    """Every axis of ``fig`` labelled in plain numbers with thousands separators (150,000, not
+    150k or 1.5e+5), as :mod:`dashboards.numberformat` writes them.
+
+    Parameters
+    ----------
+    fig : go.Figure
+        The figure, changed in place.
+
+    Returns
+    -------
+    go.Figure
+        ``fig``.
+    """
+    fig.update_xaxes(exponentformat="none", separatethousands=True)
+    fig.update_yaxes(exponentformat="none", separatethousands=True)
+    return fig
 
 
 def _base_layout(title: str, **extra: object) -> dict:
@@ -410,13 +475,15 @@ def map_extent(net: Network, points: Iterable[tuple[float, float]] = ()) -> tupl
 
 def network_map(net: Network, down: np.ndarray, backup: np.ndarray, units: Sequence[UnitMark] = (),
                 attacks: Sequence[AttackMark] = (), unit_kinds: Sequence[str] | None = None,
-                extent: tuple[float, float, float, float] | None = None, title: str = "Network") -> go.Figure:
+                extent: tuple[float, float, float, float] | None = None, title: str = "Network",
+                background: Sequence[LayerShapes] = ()) -> go.Figure:
     """The infrastructure map at one moment.
 
-    Nodes sit at their positions (km), one trace per sector in its colour, shaped by state
-    (● operational, ◆ on backup, ✕ down; hollow for an unplaced node, drawn where
+    Nodes sit at their positions (km), one trace per sector in its colour and shape
+    (:func:`sector_shapes`), marked by state (the shape when operational, the shape larger
+    with a heavy outline on backup, ✕ when down; hollow for an unplaced node, drawn where
     :func:`dashboards.schematic.drawn_positions` puts it); a sector trace's point 0 is an empty point that
-    keeps its legend marker a circle, so the sector's k-th node is point k + 1 (in
+    keeps its legend marker the sector's shape, so the sector's k-th node is point k + 1 (in
     :func:`sector_members` order). Links and dependencies are drawn faintly; attacks
     that have happened are stars; responder units are black markers grouped by place, with a
     dashed line to where a travelling unit is heading. Each trace's ``meta`` names its role
@@ -442,17 +509,21 @@ def network_map(net: Network, down: np.ndarray, backup: np.ndarray, units: Seque
         x0, x1, y0, y1 in km; default: :func:`map_extent` of the nodes and units.
     title : str
         The figure's title.
+    background : Sequence[LayerShapes]
+        The scenario's map layers (:func:`dashboards.layers.map_background`), drawn first,
+        under everything, in the legend's "map" group.
 
     Returns
     -------
     go.Figure
-        The map, east and north axes in km at equal scale.
+        The map, east and north axes in km at equal scale, with a scale bar.
     """
     colours = sector_colours(net.sector_names)
     state = node_states(down, backup)
     hover = node_hover(net)
     xy = drawn_positions(net)
-    fig = go.Figure()
+    x0, x1, y0, y1 = extent or map_extent(net, [(u.x, u.y) for u in units])
+    fig = go.Figure(background_traces(background, (x0, x1, y0, y1)))
     fig.add_trace(go.Scatter(x=[None], y=[None], mode="lines", line=dict(color=FAINT, width=1), hoverinfo="skip",
                              name="links (within a sector)", meta="links", legendgroup="edges",
                              legendgrouptitle_text="edges"))
@@ -483,25 +554,26 @@ def network_map(net: Network, down: np.ndarray, backup: np.ndarray, units: Seque
             legendgroup="responders", legendrank=1100, hovertext=hovers, hovertemplate="%{hovertext}<extra></extra>",
             marker=dict(color=BLACK, symbol=UNIT_SYMBOLS.get(kind, "star-square"), size=13,
                         line=dict(color="white", width=1.5))))
+    shapes = sector_shapes(net.sector_names)
     for code, members in enumerate(sector_members(net)):
         if not len(members):
             continue
         name = net.sector_names[code]
         s = state[members]
+        placed = net.placed[members]
         fig.add_trace(go.Scatter(
             x=[None, *xy[members, 0].tolist()], y=[None, *xy[members, 1].tolist()], mode="markers",
             name=f"{name} ({len(members)})", meta=f"nodes:{name}", legendgroup="sectors", legendgrouptitle_text="sectors",
-            marker=dict(color=colours[name], symbol=[STATE_SYMBOLS[OPERATIONAL],
-                                                     *node_symbols(s, net.placed[members])],
+            marker=dict(color=colours[name], symbol=[shapes[name], *node_symbols(s, placed, shapes[name])],
                         size=[STATE_SIZES[OPERATIONAL], *(STATE_SIZES[v] for v in s)],
-                        line=dict(color="#333", width=[0.8, *np.where(net.placed[members], 0.8, 2.2).tolist()])),
+                        line=dict(color="#333", width=[STATE_LINE_WIDTHS[OPERATIONAL], *node_line_widths(s, placed)])),
             text=["", *(hover[i] for i in members)], customdata=["", *(state_label(down[i], backup[i]) for i in members)],
             hovertemplate="%{text}<br>%{customdata}<extra></extra>"))
     for value, label in enumerate(STATE_NAMES):
         fig.add_trace(go.Scatter(x=[None], y=[None], mode="markers", name=label, legendgroup="state",
                                  legendgrouptitle_text="node state", meta=f"key:{label}",
                                  marker=dict(color="#777", symbol=STATE_SYMBOLS[value], size=STATE_SIZES[value],
-                                             line=dict(color="#333", width=0.8))))
+                                             line=dict(color="#333", width=STATE_LINE_WIDTHS[value]))))
     if len(net.placed_rows) < net.n:
         _mark_unplaced(fig, net, xy)
     ax, ay, symbols, hovers = visible_attacks(attacks, net)
@@ -509,7 +581,7 @@ def network_map(net: Network, down: np.ndarray, backup: np.ndarray, units: Seque
                              legendgroup="attacks", legendgrouptitle_text="attacks", legendrank=1200, hovertext=hovers,
                              hovertemplate="%{hovertext}<extra></extra>",
                              marker=dict(color=BLACK, symbol=symbols, size=22, line=dict(color=BLACK, width=1.5))))
-    x0, x1, y0, y1 = extent or map_extent(net, [(u.x, u.y) for u in units])
+    add_scale_bar(fig, (x0, x1, y0, y1))
     fig.update_layout(**_base_layout(title, hovermode="closest", uirevision="map", margin=dict(l=55, r=10, t=40, b=45),
                                      legend=dict(groupclick="toggleitem", itemsizing="constant", font=dict(size=11))))
     # equal scale by shrinking the plot area to the data, not by widening an axis past it
@@ -520,8 +592,35 @@ def network_map(net: Network, down: np.ndarray, backup: np.ndarray, units: Seque
     return fig
 
 
-def node_symbols(states: np.ndarray, placed: np.ndarray) -> list[str]:
-    """Marker symbol per node: its state's, hollow (``-open``) when the node is unplaced.
+def node_symbols(states: np.ndarray, placed: np.ndarray, shape: str = "circle") -> list[str]:
+    """Marker symbol per node of one sector: its sector's shape, a cross when down, hollow
+    (``-open``) when the node is unplaced.
+
+    Parameters
+    ----------
+    states : numpy.ndarray
+        :data:`OPERATIONAL`, :data:`BACKUP` or :data:`DOWN` per node.
+    placed : numpy.ndarray
+        Bool per node: its position is known.
+    shape : str
+        The sector's shape (:func:`sector_shapes`).
+
+    Returns
+    -------
+    list of str
+        Plotly marker symbols, e.g. ``["diamond", "x-open"]``.
+
+    Examples
+    --------
+    >>> node_symbols(np.array([0, 1, 2]), np.array([True, True, False]), "diamond")
+    ['diamond', 'diamond', 'x-open']
+    """
+    return [(STATE_SYMBOLS[DOWN] if v == DOWN else shape) + ("" if here else "-open")
+            for v, here in zip(states.tolist(), placed.tolist())]
+
+
+def node_line_widths(states: np.ndarray, placed: np.ndarray) -> list[float]:
+    """Marker outline per node: heavy on backup, thicker for an unplaced node's hollow marker.
 
     Parameters
     ----------
@@ -532,15 +631,16 @@ def node_symbols(states: np.ndarray, placed: np.ndarray) -> list[str]:
 
     Returns
     -------
-    list of str
-        Plotly marker symbols, e.g. ``["circle", "x-open"]``.
+    list of float
+        Outline widths, px.
 
     Examples
     --------
-    >>> node_symbols(np.array([0, 2]), np.array([True, False]))
-    ['circle', 'x-open']
+    >>> node_line_widths(np.array([0, 1, 0]), np.array([True, True, False]))
+    [0.8, 2.6, 2.2]
     """
-    return [STATE_SYMBOLS[v] if here else f"{STATE_SYMBOLS[v]}-open" for v, here in zip(states.tolist(), placed.tolist())]
+    return [STATE_LINE_WIDTHS[v] if v == BACKUP or here else UNPLACED_LINE_WIDTH
+            for v, here in zip(states.tolist(), placed.tolist())]
 
 
 def _mark_unplaced(fig: go.Figure, net: Network, xy: np.ndarray) -> None:
@@ -550,7 +650,7 @@ def _mark_unplaced(fig: go.Figure, net: Network, xy: np.ndarray) -> None:
     fig.add_trace(go.Scatter(x=[None], y=[None], mode="markers", name=f"unplaced ({count}): drawn aside",
                              legendgroup="state", meta="key:unplaced",
                              marker=dict(color="#777", symbol="circle-open", size=STATE_SIZES[OPERATIONAL],
-                                         line=dict(width=2.2))))
+                                         line=dict(width=UNPLACED_LINE_WIDTH))))
     x0, top = aside_corner(net)
     if (xy[~net.placed, 0] >= x0 - 1e-9).any():
         fig.add_annotation(x=x0, y=top, text=UNPLACED_LABEL, showarrow=False, xanchor="left", yanchor="bottom",
@@ -606,10 +706,10 @@ def service_curves(series: Mapping[str, np.ndarray], sectors: Sequence[str], cur
         lows.append(float(values.min()) if len(values) else 1.0)
         fig.add_trace(go.Scatter(x=t, y=values * 100.0, mode="lines", name=name, meta=f"service:{name}",
                                  line=dict(color=colours[name], width=1.8, dash=dashes[name]), legendgroup=name,
-                                 hovertemplate=f"{html.escape(name)}: %{{y:.1f}}%<extra></extra>"))
+                                 hovertemplate=f"{html.escape(name)}: %{{y:{D3_SIGNIFICANT}}}%<extra></extra>"))
     fig.add_trace(go.Scatter(x=t, y=np.asarray(series["service"], dtype=float) * 100.0, mode="lines", name="overall",
                              meta="service", line=dict(color=BLACK, width=3),
-                             hovertemplate="overall: %{y:.1f}%<extra></extra>"))
+                             hovertemplate=f"overall: %{{y:{D3_SIGNIFICANT}}}%<extra></extra>"))
     floor = y_floor(min(lows))
     fig.update_layout(**_base_layout(title, hovermode="x unified", margin=dict(l=60, r=15, t=40, b=40),
                                      legend=dict(orientation="h", yanchor="top", y=-0.25, x=0, font=dict(size=11))))
@@ -619,7 +719,7 @@ def service_curves(series: Mapping[str, np.ndarray], sectors: Sequence[str], cur
     if current_h is not None:
         fig.add_shape(type="line", xref="x", yref="paper", x0=current_h, x1=current_h, y0=0, y1=1,
                       line=dict(color="#555", width=1.5, dash="dash"), name="now")
-    return fig
+    return plain_numbers(fig)
 
 
 # --------------------------------------------------------------------- Monte Carlo
@@ -632,7 +732,8 @@ BANDS = {"5–95%": ("q05", "q95", 0.15), "25–75%": ("q25", "q75", 0.35)}
 
 
 def fan_chart(fans: Mapping[str, SeriesQuantiles], title: str = "Service level Q(t) across runs",
-              colours: Mapping[str, str] | None = None, bands: Sequence[str] = tuple(BANDS)) -> go.Figure:
+              colours: Mapping[str, str] | None = None, bands: Sequence[str] = tuple(BANDS),
+              banded: Sequence[str] | None = None) -> go.Figure:
     """Median with 25–75% and 5–95% bands of Q(t) (or the ``bands`` asked), one fan per
     label (e.g. per variant).
 
@@ -647,6 +748,9 @@ def fan_chart(fans: Mapping[str, SeriesQuantiles], title: str = "Service level Q
         Label → colour; default: :data:`ARM_COLOURS` in order.
     bands : Sequence[str]
         Keys of :data:`BANDS` to shade, widest first.
+    banded : Sequence[str], optional
+        The labels whose bands are shaded (default: every label); the others are median
+        lines only, so that bands of several arms do not overlay into one muddy colour.
 
     Notes
     -----
@@ -667,7 +771,7 @@ def fan_chart(fans: Mapping[str, SeriesQuantiles], title: str = "Service level Q
         if len(t):
             lows += [float(np.nanmin(getattr(fan, BANDS[b][0]))) for b in bands] + [float(np.nanmin(fan.q50))]
         prefix = f"{label}: " if len(fans) > 1 else ""
-        for band in bands:
+        for band in bands if banded is None or label in banded else ():
             low, high, alpha = BANDS[band]
             lo, hi = getattr(fan, low), getattr(fan, high)
             fig.add_trace(go.Scatter(x=t, y=np.asarray(lo) * 100.0, mode="lines", line=dict(width=0),
@@ -679,12 +783,12 @@ def fan_chart(fans: Mapping[str, SeriesQuantiles], title: str = "Service level Q
                                  line=dict(color=colour, width=3.5 if k == 0 and len(fans) > 1 else 2.5,
                                            dash=DASHES[k % len(DASHES)]),
                                  name=f"{prefix}median", meta=f"median:{label}",
-                                 hovertemplate=f"{html.escape(prefix)}median %{{y:.1f}}% at %{{x:.2f}} h<extra></extra>"))
+                                 hovertemplate=f"{html.escape(prefix)}median %{{y:{D3_SIGNIFICANT}}}% at %{{x:{D3_SIGNIFICANT}}} h<extra></extra>"))
     floor = y_floor(min(lows))
     fig.update_layout(**_base_layout(title, hovermode="closest", legend=dict(orientation="h", yanchor="top", y=-0.2, x=0)))
     fig.update_xaxes(title_text="time since T+0 (h)", showgrid=True, gridcolor=GRID, zeroline=False)
     fig.update_yaxes(title_text="population served (%)", range=[floor, 101.5], showgrid=True, gridcolor=GRID)
-    return fig
+    return plain_numbers(fig)
 
 
 def ecdf(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -735,8 +839,12 @@ def metric_distributions(samples: Mapping[str, Mapping[str, np.ndarray]], metric
     titles = []
     for m in metrics:
         missing = [(label, int(np.sum(~np.isfinite(s[m]))), len(s[m])) for label, s in samples.items() if m in s]
-        note = "; ".join(f"{label + ': ' if len(samples) > 1 else ''}{metric(m).no_value} in {k} of {n} runs"
-                         for label, k, n in missing if k)
+        counts = [(label, k, n) for label, k, n in missing if k]
+        if len(samples) == 1:
+            note = "; ".join(f"{metric(m).no_value} in {k} of {n} runs" for _, k, n in counts)
+        else:       # one short line for every arm, so the title stays within its panel
+            note = (f"{metric(m).no_value}: " + ", ".join(f"{label} {k} of {n}" for label, k, n in counts) + " runs"
+                    if counts else "")
         titles.append(metric(m).title + (f"<br><span style='font-size:11px'>{note}</span>" if note else ""))
     fig = make_subplots(rows=rows, cols=cols, subplot_titles=titles or None, vertical_spacing=0.2, horizontal_spacing=0.1)
     single = len(samples) == 1
@@ -757,16 +865,16 @@ def metric_distributions(samples: Mapping[str, Mapping[str, np.ndarray]], metric
                               row=row, col=col)
             else:
                 x, y = ecdf(values)
-                fig.add_trace(go.Scatter(x=x, y=y * 100.0, mode="lines", line=dict(color=colour, width=2, shape="hv"),
+                fig.add_trace(go.Scatter(x=x, y=y * 100.0, mode="lines", line=dict(color=colour, width=2, shape="hv", dash=DASHES[j % len(DASHES)]),
                                          name=label, legendgroup=label, showlegend=k == 0, meta=f"ecdf:{m}:{label}",
-                                         hovertemplate=f"{html.escape(label)}: %{{y:.0f}}% of runs ≤ %{{x:.3g}} {unit}<extra></extra>"),
+                                         hovertemplate=f"{html.escape(label)}: %{{y:.0f}}% of runs ≤ %{{x:{D3_SIGNIFICANT}}} {unit}<extra></extra>"),
                               row=row, col=col)
         fig.update_xaxes(title_text=axis_title(m), showgrid=True, gridcolor=GRID, row=row, col=col)
         fig.update_yaxes(title_text="runs" if single else "runs at or below (%)", showgrid=True, gridcolor=GRID,
                          row=row, col=col)
     fig.update_layout(**_base_layout(title, bargap=0.05, height=330 * rows + 80,
                                      legend=dict(orientation="h", yanchor="bottom", y=1.04, x=1, xanchor="right")))
-    return fig
+    return plain_numbers(fig)
 
 
 RECOVERY_TITLE = "Runs recovered by each time (Kaplan–Meier, runs not recovered censored)"
@@ -800,12 +908,12 @@ def recovery_curves(curves: Mapping[str, Mapping[str, KaplanMeier]], title: str 
             if km is None:
                 continue
             x, y = [0.0, *km.times], [0.0, *(100.0 * f for f in km.recovered)]
-            median = metric(m).format(km.median) if math.isfinite(km.median) else "not reached"
+            median = metric_text(m, km.median, blank="not reached")
             fig.add_trace(go.Scatter(x=x, y=y, mode="lines", line=dict(color=ARM_COLOURS[j % len(ARM_COLOURS)], width=2,
-                                                                       shape="hv"),
+                                                                       shape="hv", dash=DASHES[j % len(DASHES)]),
                                      name=label, legendgroup=label, showlegend=k == 0 and len(curves) > 1,
                                      meta=f"km:{m}:{label}",
-                                     hovertemplate=(f"{html.escape(label)}: %{{y:.0f}}% recovered by %{{x:.3g}} h"
+                                     hovertemplate=(f"{html.escape(label)}: %{{y:.0f}}% recovered by %{{x:{D3_SIGNIFICANT}}} h"
                                                     f"<br>median {median}; {km.censored} of {km.n} runs censored"
                                                     "<extra></extra>")),
                           row=1, col=k + 1)
@@ -815,7 +923,7 @@ def recovery_curves(curves: Mapping[str, Mapping[str, KaplanMeier]], title: str 
     fig.update_yaxes(title_text="runs recovered (%)", range=[0, 102], showgrid=True, gridcolor=GRID, row=1, col=1)
     fig.update_layout(**_base_layout(title, height=340, hovermode="closest",
                                      legend=dict(orientation="h", yanchor="bottom", y=1.08, x=1, xanchor="right")))
-    return fig
+    return plain_numbers(fig)
 
 
 def paired_differences(comparison: Mapping[str, Mapping[str, PairedDifference]], base: str = "base",
@@ -860,10 +968,10 @@ def paired_differences(comparison: Mapping[str, Mapping[str, PairedDifference]],
             minus.append(mu - lo)
             clear = lo > 0 or hi < 0
             symbols.append("circle" if clear else "circle-open")
-            p = math.nan if d.t_p is None else d.t_p
-            hovers.append(f"<b>{html.escape(v)} − {html.escape(base)}</b><br>{info.format_delta(d.mean)} "
-                          f"(95% CI {info.number(d.ci_low, signed=True)} to {info.number(d.ci_high, signed=True)})"
-                          f"<br>p = {p:.3g}, n = {d.n} paired runs")
+            hovers.append(f"<b>{html.escape(v)} − {html.escape(base)}</b><br>{metric_text(m, d.mean, signed=True)} "
+                          f"(95% CI {metric_text(m, d.ci_low, signed=True, unit=False)} to "
+                          f"{metric_text(m, d.ci_high, signed=True, unit=False)})"
+                          f"<br>p = {p_value(d.t_p)} (paired t), n = {d.n:,} paired runs")
         fig.add_trace(go.Scatter(x=mean, y=names, mode="markers", meta=f"diff:{m}", showlegend=False,
                                  error_x=dict(type="data", array=plus, arrayminus=minus, color=BLACK, thickness=1.5, width=6),
                                  marker=dict(color=BLACK, size=10, symbol=symbols, line=dict(color=BLACK, width=1.5)),
@@ -873,4 +981,4 @@ def paired_differences(comparison: Mapping[str, Mapping[str, PairedDifference]],
     fig.update_yaxes(autorange="reversed", showgrid=True, gridcolor=GRID, title_text="variant", row=1, col=1)
     fig.update_layout(**_base_layout(title, height=max(290, 110 + 60 * len(variants)), hovermode="closest",
                                      margin=dict(l=60, r=20, t=90, b=50)))     # room for two-line panel titles
-    return fig
+    return plain_numbers(fig)

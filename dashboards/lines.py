@@ -143,25 +143,17 @@ def draw_lines(fig: go.Figure, events: Sequence[Event], net: Network, tick_secon
 
 LINES_JS = """
 (function () {
-  const L = JSON.parse(document.getElementById("lines-data").textContent);
-  const map = document.getElementById("map"), slider = document.getElementById("slider");
-  let shown = null;
-  function index(meta) { return (map.data || []).findIndex((t) => t.meta === meta); }
-  function draw() {
-    const out = index("lines:out"), hover = index("lines:hover");
-    if (out < 0 || hover < 0 || +slider.value === shown) return;
-    shown = +slider.value;
-    const xs = [], ys = [], hx = [], hy = [], ht = [], names = [];
-    L.start.forEach((s, k) => {
-      if (s > shown || (L.end[k] !== null && L.end[k] <= shown)) return;
-      xs.push(L.ax[k], L.bx[k], null); ys.push(L.ay[k], L.by[k], null);
-      hx.push((L.ax[k] + L.bx[k]) / 2); hy.push((L.ay[k] + L.by[k]) / 2); ht.push(L.hover[k]); names.push(L.line[k]);
-    });
-    Plotly.restyle(map, { x: [xs.length ? xs : [null]], y: [ys.length ? ys : [null]] }, [out]);
-    Plotly.restyle(map, { x: [hx.length ? hx : [null]], y: [hy.length ? hy : [null]],
-                          hovertext: [ht.length ? ht : [""]] }, [hover]);
-    map.dataset.linesOut = names.join(" ");
-  }
-  setInterval(draw, 200);
+const L = JSON.parse(document.getElementById("lines-data").textContent);
+(window.rippleDrawers = window.rippleDrawers || []).push(function (tick, stage, traceIndex) {
+  const xs = [], ys = [], hx = [], hy = [], ht = [], names = [];
+  L.start.forEach((s, k) => {
+    if (s > tick || (L.end[k] !== null && L.end[k] <= tick)) return;
+    xs.push(L.ax[k], L.bx[k], null); ys.push(L.ay[k], L.by[k], null);
+    hx.push((L.ax[k] + L.bx[k]) / 2); hy.push((L.ay[k] + L.by[k]) / 2); ht.push(L.hover[k]); names.push(L.line[k]);
+  });
+  stage(traceIndex("lines:out"), { x: xs.length ? xs : [null], y: ys.length ? ys : [null] });
+  stage(traceIndex("lines:hover"), { x: hx.length ? hx : [null], y: hy.length ? hy : [null], hovertext: ht.length ? ht : [""] });
+  document.getElementById("map").dataset.linesOut = names.join(" ");
+});
 })();
 """

@@ -23,12 +23,14 @@ import numpy as np
 from dashboards import page
 from dashboards.causes import node_facts, timeline_groups
 from dashboards.lines import draw_lines
+from dashboards.numberformat import metric_text, significant
 from dashboards.schematic import drawn_positions
 from dashboards.figures import (
-    STATE_NAMES, STATE_SIZES, STATE_SYMBOLS, UNIT_NAMES, AttackMark,
-    UnitMark, attack_points, kind_order, map_extent, network_map, sector_members, service_curves,
+    STATE_LINE_WIDTHS, STATE_NAMES, STATE_SIZES, STATE_SYMBOLS, UNIT_NAMES, UNPLACED_LINE_WIDTH, AttackMark,
+    UnitMark, attack_points, kind_order, map_extent, network_map, sector_members, sector_shapes, service_curves,
 )
 from sim.metrics import metric
+from sim.scenario.maplayers import LayerShapes
 from sim.network import REASONS, Network
 from sim.results import Event, EventKind, RunResult, UnitRecord, UnitStatus
 from sim.scenario.timefmt import format_clock
@@ -277,7 +279,7 @@ def worst_card(result: RunResult) -> list[tuple[str, str, str]]:
         note = f"{name}, lowest at {clock(when)}"
     else:
         note = f"{name} at 0% from {clock(first)} to {clock(last)}"
-    return [("Worst sector", f"{low * 100.0:.1f}% {name}", note)]
+    return [("Worst sector", f"{significant(low * 100.0)}% {name}", note)]
 
 
 def headline_cards(result: RunResult) -> str:
@@ -298,7 +300,7 @@ def headline_cards(result: RunResult) -> str:
     t = result.tick_seconds
 
     def card(name: str, note: str, value: str | None = None) -> tuple[str, str, str]:
-        return metric(name).title, value or metric(name).format(m.get(name)), note
+        return metric(name).title, value or metric_text(name, m.get(name)), note
 
     cards = [
         card("resilience_loss_h", "∫ (Q0 − Q)⁺ / Q0 dt, hours of pre-attack service lost (Bruneau 2003)"),
@@ -370,6 +372,7 @@ def payload(result: RunResult, net: Network, units: list[UnitRecord], keys: list
     odd = (down0 != 0) | backup0             # nodes not simply operational before anything happens
     ch = result.changes
     ax, ay, symbols, hovers = attack_points([a for _, a in attacks], net)
+    shapes = sector_shapes(net.sector_names)
     return {
         "n": net.n, "ticks": len(result.series["time_h"]) - 1, "tickSeconds": result.tick_seconds,
         "start": start_ms(result.clock_start),
@@ -377,9 +380,11 @@ def payload(result: RunResult, net: Network, units: list[UnitRecord], keys: list
                  "backup": backup0[odd].astype(int).tolist()},
         "changes": {"t": ch["tick"].tolist(), "n": ch["node"].tolist(), "d": ch["down"].tolist(),
                     "b": ch["backup"].astype(int).tolist()},
-        "traces": [{"meta": f"nodes:{net.sector_names[code]}", "nodes": members.tolist()}
+        "traces": [{"meta": f"nodes:{net.sector_names[code]}", "nodes": members.tolist(),
+                    "shape": shapes[net.sector_names[code]]}
                    for code, members in enumerate(sector_members(net)) if len(members)],
         "symbols": list(STATE_SYMBOLS), "sizes": list(STATE_SIZES), "stateNames": list(STATE_NAMES),
+        "widths": list(STATE_LINE_WIDTHS), "unplacedWidth": UNPLACED_LINE_WIDTH,
         "reasons": [[bit, name] for bit, name in REASONS.items()],
         "xy": drawn_positions(net).tolist(),
         "unplaced": np.flatnonzero(~net.placed).tolist(),
@@ -422,7 +427,7 @@ def near_points(net: Network, points: Sequence[tuple[float, float]], margin: flo
     return [p for p in points if lo[0] - pad <= p[0] <= hi[0] + pad and lo[1] - pad <= p[1] <= hi[1] + pad]
 
 
-def replay_html(result: RunResult, net: Network) -> str:
+def replay_html(result: RunResult, net: Network, background: Sequence[LayerShapes] = ()) -> str:
     """The whole replay page of ``result`` on the static network ``net``, as one
     self-contained HTML document.
 
@@ -432,6 +437,8 @@ def replay_html(result: RunResult, net: Network) -> str:
         A finished run.
     net : Network
         The static network it ran on.
+    background : Sequence[LayerShapes]
+        The scenario's map layers (:func:`dashboards.layers.map_background`), drawn under the network.
 
     Returns
     -------
@@ -447,9 +454,9 @@ def replay_html(result: RunResult, net: Network) -> str:
     down, backup = node_state_at(result, 0)
     map_fig = network_map(net, down, backup, units_at(units, keys, 0), attacks_until(attacks, 0),
                           unit_kinds=sorted({u.kind for u in units}, key=kind_order), extent=extent,
-                          title="Network: nodes by sector, shaped by state")
+                          title="Network: nodes by sector, crossed when down", background=background)
     lines = draw_lines(map_fig, events, net, result.tick_seconds)
-    curves = service_curves(result.series, result.sectors, current_h=0.0, title="Service level Q(t) by sector")
+    curves = service_curves(result.series, result.sectors, title="Service level Q(t) by sector")
     data = payload(result, net, units, keys, attacks, timeline_groups(events, net, result.tick_seconds),
                    node_facts(net, events))
     minutes = int(round(data["ticks"] * result.tick_seconds / 60.0))
@@ -475,9 +482,10 @@ def replay_html(result: RunResult, net: Network) -> str:
 <div id="announce" class="sr-only" aria-live="polite" aria-atomic="true"></div>
 <main class="replay">
   <section class="panel map" aria-label="network map">
-    <p class="sr-only">Map of the network: one marker per node, coloured by sector and shaped by state (circle
-    operational, diamond on backup, cross down); stars are attacks. Click a node for its details; the cascade and
-    timeline panels give the same information as text.</p>
+    <p class="sr-only">Map of the network: one marker per node, coloured and shaped by sector (the legend names
+    each shape), larger with a heavy outline on backup, a cross when down; stars are attacks. The scenario's map
+    layers (water, roads, boundaries) lie under the network, and a scale bar sits at the bottom left. Click a node
+    for its details; the cascade and timeline panels give the same information as text.</p>
     {page.figure_div(map_fig, "map")}</section>
   <div class="side">
     <section class="panel curves" aria-label="service curves">
@@ -485,7 +493,7 @@ def replay_html(result: RunResult, net: Network) -> str:
       The headline cards above give the lowest values as text. Focus the chart and use the arrow keys to step
       between events.</p>
       <div class="plot" tabindex="0" role="group" aria-label="service curves; arrow keys step between events">
-      {page.figure_div(curves, "curves")}</div></section>
+      {page.figure_div(curves, "curves")}<div id="now-line" class="now-line" aria-hidden="true"></div></div></section>
     <section class="panel details" id="details" aria-label="node details" aria-live="polite">
       <h2>Node details</h2><p class="hint">Click a node on the map, or a name in the cascade panel.</p></section>
     <section class="panel cascade" aria-label="cascade">
@@ -502,7 +510,7 @@ def replay_html(result: RunResult, net: Network) -> str:
     return page.render(f"{result.scenario_name}: replay (seed {result.seed})", body, REPLAY_CSS, (PLAYER_JS,))
 
 
-def write_replay(result: RunResult, net: Network, path: str | Path) -> Path:
+def write_replay(result: RunResult, net: Network, path: str | Path, background: Sequence[LayerShapes] = ()) -> Path:
     """Write the replay page of a finished run on the static network ``net`` to ``path``.
 
     Parameters
@@ -513,13 +521,15 @@ def write_replay(result: RunResult, net: Network, path: str | Path) -> Path:
         The static network it ran on.
     path : str or Path
         The HTML file to write (its folder is created).
+    background : Sequence[LayerShapes]
+        The scenario's map layers, drawn under the network.
 
     Returns
     -------
     Path
         ``path``.
     """
-    return page.write(path, replay_html(result, net))
+    return page.write(path, replay_html(result, net, background))
 
 
 REPLAY_CSS = """
@@ -536,7 +546,8 @@ REPLAY_CSS = """
 .side { display: flex; flex-direction: column; gap: 12px; min-width: 0; }
 .side h2 { font-size: 14px; margin: 2px 4px 6px; display: inline-block; }
 .curves { height: 330px; margin: 0; }
-.curves .plot { height: 100%; }
+.curves .plot { height: 100%; position: relative; }
+.now-line { position: absolute; left: 0; top: 0; width: 0; border-left: 1.5px dashed #555; pointer-events: none; }
 .curves .plot:focus, #timeline li:focus { outline: 3px solid #0072B2; outline-offset: -3px; }
 .details, .cascade { margin: 0; font-size: 13px; max-height: 360px; overflow-y: auto; }
 .details .hint, .cascade .hint { color: #555; margin: 4px; }
@@ -591,7 +602,10 @@ PLAYER_JS = r"""
   P.unplaced.forEach((node) => { hollow[node] = 1; });   // unplaced nodes keep a hollow marker
   const traces = P.traces.map((t, k) => {
     t.nodes.forEach((node, i) => { where[node] = k; pos[node] = i + 1; });   // point 0 is the legend's
-    return { index: traceIndex(t.meta), symbol: [P.symbols[0]], size: [P.sizes[0]], state: [""] };
+    // the hover's state text is written into the trace's own customdata array, which plotly reads when
+    // hovering: changing it through restyle would make plotly recompute the whole map
+    const index = traceIndex(t.meta);
+    return { index: index, shape: t.shape, symbol: [t.shape], size: [P.sizes[0]], width: [P.widths[0]], state: map.data[index].customdata };
   });
   const reasonsOf = (d) => P.reasons.filter((r) => d & r[0]).map((r) => r[1]).join(", ");
   const label = (d, b) => (d ? "down: " + reasonsOf(d) : (b ? P.stateNames[1] : P.stateNames[0]));
@@ -599,7 +613,9 @@ PLAYER_JS = r"""
   function setNode(node, d, b) {
     down[node] = d; backup[node] = b;
     const tr = traces[where[node]], i = pos[node], s = d ? 2 : (b ? 1 : 0);
-    tr.symbol[i] = P.symbols[s] + (hollow[node] ? "-open" : ""); tr.size[i] = P.sizes[s]; tr.state[i] = label(d, b);
+    // the sector's shape, a cross when down; a heavy outline on backup (as dashboards.figures.node_symbols)
+    tr.symbol[i] = (s === 2 ? P.symbols[2] : tr.shape) + (hollow[node] ? "-open" : ""); tr.size[i] = P.sizes[s];
+    tr.width[i] = s === 1 || !hollow[node] ? P.widths[s] : P.unplacedWidth; tr.state[i] = label(d, b);
     dirty.add(where[node]);
   }
   function resetNodes() {
@@ -637,7 +653,7 @@ PLAYER_JS = r"""
       if (!x.length) { x.push(null); y.push(null); t.push(""); h.push(""); }  // keeps the legend entry
       idx.push(traceIndex("units:" + kind)); xs.push(x); ys.push(y); texts.push(t); hovers.push(h);
     }
-    Plotly.restyle(map, { x: xs, y: ys, text: texts, hovertext: hovers }, idx);
+    idx.forEach((index, k) => stage(index, { x: xs[k], y: ys[k], text: texts[k], hovertext: hovers[k] }));
     const rx = [], ry = [];
     for (const u of units) {
       if (u.status === P.status.travelling && u.dest >= 0) {
@@ -645,7 +661,7 @@ PLAYER_JS = r"""
       }
     }
     if (!rx.length) { rx.push(null); ry.push(null); }
-    Plotly.restyle(map, { x: [rx], y: [ry] }, [traceIndex("routes")]);
+    stage(traceIndex("routes"), { x: rx, y: ry });
   }
 
   // ---- attacks shown once they happened
@@ -660,10 +676,47 @@ PLAYER_JS = r"""
     if (k === attacksShown) return;
     attacksShown = k;
     const none = k === 0;  // an empty trace keeps one null point, so its legend entry stays
-    Plotly.restyle(map, { x: [none ? [null] : P.attacks.x.slice(0, k)], y: [none ? [null] : P.attacks.y.slice(0, k)],
-                          "marker.symbol": [none ? ["star"] : P.attacks.symbol.slice(0, k)],
-                          hovertext: [none ? [""] : P.attacks.hover.slice(0, k)] }, [traceIndex("attacks")]);
+    stage(traceIndex("attacks"), { x: none ? [null] : P.attacks.x.slice(0, k), y: none ? [null] : P.attacks.y.slice(0, k),
+                                   "marker.symbol": none ? ["star"] : P.attacks.symbol.slice(0, k),
+                                   hovertext: none ? [""] : P.attacks.hover.slice(0, k) });
   }
+
+  // ---- one restyle of the map per seek: plotly redraws the whole map on each call, so every
+  //      trace's changes are gathered and drawn together, and a trace whose arrays come back
+  //      to what is drawn (a jump back and forth) is left alone
+  const pending = new Map(), drawnAs = new Map();      // trace index -> {attribute: value}; -> its text
+  function stage(index, attrs) {
+    const text = JSON.stringify(attrs);
+    if (drawnAs.get(index) === text) return;
+    drawnAs.set(index, text);
+    pending.set(index, Object.assign(pending.get(index) || {}, attrs));
+  }
+  function flush() {
+    if (!pending.size) return;
+    const idx = Array.from(pending.keys()), names = new Set(), update = {};
+    pending.forEach((attrs) => Object.keys(attrs).forEach((name) => names.add(name)));
+    names.forEach((name) => { update[name] = idx.map((i) => pending.get(i)[name]); });   // undefined: unchanged
+    pending.clear();
+    Plotly.restyle(map, update, idx);
+  }
+
+  // ---- the time shown on the curves: a line over the plot, moved without redrawing the chart
+  const nowLine = document.getElementById("now-line");
+  let nowBase = null;
+  function measureNow() {
+    const xa = curves._fullLayout && curves._fullLayout.xaxis, ya = curves._fullLayout && curves._fullLayout.yaxis;
+    if (!xa || !ya) return;
+    const host = nowLine.parentElement.getBoundingClientRect(), box = curves.getBoundingClientRect();
+    nowBase = { left: box.left - host.left + xa._offset, xa: xa };
+    nowLine.style.top = (box.top - host.top + ya._offset) + "px";
+    nowLine.style.height = ya._length + "px";
+  }
+  function placeNow(tick) {
+    if (nowBase === null) measureNow();
+    if (nowBase === null) return;
+    nowLine.style.transform = "translateX(" + (nowBase.left + nowBase.xa.l2p(tick * P.tickSeconds / 3600)).toFixed(1) + "px)";
+  }
+  curves.on("plotly_afterplot", () => { nowBase = null; if (cur >= 0) placeNow(cur); });
 
   // ---- clock
   function tlabel(tick) {
@@ -744,6 +797,28 @@ PLAYER_JS = r"""
     if (idx.length) Plotly.restyle(map, { visible: vis }, idx);
     if (cidx.length) Plotly.restyle(curves, { visible: cvis }, cidx);
     filterTimeline();
+  });
+
+  // ---- the scale bar follows zoom and pan: a round length at the bottom left of what is shown
+  //      (the same rule as dashboards.layers.scale_path)
+  const scaleShape = (map.layout.shapes || []).findIndex((s) => s.name === "scale");
+  const scaleNote = (map.layout.annotations || []).findIndex((a) => a.name === "scale");
+  function scaleLength(span) {
+    const target = Math.max(span, 1e-9) / 5, power = Math.pow(10, Math.floor(Math.log10(target)));
+    return [5, 2, 1].map((s) => s * power).find((v) => v <= target * (1 + 1e-9));
+  }
+  map.on("plotly_relayout", (ev) => {
+    if (scaleShape < 0 || !ev || !Object.keys(ev).some((k) => k.startsWith("xaxis") || k.startsWith("yaxis"))) return;
+    const [x0, x1] = map.layout.xaxis.range, [y0, y1] = map.layout.yaxis.range;
+    const length = scaleLength(x1 - x0), left = x0 + 0.04 * (x1 - x0), base = y0 + 0.05 * (y1 - y0), tick = 0.012 * (y1 - y0);
+    const f = (v) => v.toFixed(4);
+    const upd = {};
+    upd["shapes[" + scaleShape + "].path"] = "M" + f(left) + "," + f(base + tick) + " L" + f(left) + "," + f(base) + " L" +
+      f(left + length) + "," + f(base) + " L" + f(left + length) + "," + f(base + tick);
+    upd["annotations[" + scaleNote + "].x"] = left + length / 2;
+    upd["annotations[" + scaleNote + "].y"] = base + tick;
+    upd["annotations[" + scaleNote + "].text"] = length >= 1 ? Number(length.toPrecision(6)) + " km" : Number((length * 1000).toPrecision(6)) + " m";
+    Plotly.relayout(map, upd);
   });
 
   // ---- why a node is down: its outage's cause, followed back through the failed nodes it names
@@ -894,17 +969,15 @@ PLAYER_JS = r"""
     const moved = tick !== cur;
     cur = tick;
     if (!draw) { dirty.clear(); unitsDirty = false; attacksShown = attackCount(tick); }
-    if (dirty.size) {
-      const ks = Array.from(dirty);
-      Plotly.restyle(map, { "marker.symbol": ks.map((k) => traces[k].symbol.slice()),
-                            "marker.size": ks.map((k) => traces[k].size.slice()),
-                            customdata: ks.map((k) => traces[k].state.slice()) }, ks.map((k) => traces[k].index));
-      dirty.clear();
-    }
+    // marker shape, size and outline only: plotly restyles them without recomputing the map
+    dirty.forEach((k) => stage(traces[k].index, { "marker.symbol": traces[k].symbol.slice(), "marker.size": traces[k].size.slice(),
+                                                  "marker.line.width": traces[k].width.slice() }));
+    dirty.clear();
     if (unitsDirty) { drawUnits(); unitsDirty = false; }
     drawAttacks(tick);
-    const h = tick * P.tickSeconds / 3600;
-    if (draw && moved) Plotly.relayout(curves, { "shapes[0].x0": h, "shapes[0].x1": h });
+    (window.rippleDrawers || []).forEach((drawer) => drawer(tick, stage, traceIndex));   // e.g. lines out
+    if (draw) flush(); else pending.clear();
+    placeNow(tick);
     drawTimeline(tick);
     if (moved || !draw) { drawCascade(tick); drawDetails(); }
     slider.value = tick;

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import html
 import json
-import math
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -22,8 +21,9 @@ import plotly.graph_objects as go
 
 from dashboards import page
 from dashboards.figures import (
-    ARM_COLOURS, fan_chart, metric_distributions, paired_differences, recovery_curves, sector_colours,
+    ARM_COLOURS, fan_chart, metric_distributions, paired_differences, recovery_curves, sector_colours, y_floor,
 )
+from dashboards.numberformat import D3_SIGNIFICANT, metric_text, p_value, significant
 from sim.batchstore import (
     MANIFEST, RESULT, Comparison, SeriesQuantiles, StoreError, read_comparison, read_manifest, read_quantiles, read_runs,
 )
@@ -32,7 +32,7 @@ from sim.percolation import critical_p, mu_infinity
 from sim.stats import KaplanMeier, column, describe, kaplan_meier, metric_columns
 
 __all__ = ["KM_NOTE", "REPORT", "Batch", "ReportError", "SweptFraction", "buldyrev_figure", "buldyrev_section",
-           "differences_table", "how_to_read", "p_value", "read_batch", "recovery_estimates", "report_html", "summary_table", "swept_fractions",
+           "differences_table", "how_to_read", "read_batch", "recovery_estimates", "report_html", "summary_table", "swept_fractions",
            "write_report"]
 
 REPORT = "report.html"
@@ -145,7 +145,7 @@ def summary_table(arms: Mapping[str, Mapping[str, np.ndarray]], metrics: Sequenc
     rows, censored = [], False
 
     def num(name: str, value: float) -> str:
-        return metric(name).number(float(value), blank="–", average=True)
+        return metric_text(name, float(value), unit=False, blank="–")
 
     for name in metrics:
         info = metric(name)
@@ -162,36 +162,13 @@ def summary_table(arms: Mapping[str, Mapping[str, np.ndarray]], metrics: Sequenc
                           num(name, s.q05), num(name, s.q95), f"{s.missing} of {len(values)}"]
             else:
                 censored = True
-                cells += [f"{km.n:,}", "–", "–", "–", info.number(km.median, blank="not reached", average=True),
-                          info.number(km.quantile(0.05), blank="not reached", average=True),
-                          info.number(km.quantile(0.95), blank="not reached", average=True),
+                cells += [f"{km.n:,}", "–", "–", "–", metric_text(name, km.median, unit=False, blank="not reached"),
+                          metric_text(name, km.quantile(0.05), unit=False, blank="not reached"),
+                          metric_text(name, km.quantile(0.95), unit=False, blank="not reached"),
                           f"{km.censored} of {km.n} censored"]
             rows.append("<tr>" + "".join(f"<td>{c}</td>" for c in cells) + "</tr>")
     note = f'<p class="note">{KM_NOTE}</p>' if censored else ""
     return f"<table><thead><tr>{head}</tr></thead><tbody>{''.join(rows)}</tbody></table>{note}"
-
-
-def p_value(p: float | None) -> str:
-    """A p-value as the report shows it: three decimals, ``<0.001`` below that, ``–`` when undefined.
-
-    Parameters
-    ----------
-    p : float or None
-        The p-value.
-
-    Returns
-    -------
-    str
-        The text.
-
-    Examples
-    --------
-    >>> p_value(0.00369), p_value(0.0001), p_value(None)
-    ('0.004', '<0.001', '–')
-    """
-    if p is None or not math.isfinite(p):
-        return "–"
-    return "<0.001" if p < 0.001 else f"{p:.3f}"
 
 
 def differences_table(comparison: Comparison) -> str:
@@ -212,7 +189,7 @@ def differences_table(comparison: Comparison) -> str:
     for variant, metrics in comparison.differences.items():
         for name, d in metrics.items():
             info = metric(name)
-            mean, low, high, sd = (info.number(x, signed=True, blank="–", average=True)
+            mean, low, high, sd = (metric_text(name, x, signed=True, unit=False, blank="–")
                                    for x in (d.mean, d.ci_low, d.ci_high, d.sd))
             cells = [html.escape(variant), html.escape(info.heading), "" if info.better.value == "none" else info.better.value,
                      mean, info.verdict(d.mean) or "–", sd.lstrip("+"), f"{low} to {high}", p_value(d.t_p),
@@ -273,8 +250,10 @@ def batch_fans(fans: Mapping[str, SeriesQuantiles]) -> str:
 
 
 def comparison_fans(arms: Mapping[str, Mapping[str, SeriesQuantiles]]) -> str:
-    """The arms' medians and 25–75% bands on one chart, each sector's medians per arm, then
-    each arm's full fan.
+    """The reference's 25–75% band with every arm's median on one chart (bands of several
+    arms overlaid turn into one muddy colour, so only the reference's is shaded), each
+    sector's medians per arm, then each arm's full fan on shared axes with the reference's
+    median as a thin line (small multiples).
 
     Parameters
     ----------
@@ -290,21 +269,43 @@ def comparison_fans(arms: Mapping[str, Mapping[str, SeriesQuantiles]]) -> str:
     if not have:
         return NO_FANS
     colours = {arm: ARM_COLOURS[i % len(ARM_COLOURS)] for i, arm in enumerate(arms)}
-    overlay = fan_chart(have, title="Overall service Q(t): median and 25–75% of runs, per arm", bands=("25–75%",),
-                        colours=colours)
+    reference = next(iter(have))
+    overlay = fan_chart(have, title=f"Overall service Q(t): median per arm, 25–75% of {reference}'s runs",
+                        bands=("25–75%",), colours=colours, banded=(reference,))
     sectors = sorted({s.removeprefix("service_") for fans in arms.values() for s in fans if s.startswith("service_")})
     by_sector = [_small(fan_chart({arm: fans[f"service_{s}"] for arm, fans in arms.items() if f"service_{s}" in fans},
                                   title=f"{s}: median per arm", colours=colours, bands=()), f"fan-sector-{i}")
                  for i, s in enumerate(sectors)]
-    cells = [_small(fan_chart({arm: fan}, title=f"{arm}: median, 25–75% and 5–95%", colours=colours), f"fan-{i}")
+    cells = [_small(_with_reference(fan_chart({arm: fan}, title=f"{arm}: median, 25–75% and 5–95%", colours=colours),
+                                    have, arm, reference), f"fan-{i}")
              for i, (arm, fan) in enumerate(have.items())]
     legend = " · ".join(f"{html.escape(arm)}: {DASH_NAMES[k % len(DASH_NAMES)]} line" for k, arm in enumerate(have))
     return (f'<div class="panel fan">{page.figure_div(overlay, "fan-service")}</div>'
-            + how_to_read(f"Each arm's median run is a line ({legend}; the reference is drawn on top), its shaded band "
-                          "the middle half of runs. Where lines coincide, the arms do not differ.")
+            + how_to_read(f"Each arm's median run is a line ({legend}; the reference is drawn on top); the shaded band "
+                          f"holds the middle half of {reference}'s runs, so a median outside it lies beyond the reference's "
+                          "usual spread. Other arms' bands are not overlaid (they would hide one another): each arm's fan is "
+                          "below. Where lines coincide, the arms do not differ.")
             + (f'<h2>Service by sector, per arm</h2><div class="grid">{"".join(by_sector)}</div>'
                + how_to_read("One chart per sector: each arm's median run, same line patterns as above.") if by_sector else "")
-            + f'<h2>Each arm</h2><div class="grid">{"".join(cells)}</div>')
+            + f'<h2>Each arm</h2><div class="grid">{"".join(cells)}</div>'
+            + how_to_read(f"One chart per arm on the same axes: its median, the middle half and 90% of its runs, and "
+                          f"{reference}'s median as a thin grey line to compare with."))
+
+
+def _with_reference(fig: go.Figure, have: Mapping[str, SeriesQuantiles], arm: str, reference: str) -> go.Figure:
+    """An arm's fan on the axes every arm's panel shares, with the reference's median as a thin
+    grey line (none on the reference's own panel)."""
+    low = min(float(np.nanmin(fan.q05)) for fan in have.values() if len(fan.time_h))
+    start = min(float(np.min(fan.time_h)) for fan in have.values() if len(fan.time_h))
+    end = max(float(np.max(fan.time_h)) for fan in have.values() if len(fan.time_h))
+    if arm != reference:
+        base = have[reference]
+        fig.add_trace(go.Scatter(x=np.asarray(base.time_h, dtype=float), y=np.asarray(base.q50) * 100.0, mode="lines",
+                                 line=dict(color="#555", width=1), name=f"{reference} median", meta=f"reference:{reference}",
+                                 hovertemplate=f"{html.escape(reference)} median %{{y:{D3_SIGNIFICANT}}}%<extra></extra>"))
+    fig.update_yaxes(range=[y_floor(low), 101.5])
+    fig.update_xaxes(range=[start, end])
+    return fig
 
 
 DASH_NAMES = ("solid", "dashed", "dotted", "dash-dot", "long-dashed", "long dash-dot", "dash-dot-dot")
@@ -437,7 +438,7 @@ def buldyrev_figure(points: Sequence[SweptFraction], k: float) -> go.Figure:
         error_y=dict(type="data", symmetric=False, array=[s.ci_high - s.mean for s in stats],
                      arrayminus=[s.mean - s.ci_low for s in stats]),
         text=[point.arm for point in points], marker=dict(size=9, color=ARM_COLOURS[0])))
-    fig.add_vline(x=critical_p(k), line_dash="dot", annotation_text=f"p_c = {critical_p(k):.3f}")
+    fig.add_vline(x=critical_p(k), line_dash="dot", annotation_text=f"p_c = {significant(critical_p(k))}")
     fig.update_layout(title="Mutually connected giant component μ∞ against the fraction kept p",
                       xaxis_title="p = 1 − fraction removed", yaxis_title="μ∞ (fraction of the nodes)",
                       xaxis_range=[0, 1], yaxis_range=[0, 1], height=460)
@@ -472,8 +473,9 @@ def buldyrev_section(arms: Mapping[str, Batch]) -> str:
     for point in points:
         s = describe(point.mu)
         p = 1.0 - point.fraction
-        rows.append(f"<tr><td>{html.escape(point.arm)}</td><td>{p:.3f}</td><td>{s.mean:.3f}</td>"
-                    f"<td>{s.ci_low:.3f} to {s.ci_high:.3f}</td><td>{mu_infinity(p, k):.3f}</td><td>{s.n}</td></tr>")
+        rows.append(f"<tr><td>{html.escape(point.arm)}</td><td>{significant(p)}</td><td>{significant(s.mean)}</td>"
+                    f"<td>{significant(s.ci_low)} to {significant(s.ci_high)}</td><td>{significant(mu_infinity(p, k))}</td>"
+                    f"<td>{s.n:,}</td></tr>")
     table = ("<table><thead><tr><th>arm</th><th>p</th><th>μ∞ measured (mean)</th><th>95% CI</th>"
              f"<th>μ∞ theory</th><th>runs</th></tr></thead><tbody>{''.join(rows)}</tbody></table>")
     note = (f'<div class="note">A random fraction 1 − p of sector {html.escape(points[0].sector)} removed; '

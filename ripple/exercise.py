@@ -244,6 +244,7 @@ def serve(
     from sim.exercise import ExerciseError
     from sim.exercise.seats import parse_seats, resolve_seats, scenario_seats
     from sim.overrides import ScenarioFile
+    from sim.scenario.maplayers import LayerUnreadable
 
     with scenario_problems(scenario):
         file = ScenarioFile.read(scenario)
@@ -255,7 +256,10 @@ def serve(
     session = open_session(scenario, seed, log, resume, participants, scripted_outcomes, file)
     if seated:
         session.seats = resolve_seats(seated, session.scenario)
-    dash_app = create_app(session, host, port, seated)
+    try:
+        dash_app = create_app(session, host, port, seated)
+    except LayerUnreadable as exc:
+        fail(f"map.layers: {exc}")
     if host not in ("127.0.0.1", "localhost", "::1"):
         console.print(f"[bold yellow]warning:[/] listening on {host}: anyone who can reach it can drive the exercise "
                       "(there is no login)", highlight=False)

@@ -16,8 +16,8 @@ if TYPE_CHECKING:
     from sim.results import RunResult
     from sim.scenario import Scenario
 
-__all__ = ["RUN_FILES", "describe", "load_with_sets", "out_folder", "print_warnings", "run", "schema", "summary_table",
-           "validate"]
+__all__ = ["RUN_FILES", "describe", "load_with_sets", "out_folder", "print_warnings", "replay_background", "run", "schema",
+           "summary_table", "validate"]
 
 # what `ripple run` writes into its folder (RunResult.save, and replay.html with --html)
 RUN_FILES = ("summary.json", "series.parquet", "nodes.parquet", "events.jsonl", "replay.html")
@@ -189,6 +189,31 @@ def load_with_sets(path: Path, sets: list[str]) -> Scenario:
             fail(str(exc))
 
 
+def replay_background(s: Scenario) -> list:
+    """The scenario's map layers for the replay page, read before the run so a bad layer
+    file stops it at once (exit 2); a layer taken in the network's coordinates for want of
+    a CRS is said so.
+
+    Parameters
+    ----------
+    s : Scenario
+        The loaded scenario.
+
+    Returns
+    -------
+    list of sim.scenario.maplayers.LayerShapes
+    """
+    from dashboards.layers import map_background
+    from sim.scenario.maplayers import LayerUnreadable
+
+    try:
+        background = map_background(s)
+    except LayerUnreadable as exc:
+        fail(f"map.layers: {exc}")
+    print_warnings([shapes.note for shapes in background if shapes.note])
+    return background
+
+
 @app.command()
 def run(
     scenario: Path = ScenarioArg,
@@ -207,6 +232,7 @@ def run(
     folder = out_folder(out or Path("runs") / f"{s.id}-seed{s.seed if seed is None else seed}", force)
     model = RippleModel(s, seed=seed, skip_quiet=not no_skip)
     print_warnings(model.scenario_warnings)
+    background = replay_background(s) if html else []
     with console.status(f"running {s.id} ({model.n_ticks} ticks)"):
         result = model.run()
     try:
@@ -214,7 +240,7 @@ def run(
         if html:
             from dashboards.replay import write_replay
 
-            write_replay(result, model.network, folder / "replay.html")
+            write_replay(result, model.network, folder / "replay.html", background)
     except OSError as exc:
         fail(f"cannot write the run to {folder}: {exc.strerror or exc}")
     console.print(summary_table(result))

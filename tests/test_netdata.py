@@ -39,6 +39,7 @@ def same_network(a: Network, b: Network) -> None:
 
 def scenario_with(tmp_path: Path, network_file: str) -> Path:
     text = CALDER.read_text().replace("network: {file: calder_bay_network.yaml}", f"network: {{file: {network_file}}}")
+    text = text.replace("file: calder_bay_map/", f"file: {CALDER.parent / 'calder_bay_map'}/")     # the map stays where it is
     path = tmp_path / "s.yaml"
     path.write_text(text)
     return path

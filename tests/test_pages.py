@@ -24,6 +24,7 @@ from dashboards.figures import (
 from dashboards.replay import (
     attack_events, attacks_until, node_state_at, unit_keys, units_at, write_replay,
 )
+from dashboards.layers import map_background
 from dashboards.report import ReportError, write_report
 from ripple import app
 from sim.batchstore import read_comparison
@@ -262,7 +263,7 @@ def test_flagship_replay_at_its_worst_moment(browser, tmp_path):
     model = RippleModel(scenario, seed=7)
     result = model.run()
     worst = int(np.argmin(result.series["service"]))
-    path = write_replay(result, model.network, tmp_path / "replay.html")
+    path = write_replay(result, model.network, tmp_path / "replay.html", map_background(scenario))
     with open_page(browser, path) as s:
         s.page.wait_for_function("window.rippleReady === true", timeout=10_000)
         s.page.evaluate(f"window.ripple.pause(); window.ripple.seek({worst})")
@@ -405,6 +406,23 @@ def test_hiding_a_sector_hides_its_links_curve_and_rows(caused_page):
     s.page.locator("#map .legend .traces", has_text="energy (").locator(".legendtoggle").click()
     s.page.wait_for_function("document.getElementById('map').data.find(t => t.meta === 'links:energy').visible === true")
     assert rows.nth(0).is_visible()
+    assert s.blocked == [] and s.errors == []
+
+
+@pytest.mark.browser
+def test_the_curves_time_line_follows_the_slider(caused_page):
+    """The dashed line over the curves stands at the time shown, drawn without redrawing the chart."""
+    s = caused_page
+    where = """() => {
+      const c = document.getElementById('curves'), xa = c._fullLayout.xaxis, ya = c._fullLayout.yaxis;
+      const line = document.getElementById('now-line').getBoundingClientRect(), box = c.getBoundingClientRect();
+      return [line.left - box.left - xa._offset, xa.l2p(window.ripple.tick() * %s / 3600), line.height, ya._length];
+    }"""
+    tick_seconds = s.page.evaluate("JSON.parse(document.getElementById('replay-data').textContent).tickSeconds")
+    for tick in (0, 40, 100):
+        s.page.evaluate(f"window.ripple.pause(); window.ripple.seek({tick})")
+        left, expected, height, length = s.page.evaluate(where % tick_seconds)
+        assert left == pytest.approx(expected, abs=1.5) and height == pytest.approx(length, abs=1.0)
     assert s.blocked == [] and s.errors == []
 
 
@@ -573,6 +591,25 @@ def test_comparison_report_shows_one_row_per_variant(browser, tmp_path):
         assert "n" in summary.split("\t") and "sd" in summary.split("\t")
         assert s.blocked == [] and s.errors == []
         assert screenshot(s.page, "comparison", tmp_path, full_page=True).stat().st_size > 20_000
+
+
+@pytest.mark.browser
+def test_comparison_fans_shade_only_the_references_band(browser, tmp_path):
+    """Bands of several arms are not overlaid: the reference's is shaded under every median,
+    and each arm's own fan sits on shared axes with the reference's median as a thin line."""
+    make_comparison(tmp_path / "c")
+    path = write_report(tmp_path / "c")
+    with open_page(browser, path) as s:
+        fills = s.page.evaluate("document.getElementById('fan-service').data.filter(t => t.fill === 'tonexty')"
+                                ".map(t => t.name)")
+        assert fills == ["base: 25–75% of runs"]
+        panels = s.page.evaluate("""Array.from(document.querySelectorAll('[id^=fan-]')).filter(d => /^fan-[0-9]+$/.test(d.id))
+            .map(d => ({refs: d.data.filter(t => t.meta === 'reference:base').length, y: d.layout.yaxis.range,
+                        x: d.layout.xaxis.range}))""")
+        assert [p["refs"] for p in panels] == [0, 1, 1]                  # base, fifo, nearest
+        assert len({tuple(p["y"]) for p in panels}) == 1 and len({tuple(p["x"]) for p in panels}) == 1
+        assert any("middle half of base's runs" in t for t in s.page.locator("p.how").all_inner_texts())
+        assert s.blocked == [] and s.errors == []
 
 
 def test_comparison_reads_the_engine_format(tmp_path):

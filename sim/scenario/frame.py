@@ -19,7 +19,8 @@ from sim.scenario.netdata import NetworkTables
 if TYPE_CHECKING:
     from pyproj import Transformer
 
-__all__ = ["crs_problem", "default_frame", "is_projected", "km_frame", "place_network", "reference_of", "to_frame"]
+__all__ = ["crs_problem", "default_frame", "is_projected", "km_frame", "place_network", "project_xy", "reference_of",
+           "to_frame"]
 
 
 @lru_cache(maxsize=64)
@@ -88,6 +89,25 @@ def _transformer(source: str, target: str) -> "Transformer":
     from pyproj import Transformer
 
     return Transformer.from_crs(_crs(source), _crs(target), always_xy=True)
+
+
+def project_xy(xy: np.ndarray, source: str, target: str) -> np.ndarray:
+    """Positions from ``source`` to ``target`` with the transformer the network's positions use.
+
+    Parameters
+    ----------
+    xy : numpy.ndarray
+        (n, 2) positions in ``source``, x east (longitude) first.
+    source, target : str
+        CRSs that pyproj reads.
+
+    Returns
+    -------
+    numpy.ndarray
+        (n, 2) positions in ``target``.
+    """
+    x, y = _transformer(source, target).transform(xy[:, 0], xy[:, 1])
+    return np.column_stack([np.asarray(x, float), np.asarray(y, float)])
 
 
 def is_projected(crs: str) -> bool:

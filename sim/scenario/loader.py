@@ -19,6 +19,7 @@ from typing import Any, get_args
 from pydantic import BaseModel, ValidationError
 
 from sim.scenario.checks import check_references
+from sim.scenario.maplayers import check_map
 from sim.scenario.problems import Loc, Problem, ScenarioError, field_path
 from sim.scenario.schema import Scenario
 from sim.scenario.yamlfile import Lines, read_yaml
@@ -193,7 +194,17 @@ def load_scenario_data(path: str | Path) -> tuple[dict[str, Any], Lines]:
     if not isinstance(data, dict):
         raise ScenarioError([Problem(str(path), 1, "", "expected a mapping of scenario fields at the top level")])
     _network_file(data, lines, path.parent, path.parent)
+    _map_files(data, path.parent)
     return data, lines
+
+
+def _map_files(data: dict[str, Any], base: Path) -> None:
+    """Make the map layers' files relative to the working folder (written relative to the scenario)."""
+    settings = data.get("map")
+    layers = settings.get("layers") if isinstance(settings, dict) else None
+    for layer in layers if isinstance(layers, list) else []:
+        if isinstance(layer, dict) and isinstance(layer.get("file"), str):
+            layer["file"] = str(base / layer["file"])
 
 
 def _network_tables(network: dict[str, Any], lines: Lines) -> tuple[Any, list[Problem]]:
@@ -251,7 +262,8 @@ def _validate_composed(data: dict[str, Any], lines: Lines) -> Scenario:
     except ValidationError as exc:
         raise ScenarioError([Problem(*_locate(e["loc"], data, lines), _message(e)) for e in exc.errors()]) from None
     composed = compose(scenario.network, network, lines)
-    problems = [Problem(*_locate(loc, data, lines), msg) for loc, msg in check_references(scenario, composed.tables)]
+    problems = [Problem(*_locate(loc, data, lines), msg)
+                for loc, msg in check_references(scenario, composed.tables) + check_map(scenario)]
     if problems:
         raise ScenarioError(problems)
     scenario.network.dependencies = []
@@ -298,6 +310,7 @@ def validate_data(data: dict[str, Any], lines: Lines, display: str) -> Scenario:
         raise ScenarioError(schema + problems) from None
     if tables is not None:
         problems += [Problem(*_locate(loc, data, lines), msg) for loc, msg in check_references(scenario, tables)]
+    problems += [Problem(*_locate(loc, data, lines), msg) for loc, msg in check_map(scenario)]
     if problems:
         raise ScenarioError(problems)
     scenario.network.attach(tables)

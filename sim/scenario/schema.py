@@ -48,7 +48,8 @@ __all__ = [
     "Action", "Attacker", "Clock", "Connectivity", "Dependency", "DependencyKind", "DependencyRule", "DispatchPolicy",
     "Distance", "Duration", "Exercise", "KM_PER_UNIT", "NetworkColumns", "NetworkPart", "NodeSelector", "drawing_unit_km",
     "parse_distance",
-    "Fraction", "Inject", "InjectAlternative", "InjectCondition", "Link", "MutualAid", "NetworkData", "Node", "Policies", "RESOURCES", "Resource",
+    "Fraction", "Inject", "InjectAlternative", "InjectCondition", "Link", "MapLayer", "MapSettings", "MutualAid",
+    "NetworkData", "Node", "Policies", "RESOURCES", "Resource",
     "ResponseTimes", "Scenario", "Seat", "Sector", "Strict", "TacticName", "TargetRule", "TargetRuleName", "Team",
     "TeamKind", "TimeDistribution",
 ]
@@ -613,6 +614,29 @@ class Limits(Strict):
     units: int = Field(10**5, ge=0, description="responder units in all teams")
 
 
+class MapLayer(Strict):
+    """A background layer of the maps (coastline, roads, boundaries), drawn under the network."""
+
+    file: str = Field(min_length=1, description="vector file relative to the scenario: GeoJSON, GeoPackage, "
+                      "shapefile or any other format GDAL reads (lines and polygons are drawn, points are not)")
+    name: str = Field(min_length=1, description="the layer's name in the map's legend")
+    style: Literal["water", "land", "road", "boundary"] = Field(
+        description="how it is drawn, in muted colours: water (blue fill, coast and river lines), land (grey-green "
+                    "fill), road (tan lines), boundary (dashed grey outline)")
+    layer: str | None = Field(None, description="the layer within a file that holds several (a GeoPackage)")
+    crs: str | None = Field(
+        None, description="CRS of the file's coordinates, as pyproj reads it, when the file declares none or a wrong "
+                          "one; `network`: already in the network's own coordinates (a drawing's km). Default: the "
+                          "file's own CRS (GeoJSON is WGS84 by its specification), or the network's when it has none")
+
+
+class MapSettings(Strict):
+    """What the maps draw besides the network."""
+
+    layers: list[MapLayer] = Field(default_factory=list, description="background layers, drawn in order, the first "
+                                   "lowest; projected to the network's frame, simplified for drawing")
+
+
 class Scenario(Strict):
     """A scenario file: the network, who attacks it and how, who responds, on what clock."""
 
@@ -637,3 +661,4 @@ class Scenario(Strict):
     injects: list[Inject] = Field(default_factory=list)
     exercise: Exercise = Exercise()
     limits: Limits = Limits()
+    map: MapSettings = MapSettings()

@@ -258,6 +258,8 @@ class AttackMark:
         ``landed``, ``failed`` or ``interdicted``.
     time : str
         Exercise clock, e.g. ``"T+0:30"``.
+    line : str or None
+        The branch attacked (a ``physics: dc`` line; ``node`` is then its ``a`` end).
     """
 
     node: int
@@ -265,6 +267,7 @@ class AttackMark:
     attacker: str
     outcome: str         # landed, failed, interdicted
     time: str            # exercise clock, e.g. "T+0:30"
+    line: str | None = None
 
 
 def node_states(down: np.ndarray, backup: np.ndarray) -> np.ndarray:
@@ -428,8 +431,10 @@ def attack_points(attacks: Sequence[AttackMark], net: Network) -> tuple[list, li
     xs = [float(xy[a.node, 0]) for a in attacks]
     ys = [float(xy[a.node, 1]) for a in attacks]
     symbols = ["star" if a.outcome == "landed" else "star-open" for a in attacks]
-    hovers = [f"<b>attack: {html.escape(a.tactic)}</b> at {a.time}<br>target: {html.escape(net.names[a.node])}"
-              f"<br>by {html.escape(a.attacker)}: {a.outcome}" for a in attacks]
+    hovers = [f"<b>attack: {html.escape(a.tactic)}</b> at {a.time}<br>target: "
+              + (f"line {html.escape(a.line)} (from {html.escape(net.names[a.node])})" if a.line else
+                 html.escape(net.names[a.node]))
+              + f"<br>by {html.escape(a.attacker)}: {a.outcome}" for a in attacks]
     return xs, ys, symbols, hovers
 
 

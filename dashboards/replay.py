@@ -209,7 +209,8 @@ def attack_events(events: Sequence[Event], net: Network, tick_seconds: float) ->
         (tick, mark) per attack, in event order.
     """
     return [(e.tick, AttackMark(net.index[e.node], e.detail.get("tactic", "?"), e.detail.get("attacker", "?"),
-                                e.detail.get("outcome", "?"), format_clock(e.tick * tick_seconds)))
+                                e.detail.get("outcome", "?"), format_clock(e.tick * tick_seconds),
+                                e.detail.get("line")))
             for e in events if e.kind == EventKind.ATTACK and e.node in net.index]
 
 
@@ -397,7 +398,7 @@ def payload(result: RunResult, net: Network, units: list[UnitRecord], keys: list
         "status": {"inactive": UnitStatus.INACTIVE.value, "travelling": UnitStatus.TRAVELLING.value},
         "attacks": {"t": [t for t, _ in attacks], "node": [a.node for _, a in attacks],
                     "tactic": [a.tactic for _, a in attacks], "attacker": [a.attacker for _, a in attacks],
-                    "outcome": [a.outcome for _, a in attacks], "x": ax, "y": ay, "symbol": symbols, "hover": hovers},
+                    "outcome": [a.outcome for _, a in attacks], "line": [a.line for _, a in attacks], "x": ax, "y": ay, "symbol": symbols, "hover": hovers},
         "timeline": timeline, "facts": facts,
     }
 
@@ -941,7 +942,7 @@ PLAYER_JS = r"""
       const node = P.attacks.node[a], nodes = traced.get(P.attacks.attacker[a] + "|" + F.id[node]) || [];
       const others = nodes.filter((n) => n !== node);     // the target itself is named already
       out += "<li>" + tlabel(P.attacks.t[a]) + " " + esc(P.attacks.tactic[a]) + " by " + esc(P.attacks.attacker[a]) + " → " +
-             nameLink(node) + " (" + esc(P.attacks.outcome[a]) + ")" +
+             (P.attacks.line[a] === null ? nameLink(node) : "line " + esc(P.attacks.line[a]) + " at " + nameLink(node)) + " (" + esc(P.attacks.outcome[a]) + ")" +
              (nodes.length ? ": " + nodes.length + " node" + (nodes.length > 1 ? "s" : "") + " down now traced to it" +
               (others.length ? " (" + others.slice(0, 6).map(nameLink).join(", ") + (others.length > 6 ? ", …" : "") + ")" : "")
               : "") + "</li>";

@@ -48,6 +48,8 @@ def test_the_replay_page_draws_the_lines_out(run):
         assert len(drawn["x"]) == 9 and drawn["x"][:2] == [xy[0, 0], xy[2, 0]] and drawn["x"][2] is None
         hover = traces["lines:hover"]["hovertext"]
         assert any("line L01 (b0-b1) tripped at T+0:30" in h for h in hover)
+        assert "drone by cell → line L02 at b0 (landed)" in s.page.inner_text("#cascade")
+        assert "target: line L02 (from b0)" in traces["attacks"]["hovertext"][0]
         s.page.evaluate(f"window.ripple.seek({reclosed})")
         s.page.wait_for_function("document.getElementById('map').dataset.linesOut === ''", timeout=5_000)
         assert s.blocked == [] and s.errors == []

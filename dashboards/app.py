@@ -450,7 +450,8 @@ def allowed_host(header: str, host: str, port: int) -> bool:
 
 
 def create_app(session: ExerciseSession, host: str = "127.0.0.1", port: int = 8050,
-               seats: list[str] | None = None, sync_ms: int = 500) -> dash.Dash:
+               seats: list[str] | None = None, sync_ms: int = 500,
+               background: list[LayerShapes] | None = None) -> dash.Dash:
     """The Dash app driving ``session`` (one per server process).
 
     The server holds the one session; every page asks every ``sync_ms`` whether the log has
@@ -469,6 +470,8 @@ def create_app(session: ExerciseSession, host: str = "127.0.0.1", port: int = 80
         logged with its seat. None: every page is the facilitator's and nothing names a seat.
     sync_ms : int
         How often a page checks for changes, ms.
+    background : list of LayerShapes, optional
+        The scenario's map layers, read already; None: read them here.
 
     Returns
     -------
@@ -492,7 +495,7 @@ def create_app(session: ExerciseSession, host: str = "127.0.0.1", port: int = 80
     app.index_string = INDEX.replace("{%css_extra%}", CSS)
     lock = threading.Lock()
     extent = map_extent(session.network, [u.base for u in session.units()])
-    background = map_background(session.scenario)
+    background = map_background(session.scenario) if background is None else background
     app.layout = lambda: layout(session, sync_ms)
     fields = {field_id(v, a): State(field_id(v, a), "value") for v in CLOCK_VERBS + FORM_VERBS for a in v.positional}
     live = live_fields()

@@ -15,7 +15,7 @@ from typing import Any, Sequence
 
 import plotly.graph_objects as go
 
-from sim.scenario.maplayers import LayerShapes, read_map_layer
+from sim.scenario.maplayers import LayerShapes, LayerUnreadable, read_map_layer
 from sim.scenario.schema import Scenario
 
 __all__ = ["SCALE_NAME", "SIMPLIFY_SHARE", "STYLES", "add_scale_bar", "background_traces", "map_background",
@@ -48,10 +48,16 @@ def map_background(s: Scenario) -> list[LayerShapes]:
     Raises
     ------
     sim.scenario.maplayers.LayerUnreadable
-        When a layer file cannot be read or placed.
+        When a layer file cannot be read or placed (with the layer's index).
     """
     frame = s.network.tables.crs if s.network.tables is not None else s.network.crs
-    return [read_map_layer(layer, frame) for layer in s.map.layers]
+    out = []
+    for index, layer in enumerate(s.map.layers):
+        try:
+            out.append(read_map_layer(layer, frame))
+        except LayerUnreadable as exc:
+            raise LayerUnreadable(str(exc), index) from None
+    return out
 
 
 def _rings(geometry: Any) -> list[Any]:

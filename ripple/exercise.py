@@ -241,10 +241,10 @@ def serve(
     from waitress import create_server
 
     from dashboards.app import create_app
+    from ripple.run import map_layers, print_warnings
     from sim.exercise import ExerciseError
     from sim.exercise.seats import parse_seats, resolve_seats, scenario_seats
     from sim.overrides import ScenarioFile
-    from sim.scenario.maplayers import LayerUnreadable
 
     with scenario_problems(scenario):
         file = ScenarioFile.read(scenario)
@@ -253,13 +253,12 @@ def serve(
     except ExerciseError as exc:
         fail(f"--seats: {exc}")
     free_port(host, port)
+    background = map_layers(scenario, file.scenario)        # a bad layer stops before the log is opened
+    print_warnings([shapes.note for shapes in background if shapes.note])
     session = open_session(scenario, seed, log, resume, participants, scripted_outcomes, file)
     if seated:
         session.seats = resolve_seats(seated, session.scenario)
-    try:
-        dash_app = create_app(session, host, port, seated)
-    except LayerUnreadable as exc:
-        fail(f"map.layers: {exc}")
+    dash_app = create_app(session, host, port, seated, background=background)
     if host not in ("127.0.0.1", "localhost", "::1"):
         console.print(f"[bold yellow]warning:[/] listening on {host}: anyone who can reach it can drive the exercise "
                       "(there is no login)", highlight=False)

@@ -16,7 +16,7 @@ if TYPE_CHECKING:
     from sim.results import RunResult
     from sim.scenario import Scenario
 
-__all__ = ["RUN_FILES", "describe", "load_with_sets", "out_folder", "print_warnings", "replay_background", "run", "schema",
+__all__ = ["RUN_FILES", "describe", "load_with_sets", "out_folder", "print_warnings", "map_layers", "run", "schema",
            "summary_table", "validate"]
 
 # what `ripple run` writes into its folder (RunResult.save, and replay.html with --html)
@@ -101,9 +101,11 @@ def validate(scenario: Path = ScenarioArg) -> None:
     from sim.scenario.sanity import sanity_warnings
 
     s = load_or_exit(scenario)
+    background = map_layers(scenario, s)
     console.print(f"ok: {scenario}: {describe(s)}", highlight=False, soft_wrap=True)
     physics = Physics.of(s, network_tables(s))
-    print_warnings([*sanity_warnings(s), *(physics.warnings if physics is not None else ())])
+    print_warnings([*sanity_warnings(s), *(physics.warnings if physics is not None else ()),
+                    *(shapes.note for shapes in background if shapes.note)])
 
 
 @app.command()
@@ -189,13 +191,15 @@ def load_with_sets(path: Path, sets: list[str]) -> Scenario:
             fail(str(exc))
 
 
-def replay_background(s: Scenario) -> list:
-    """The scenario's map layers for the replay page, read before the run so a bad layer
-    file stops it at once (exit 2); a layer taken in the network's coordinates for want of
-    a CRS is said so.
+def map_layers(path: Path, s: Scenario) -> list:
+    """The scenario's map layers, read and placed; a layer that cannot be read prints its
+    problem at the file and line of its entry and exits with code 2. A layer taken in the
+    network's coordinates for want of a CRS carries a note saying so (a warning to print).
 
     Parameters
     ----------
+    path : Path
+        The scenario file (to point at the layer's line).
     s : Scenario
         The loaded scenario.
 
@@ -203,14 +207,17 @@ def replay_background(s: Scenario) -> list:
     -------
     list of sim.scenario.maplayers.LayerShapes
     """
+    if not s.map.layers:
+        return []
     from dashboards.layers import map_background
+    from sim.scenario.loader import located
     from sim.scenario.maplayers import LayerUnreadable
 
-    try:
-        background = map_background(s)
-    except LayerUnreadable as exc:
-        fail(f"map.layers: {exc}")
-    print_warnings([shapes.note for shapes in background if shapes.note])
+    with scenario_problems(path):
+        try:
+            background = map_background(s)
+        except LayerUnreadable as exc:
+            raise located(path, [(("map", "layers", exc.index, "file"), str(exc))]) from None
     return background
 
 
@@ -229,10 +236,11 @@ def run(
     from sim.model import RippleModel
 
     s = load_with_sets(scenario, sets)
+    background = map_layers(scenario, s) if html else []      # a bad layer stops the run before any file goes
     folder = out_folder(out or Path("runs") / f"{s.id}-seed{s.seed if seed is None else seed}", force)
     model = RippleModel(s, seed=seed, skip_quiet=not no_skip)
     print_warnings(model.scenario_warnings)
-    background = replay_background(s) if html else []
+    print_warnings([shapes.note for shapes in background if shapes.note])
     with console.status(f"running {s.id} ({model.n_ticks} ticks)"):
         result = model.run()
     try:

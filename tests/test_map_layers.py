@@ -201,14 +201,20 @@ def test_a_bad_layer_entry_is_located(tmp_path, layers, line, field, words):
     ('{"type":"FeatureCollection","features":[{"type":"Feature","properties":{},'
      '"geometry":{"type":"LineString","coordinates":[[8.6,53.5],[8.7,53.55]]}}]}\n', "drawing without a CRS"),
 ])
-def test_an_unreadable_layer_stops_run_html_before_the_run(tmp_path, content, words):
+def test_an_unreadable_layer_is_refused_at_its_line_before_anything_is_written(tmp_path, content, words):
     (tmp_path / "bad.geojson").write_text(content)
     path = write_scenario(tmp_path, DRAWING_SCENARIO, "    - {file: bad.geojson, name: Bad, style: water}")
     out = tmp_path / "run"
-    result = runner.invoke(app, ["run", str(path), "--out", str(out), "--html"])
-    assert result.exit_code == 2, result.output
-    assert "Traceback" not in result.output and words in result.output
-    assert not (out / "summary.json").exists()
+    out.mkdir()
+    (out / "summary.json").write_text("an earlier run's")
+    log = tmp_path / "exercise.jsonl"
+    for command in (["validate", str(path)], ["run", str(path), "--out", str(out), "--html", "--force"],
+                    ["serve", str(path), "--log", str(log), "--port", "8979"]):
+        result = runner.invoke(app, command)
+        assert result.exit_code == 2, result.output
+        assert "Traceback" not in result.output and words in result.output
+        assert result.output.startswith(f"{path}:12: map.layers[0].file: {tmp_path / 'bad.geojson'}: "), result.output
+    assert (out / "summary.json").read_text() == "an earlier run's" and not log.exists()
 
 
 # --------------------------------------------------------------------- in the browser

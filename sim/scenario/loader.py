@@ -24,7 +24,7 @@ from sim.scenario.problems import Loc, Problem, ScenarioError, field_path
 from sim.scenario.schema import Scenario
 from sim.scenario.yamlfile import Lines, read_yaml
 
-__all__ = ["Lines", "Loc", "Problem", "ScenarioError", "deep_merge", "field_path", "load_scenario",
+__all__ = ["Lines", "Loc", "Problem", "ScenarioError", "deep_merge", "field_path", "load_scenario", "located",
            "load_scenario_data", "canonical_text", "validate_data"]
 
 _RECORDS = ("nodes", "links", "dependencies")
@@ -340,6 +340,26 @@ def load_scenario(path: str | Path, patches: list[dict[str, Any]] | None = None)
     for patch in patches or []:
         data = deep_merge(data, patch)
     return validate_data(data, lines, str(path))
+
+
+def located(path: str | Path, problems: list[tuple[Loc, str]]) -> ScenarioError:
+    """Problems found after a scenario loaded (reading its map layers, say), each at the file
+    and line of its field.
+
+    Parameters
+    ----------
+    path : str or pathlib.Path
+        The scenario file.
+    problems : list of (Loc, str)
+        Each problem's field and message.
+
+    Returns
+    -------
+    ScenarioError
+        To raise; ``file:line: field: message`` per problem.
+    """
+    data, lines = load_scenario_data(path)
+    return ScenarioError([Problem(*_locate(loc, data, lines), message) for loc, message in problems])
 
 
 def canonical_text(data: dict[str, Any]) -> str:

@@ -25,7 +25,19 @@ NETWORK_CRS = "network"     # a layer's crs: already in the network's coordinate
 
 
 class LayerUnreadable(ValueError):
-    """A map layer that cannot be read or placed on the network; the message says why."""
+    """A map layer that cannot be read or placed on the network; the message says why.
+
+    Parameters
+    ----------
+    message : str
+        Why, naming the file.
+    index : int, optional
+        The layer's place in ``map.layers`` (to point at it in the scenario file).
+    """
+
+    def __init__(self, message: str, index: int | None = None):
+        super().__init__(message)
+        self.index = index
 
 
 @dataclass(frozen=True)

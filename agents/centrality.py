@@ -11,7 +11,6 @@ whatever order the sums ran in (the target rule breaks ties by node index).
 
 from __future__ import annotations
 
-import igraph
 import numpy as np
 
 __all__ = ["SIGNIFICANT", "betweenness"]
@@ -61,6 +60,8 @@ def betweenness(n: int, rows: np.ndarray, cols: np.ndarray) -> np.ndarray:
     """
     if n < 3:
         return np.zeros(n)
+    import igraph      # here, not at the top: its import costs more than half a second of every start-up
+
     ends = np.column_stack([np.asarray(rows, np.int64), np.asarray(cols, np.int64)])
     ends = np.unique(np.sort(ends[ends[:, 0] != ends[:, 1]], axis=1), axis=0)
     graph = igraph.Graph(n=n, edges=ends.tolist(), directed=False)

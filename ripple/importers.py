@@ -132,7 +132,8 @@ def graphml(
     force: bool = typer.Option(False, "--force", help="replace OUT if it exists"),
 ) -> None:
     """Import a GraphML graph: nodes, edges as links, directed edges with a resource as dependencies."""
-    from sim.scenario.importers.graphml import import_graphml, parse_mapping
+    from sim.scenario.importers.fieldmap import parse_mapping
+    from sim.scenario.importers.graphml import import_graphml
 
     place = _origin(origin)
     _import_and_write(lambda: import_graphml(source, sector=sector, prefix=prefix, crs=crs, units=units, origin=place,

@@ -100,6 +100,11 @@ def gis(
     open_where: str = typer.Option(None, "--open-where", metavar="QUERY", help="pandas query on the fields that selects the lines "
                                    "that are normally-open ties, e.g. \"status == 'open'\"", show_default=False),
     snap: float = typer.Option(50.0, "--snap", min=0.0, help="metres a line end may be from the node it joins"),
+    mapping: list[str] = typer.Option([], "--map", metavar="FIELD=ATTRIBUTE", help="FIELD=ATTRIBUTE[*FACTOR]: read a "
+                                      "power-flow field from a field of the layer, nodes' from points and polygons, "
+                                      "links' from lines, e.g. p_load_mw=load_kw*0.001, slack=is_slack, "
+                                      "rating_mva=thermal_mw, x_ohm=reactance with vn_kv=kv (repeat it)",
+                                      show_default=False),
     prefix: str = typer.Option("", "--prefix", help="put before every node and link id"),
     crs: str = typer.Option(None, "--crs", help=_CRS_HELP, show_default=False),
     units: str = typer.Option(None, "--units", metavar="m|km|ft|us-ft", help=_UNITS_HELP, show_default=False),
@@ -107,13 +112,15 @@ def gis(
     force: bool = typer.Option(False, "--force", help="replace OUT if it exists"),
 ) -> None:
     """Import a GIS layer: points and polygons become nodes, lines links snapped to them, positions in km."""
+    from sim.scenario.importers.fieldmap import parse_mapping
     from sim.scenario.importers.gis import import_gis
 
     place = _origin(origin)
-    _import_and_write(partial(import_gis, source, sector=sector, prefix=prefix, crs=crs, units=units, origin=place,
-                              layer=layer, id_field=id_field, kind_field=kind_field, name_field=name_field,
-                              population_field=population_field, source_where=source_where, open_where=open_where,
-                              snap_m=snap), out, force)
+    _import_and_write(lambda: import_gis(source, sector=sector, prefix=prefix, crs=crs, units=units, origin=place,
+                                         layer=layer, id_field=id_field, kind_field=kind_field, name_field=name_field,
+                                         population_field=population_field, source_where=source_where,
+                                         open_where=open_where, snap_m=snap, mapping=parse_mapping(mapping)),
+                      out, force)     # a bad --map fails inside
 
 
 @importer.command()
@@ -121,9 +128,10 @@ def graphml(
     source: Path = typer.Argument(..., help="a GraphML file of another tool (networkx, yEd, Gephi …)",
                                   show_default=False),
     out: Path = typer.Option(..., "--out", help=_OUT_HELP, show_default=False),
-    mapping: list[str] = typer.Option([], "--map", metavar="FIELD=ATTRIBUTE", help="FIELD=ATTRIBUTE: read a ripple field from another "
-                                      "attribute, e.g. population=load_mw*1000, x=lon, sector=layer, source=is_plant "
-                                      "(repeat it)", show_default=False),
+    mapping: list[str] = typer.Option([], "--map", metavar="FIELD=ATTRIBUTE", help="FIELD=ATTRIBUTE[*FACTOR]: read a ripple field from "
+                                      "another attribute, e.g. population=load_mw*1000, x=lon, sector=layer, "
+                                      "source=is_plant, or a power-flow field: x_pu=reactance, rating_mva=thermal_mw, "
+                                      "p_load_mw=load_kw*0.001, slack=is_slack (repeat it)", show_default=False),
     sector: str = typer.Option(None, "--sector", help="sector of the nodes that have none", show_default=False),
     prefix: str = typer.Option("", "--prefix", help="put before every node and link id"),
     crs: str = typer.Option(None, "--crs", help=_CRS_HELP, show_default=False),
@@ -132,7 +140,8 @@ def graphml(
     force: bool = typer.Option(False, "--force", help="replace OUT if it exists"),
 ) -> None:
     """Import a GraphML graph: nodes, edges as links, directed edges with a resource as dependencies."""
-    from sim.scenario.importers.graphml import import_graphml, parse_mapping
+    from sim.scenario.importers.fieldmap import parse_mapping
+    from sim.scenario.importers.graphml import import_graphml
 
     place = _origin(origin)
     _import_and_write(lambda: import_graphml(source, sector=sector, prefix=prefix, crs=crs, units=units, origin=place,

@@ -17,7 +17,8 @@ from sim.model import RippleModel
 from sim.network import DAMAGED, ISOLATED, Network
 from sim.scenario import load_scenario
 from sim.scenario.importers import ImportFailed
-from sim.scenario.importers.graphml import import_graphml, parse_mapping
+from sim.scenario.importers.fieldmap import parse_mapping
+from sim.scenario.importers.graphml import import_graphml
 from sim.scenario.netdata import read_network
 
 logging.getLogger("pandapower").setLevel(logging.ERROR)     # numba, optional, is not installed

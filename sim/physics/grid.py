@@ -19,8 +19,12 @@ from dataclasses import dataclass
 import numpy as np
 
 from sim.scenario.netdata import NetworkTables
+from sim.scenario.schema import PHYSICS_LINK_FIELDS, PHYSICS_NODE_FIELDS
 
 __all__ = ["Grid", "GridError"]
+
+_X, _SHIFT, _RATING = PHYSICS_LINK_FIELDS
+_LOAD, _GEN, _MAX, _SLACK, _ANGLE, _PRIORITY = PHYSICS_NODE_FIELDS
 
 
 class GridError(ValueError):
@@ -129,28 +133,28 @@ class Grid:
             attrs = (t.link_attrs[row] if t.link_attrs is not None else None) or {}
             link_id = t.link_id[row] or f"{t.ids[t.link_a[row]]}-{t.ids[t.link_b[row]]}"
             ids.append(link_id)
-            value = attrs.get("x_pu")
+            value = attrs.get(_X)
             if value is None or value == 0:
                 if t.link_kind[row] != "switch" or value is not None:
                     raise GridError(f"link {link_id} has no reactance x_pu (nonzero), which `physics: dc` needs "
                                     "(ripple import pandapower writes it; a switch without one joins its ends)")
             else:
                 x[k] = float(value)
-            shift[k] = np.deg2rad(float(attrs.get("phase_shift_degree", 0.0)))
-            if attrs.get("rating_mva") is not None:
-                rating[k] = float(attrs["rating_mva"])
+            shift[k] = np.deg2rad(float(attrs.get(_SHIFT, 0.0)))
+            if attrs.get(_RATING) is not None:
+                rating[k] = float(attrs[_RATING])
         n = len(bus_node)
         load, gen, top = np.zeros(n), np.zeros(n), np.full(n, np.nan)
         slack, angle, priority = np.zeros(n, bool), np.zeros(n), np.zeros(n)
         for k, node in enumerate(bus_node.tolist()):
             attrs = (t.node_attrs[node] if t.node_attrs is not None else None) or {}
-            load[k] = float(attrs.get("p_load_mw", 0.0))
-            gen[k] = float(attrs.get("p_gen_mw", 0.0))
-            slack[k] = bool(attrs.get("slack", False))
-            angle[k] = np.deg2rad(float(attrs.get("slack_va_degree", 0.0)))
-            priority[k] = float(attrs.get("priority", 0.0))
-            if attrs.get("p_max_mw") is not None:
-                top[k] = float(attrs["p_max_mw"])
+            load[k] = float(attrs.get(_LOAD, 0.0))
+            gen[k] = float(attrs.get(_GEN, 0.0))
+            slack[k] = bool(attrs.get(_SLACK, False))
+            angle[k] = np.deg2rad(float(attrs.get(_ANGLE, 0.0)))
+            priority[k] = float(attrs.get(_PRIORITY, 0.0))
+            if attrs.get(_MAX) is not None:
+                top[k] = float(attrs[_MAX])
         top = np.where(np.isnan(top), np.where(slack, np.inf, gen), top)
         return cls(sector, bus_node, bus_of[t.link_a[rows]], bus_of[t.link_b[rows]], ids, rows, x, shift, rating,
                    ~np.asarray(t.link_open)[rows], load, gen, top, slack, angle, priority)

@@ -49,7 +49,7 @@ __all__ = [
     "Distance", "Duration", "Exercise", "KM_PER_UNIT", "NetworkColumns", "NetworkPart", "NodeSelector", "drawing_unit_km",
     "parse_distance",
     "Fraction", "Inject", "InjectAlternative", "InjectCondition", "Link", "MapLayer", "MapSettings", "MutualAid",
-    "NetworkData", "Node", "Policies", "RESOURCES", "Resource",
+    "NetworkData", "Node", "PHYSICS_LINK_FIELDS", "PHYSICS_NODE_FIELDS", "Policies", "RESOURCES", "Resource",
     "ResponseTimes", "Scenario", "Seat", "Sector", "Strict", "TacticName", "TargetRule", "TargetRuleName", "Team",
     "TeamKind", "TimeDistribution",
 ]
@@ -146,6 +146,10 @@ Distance = Annotated[
 ]
 
 RESOURCES = ("power", "water", "telecom", "fuel", "control", "transport")
+# The attributes a DC power flow reads (sim/physics/grid.py, docs/physics.md "Inputs"), in
+# links' and nodes' attrs: defined here so that the importers, below the physics, map them too.
+PHYSICS_LINK_FIELDS = ("x_pu", "phase_shift_degree", "rating_mva")
+PHYSICS_NODE_FIELDS = ("p_load_mw", "p_gen_mw", "p_max_mw", "slack", "slack_va_degree", "priority")
 Resource = Literal[RESOURCES]
 DependencyKind = Literal["physical", "cyber", "geographic", "logical"]
 Connectivity = Literal["sources", "giant_component", "none"]

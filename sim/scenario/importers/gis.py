@@ -14,6 +14,10 @@ The mapping (docs/import.md, "GIS layers"):
   ``feature<FID>``), which must be present and unique; names from ``name_field`` (default
   the ``name`` field), kinds from ``kind_field``, people served from ``population_field``;
   every other attribute goes into ``attrs``;
+- ``mapping`` (``--map FIELD=ATTRIBUTE[*FACTOR]``) names the attributes the power-flow fields
+  are read from, points' and polygons' node fields (``p_load_mw=load_kw*0.001``), lines' link
+  fields (``rating_mva=thermal_mw``, or ``x_ohm`` with ``vn_kv``); they are checked and kept in
+  ``attrs`` under the field's name (:mod:`sim.scenario.importers.fieldmap`);
 - ``source_where`` / ``open_where`` are pandas queries on the attributes: matching nodes are
   sources, matching links normally-open ties;
 - positions: the layer's own CRS (GeoJSON without one is WGS84 by its specification), else
@@ -28,10 +32,12 @@ from typing import Any
 
 import numpy as np
 
+from sim.scenario.importers.fieldmap import OHM_FIELDS, PhysicsFields, field_sources
 from sim.scenario.importers.geo import extent_warning, unit_km
 from sim.scenario.importers.sourcedata import named, plain, project, source_crs
 from sim.scenario.importers.report import ImportFailed, ImportReport
 from sim.scenario.netdata import NetworkTables, tables_from_records
+from sim.scenario.schema import PHYSICS_LINK_FIELDS, PHYSICS_NODE_FIELDS
 
 __all__ = ["SNAP_M", "import_gis", "read_layer"]
 
@@ -41,6 +47,9 @@ __all__ = ["SNAP_M", "import_gis", "read_layer"]
 SNAP_M = 50.0
 _NODE_GEOMETRIES = {"Point", "MultiPoint", "Polygon", "MultiPolygon"}
 _LINE_GEOMETRIES = {"LineString", "MultiLineString", "LinearRing"}
+_MAPPED = PHYSICS_NODE_FIELDS + PHYSICS_LINK_FIELDS + OHM_FIELDS
+_OTHERS = ("; a node's name, kind and people come from --name-field, --kind-field and --population-field, "
+           "ids from --id-field")
 
 
 def read_layer(path: Path, layer: str | None = None) -> Any:
@@ -132,6 +141,17 @@ def _matching(frame: Any, expression: str | None, option: str, path: Path) -> se
     return set(chosen.index.tolist())
 
 
+def _physics(frame: Any, mapping: dict[str, Any] | None, path: Path) -> PhysicsFields:
+    """The power-flow fields, each mapped attribute checked to be a field of the layer."""
+    sources = field_sources(dict(mapping or {}), _MAPPED, tuple(f for f in _MAPPED if f != "slack"), _OTHERS)
+    for field, (attribute, _) in sources.items():
+        if attribute and attribute not in frame.columns:
+            fields = ", ".join(str(c) for c in frame.columns if c != frame.geometry.name) or "none"
+            raise ImportFailed(f"{path}: --map {field}={attribute}: the layer has no field '{attribute}' "
+                               f"(its fields: {fields})")
+    return PhysicsFields(sources)
+
+
 def _population(frame: Any, field: str | None, path: Path) -> dict[Any, float]:
     """People served per FID from ``field`` (missing: 0); a bad value fails naming the feature."""
     if field is None:
@@ -217,7 +237,7 @@ def import_gis(path: Path, *, sector: str, prefix: str = "", crs: str | None = N
                origin: tuple[float, float] | None = None, layer: str | None = None, id_field: str | None = None,
                kind_field: str | None = None, name_field: str | None = None, population_field: str | None = None,
                source_where: str | None = None, open_where: str | None = None,
-               snap_m: float = SNAP_M) -> tuple[NetworkTables, ImportReport]:
+               snap_m: float = SNAP_M, mapping: dict[str, str] | None = None) -> tuple[NetworkTables, ImportReport]:
     """A GIS layer as ripple network columns: points are nodes, lines are links.
 
     Parameters
@@ -243,6 +263,10 @@ def import_gis(path: Path, *, sector: str, prefix: str = "", crs: str | None = N
         sources, the links normally-open ties.
     snap_m : float
         How far a line end may be from the node it connects to, m.
+    mapping : dict or None
+        Power-flow field → the attribute to read it from, optionally times a factor:
+        ``{"p_load_mw": "load_kw*0.001", "x_ohm": "reactance", "vn_kv": "kv"}``
+        (:func:`sim.scenario.importers.fieldmap.parse_mapping` reads ``--map`` options into it).
 
     Returns
     -------
@@ -255,7 +279,8 @@ def import_gis(path: Path, *, sector: str, prefix: str = "", crs: str | None = N
     ------
     ImportFailed
         For a missing or unreadable file, a missing field, an empty or duplicate id, a bad
-        query, a bad population or an unknown CRS; the message names the file and feature.
+        query, a bad population, a bad mapping or mapped value, or an unknown CRS; the message
+        names the file and feature.
     """
     frame = read_layer(path, layer)
     if getattr(frame, "_geometry_column_name", None) not in frame.columns:
@@ -273,6 +298,7 @@ def import_gis(path: Path, *, sector: str, prefix: str = "", crs: str | None = N
     sources = _matching(frame, source_where, "--source-where", path)
     ties = _matching(frame, open_where, "--open-where", path)
     population = _population(frame, population_field, path)
+    physics = _physics(frame, mapping, path)
     report = ImportReport()
 
     geometry = frame.geometry
@@ -303,7 +329,8 @@ def import_gis(path: Path, *, sector: str, prefix: str = "", crs: str | None = N
 
     kept = frame.drop(columns=[c for c in frame.columns if c in (id_field, frame.geometry.name)])
     attributes = kept.to_dict("records") if len(kept.columns) else [{}] * len(kept)
-    node_fields, link_fields = {name_field, kind_field, population_field}, {kind_field}    # become the record's own
+    node_fields = {name_field, kind_field, population_field} | physics.attributes("node")   # become the record's own
+    link_fields = {kind_field} | physics.attributes("link")
     fids = frame.index.tolist()
     nodes: list[dict[str, Any]] = []
     node_rows = np.flatnonzero(is_node)
@@ -319,6 +346,7 @@ def import_gis(path: Path, *, sector: str, prefix: str = "", crs: str | None = N
             node["source"] = True
         attrs = {key: plain(value) for key, value in attributes[i].items()
                  if key not in node_fields and plain(value) is not None}
+        attrs.update(physics.read(attributes[i], "node", f"{path}: feature {fids[i]} ('{ids[i]}')"))
         if attrs:
             node["attrs"] = attrs
         nodes.append(node)
@@ -333,6 +361,7 @@ def import_gis(path: Path, *, sector: str, prefix: str = "", crs: str | None = N
         attrs = {key: plain(value) for key, value in attributes[i].items()
                  if key not in link_fields and plain(value) is not None}
         attrs["length_km"] = float(length)
+        attrs.update(physics.read(attributes[i], "link", f"{path}: feature {fids[i]} ('{ids[i]}')"))
         kind = _text_id(frame[kind_field].iat[i]) if kind_field else None
         for part in range(len(lines)):
             a, b = int(rows[end]), int(rows[end + 1])
@@ -341,7 +370,9 @@ def import_gis(path: Path, *, sector: str, prefix: str = "", crs: str | None = N
             if a == b:
                 self_loops.append(link_id)
                 continue
-            link: dict[str, Any] = {"id": link_id, "a": nodes[a]["id"], "b": nodes[b]["id"], "attrs": attrs}
+            link: dict[str, Any] = {"id": link_id, "a": nodes[a]["id"], "b": nodes[b]["id"], "attrs": dict(attrs)}
+            physics.per_unit(link["attrs"], [nodes[row].get("attrs", {}).get("vn_kv") for row in (a, b)],
+                             f"{path}: feature {fids[i]} (line '{link_id}')")
             if kind:
                 link["kind"] = kind
             if fids[i] in ties:
@@ -368,6 +399,7 @@ def import_gis(path: Path, *, sector: str, prefix: str = "", crs: str | None = N
     report.mapped[f"line ends with no node within {snap_m:g} m -> junction nodes"] += len(junction_ids)
     report.mapped["nodes matching --source-where -> sources"] += sum(1 for node in nodes if node.get("source"))
     report.mapped["links matching --open-where -> normally-open ties"] += sum(1 for link in links if link.get("open"))
+    physics.report(report)
     if self_loops:
         report.dropped[f"lines whose ends snap to one node ({', '.join(self_loops[:5])}"
                        f"{' …' if len(self_loops) > 5 else ''})"] += len(self_loops)

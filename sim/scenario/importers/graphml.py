@@ -7,7 +7,9 @@ other (docs/import.md, "GraphML"):
   ``kind``, ``x``, ``y``, ``population``, ``source``, ``hardening``) are taken from the
   attributes of those names, or of the names ``mapping`` gives (``{"population":
   "load_mw*1000"}``: an attribute times a factor); every other attribute is kept in ``attrs``
-  and listed in the report, never refused;
+  and listed in the report, never refused; the power-flow fields (``x_pu``, ``rating_mva``,
+  ``p_load_mw`` …, or ``x_ohm`` with ``vn_kv``) are read and checked into ``attrs`` by
+  :mod:`sim.scenario.importers.fieldmap`;
 - each edge is a link ``<prefix><GraphML edge id>`` (``edge<k>`` without one) with ``kind``,
   ``open`` and its other attributes in ``attrs``, parallel edges kept; an edge with a
   ``resource`` is a dependency of its target on its source (supplier → dependent), which only
@@ -24,77 +26,24 @@ from typing import Any
 
 import numpy as np
 
+from sim.scenario.importers.fieldmap import OHM_FIELDS, PhysicsFields, field_sources, number, yes_no
 from sim.scenario.importers.geo import LONLAT, extent_warning
 from sim.scenario.importers.sourcedata import named, plain, project, source_crs
 from sim.scenario.importers.report import ImportFailed, ImportReport
 from sim.scenario.netdata import NetworkTables, tables_from_records
-from sim.scenario.schema import RESOURCES, DependencyKind
+from sim.scenario.schema import PHYSICS_LINK_FIELDS, PHYSICS_NODE_FIELDS, RESOURCES, DependencyKind
 from sim.scenario.netdata.tables import format_seconds
 from sim.scenario.timefmt import parse_duration
 
-__all__ = ["EDGE_FIELDS", "NODE_FIELDS", "import_graphml", "parse_mapping", "read_foreign_graphml"]
+__all__ = ["EDGE_FIELDS", "NODE_FIELDS", "import_graphml", "read_foreign_graphml"]
 
 NODE_FIELDS = ("name", "sector", "kind", "x", "y", "population", "source", "hardening")
 EDGE_FIELDS = ("id", "kind", "open", "resource", "need", "buffer")
-_NUMBERS = ("x", "y", "population", "hardening", "need")
+_NUMBERS = ("x", "y", "population", "hardening", "need") + tuple(
+    f for f in PHYSICS_LINK_FIELDS + PHYSICS_NODE_FIELDS + OHM_FIELDS if f != "slack")
+_NODE_SIDE = set(NODE_FIELDS) | set(PHYSICS_NODE_FIELDS) | {"vn_kv"}      # fields read from node attributes
+_EDGE_SIDE = set(EDGE_FIELDS) | set(PHYSICS_LINK_FIELDS) | set(OHM_FIELDS)
 _DEGREE_NAMES = (("lon", "lat"), ("longitude", "latitude"), ("long", "lat"))
-_TRUE, _FALSE = {"true", "yes", "y", "1", "t"}, {"false", "no", "n", "0", "f", ""}
-
-
-def parse_mapping(items: list[str]) -> dict[str, str]:
-    """``--map FIELD=ATTRIBUTE`` options as the mapping :func:`import_graphml` takes.
-
-    Parameters
-    ----------
-    items : list of str
-        ``FIELD=ATTRIBUTE``, or for a number ``FIELD=ATTRIBUTE*FACTOR`` (``population=load_mw*1000``);
-        ``FIELD=`` reads the field from nowhere (an attribute of its name that means something else
-        is then kept in ``attrs``).
-
-    Returns
-    -------
-    dict
-        ripple field → attribute (with its factor, as written).
-
-    Raises
-    ------
-    ImportFailed
-        For an item without ``=``.
-
-    Examples
-    --------
-    >>> parse_mapping(["population=load_mw*1000", "x = lon"])
-    {'population': 'load_mw*1000', 'x': 'lon'}
-    """
-    out: dict[str, str] = {}
-    for item in items:
-        field, sep, attribute = item.partition("=")
-        if not sep or not field.strip():
-            raise ImportFailed(f"--map {item}: write FIELD=ATTRIBUTE, e.g. population=load_mw")
-        out[field.strip()] = attribute.strip()
-    return out
-
-
-def _attribute_factors(mapping: dict[str, str]) -> dict[str, tuple[str, float]]:
-    """ripple field → (attribute, factor), each field checked to be one ripple knows."""
-    out: dict[str, tuple[str, float]] = {}
-    known = sorted(set(NODE_FIELDS) | set(EDGE_FIELDS))
-    for field, attribute in mapping.items():
-        if field not in known:
-            raise ImportFailed(f"--map {field}={attribute}: ripple has no field '{field}'; it knows {', '.join(known)}")
-        if not isinstance(attribute, str):
-            raise ImportFailed(f"--map {field}={attribute}: name the attribute to read {field} from")
-        factor = 1.0
-        if "*" in attribute and field in _NUMBERS:
-            attribute, _, text = attribute.rpartition("*")
-            try:
-                factor = float(text)
-            except ValueError:
-                raise ImportFailed(f"--map {field}={attribute}*{text}: the factor '{text}' is not a number") from None
-            if not np.isfinite(factor):
-                raise ImportFailed(f"--map {field}={attribute}*{text}: the factor must be a finite number")
-        out[field] = (attribute.strip(), factor)
-    return out
 
 
 def read_foreign_graphml(path: Path) -> Any:
@@ -128,40 +77,13 @@ def read_foreign_graphml(path: Path) -> Any:
         raise ImportFailed(f"{path}: not valid GraphML ({str(exc).splitlines()[0] if str(exc) else type(exc).__name__})") from None
 
 
-def _flag(value: Any, where: str, field: str, attribute: str) -> bool:
-    """A yes/no attribute (bool, 0/1, true/false/yes/no)."""
-    value = plain(value)
-    if isinstance(value, bool):
-        return value
-    if isinstance(value, (int, float)) and value in (0, 1):
-        return bool(value)
-    if isinstance(value, str) and value.strip().lower() in _TRUE | _FALSE:
-        return value.strip().lower() in _TRUE
-    raise ImportFailed(f"{where}: {field} (attribute '{attribute}') is '{value}', not yes or no (to keep that "
-                       f"attribute in attrs instead: --map {field}=)")
-
-
-def _number(value: Any, factor: float, what: str, field: str) -> float:
-    """A numeric attribute times ``factor``; ``what`` names it in messages."""
-    value = plain(value)
-    try:
-        if isinstance(value, bool):
-            raise ValueError
-        number = float(value) * factor
-    except (TypeError, ValueError):
-        raise ImportFailed(f"{what} is '{value}', not a number (to keep that attribute in attrs instead: "
-                           f"--map {field}=)") from None
-    if not np.isfinite(number):
-        raise ImportFailed(f"{what} is '{value}', not a finite number")
-    return number
-
-
 class _Fields:
     """Where each ripple field is read from: the mapped attribute, or the field's own name."""
 
     def __init__(self, mapping: dict[str, tuple[str, float]], node_keys: set[str], edge_keys: set[str]):
         self.mapping = mapping
         self.node_keys, self.edge_keys = node_keys, edge_keys
+        self.physics = PhysicsFields(mapping)
         if "x" not in mapping and "y" not in mapping and not {"x", "y"} <= node_keys:
             for lon, lat in _DEGREE_NAMES:
                 if {lon, lat} <= node_keys:
@@ -185,7 +107,7 @@ def _nodes(graph: Any, fields: _Fields, sector: str | None, prefix: str, path: P
            unused: set[str]) -> tuple[list[dict[str, Any]], np.ndarray, np.ndarray]:
     """Node records, and x, y as the source has them (NaN where missing)."""
     nodes, xs, ys = [], [], []
-    taken = fields.used(NODE_FIELDS)
+    taken = fields.used(NODE_FIELDS) | fields.physics.attributes("node")
     for node_id, data in graph.nodes(data=True):
         where = f"{path}: node '{node_id}'"
         node: dict[str, Any] = {"id": f"{prefix}{node_id}"}
@@ -203,28 +125,29 @@ def _nodes(graph: Any, fields: _Fields, sector: str | None, prefix: str, path: P
         for k, field in enumerate(("x", "y")):
             if value[field] is not None:
                 attribute, factor = fields.source(field)
-                xy[k] = _number(value[field], factor, f"{where}: {field} (attribute '{attribute}')", field)
+                xy[k] = number(value[field], factor, f"{where}: {field} (attribute '{attribute}')", field)
         xs.append(xy[0])
         ys.append(xy[1])
         if value["population"] is not None:
             attribute, factor = fields.source("population")
-            people = _number(value["population"], factor, f"{where}: population (attribute '{attribute}')", "population")
+            people = number(value["population"], factor, f"{where}: population (attribute '{attribute}')", "population")
             if people < 0:
                 raise ImportFailed(f"{where}: population (attribute '{attribute}') is {people:g}, below 0")
             if people:
                 node["population"] = people
         if value["hardening"] is not None:
             attribute, factor = fields.source("hardening")
-            hardening = _number(value["hardening"], factor, f"{where}: hardening (attribute '{attribute}')",
+            hardening = number(value["hardening"], factor, f"{where}: hardening (attribute '{attribute}')",
                                 "hardening")
             if not 0 <= hardening <= 1:
                 raise ImportFailed(f"{where}: hardening (attribute '{attribute}') is {hardening:g}, not within 0..1")
             if hardening:
                 node["hardening"] = hardening
-        if value["source"] is not None and _flag(value["source"], where, "source", fields.source("source")[0]):
+        if value["source"] is not None and yes_no(value["source"], where, "source", fields.source("source")[0]):
             node["source"] = True
         attrs = {key: plain(v) for key, v in data.items() if key not in taken and plain(v) is not None}
         unused.update(attrs)
+        attrs.update(fields.physics.read(data, "node", where))
         if attrs:
             node["attrs"] = attrs
         nodes.append(node)
@@ -237,11 +160,11 @@ def _edge_name(a: Any, b: Any, key: Any, directed: bool) -> str:
     return f"edge '{key}' ({ends})" if isinstance(key, str) else f"edge {ends}"
 
 
-def _edges(graph: Any, fields: _Fields, prefix: str, path: Path, report: ImportReport,
-           unused: set[str]) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
-    """Link records and dependency records (one per dependent and resource)."""
+def _edges(graph: Any, fields: _Fields, prefix: str, path: Path, report: ImportReport, unused: set[str],
+           kv_of: dict[str, Any]) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    """Link records and dependency records (one per dependent and resource); ``kv_of``: each node's vn_kv."""
     directed = graph.is_directed()
-    taken = fields.used(EDGE_FIELDS)
+    taken = fields.used(EDGE_FIELDS) | fields.physics.attributes("link")
     resource_attribute = fields.source("resource")[0]
     links: list[dict[str, Any]] = []
     groups: dict[tuple[str, str], dict[str, Any]] = {}
@@ -262,10 +185,12 @@ def _edges(graph: Any, fields: _Fields, prefix: str, path: Path, report: ImportR
             if kind not in (None, ""):
                 link["kind"] = str(kind)
             is_open = data.get(fields.source("open")[0])
-            if is_open is not None and _flag(is_open, where, "open", fields.source("open")[0]):
+            if is_open is not None and yes_no(is_open, where, "open", fields.source("open")[0]):
                 link["open"] = True
             attrs = {name: plain(v) for name, v in data.items() if name not in taken and plain(v) is not None}
             unused.update(attrs)
+            attrs.update(fields.physics.read(data, "link", where))
+            fields.physics.per_unit(attrs, [kv_of[link["a"]], kv_of[link["b"]]], where)
             if attrs:
                 link["attrs"] = attrs
             links.append(link)
@@ -300,10 +225,10 @@ def _dependency_terms(group: dict[str, Any], data: dict[str, Any], fields: _Fiel
     need = plain(data.get(fields.source("need")[0]))
     terms: dict[str, Any] = {}
     if need is not None:
-        number = _number(need, 1.0, f"{where}: need", "need")
-        if number < 1 or not float(number).is_integer():
+        count = number(need, 1.0, f"{where}: need", "need")
+        if count < 1 or not float(count).is_integer():
             raise ImportFailed(f"{where}: need is {need}, not a whole number of at least 1")
-        terms["need"] = int(number)
+        terms["need"] = int(count)
     buffer = plain(data.get(fields.source("buffer")[0]))
     if buffer is not None:
         try:
@@ -326,8 +251,8 @@ def _unmapped(mapping: dict[str, tuple[str, float]], node_keys: set[str], edge_k
     for field, (attribute, _) in mapping.items():
         if not attribute:      # FIELD=: read from nowhere
             continue
-        keys = node_keys if field in NODE_FIELDS and field not in EDGE_FIELDS else \
-            edge_keys if field not in NODE_FIELDS else node_keys | edge_keys
+        keys = node_keys if field in _NODE_SIDE and field not in _EDGE_SIDE else \
+            edge_keys if field not in _NODE_SIDE else node_keys | edge_keys
         if attribute not in keys:
             have = ", ".join(sorted(keys)) or "none"
             raise ImportFailed(f"{path}: --map {field}={attribute}: no {'node' if keys is node_keys else 'edge'} "
@@ -354,8 +279,8 @@ def import_graphml(path: Path, *, sector: str | None = None, prefix: str = "", c
         0, 0 at longitude, latitude ``origin``.
     mapping : dict or None
         ripple field → the attribute to read it from, optionally times a factor:
-        ``{"population": "load_mw*1000", "sector": "layer"}`` (:func:`parse_mapping` reads
-        ``--map`` options into it).
+        ``{"population": "load_mw*1000", "sector": "layer", "x_pu": "reactance"}``
+        (:func:`sim.scenario.importers.fieldmap.parse_mapping` reads ``--map`` options into it).
 
     Returns
     -------
@@ -376,13 +301,14 @@ def import_graphml(path: Path, *, sector: str | None = None, prefix: str = "", c
         raise ImportFailed(f"{path}: the graph has no nodes")
     node_keys = {key for _, data in graph.nodes(data=True) for key in data}
     edge_keys = {key for _, _, data in graph.edges(data=True) for key in data}
-    sources = _attribute_factors(dict(mapping or {}))
+    sources = field_sources(dict(mapping or {}), tuple(sorted(_NODE_SIDE | _EDGE_SIDE)), _NUMBERS)
     _unmapped(sources, node_keys, edge_keys, path)
     fields = _Fields(sources, node_keys, edge_keys)
     report = ImportReport()
     unused: set[str] = set()
     nodes, x, y = _nodes(graph, fields, sector, prefix, path, unused)
-    links, dependencies = _edges(graph, fields, prefix, path, report, unused)
+    kv_of = {node["id"]: node.get("attrs", {}).get("vn_kv") for node in nodes}
+    links, dependencies = _edges(graph, fields, prefix, path, report, unused, kv_of)
 
     declared = plain(graph.graph.get("crs"))
     if fields.in_degrees() and not (declared or crs or units):
@@ -413,6 +339,7 @@ def import_graphml(path: Path, *, sector: str | None = None, prefix: str = "", c
     report.mapped[f"edges with a resource -> {len(dependencies)} dependencies"] += sum(
         len(dep["suppliers"]) for dep in dependencies)
     report.mapped["nodes marked source -> sources"] += sum(bool(node.get("source")) for node in nodes)
+    fields.physics.report(report)
     if unused:
         report.mapped[f"attributes ripple does not use, kept in attrs: {', '.join(sorted(unused))}"] += len(unused)
 

@@ -172,6 +172,8 @@ def import_file(path: Path, **options: Any) -> tuple[NetworkTables, ImportReport
     kind = source_format(path)
     if kind == "ripple":
         return _ripple(path, options), ImportReport()
+    if kind == "ripple-graphml" and set(options) - set(RIPPLE_OPTIONS):     # options only the import takes
+        return _call("graphml", path, options)
     if kind == "ripple-graphml":
         try:
             return _ripple(path, options), ImportReport()

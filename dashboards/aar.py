@@ -29,6 +29,7 @@ import plotly.graph_objects as go
 
 from dashboards import page
 from dashboards.figures import BLACK, service_curves
+from dashboards.numberformat import D3_SIGNIFICANT, metric_text, significant
 from sim import events
 from sim.exercise import CONTROLLER, DUE_DAYS, NOTE, PLAYER, RATINGS, VERBS, ExerciseSession, Rating, verb_names
 from sim.exercise.ratings import mission_areas
@@ -38,7 +39,7 @@ from sim.scenario.timefmt import format_clock
 
 __all__ = [
     "METRICS", "TLP", "PlanItem", "Report", "ReportError", "bought", "build_report", "capability_rows", "difference",
-    "entry_text", "executive_summary", "improvement_plan", "what_happened", "observations", "decision_effects",
+    "entry_text", "executive_summary", "percent", "improvement_plan", "what_happened", "observations", "decision_effects",
     "rejected_rows", "outcomes_text",
     "sector_worst", "stacked", "mark_decisions", "metric_rows", "overview_rows",
     "timeline", "to_html", "to_markdown", "write_report",
@@ -467,7 +468,8 @@ def difference(name: str, ours: Any, theirs: Any) -> str:
     Returns
     -------
     str
-        E.g. ``"-1.20 h (better)"``, ``"same"``, or which run alone reached a value.
+        E.g. ``"-1.20 h (better)"``, ``"same"`` (equal as shown), or which run alone reached
+        a value; in the pages' one number format (:mod:`dashboards.numberformat`).
     """
     info = metric(name)
 
@@ -480,11 +482,11 @@ def difference(name: str, ours: Any, theirs: Any) -> str:
         if finite(theirs):
             return "reached only without the decisions"
         return ""
-    if info.format(ours) == info.format(theirs):
+    if metric_text(name, ours) == metric_text(name, theirs):
         return "same"
     delta = float(ours) - float(theirs)
     verdict = info.verdict(delta)
-    return info.format_delta(delta) + (f" ({verdict})" if verdict else "")
+    return metric_text(name, delta, signed=True) + (f" ({verdict})" if verdict else "")
 
 
 def metric_rows(report: Report) -> list[tuple[str, str, str, str]]:
@@ -499,7 +501,7 @@ def metric_rows(report: Report) -> list[tuple[str, str, str, str]]:
     -------
     list of (str, str, str, str)
         One row per metric of :data:`METRICS`, then each sector's resilience loss; values
-        formatted with their units by the metric catalogue.
+        with their units in three significant figures (:func:`dashboards.numberformat.metric_text`).
     """
     ours, theirs = report.exercise.metrics, report.counterfactual.metrics
     names = [*METRICS, *(f"resilience_loss_h_{sector}" for sector in report.exercise.sectors)]
@@ -507,7 +509,7 @@ def metric_rows(report: Report) -> list[tuple[str, str, str, str]]:
     for name in names:
         info = metric(name)
         label = info.cited_title if name in METRICS else f"  {info.title}"
-        rows.append((label, info.format(ours.get(name)), info.format(theirs.get(name)),
+        rows.append((label, metric_text(name, ours.get(name)), metric_text(name, theirs.get(name)),
                      difference(name, ours.get(name), theirs.get(name))))
     return rows
 
@@ -524,21 +526,21 @@ def bought(report: Report) -> str:
     -------
     str
         Resilience loss (hours) with and without the decisions, and the hours of full
-        service and person-hours of service gained or lost.
+        service and person-hours of service gained or lost, in three significant figures.
     """
     ours, theirs = report.exercise.metrics, report.counterfactual.metrics
     a, b = ours["resilience_loss_h"], theirs["resilience_loss_h"]
     people = theirs["unserved_person_h"] - ours["unserved_person_h"]
-    head = f"resilience loss {a:,.1f} h vs {b:,.1f} h without the players' decisions"
+    head = f"resilience loss {significant(a)} h vs {significant(b)} h without the players' decisions"
     if abs(a - b) < 1e-9:
         return head + ": the decisions did not change the outcome"
     if a < b:
-        return head + f": the decisions bought {b - a:,.1f} h of full service ({people:,.0f} person-hours of service)"
-    return head + f": the run with the decisions lost {a - b:,.1f} h more ({-people:,.0f} person-hours)"
+        return head + f": the decisions bought {significant(b - a)} h of full service ({significant(people)} person-hours of service)"
+    return head + f": the run with the decisions lost {significant(a - b)} h more ({significant(-people)} person-hours)"
 
 
 def shown(name: str, metrics: dict[str, float]) -> str:
-    """A metric of a run with its unit, as the catalogue formats it.
+    """A metric of a run with its unit, in the pages' one number format.
 
     Parameters
     ----------
@@ -550,9 +552,30 @@ def shown(name: str, metrics: dict[str, float]) -> str:
     Returns
     -------
     str
-        The formatted value, e.g. ``"12.34 h"``.
+        The formatted value, e.g. ``"12.3 h"``.
     """
-    return metric(name).format(metrics.get(name))
+    return metric_text(name, metrics.get(name))
+
+
+def percent(fraction: float) -> str:
+    """A service level (a fraction) as a percentage in the pages' one number format.
+
+    Parameters
+    ----------
+    fraction : float
+        Service, 0 to 1.
+
+    Returns
+    -------
+    str
+        E.g. ``"62.5%"``, ``"100%"``, ``"0%"``.
+
+    Examples
+    --------
+    >>> percent(0.625), percent(1.0), percent(0.0), percent(0.99996)
+    ('62.5%', '100%', '0%', '100%')
+    """
+    return f"{significant(float(fraction) * 100.0)}%"
 
 
 def executive_summary(report: Report) -> list[str]:
@@ -587,7 +610,7 @@ def executive_summary(report: Report) -> list[str]:
         f"{m['attacks_landed']} of {m['attacks_attempted']} attacks landed"
         f"{' (outcomes scripted: every attack lands as written)' if session.scripted_outcomes else ''} "
         f"and {m['nodes_down']} nodes went down "
-        f"(cascade amplification {metric('cascade_amplification').format(m['cascade_amplification'])}).",
+        f"(cascade amplification {shown('cascade_amplification', m)}).",
         f"Players made {len(decisions)} decision{'' if len(decisions) == 1 else 's'}"
         f"{' (' + kinds + ')' if kinds else ''}. Compared with the same scenario and seed run without them: "
         f"{bought(report)}. Minimum service: {shown('min_service', m)} (without: "
@@ -686,7 +709,7 @@ def observations(report: Report) -> list[dict[str, Any]]:
         if issue:
             row = min(r.tick, len(series["service"]) - 1)
             analysis = (f"When rated at {report.clock(r.tick)}, overall service was "
-                        f"{float(series['service'][row]):.1%}; {_cause(report, r.tick)}.")
+                        f"{percent(series['service'][row])}; {_cause(report, r.tick)}.")
             improvements.append((issue, analysis, actions.get(r.capability, "")))
         out.append({"capability": r.capability, "rating": r.rating, "strengths": strengths,
                     "improvements": improvements})
@@ -713,7 +736,8 @@ def decision_effects(report: Report) -> list[tuple[str, str, str, str]]:
         if entry["verb"] not in PLAYER_VERBS:
             continue
         without = report.session.without(index).metrics["resilience_loss_h"]
-        rows.append((entry["time"], entry_text(entry), f"{without:,.2f} h", f"{without - ours:+,.2f} h"))
+        rows.append((entry["time"], entry_text(entry), f"{significant(without)} h",
+                     f"{significant(without - ours, signed=True)} h"))
     return rows
 
 
@@ -771,7 +795,7 @@ def sector_worst(report: Report) -> list[tuple[str, str, str]]:
     def worst(series: dict[str, Any], sector: str) -> str:
         values = np.asarray(series[f"service_{sector}"])
         row = int(np.argmin(values))
-        return f"{float(values[row]):.1%} at {report.clock(row)}"
+        return f"{percent(values[row])} at {report.clock(row)}"
 
     return [(sector, worst(report.exercise.series, sector), worst(report.counterfactual.series, sector))
             for sector in report.exercise.sectors]
@@ -903,7 +927,7 @@ def curves_figure(report: Report) -> go.Figure:
     fig.add_trace(go.Scatter(x=cf["time_h"], y=np.asarray(cf["service"]) * 100.0, mode="lines",
                              name="overall, without decisions", meta="counterfactual",
                              line=dict(color="#777", width=2.5, dash="dash"),
-                             hovertemplate="without decisions: %{y:.1f}%<extra></extra>"))
+                             hovertemplate=f"without decisions: %{{y:{D3_SIGNIFICANT}}}%<extra></extra>"))
     mark_decisions(fig, report.entries, report.tick_seconds)
     if report.stopped_tick < report.session.n_ticks:
         x = report.stopped_tick * report.tick_seconds / 3600.0
@@ -1113,8 +1137,8 @@ def service_milestones(report: Report, every_h: float | None = None) -> list[tup
     rows = []
     for h in np.arange(0.0, total + 1e-9, step):
         i = int(np.searchsorted(t, h - 1e-9))
-        rows.append((format_clock(h * 3600.0), f"{report.exercise.series['service'][i]:.1%}",
-                     f"{report.counterfactual.series['service'][i]:.1%}"))
+        rows.append((format_clock(h * 3600.0), percent(report.exercise.series['service'][i]),
+                     percent(report.counterfactual.series['service'][i])))
     return rows
 
 

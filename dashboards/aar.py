@@ -39,7 +39,7 @@ from sim.scenario.timefmt import format_clock
 
 __all__ = [
     "METRICS", "TLP", "PlanItem", "Report", "ReportError", "bought", "build_report", "capability_rows", "difference",
-    "entry_text", "executive_summary", "percent", "improvement_plan", "what_happened", "observations", "decision_effects",
+    "decision_text", "entry_text", "executive_summary", "percent", "seat_name", "improvement_plan", "what_happened", "observations", "decision_effects",
     "rejected_rows", "outcomes_text",
     "sector_worst", "stacked", "mark_decisions", "metric_rows", "overview_rows",
     "timeline", "to_html", "to_markdown", "write_report",
@@ -326,6 +326,48 @@ def entry_text(entry: dict[str, Any]) -> str:
     return VERBS[entry["verb"]].entry_text(entry["args"])
 
 
+def seat_name(report: Report, seat: str | None) -> str:
+    """A seat's display name: as the log's header records it, else as the scenario's
+    ``exercise.seats`` or the built-in seats name it; ``—`` for no seat.
+
+    Parameters
+    ----------
+    report : Report
+        The report.
+    seat : str or None
+        The seat id a log line carries (None: the exercise had no seats).
+
+    Returns
+    -------
+    str
+        The name, or the id when the seat has none.
+    """
+    if not seat:
+        return "—"
+    known = report.session.seats.get(seat)
+    return known.label if known is not None else seat
+
+
+def decision_text(report: Report, entry: dict[str, Any]) -> str:
+    """A logged decision as one line, with the display name of the seat that took it.
+
+    Parameters
+    ----------
+    report : Report
+        The report.
+    entry : dict
+        A log entry (``verb``, ``args``, ``seat`` when the exercise had seats).
+
+    Returns
+    -------
+    str
+        E.g. ``Dispatch harbour-2 to sub (Calder Port Authority)``; without a seat, as
+        :func:`entry_text`.
+    """
+    text = entry_text(entry)
+    return f"{text} ({seat_name(report, entry['seat'])})" if entry.get("seat") else text
+
+
 def timeline(report: Report) -> list[tuple[int, str, str, str]]:
     """(tick, category, text, wall time) rows in the order things happened: decisions, notes
     and controller actions (taken before their tick runs), then the tick's injects, attacks,
@@ -347,7 +389,7 @@ def timeline(report: Report) -> list[tuple[int, str, str, str]]:
     for entry in report.entries:
         category = TIMELINE_CATEGORY.get(VERBS[entry["verb"]].category)
         if category is not None:
-            rows.append((entry["tick"], 0, category, entry_text(entry), short_wall(entry.get("wall", ""))))
+            rows.append((entry["tick"], 0, category, decision_text(report, entry), short_wall(entry.get("wall", ""))))
     group: list[Event] = []
 
     def flush() -> None:
@@ -736,7 +778,7 @@ def decision_effects(report: Report) -> list[tuple[str, str, str, str]]:
         if entry["verb"] not in PLAYER_VERBS:
             continue
         without = report.session.without(index).metrics["resilience_loss_h"]
-        rows.append((entry["time"], entry_text(entry), f"{significant(without)} h",
+        rows.append((entry["time"], decision_text(report, entry), f"{significant(without)} h",
                      f"{significant(without - ours, signed=True)} h"))
     return rows
 
@@ -752,9 +794,10 @@ def rejected_rows(report: Report) -> list[tuple[str, str, str, str]]:
     Returns
     -------
     list of (str, str, str, str)
-        One row per refusal in the log; the seat is ``—`` when the exercise had none.
+        One row per refusal in the log; the seat by its display name (:func:`seat_name`),
+        ``—`` when the exercise had none.
     """
-    return [(r.get("time", report.clock(int(r["tick"]))), str(r.get("seat") or "—"), r["action"], r["reason"])
+    return [(r.get("time", report.clock(int(r["tick"]))), seat_name(report, r.get("seat")), r["action"], r["reason"])
             for r in report.session.rejections]
 
 

@@ -22,9 +22,9 @@ from sim.exercise.counterfactual import counterfactual
 from sim.exercise.decisions import aid_teams, policy_names
 from sim.exercise.errors import ExerciseError
 from sim.exercise.injects import ExerciseModel
-from sim.exercise.log import REJECTED, find_scenario, is_rejection, new_header, now_wall, read_records, write_log
+from sim.exercise.log import LOG_VERSION, REJECTED, find_scenario, is_rejection, new_header, now_wall, read_records, write_log
 from sim.exercise.ratings import Rating, capabilities, resolve_capability
-from sim.exercise.seats import Seat, available_seats, check_fresh, check_seat
+from sim.exercise.seats import Seat, available_seats, check_fresh, check_seat, seat_record, seats_from_records
 from sim.exercise.state import ExerciseState
 from sim.exercise.verbs import CLOCK, QUERY, VERBS
 from sim.model import RippleModel
@@ -82,7 +82,8 @@ class ExerciseSession:
         actions refused.
     seats : dict of str to Seat
         The seats that may act, by id (:mod:`sim.exercise.seats`): the built-in ones and the
-        scenario's until ``ripple serve`` names those of the exercise.
+        scenario's until :meth:`take_seats` names those of the exercise (``ripple serve``), or
+        those the log's header records.
     """
 
     def __init__(self, scenario_path: str | Path, seed: int | None = None, log_path: str | Path | None = None,
@@ -170,6 +171,11 @@ class ExerciseSession:
         session = cls(path, seed=int(header["seed"]), log_path=None, file=file,
                       scripted_outcomes=bool(header.get("scripted_outcomes", False)))
         session.header = header
+        if "seats" in header:
+            try:
+                session.seats = seats_from_records(header["seats"])
+            except ExerciseError as exc:
+                raise ExerciseError(f"{log_path}:1: {exc}") from None
         for number, entry in enumerate(records, 2):
             if entry.get("tick") != session.model.tick:
                 raise ExerciseError(f"{log_path}:{number}: the replay reached tick {session.model.tick} where "
@@ -190,6 +196,25 @@ class ExerciseSession:
         """Rewrite the log atomically (header, then one line per entry); no-op without a log."""
         if self.log_path is not None:
             write_log(self.log_path, self.header, self.records)
+
+    @property
+    def recorded_seats(self) -> list[str] | None:
+        """The ids of the seats the log's header records, in order (None: the exercise had none)."""
+        return [str(r["id"]) for r in self.header["seats"]] if "seats" in self.header else None
+
+    def take_seats(self, seats: dict[str, Seat]) -> None:
+        """Play with ``seats``: only they may act, and the log's header records them (id, name,
+        what each commands); save the log.
+
+        Parameters
+        ----------
+        seats : dict of str to Seat
+            The exercise's seats by id (:func:`sim.exercise.seats.resolve_seats`).
+        """
+        self.seats = dict(seats)
+        self.header["seats"] = [seat_record(seat) for seat in seats.values()]
+        self.header["version"] = LOG_VERSION
+        self.save()
 
     def do(self, verb: str, *, seat: str | None = None, seen: int | None = None, typed: str = "",
            **args: Any) -> str:

@@ -28,6 +28,7 @@ from sim.exercise.seats import Seat, available_seats, check_fresh, check_seat, s
 from sim.exercise.state import ExerciseState
 from sim.exercise.verbs import CLOCK, QUERY, VERBS
 from sim.model import RippleModel
+from sim.network import network_tables
 from sim.results import Event, RunResult
 from sim.overrides import ScenarioFile
 from sim.scenario.schema import Inject, Scenario
@@ -494,7 +495,8 @@ class ExerciseSession:
         tactic : str
             One of :meth:`tactic_names`.
         target : str or dict
-            A node id, a name from :meth:`target_rules`, or a rule spec.
+            A node id, a name from :meth:`target_rules`, a rule spec, or a line of a
+            ``physics: dc`` sector (:meth:`line_ids`).
         at : str, optional
             When: ``T+h:mm`` or a duration such as ``90s`` (default: now).
         params : dict of str to float, optional
@@ -619,6 +621,12 @@ class ExerciseSession:
     def node_ids(self) -> list[str]:
         """Every node's id."""
         return list(self.model.network.ids)
+
+    def line_ids(self) -> list[str]:
+        """The lines an attack may target: the branches of the ``physics: dc`` sectors that have
+        an id (none when every sector is topological)."""
+        named = set(network_tables(self.scenario).link_id)
+        return [line for line in self.model.line_index if line in named]
 
     # ---------------------------------------------------------------- viewing
     @property

@@ -29,6 +29,7 @@ import plotly.graph_objects as go
 
 from dashboards import page
 from dashboards.figures import BLACK, service_curves
+from dashboards.numberformat import D3_SIGNIFICANT, metric_text, significant
 from sim import events
 from sim.exercise import CONTROLLER, DUE_DAYS, NOTE, PLAYER, RATINGS, VERBS, ExerciseSession, Rating, verb_names
 from sim.exercise.ratings import mission_areas
@@ -38,7 +39,7 @@ from sim.scenario.timefmt import format_clock
 
 __all__ = [
     "METRICS", "TLP", "PlanItem", "Report", "ReportError", "bought", "build_report", "capability_rows", "difference",
-    "entry_text", "executive_summary", "improvement_plan", "what_happened", "observations", "decision_effects",
+    "decision_text", "entry_text", "executive_summary", "percent", "seat_name", "improvement_plan", "what_happened", "observations", "decision_effects",
     "rejected_rows", "outcomes_text",
     "sector_worst", "stacked", "mark_decisions", "metric_rows", "overview_rows",
     "timeline", "to_html", "to_markdown", "write_report",
@@ -325,6 +326,48 @@ def entry_text(entry: dict[str, Any]) -> str:
     return VERBS[entry["verb"]].entry_text(entry["args"])
 
 
+def seat_name(report: Report, seat: str | None) -> str:
+    """A seat's display name: as the log's header records it, else as the scenario's
+    ``exercise.seats`` or the built-in seats name it; ``—`` for no seat.
+
+    Parameters
+    ----------
+    report : Report
+        The report.
+    seat : str or None
+        The seat id a log line carries (None: the exercise had no seats).
+
+    Returns
+    -------
+    str
+        The name, or the id when the seat has none.
+    """
+    if not seat:
+        return "—"
+    known = report.session.seats.get(seat)
+    return known.label if known is not None else seat
+
+
+def decision_text(report: Report, entry: dict[str, Any]) -> str:
+    """A logged decision as one line, with the display name of the seat that took it.
+
+    Parameters
+    ----------
+    report : Report
+        The report.
+    entry : dict
+        A log entry (``verb``, ``args``, ``seat`` when the exercise had seats).
+
+    Returns
+    -------
+    str
+        E.g. ``Dispatch harbour-2 to sub (Calder Port Authority)``; without a seat, as
+        :func:`entry_text`.
+    """
+    text = entry_text(entry)
+    return f"{text} ({seat_name(report, entry['seat'])})" if entry.get("seat") else text
+
+
 def timeline(report: Report) -> list[tuple[int, str, str, str]]:
     """(tick, category, text, wall time) rows in the order things happened: decisions, notes
     and controller actions (taken before their tick runs), then the tick's injects, attacks,
@@ -346,7 +389,7 @@ def timeline(report: Report) -> list[tuple[int, str, str, str]]:
     for entry in report.entries:
         category = TIMELINE_CATEGORY.get(VERBS[entry["verb"]].category)
         if category is not None:
-            rows.append((entry["tick"], 0, category, entry_text(entry), short_wall(entry.get("wall", ""))))
+            rows.append((entry["tick"], 0, category, decision_text(report, entry), short_wall(entry.get("wall", ""))))
     group: list[Event] = []
 
     def flush() -> None:
@@ -467,7 +510,8 @@ def difference(name: str, ours: Any, theirs: Any) -> str:
     Returns
     -------
     str
-        E.g. ``"-1.20 h (better)"``, ``"same"``, or which run alone reached a value.
+        E.g. ``"-1.20 h (better)"``, ``"same"`` (equal as shown), or which run alone reached
+        a value; in the pages' one number format (:mod:`dashboards.numberformat`).
     """
     info = metric(name)
 
@@ -480,11 +524,11 @@ def difference(name: str, ours: Any, theirs: Any) -> str:
         if finite(theirs):
             return "reached only without the decisions"
         return ""
-    if info.format(ours) == info.format(theirs):
+    if metric_text(name, ours) == metric_text(name, theirs):
         return "same"
     delta = float(ours) - float(theirs)
     verdict = info.verdict(delta)
-    return info.format_delta(delta) + (f" ({verdict})" if verdict else "")
+    return metric_text(name, delta, signed=True) + (f" ({verdict})" if verdict else "")
 
 
 def metric_rows(report: Report) -> list[tuple[str, str, str, str]]:
@@ -499,7 +543,7 @@ def metric_rows(report: Report) -> list[tuple[str, str, str, str]]:
     -------
     list of (str, str, str, str)
         One row per metric of :data:`METRICS`, then each sector's resilience loss; values
-        formatted with their units by the metric catalogue.
+        with their units in three significant figures (:func:`dashboards.numberformat.metric_text`).
     """
     ours, theirs = report.exercise.metrics, report.counterfactual.metrics
     names = [*METRICS, *(f"resilience_loss_h_{sector}" for sector in report.exercise.sectors)]
@@ -507,7 +551,7 @@ def metric_rows(report: Report) -> list[tuple[str, str, str, str]]:
     for name in names:
         info = metric(name)
         label = info.cited_title if name in METRICS else f"  {info.title}"
-        rows.append((label, info.format(ours.get(name)), info.format(theirs.get(name)),
+        rows.append((label, metric_text(name, ours.get(name)), metric_text(name, theirs.get(name)),
                      difference(name, ours.get(name), theirs.get(name))))
     return rows
 
@@ -524,21 +568,21 @@ def bought(report: Report) -> str:
     -------
     str
         Resilience loss (hours) with and without the decisions, and the hours of full
-        service and person-hours of service gained or lost.
+        service and person-hours of service gained or lost, in three significant figures.
     """
     ours, theirs = report.exercise.metrics, report.counterfactual.metrics
     a, b = ours["resilience_loss_h"], theirs["resilience_loss_h"]
     people = theirs["unserved_person_h"] - ours["unserved_person_h"]
-    head = f"resilience loss {a:,.1f} h vs {b:,.1f} h without the players' decisions"
+    head = f"resilience loss {significant(a)} h vs {significant(b)} h without the players' decisions"
     if abs(a - b) < 1e-9:
         return head + ": the decisions did not change the outcome"
     if a < b:
-        return head + f": the decisions bought {b - a:,.1f} h of full service ({people:,.0f} person-hours of service)"
-    return head + f": the run with the decisions lost {a - b:,.1f} h more ({-people:,.0f} person-hours)"
+        return head + f": the decisions bought {significant(b - a)} h of full service ({significant(people)} person-hours of service)"
+    return head + f": the run with the decisions lost {significant(a - b)} h more ({significant(-people)} person-hours)"
 
 
 def shown(name: str, metrics: dict[str, float]) -> str:
-    """A metric of a run with its unit, as the catalogue formats it.
+    """A metric of a run with its unit, in the pages' one number format.
 
     Parameters
     ----------
@@ -550,9 +594,30 @@ def shown(name: str, metrics: dict[str, float]) -> str:
     Returns
     -------
     str
-        The formatted value, e.g. ``"12.34 h"``.
+        The formatted value, e.g. ``"12.3 h"``.
     """
-    return metric(name).format(metrics.get(name))
+    return metric_text(name, metrics.get(name))
+
+
+def percent(fraction: float) -> str:
+    """A service level (a fraction) as a percentage in the pages' one number format.
+
+    Parameters
+    ----------
+    fraction : float
+        Service, 0 to 1.
+
+    Returns
+    -------
+    str
+        E.g. ``"62.5%"``, ``"100%"``, ``"0%"``.
+
+    Examples
+    --------
+    >>> percent(0.625), percent(1.0), percent(0.0), percent(0.99996)
+    ('62.5%', '100%', '0%', '100%')
+    """
+    return f"{significant(float(fraction) * 100.0)}%"
 
 
 def executive_summary(report: Report) -> list[str]:
@@ -587,7 +652,7 @@ def executive_summary(report: Report) -> list[str]:
         f"{m['attacks_landed']} of {m['attacks_attempted']} attacks landed"
         f"{' (outcomes scripted: every attack lands as written)' if session.scripted_outcomes else ''} "
         f"and {m['nodes_down']} nodes went down "
-        f"(cascade amplification {metric('cascade_amplification').format(m['cascade_amplification'])}).",
+        f"(cascade amplification {shown('cascade_amplification', m)}).",
         f"Players made {len(decisions)} decision{'' if len(decisions) == 1 else 's'}"
         f"{' (' + kinds + ')' if kinds else ''}. Compared with the same scenario and seed run without them: "
         f"{bought(report)}. Minimum service: {shown('min_service', m)} (without: "
@@ -686,7 +751,7 @@ def observations(report: Report) -> list[dict[str, Any]]:
         if issue:
             row = min(r.tick, len(series["service"]) - 1)
             analysis = (f"When rated at {report.clock(r.tick)}, overall service was "
-                        f"{float(series['service'][row]):.1%}; {_cause(report, r.tick)}.")
+                        f"{percent(series['service'][row])}; {_cause(report, r.tick)}.")
             improvements.append((issue, analysis, actions.get(r.capability, "")))
         out.append({"capability": r.capability, "rating": r.rating, "strengths": strengths,
                     "improvements": improvements})
@@ -713,7 +778,8 @@ def decision_effects(report: Report) -> list[tuple[str, str, str, str]]:
         if entry["verb"] not in PLAYER_VERBS:
             continue
         without = report.session.without(index).metrics["resilience_loss_h"]
-        rows.append((entry["time"], entry_text(entry), f"{without:,.2f} h", f"{without - ours:+,.2f} h"))
+        rows.append((entry["time"], decision_text(report, entry), f"{significant(without)} h",
+                     f"{significant(without - ours, signed=True)} h"))
     return rows
 
 
@@ -728,9 +794,10 @@ def rejected_rows(report: Report) -> list[tuple[str, str, str, str]]:
     Returns
     -------
     list of (str, str, str, str)
-        One row per refusal in the log; the seat is ``—`` when the exercise had none.
+        One row per refusal in the log; the seat by its display name (:func:`seat_name`),
+        ``—`` when the exercise had none.
     """
-    return [(r.get("time", report.clock(int(r["tick"]))), str(r.get("seat") or "—"), r["action"], r["reason"])
+    return [(r.get("time", report.clock(int(r["tick"]))), seat_name(report, r.get("seat")), r["action"], r["reason"])
             for r in report.session.rejections]
 
 
@@ -771,7 +838,7 @@ def sector_worst(report: Report) -> list[tuple[str, str, str]]:
     def worst(series: dict[str, Any], sector: str) -> str:
         values = np.asarray(series[f"service_{sector}"])
         row = int(np.argmin(values))
-        return f"{float(values[row]):.1%} at {report.clock(row)}"
+        return f"{percent(values[row])} at {report.clock(row)}"
 
     return [(sector, worst(report.exercise.series, sector), worst(report.counterfactual.series, sector))
             for sector in report.exercise.sectors]
@@ -903,7 +970,7 @@ def curves_figure(report: Report) -> go.Figure:
     fig.add_trace(go.Scatter(x=cf["time_h"], y=np.asarray(cf["service"]) * 100.0, mode="lines",
                              name="overall, without decisions", meta="counterfactual",
                              line=dict(color="#777", width=2.5, dash="dash"),
-                             hovertemplate="without decisions: %{y:.1f}%<extra></extra>"))
+                             hovertemplate=f"without decisions: %{{y:{D3_SIGNIFICANT}}}%<extra></extra>"))
     mark_decisions(fig, report.entries, report.tick_seconds)
     if report.stopped_tick < report.session.n_ticks:
         x = report.stopped_tick * report.tick_seconds / 3600.0
@@ -1113,8 +1180,8 @@ def service_milestones(report: Report, every_h: float | None = None) -> list[tup
     rows = []
     for h in np.arange(0.0, total + 1e-9, step):
         i = int(np.searchsorted(t, h - 1e-9))
-        rows.append((format_clock(h * 3600.0), f"{report.exercise.series['service'][i]:.1%}",
-                     f"{report.counterfactual.series['service'][i]:.1%}"))
+        rows.append((format_clock(h * 3600.0), percent(report.exercise.series['service'][i]),
+                     percent(report.counterfactual.series['service'][i])))
     return rows
 
 

@@ -1,10 +1,17 @@
-"""The map's background: the scenario's layers (coastline, roads, boundaries) in muted
-colours under the network, and a scale bar.
+"""The map's background: the scenario's layers (coastline, roads, boundaries, landmarks) in
+muted colours under the network, and a scale bar.
 
 Layers come in the network's frame (:mod:`sim.scenario.maplayers`); here they are clipped
 to a margin around the map and simplified for drawing (Douglas–Peucker through shapely, at
 a tolerance of :data:`SIMPLIFY_SHARE` of the map's wider side, about a pixel), so a
 country's coastline does not weigh down the page.
+
+A layer is one trace: its lines and rings as one path with gaps, its points as small markers
+on that path (a marker size per vertex: 0 on lines, :data:`POINT_SIZE` on points). Plotly
+fills ``fill: toself`` as one SVG path of all the rings under the nonzero fill rule, so each
+polygon is drawn with its exterior counter-clockwise and its holes clockwise
+(``shapely.orient_polygons``): a hole winds the other way and stays empty — an island in a
+lake is not water.
 """
 
 from __future__ import annotations
@@ -18,11 +25,12 @@ import plotly.graph_objects as go
 from sim.scenario.maplayers import LayerShapes, LayerUnreadable, read_map_layer
 from sim.scenario.schema import Scenario
 
-__all__ = ["SCALE_NAME", "SIMPLIFY_SHARE", "STYLES", "add_scale_bar", "background_traces", "map_background",
+__all__ = ["POINT_SIZE", "SCALE_NAME", "SIMPLIFY_SHARE", "STYLES", "add_scale_bar", "background_traces", "map_background",
            "scale_length", "scale_path"]
 
 SIMPLIFY_SHARE = 1.0 / 1500.0       # of the map's wider side: about a pixel of a full-width map
 SCALE_NAME = "scale"                # the name of the scale bar's shape and label
+POINT_SIZE = 6                      # px: a layer's point features, small beside the network's nodes
 # style → line colour, line width, dash, fill (None: lines only); muted, so the network reads on top
 STYLES: dict[str, tuple[str, float, str, str | None]] = {
     "water": ("#9DBFDA", 1.0, "solid", "rgba(190,216,236,0.55)"),
@@ -71,10 +79,21 @@ def _rings(geometry: Any) -> list[Any]:
     return []
 
 
-def _path(geometries: Sequence[Any]) -> tuple[list, list]:
-    """One trace's x and y of every ring, separated by gaps (None)."""
+def _points(geometry: Any) -> list[tuple[float, float]]:
+    """The point features in a geometry (a point, a multipoint or a collection holding them)."""
+    if geometry.geom_type == "Point":
+        return [(geometry.x, geometry.y)]
+    if geometry.geom_type in ("MultiPoint", "GeometryCollection"):
+        return [xy for part in geometry.geoms for xy in _points(part)]
+    return []
+
+
+def _path(geometries: Sequence[Any]) -> tuple[list, list, list]:
+    """One trace's x and y of every ring, then every point, separated by gaps (None), and the
+    marker size of each vertex (0 on a ring, :data:`POINT_SIZE` on a point)."""
     xs: list[float | None] = []
     ys: list[float | None] = []
+    sizes: list[int] = []
     for geometry in geometries:
         for ring in _rings(geometry):
             coords = list(ring.coords)
@@ -82,7 +101,13 @@ def _path(geometries: Sequence[Any]) -> tuple[list, list]:
                 continue
             xs += [round(c[0], 4) for c in coords] + [None]
             ys += [round(c[1], 4) for c in coords] + [None]
-    return xs[:-1], ys[:-1]
+            sizes += [0] * (len(coords) + 1)
+    for geometry in geometries:
+        for x, y in _points(geometry):
+            xs += [round(x, 4), None]
+            ys += [round(y, 4), None]
+            sizes += [POINT_SIZE, 0]
+    return xs[:-1], ys[:-1], sizes[:-1]
 
 
 def background_traces(layers: Sequence[LayerShapes], extent: tuple[float, float, float, float]) -> list[go.Scatter]:
@@ -99,7 +124,8 @@ def background_traces(layers: Sequence[LayerShapes], extent: tuple[float, float,
     -------
     list[go.Scatter]
         Line or filled traces without hover, ``meta`` ``layer:<name>``, in the legend's
-        "map" group (a click hides one).
+        "map" group (a click hides one); polygons with their holes left empty, points as
+        small markers in the layer's colour.
     """
     import shapely
 
@@ -110,13 +136,16 @@ def background_traces(layers: Sequence[LayerShapes], extent: tuple[float, float,
     for shapes in layers:
         kept = [shapely.simplify(shapely.clip_by_rect(g, x0 - pad, y0 - pad, x1 + pad, y1 + pad),
                                  side * SIMPLIFY_SHARE, preserve_topology=True) for g in shapes.geometries]
-        kept = [g for g in kept if not g.is_empty]
+        kept = [shapely.orient_polygons(g, exterior_cw=False) for g in kept if not g.is_empty]   # holes wind back
         colour, width, dash, fill = STYLES[shapes.layer.style]
         filled = fill is not None and any("Polygon" in g.geom_type for g in kept)
-        x, y = _path(kept)
+        x, y, sizes = _path(kept)
+        points, lines = POINT_SIZE in sizes, any(_rings(g) for g in kept)
+        mode = "+".join(m for m, on in (("lines", lines or not points), ("markers", points)) if on)
+        marker = dict(size=sizes, color=colour, line=dict(width=0)) if points else None
         traces.append(go.Scatter(
-            x=x or [None], y=y or [None], mode="lines", name=shapes.layer.name, meta=f"layer:{shapes.layer.name}",
-            line=dict(color=colour, width=width, dash=dash), fill="toself" if filled else None,
+            x=x or [None], y=y or [None], mode=mode, name=shapes.layer.name, meta=f"layer:{shapes.layer.name}",
+            marker=marker, line=dict(color=colour, width=width, dash=dash), fill="toself" if filled else None,
             fillcolor=fill if filled else None, hoverinfo="skip", legendgroup="background",
             legendgrouptitle_text="map", legendrank=1300))
     return traces

@@ -515,7 +515,7 @@ class ExerciseConsole(cmd.Cmd):
         s = self.session
         return {
             "unit": s.unit_labels, "node": s.node_ids, "team": s.aid_teams, "policy": s.policy_names,
-            "tactic": s.tactic_names, "target": lambda: s.target_rules() + s.node_ids(), "until": lambda: ["end"],
+            "tactic": s.tactic_names, "target": lambda: s.target_rules() + s.node_ids() + s.line_ids(), "until": lambda: ["end"],
             "capability": lambda: [str(i) for i in range(1, len(s.capabilities()) + 1)], "rating": lambda: list(RATINGS),
         }.get(kind, list)()
 

@@ -231,7 +231,7 @@ def serve(
     participants: str = typer.Option("", help="participating organisations or people, separated by ';'"),
     seats: str = typer.Option("", help="seats, e.g. facilitator,police,fire,utility: each browser opens /?seat=NAME, "
                                        "commands its own units and is logged by seat (default: the scenario's "
-                                       "exercise.seats, else no seats)"),
+                                       "exercise.seats, else no seats; a resumed log keeps its own)"),
     scripted_outcomes: bool = ScriptedOption,
 ) -> None:
     """Run a tabletop exercise in the browser: map, service curves, injects, decision forms.
@@ -256,8 +256,16 @@ def serve(
     background = map_layers(scenario, file.scenario)        # a bad layer stops before the log is opened
     print_warnings([shapes.note for shapes in background if shapes.note])
     session = open_session(scenario, seed, log, resume, participants, scripted_outcomes, file)
-    if seated:
-        session.seats = resolve_seats(seated, session.scenario)
+    recorded = session.recorded_seats
+    if recorded is not None:             # a resumed log plays on with the seats it was played with
+        if seats.strip() and seated != recorded:
+            fail(f"{resume} was played with the seats {','.join(recorded)}; drop --seats to resume it")
+        seated = recorded
+    elif seated:
+        try:
+            session.take_seats(resolve_seats(seated, session.scenario))
+        except OSError as exc:
+            fail(f"cannot write the exercise log: {exc}")
     dash_app = create_app(session, host, port, seated, background=background)
     if host not in ("127.0.0.1", "localhost", "::1"):
         console.print(f"[bold yellow]warning:[/] listening on {host}: anyone who can reach it can drive the exercise "

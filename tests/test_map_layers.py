@@ -255,3 +255,76 @@ def test_the_console_map_draws_the_layers_under_the_network():
     fig = map_figure(session, map_extent(session.network), map_background(session.scenario))
     assert [t.meta for t in fig.data[:3]] == ["layer:Calder Bay and the sea", "layer:City limits", "layer:Main roads"]
     assert [a.text for a in fig.layout.annotations if a.name == "scale"] == ["5 km"]
+
+
+# ------------------------------------------------------------- points and holes
+# a lake with an island, both rings clockwise as many files have them (RFC 7946 asks for the
+# exterior counter-clockwise and holes clockwise), and landmarks as a point and a multipoint
+LAKE = ('{"type":"FeatureCollection","features":['
+        '{"type":"Feature","properties":{},"geometry":{"type":"Polygon","coordinates":'
+        '[[[0,0],[0,10],[10,10],[10,0],[0,0]],[[4,4],[4,6],[6,6],[6,4],[4,4]]]}},'
+        '{"type":"Feature","properties":{"name":"lighthouse"},"geometry":{"type":"Point","coordinates":[8,2]}},'
+        '{"type":"Feature","properties":{},"geometry":{"type":"MultiPoint","coordinates":[[2,8],[3,8]]}}]}\n')
+
+
+def signed_area(xs: list[float], ys: list[float]) -> float:
+    """Twice the signed area of a closed ring (positive: counter-clockwise)."""
+    return sum(x0 * y1 - x1 * y0 for x0, y0, x1, y1 in zip(xs, ys, xs[1:], ys[1:]))
+
+
+def segments(values: list) -> list[list]:
+    out: list[list] = [[]]
+    for v in values:
+        if v is None:
+            out.append([])
+        else:
+            out[-1].append(v)
+    return out
+
+
+def lake_figure(tmp_path: Path):
+    from dashboards.layers import POINT_SIZE, background_traces
+
+    (tmp_path / "lake.geojson").write_text(LAKE)
+    scenario = load_scenario(write_scenario(tmp_path, DRAWING_SCENARIO,
+                                            "    - {file: lake.geojson, name: Lake, style: water, crs: network}"))
+    (shapes,) = map_background(scenario)
+    assert sorted(g.geom_type for g in shapes.geometries) == ["MultiPoint", "Point", "Polygon"]   # points kept
+    (trace,) = background_traces([shapes], (0.0, 10.0, 0.0, 10.0))
+    return trace, POINT_SIZE
+
+
+def test_a_layers_points_are_drawn_and_its_holes_wind_the_other_way(tmp_path):
+    trace, size = lake_figure(tmp_path)
+    assert trace.mode == "lines+markers" and trace.fill == "toself"
+    xs, ys = segments(list(trace.x)), segments(list(trace.y))
+    rings = [(x, y) for x, y in zip(xs, ys) if len(x) > 1]
+    assert [signed_area(x, y) > 0 for x, y in rings] == [True, False]      # exterior ccw, the island's shore cw
+    marked = sorted((x, y) for x, y, s in zip(trace.x, trace.y, trace.marker.size) if s == size)
+    assert marked == [(2.0, 8.0), (3.0, 8.0), (8.0, 2.0)]                  # the landmarks, nothing else
+    assert sorted(set(trace.marker.size)) == [0, size] and list(trace.marker.size).count(size) == 3   # rings: no marks
+
+
+@pytest.mark.browser
+def test_chromium_leaves_the_hole_of_a_filled_layer_empty(browser, tmp_path):
+    import plotly.graph_objects as go
+
+    from dashboards import page
+
+    trace, size = lake_figure(tmp_path)
+    fig = go.Figure([trace])
+    fig.update_layout(width=600, height=600, xaxis=dict(range=[-1, 11]), yaxis=dict(range=[-1, 11]))
+    path = tmp_path / "lake.html"
+    path.write_text(page.render("lake", page.figure_div(fig, "lake"), ""))
+    with open_page(browser, path) as s:
+        s.page.wait_for_selector("#lake .main-svg")
+        inside = s.page.evaluate("""([points]) => {
+          const gd = document.getElementById('lake'), xa = gd._fullLayout.xaxis, ya = gd._fullLayout.yaxis;
+          const fill = gd.querySelector('path.js-fill');
+          return points.map(([x, y]) => fill.isPointInFill(new DOMPoint(xa.d2p(x), ya.d2p(y))));
+        }""", [[[2, 2], [5, 5], [8, 8]]])
+        assert inside == [True, False, True]                               # water, the island, water
+        shown = s.page.evaluate("[...document.querySelectorAll('#lake .points path.point')]"
+                                ".filter(p => p.getBBox().width > 0).length")
+        assert shown == 3                                                   # three landmark markers drawn
+        assert s.blocked == [] and s.errors == []

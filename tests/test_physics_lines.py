@@ -187,3 +187,44 @@ def test_skipping_quiet_ticks_changes_nothing_with_lines_attacked(tmp_path, tact
     scenario = load_scenario(_square(tmp_path, tactic, target))
     skipped, stepped = RippleModel(scenario).run(), RippleModel(scenario, skip_quiet=False).run()
     assert _events(skipped) == _events(stepped)
+
+
+def test_a_controller_attack_on_a_line_trips_the_lines_the_scenario_attack_trips(tmp_path):
+    import yaml
+
+    from sim.exercise import ExerciseError, ExerciseSession
+
+    data = yaml.safe_load(_square(tmp_path).read_text())
+    data["attackers"] = []                                  # the controller makes the attack instead
+    path = tmp_path / "bare.yaml"
+    path.write_text(yaml.safe_dump(data, sort_keys=False))
+    session = ExerciseSession(path)
+    assert sorted(session.line_ids()) == ["L01", "L02", "L03", "L12", "L32"]
+    for tactic, target, message in (("cyber", "L02", "'L02' is a line, and cyber cannot target a line"),
+                                    ("drone", "L0", r"no node or line 'L0' \(did you mean L03, L02, L01\?\)")):
+        with pytest.raises(ExerciseError, match=message):               # the scenario check's own messages
+            session.attack(tactic, target, "T+0:30")
+    assert session.attack("drone", "L02", "T+0:30") == "drone on line L02 scheduled at T+0:30 (cell controller)"
+    session.play_out()
+    events = _events(session.result())
+    trips = [(e["line"], e["round"], e["flow_mw"], e["rating_mva"], e["cause"]) for e in events if e["kind"] == "line_trip"]
+    assert trips == [("L01", 1, 66.667, 60.0, ["L02"]), ("L03", 2, 100.0, 80.0, ["L01"])]     # as the scenario's attack
+    down = [(e["line"], e["cause"]["attack"]["attacker"]) for e in events if e["kind"] == "line_down"]
+    assert down == [("L02", "controller")]
+
+
+def test_an_attack_on_a_line_of_a_topological_sector_is_refused_in_an_exercise(tmp_path):
+    import yaml
+
+    from sim.exercise import ExerciseError, ExerciseSession
+
+    data = yaml.safe_load(_square(tmp_path).read_text())
+    data["attackers"], data["sectors"]["energy"] = [], {"repair": {"median": "2h", "p90": "3h"}}
+    path = tmp_path / "topological.yaml"
+    path.write_text(yaml.safe_dump(data, sort_keys=False))
+    session = ExerciseSession(path)
+    assert session.line_ids() == []
+    with pytest.raises(ExerciseError, match="'L02' is a line of sector energy, which has no physics: dc"):
+        session.attack("drone", "L02")
+    with pytest.raises(ExerciseError, match="no node 'b9'"):
+        session.attack("drone", "b9")

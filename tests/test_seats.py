@@ -281,3 +281,50 @@ def test_two_browsers_on_the_scenarios_seats(tmp_path):
         proc.wait(timeout=10)
     assert [(e["verb"], e.get("seat")) for e in read_log(log)[1]] == [("next", "facilitator"),
                                                                         ("dispatch", "port_authority")]
+
+
+def test_the_log_records_the_seats_and_the_report_names_them(tmp_path):
+    from dashboards.aar import build_report, decision_effects, rejected_rows, timeline
+    from sim.exercise.log import chained_lines, read_records
+    from sim.exercise.seats import resolve_seats
+
+    scenario, log = with_seats(tmp_path, PORT_SEATS), tmp_path / "ex.jsonl"
+    session = ExerciseSession(scenario, log_path=log)
+    session.take_seats(resolve_seats(["facilitator", "port_authority"], session.scenario))
+    session.run_to_next_inject()
+    with pytest.raises(ExerciseError, match="crew-1 is a repair unit"):
+        session.do("dispatch", seat="port_authority", unit="crew-1", node="sub")
+    session.do("dispatch", seat="port_authority", unit="harbour-2", node="sub")
+    header = read_records(log)[0]
+    assert header["version"] == 4 and header["seats"] == [
+        {"id": "facilitator", "name": "Exercise Control", "kinds": [], "teams": [], "units": []},
+        {"id": "port_authority", "name": "Calder Port Authority", "kinds": [], "teams": [],
+         "units": ["harbour-1", "harbour-2"]}]
+    replayed = ExerciseSession.from_log(log)
+    assert list(replayed.seats) == ["facilitator", "port_authority"]     # as played: not the scenario's police seat
+    assert replayed.recorded_seats == ["facilitator", "port_authority"]
+    report = build_report(log)
+    assert [row[1:3] for row in rejected_rows(report)] == [("Calder Port Authority", "Dispatch crew-1 to sub")]
+    assert [row[1] for row in decision_effects(report)] == ["Dispatch harbour-2 to sub (Calder Port Authority)"]
+    assert "Dispatch harbour-2 to sub (Calder Port Authority)" in [text for _, _, text, _ in timeline(report)]
+    # a version-3 log, written before the header recorded seats, still loads, with the scenario's seats
+    old = [{k: v for k, v in r.items() if k != "seats"} | ({"version": 3} if i == 0 else {})
+           for i, r in enumerate([header, *read_records(log)[1]])]
+    (tmp_path / "v3.jsonl").write_text("\n".join(chained_lines(old)) + "\n")
+    v3 = ExerciseSession.from_log(tmp_path / "v3.jsonl")
+    assert v3.recorded_seats is None and v3.seats["port_authority"].label == "Calder Port Authority"
+
+
+def test_a_resumed_log_keeps_its_seats(tmp_path):
+    from sim.exercise.seats import resolve_seats
+
+    log = tmp_path / "ex.jsonl"
+    session = ExerciseSession(SCENARIO, log_path=log)
+    session.take_seats(resolve_seats(["facilitator", "police"], session.scenario))
+    done = CliRunner().invoke(app, ["serve", str(SCENARIO), "--port", str(free_port()), "--resume", str(log),
+                                    "--seats", "facilitator,utility"])
+    assert done.exit_code == 2 and "Traceback" not in done.stderr
+    assert "was played with the seats facilitator,police; drop --seats to resume it" in done.stderr.replace("\n", " ")
+    lines = serve_lines([str(SCENARIO), "--port", str(free_port()), "--resume", str(log)], "seat police")
+    assert [line.split(":", 1)[0].strip() for line in lines[1:]] == [
+        "seat facilitator, commands every unit", "seat police, commands police units"]

@@ -28,10 +28,12 @@ from agents.targeting import RULES
 from sim.exercise.errors import ExerciseError
 from sim.exercise.lookup import find_node
 from sim.exercise.state import ExerciseState
+from sim.network import network_tables
+from sim.scenario.checks import line_target
 from sim.scenario.schema import Action, TargetRule
 from sim.scenario.timefmt import format_clock
 
-__all__ = ["tactic_names", "target_rules", "attack_target", "attack", "inject"]
+__all__ = ["tactic_names", "target_rules", "attack_target", "target_id", "attack", "inject"]
 
 
 def tactic_names() -> list[str]:
@@ -68,6 +70,40 @@ def attack_target(args: dict[str, Any]) -> dict[str, Any]:
     return args
 
 
+def target_id(state: ExerciseState, target: str, tactic: str) -> str:
+    """The node or line an attack names: a node id, else a line of a ``physics: dc`` sector the
+    tactic can hit, validated as a scenario's action is (:func:`sim.scenario.checks.line_target`),
+    else a node id in another case.
+
+    Parameters
+    ----------
+    state : ExerciseState
+        The run under play.
+    target : str
+        The target as typed.
+    tactic : str
+        The attack's tactic.
+
+    Returns
+    -------
+    str
+        The node's id or the line's id; :class:`ExerciseError` with the scenario check's
+        message (or the node lookup's, where no sector has lines as targets).
+    """
+    if target in state.model.network.index:          # a node id wins over a line id that is the same
+        return target
+    problems = line_target(state.scenario, network_tables(state.scenario), ("target",), target, tactic)
+    if not problems:
+        return target
+    try:
+        return state.model.network.ids[find_node(state, target)]
+    except ExerciseError as no_node:
+        message = problems[0][1]
+        if message.startswith("no node '"):     # no sector has lines as targets: the lookup's own hint
+            raise no_node from None
+        raise ExerciseError(message) from None
+
+
 def attack(state: ExerciseState, args: dict[str, Any], wall: str) -> str:
     """Schedule tactic ``args['tactic']`` on ``args['target']`` (a node id or a rule spec) at
     ``args['at']`` (default now), for cell ``args['cell']``, with tactic ``params``.
@@ -77,8 +113,8 @@ def attack(state: ExerciseState, args: dict[str, Any], wall: str) -> str:
     state : ExerciseState
         The run under play.
     args : dict
-        ``tactic`` (str, a tactic name); ``target`` (str node id, or a rule spec dict from
-        :func:`attack_target`); ``at`` (str, optional: exercise time, ``T+h:mm`` or a
+        ``tactic`` (str, a tactic name); ``target`` (str node id, a line id of a
+        ``physics: dc`` sector, or a rule spec dict from :func:`attack_target`); ``at`` (str, optional: exercise time, ``T+h:mm`` or a
         duration such as ``90s``; default now); ``params`` (dict, tactic parameters; default
         none); ``cell`` (str, attacker cell; default ``controller``); ``inject`` (str,
         optional: the inject text the attack releases).
@@ -99,7 +135,7 @@ def attack(state: ExerciseState, args: dict[str, Any], wall: str) -> str:
         if target.get("sector") is not None and target["sector"] not in model.network.sector_names:
             raise ExerciseError(f"no sector '{target['sector']}' (sectors: {', '.join(model.network.sector_names)})")
     else:
-        target = model.network.ids[find_node(state, target)]
+        target = target_id(state, target, tactic)
     at = args.get("at") or f"{model.tick * model.tick_seconds:g}s"
     try:
         action = Action.model_validate({"at": at, "tactic": tactic, "target": target, "params": params,
@@ -115,6 +151,8 @@ def attack(state: ExerciseState, args: dict[str, Any], wall: str) -> str:
     model.log(EventKind.DECISION, node=model.network.index.get(shown), verb="attack", tactic=tactic, attacker=cell,
               at=format_clock(action.at), target=shown)
     model.add_action(cell, action)
+    if isinstance(target, str) and target not in model.network.index:
+        shown = f"line {target}"
     return f"{tactic} on {shown} scheduled at {format_clock(action.at)} (cell {cell})"
 
 

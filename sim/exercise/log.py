@@ -6,7 +6,9 @@ typed, the reason, tick, time, wall and seat), so the after-action report can li
 players tried and could not do. A replay carries out the verbs and skips the refusals.
 
 The header names the scenario (path, and sha256 of the scenario and its network file as
-canonical JSON, so comments don't count) and the seed. The file is rewritten atomically after
+canonical JSON, so comments don't count), the seed and, when the exercise is played with
+seats, the seats (``seats``: id, name and the kinds, teams and units each commands), so a
+replay and its report do not depend on the scenario file for them. The file is rewritten atomically after
 every change (temp file + ``os.replace``), so no decision is lost if the process dies.
 
 The log is tamper-evident: every line carries ``hash``, the sha256 of the previous line's hash
@@ -33,8 +35,8 @@ __all__ = ["LOG_KIND", "LOG_VERSION", "READABLE_VERSIONS", "REJECTED", "now_wall
            "chained_lines", "check_chain", "is_rejection", "read_records", "read_log", "write_log", "find_scenario"]
 
 LOG_KIND = "ripple-exercise-log"
-LOG_VERSION = 3          # 2: every line carries the hash chain; 3: refused actions are logged
-READABLE_VERSIONS = (2, 3)
+LOG_VERSION = 4          # 2: every line carries the hash chain; 3: refused actions are logged; 4: the seats
+READABLE_VERSIONS = (2, 3, 4)
 REJECTED = "rejected"    # the ``kind`` of a line that records a refused action
 
 

@@ -19,7 +19,7 @@ from sim.exercise.state import ExerciseState
 from sim.scenario.schema import Scenario, Team
 
 __all__ = ["FACILITATOR", "SEATS", "Seat", "Unit", "available_seats", "parse_seats", "resolve_seats", "scenario_seats",
-           "check_seat", "check_fresh"]
+           "check_seat", "check_fresh", "seat_record", "seats_from_records"]
 
 FACILITATOR = "facilitator"
 
@@ -196,6 +196,58 @@ def resolve_seats(names: list[str], scenario: Scenario) -> dict[str, Seat]:
     """
     known = available_seats(scenario)
     return {name: known[name] for name in names}
+
+
+def seat_record(seat: Seat) -> dict[str, Any]:
+    """A seat as the exercise log's header records it: id, name and what it commands.
+
+    Parameters
+    ----------
+    seat : Seat
+        The seat.
+
+    Returns
+    -------
+    dict
+        ``id``, ``name``, ``kinds``, ``teams``, ``units`` (lists).
+
+    Examples
+    --------
+    >>> seat_record(SEATS["police"])
+    {'id': 'police', 'name': '', 'kinds': ['police'], 'teams': [], 'units': []}
+    """
+    return {"id": seat.id, "name": seat.name, "kinds": list(seat.kinds), "teams": list(seat.teams),
+            "units": list(seat.units)}
+
+
+def seats_from_records(records: Any) -> dict[str, Seat]:
+    """The seats a log's header records (:func:`seat_record`), so a replay and its report play
+    with the seats of the exercise whatever the scenario file says now.
+
+    Parameters
+    ----------
+    records : Any
+        The header's ``seats``: a list of seat records, the facilitator among them.
+
+    Returns
+    -------
+    dict of str to Seat
+        By id, in the recorded order; :class:`ExerciseError` when the records are not as
+        :func:`seat_record` writes them.
+    """
+    def strings(value: Any) -> bool:
+        return isinstance(value, list) and all(isinstance(v, str) for v in value)
+
+    if not isinstance(records, list) or not all(
+            isinstance(r, dict) and isinstance(r.get("id"), str) and isinstance(r.get("name", ""), str)
+            and all(strings(r.get(k, [])) for k in ("kinds", "teams", "units")) for r in records):
+        raise ExerciseError("the header's seats are not a list of seats as ripple writes them "
+                            "(id, name, kinds, teams, units)")
+    seats = {r["id"]: Seat(r["id"], r.get("name", ""), tuple(r.get("kinds", [])), tuple(r.get("teams", [])),
+                           tuple(r.get("units", []))) for r in records}
+    if FACILITATOR not in seats:
+        raise ExerciseError("the header's seats have no facilitator to run the clock")
+    return seats
 
 
 def check_seat(state: ExerciseState, seats: dict[str, Seat], seat: str, verb: str, args: dict[str, Any]) -> None:

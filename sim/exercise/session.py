@@ -22,12 +22,13 @@ from sim.exercise.counterfactual import counterfactual
 from sim.exercise.decisions import aid_teams, policy_names
 from sim.exercise.errors import ExerciseError
 from sim.exercise.injects import ExerciseModel
-from sim.exercise.log import REJECTED, find_scenario, is_rejection, new_header, now_wall, read_records, write_log
+from sim.exercise.log import LOG_VERSION, REJECTED, find_scenario, is_rejection, new_header, now_wall, read_records, write_log
 from sim.exercise.ratings import Rating, capabilities, resolve_capability
-from sim.exercise.seats import Seat, available_seats, check_fresh, check_seat
+from sim.exercise.seats import Seat, available_seats, check_fresh, check_seat, seat_record, seats_from_records
 from sim.exercise.state import ExerciseState
 from sim.exercise.verbs import CLOCK, QUERY, VERBS
 from sim.model import RippleModel
+from sim.network import network_tables
 from sim.results import Event, RunResult
 from sim.overrides import ScenarioFile
 from sim.scenario.schema import Inject, Scenario
@@ -82,7 +83,8 @@ class ExerciseSession:
         actions refused.
     seats : dict of str to Seat
         The seats that may act, by id (:mod:`sim.exercise.seats`): the built-in ones and the
-        scenario's until ``ripple serve`` names those of the exercise.
+        scenario's until :meth:`take_seats` names those of the exercise (``ripple serve``), or
+        those the log's header records.
     """
 
     def __init__(self, scenario_path: str | Path, seed: int | None = None, log_path: str | Path | None = None,
@@ -170,6 +172,11 @@ class ExerciseSession:
         session = cls(path, seed=int(header["seed"]), log_path=None, file=file,
                       scripted_outcomes=bool(header.get("scripted_outcomes", False)))
         session.header = header
+        if "seats" in header:
+            try:
+                session.seats = seats_from_records(header["seats"])
+            except ExerciseError as exc:
+                raise ExerciseError(f"{log_path}:1: {exc}") from None
         for number, entry in enumerate(records, 2):
             if entry.get("tick") != session.model.tick:
                 raise ExerciseError(f"{log_path}:{number}: the replay reached tick {session.model.tick} where "
@@ -190,6 +197,25 @@ class ExerciseSession:
         """Rewrite the log atomically (header, then one line per entry); no-op without a log."""
         if self.log_path is not None:
             write_log(self.log_path, self.header, self.records)
+
+    @property
+    def recorded_seats(self) -> list[str] | None:
+        """The ids of the seats the log's header records, in order (None: the exercise had none)."""
+        return [str(r["id"]) for r in self.header["seats"]] if "seats" in self.header else None
+
+    def take_seats(self, seats: dict[str, Seat]) -> None:
+        """Play with ``seats``: only they may act, and the log's header records them (id, name,
+        what each commands); save the log.
+
+        Parameters
+        ----------
+        seats : dict of str to Seat
+            The exercise's seats by id (:func:`sim.exercise.seats.resolve_seats`).
+        """
+        self.seats = dict(seats)
+        self.header["seats"] = [seat_record(seat) for seat in seats.values()]
+        self.header["version"] = LOG_VERSION
+        self.save()
 
     def do(self, verb: str, *, seat: str | None = None, seen: int | None = None, typed: str = "",
            **args: Any) -> str:
@@ -469,7 +495,8 @@ class ExerciseSession:
         tactic : str
             One of :meth:`tactic_names`.
         target : str or dict
-            A node id, a name from :meth:`target_rules`, or a rule spec.
+            A node id, a name from :meth:`target_rules`, a rule spec, or a line of a
+            ``physics: dc`` sector (:meth:`line_ids`).
         at : str, optional
             When: ``T+h:mm`` or a duration such as ``90s`` (default: now).
         params : dict of str to float, optional
@@ -594,6 +621,12 @@ class ExerciseSession:
     def node_ids(self) -> list[str]:
         """Every node's id."""
         return list(self.model.network.ids)
+
+    def line_ids(self) -> list[str]:
+        """The lines an attack may target: the branches of the ``physics: dc`` sectors that have
+        an id (none when every sector is topological)."""
+        named = set(network_tables(self.scenario).link_id)
+        return [line for line in self.model.line_index if line in named]
 
     # ---------------------------------------------------------------- viewing
     @property

@@ -224,10 +224,10 @@ _TABLE = (
          lambda a: f"Information sharing: {a['level']:g}", decisions.sharing,
          (Argument("level", "X", "level", float, noun="a level", hint="0–1", setting="sharing"),)),
     Verb("attack", CONTROLLER, "attack TACTIC TARGET [AT] [k=v ...]",
-         "controller: schedule an attack (TARGET a node or a rule; k=v: cell=, inject=, sector=, kind=, "
+         "controller: schedule an attack (TARGET a node, a rule, or a line where physics is dc; k=v: cell=, inject=, sector=, kind=, "
          "tactic parameters)", "Schedule an attack", "Schedule", _attack_text, controller.attack,
          (Argument("tactic", "TACTIC", "tactic", noun="a tactic"),
-          Argument("target", "TARGET", "target", noun="a node or a target rule"),
+          Argument("target", "TARGET", "target", noun="a node, a target rule or a line"),
           Argument("at", "AT", "time", noun="a time (T+h:mm)", optional=True),
           Argument("cell", "ID", "word", option="cell", default="controller"),
           Argument("inject", "text", "text", option="inject", optional=True),

@@ -17,7 +17,7 @@ from sim.scenario.schema import Scenario, TargetRule
 if TYPE_CHECKING:
     from sim.scenario.netdata.tables import NetworkTables
 
-__all__ = ["check_references"]
+__all__ = ["check_references", "line_target"]
 
 Loc = tuple[str | int, ...]   # where in the scenario: keys and list indices
 
@@ -93,10 +93,30 @@ def _link_sector(tables: "NetworkTables", link_id: str) -> str | None:
     return None
 
 
-def _line_target(s: Scenario, tables: "NetworkTables", loc: Loc, target: str, tactic: str) -> list[tuple[Loc, str]]:
+def line_target(s: Scenario, tables: "NetworkTables", loc: Loc, target: str, tactic: str) -> list[tuple[Loc, str]]:
     """What is wrong with an action's target that is not a node: a branch of a sector without
     ``physics: dc``, a tactic that cannot hit a line, or no such node or line (with the
-    nearest names)."""
+    nearest names). The scenario's checks and the exercise's ``attack`` verb both use it.
+
+    Parameters
+    ----------
+    s : Scenario
+        The scenario.
+    tables : NetworkTables
+        Its network, as columns.
+    loc : Loc
+        Where the target is written, for the problem's location.
+    target : str
+        The target as written, not a node id.
+    tactic : str
+        The attack's tactic.
+
+    Returns
+    -------
+    list[tuple[Loc, str]]
+        Empty when ``target`` is a line of a ``physics: dc`` sector the tactic can hit, else
+        the one problem.
+    """
     dc = {name for name, sector in s.sectors.items() if sector.physics == "dc"}
     sector = _link_sector(tables, target)
     if sector is not None and sector in dc:
@@ -169,7 +189,7 @@ def check_references(s: Scenario, tables: "NetworkTables") -> list[tuple[Loc, st
                 if action.target.sector is not None and action.target.sector not in sectors:
                     out.append((loc + ("target", "sector"), f"no sector '{action.target.sector}'"))
             elif action.target not in ids:
-                out += _line_target(s, tables, loc + ("target",), action.target, action.tactic)
+                out += line_target(s, tables, loc + ("target",), action.target, action.tactic)
             out += [(loc + ("params", key), message) for key, message in TACTICS[action.tactic].problems(action.params)]
     for tactic, params in s.tactics.items():
         out += [(("tactics", tactic, key), message) for key, message in TACTICS[tactic].problems(params)]

@@ -49,7 +49,7 @@ class LayerShapes:
     layer : MapLayer
         The scenario's entry.
     geometries : list
-        Shapely lines and polygons, km east and north (points are left out).
+        Shapely points, lines and polygons, km east and north.
     placed_as : str
         Where its coordinates were read from: the CRS projected from, or ``network``.
     note : str
@@ -136,7 +136,7 @@ def read_map_layer(layer: MapLayer, frame: str | None) -> LayerShapes:
         raise LayerUnreadable(f"{layer.file}: the layer is in {source}, but the network is a drawing without a CRS, "
                               f"so nothing can be projected onto it; give the layer crs: {NETWORK_CRS} if its "
                               "coordinates are the drawing's km")
-    shapes = [g for g in table.geometry if g is not None and not g.is_empty and g.geom_type not in ("Point", "MultiPoint")]
+    shapes = [g for g in table.geometry if g is not None and not g.is_empty]
     if source != NETWORK_CRS and frame is not None and source != frame and shapes:
         shapes = [shapely.transform(g, lambda xy: project_xy(xy, source, frame)) for g in shapes]
     note = (f"{layer.file}: the file names no CRS, so its coordinates are taken as the network's; give the layer "

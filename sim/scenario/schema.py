@@ -622,7 +622,7 @@ class MapLayer(Strict):
     """A background layer of the maps (coastline, roads, boundaries), drawn under the network."""
 
     file: str = Field(min_length=1, description="vector file relative to the scenario: GeoJSON, GeoPackage, "
-                      "shapefile or any other format GDAL reads (lines and polygons are drawn, points are not)")
+                      "shapefile or any other format GDAL reads (lines, polygons with their holes, and points as small markers)")
     name: str = Field(min_length=1, description="the layer's name in the map's legend")
     style: Literal["water", "land", "road", "boundary"] = Field(
         description="how it is drawn, in muted colours: water (blue fill, coast and river lines), land (grey-green "

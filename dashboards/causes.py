@@ -16,11 +16,12 @@ from typing import Any, Mapping, Sequence
 
 import numpy as np
 
+from sim.causes import LINE_KINDS
 from sim.events import category, describe
 from sim.network import RESOURCES, Network
 from sim.results import Event, EventKind
 
-__all__ = ["GROUP_MIN", "cause_key", "cause_phrase", "node_facts", "outages", "timeline_groups"]
+__all__ = ["GROUP_MIN", "cause_key", "cause_phrase", "line_events", "node_facts", "outages", "timeline_groups"]
 
 GROUP_MIN = 3    # failures of one round sharing a cause are grouped from this many on
 
@@ -195,7 +196,9 @@ def node_facts(net: Network, events: Sequence[Event]) -> dict[str, Any]:
         JSON-ready columns: ``id``, ``name``, ``sector``, ``kind`` (lists per node), ``groups``
         (per node a list of ``[resource, [supplier indices], need, buffer_s]``), ``dependants``
         (per node a list of node indices), ``outages`` and ``repairs`` (node index as a string
-        → list).
+        → list), and ``lines``: per branch id of a ``physics: dc`` grid its events in order,
+        each ``[tick, kind, a, b, round, flow_mw, rating_mva, cause]`` (``cause``: the
+        branches or buses whose loss tripped it, or the attack that took it down).
     """
     sup = net.supply.tocsr()
     groups: list[list[list[Any]]] = [[] for _ in range(net.n)]
@@ -217,4 +220,29 @@ def node_facts(net: Network, events: Sequence[Event]) -> dict[str, Any]:
         "sector": [net.sector_names[c] for c in np.asarray(net.sector).tolist()],
         "groups": groups, "dependants": [sorted(d) for d in dependants],
         "outages": {str(k): v for k, v in outages(events, net).items()}, "repairs": dict(repairs),
+        "lines": line_events(events),
     }
+
+
+def line_events(events: Sequence[Event]) -> dict[str, list[list[Any]]]:
+    """The events of each branch of a ``physics: dc`` grid, as the details panel follows them.
+
+    Parameters
+    ----------
+    events : Sequence[Event]
+        The run's timeline, in order.
+
+    Returns
+    -------
+    dict[str, list[list]]
+        Branch id → ``[tick, kind, a, b, round, flow_mw, rating_mva, cause]`` per event of
+        :data:`sim.causes.LINE_KINDS`, in order.
+    """
+    out: dict[str, list[list[Any]]] = defaultdict(list)
+    for e in events:
+        if str(e.kind) in LINE_KINDS and e.detail.get("line") is not None:
+            d = e.detail
+            cause = d.get("cause")
+            out[str(d["line"])].append([e.tick, str(e.kind), d.get("a"), d.get("b"), d.get("round"), d.get("flow_mw"),
+                                        d.get("rating_mva"), cause.get("attack") if isinstance(cause, dict) else cause])
+    return dict(out)

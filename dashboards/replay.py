@@ -837,6 +837,11 @@ PLAYER_JS = r"""
     if (c.attack) return esc(c.reason || o.reasons.join(", ")) + ": " + esc(c.attack.tactic || c.attack.action || "attack") +
                          " by " + esc(c.attack.attacker || "?");
     if (c.spread_from) return esc(c.reason || "COMPROMISED") + ": intrusion spread from " + idLink(c.spread_from);
+    if (c.grid) {
+      const around = (c.lines || []).map((l) => "line " + esc(l)).concat((c.cut_by || []).map(idLink));
+      return esc(c.reason || "UNSUPPLIED") + ": no power in its " + esc(c.grid) + " island: " +
+             (around.length ? "cut off by " + around.join(", ") : "no generation there");
+    }
     if (c.suppliers) return esc(c.reason || "UNSUPPLIED") + ": no " + esc(c.resource || "supply") + " from " + c.suppliers.map(idLink).join(", ");
     if (c.cut_by) return esc(c.reason || "ISOLATED") + ": " + esc(c.sector || "") + " path cut by " + c.cut_by.map(idLink).join(", ");
     return esc(c.reason || o.reasons.join(", "));
@@ -847,10 +852,30 @@ PLAYER_JS = r"""
     seen.add(node);
     let out = "<li>" + nameLink(node) + " down at " + tlabel(o.t) + ": " + causeText(o);
     const next = o.cause ? (o.cause.suppliers || o.cause.cut_by || (o.cause.spread_from ? [o.cause.spread_from] : [])) : [];
-    const inner = next.map((id) => F.id.indexOf(id)).filter((k) => k >= 0).map((k) => chain(k, o.t, depth + 1, seen)).join("");
+    const lines = o.cause && o.cause.grid ? (o.cause.lines || []).map((l) => lineChain(l, o.t, depth + 1, seen)) : [];
+    const inner = lines.join("") + next.map((id) => F.id.indexOf(id)).filter((k) => k >= 0).map((k) => chain(k, o.t, depth + 1, seen)).join("");
     return out + (inner ? "<ul>" + inner + "</ul>" : "") + "</li>";
   }
-  const rootText = (r) => esc(r.tactic || r.action || "attack") + " by " + esc(r.attacker || "?") + " on " + idLink(r.node || "");
+  const sig = (x) => Number(Number(x).toPrecision(3)).toLocaleString("en-US");   // as dashboards.numberformat
+  // a branch out at a tick (as sim.causes.Timeline.line_out): its trip or attack, then what caused that
+  function lineChain(line, tick, depth, seen) {
+    let found = null;
+    for (const e of F.lines[line] || []) {
+      if (e[0] > tick) break;
+      found = e[1] === "line_trip" || e[1] === "line_down" ? e : null;
+    }
+    if (!found || depth > 8 || seen.has("line " + line)) return "";
+    seen.add("line " + line);
+    const [t, kind, a, b, round, flow, rating, cause] = found;
+    const head = "line " + esc(line) + " (" + idLink(a) + "–" + idLink(b) + ")";
+    if (kind === "line_down") return "<li>" + head + " down at " + tlabel(t) + ": " + (cause ? rootText(cause) : "an attack") + "</li>";
+    const inner = (cause || []).map((id) => F.lines[id] ? lineChain(id, t, depth + 1, seen) :
+                                     (F.id.indexOf(id) >= 0 ? chain(F.id.indexOf(id), t, depth + 1, seen) : "")).join("");
+    return "<li>" + head + " tripped at " + tlabel(t) + ", cascade round " + round + ": " + sig(Math.abs(flow)) +
+           " MW on its " + sig(rating) + " MVA rating" + (inner ? "<ul>" + inner + "</ul>" : "") + "</li>";
+  }
+  const rootText = (r) => esc(r.tactic || r.action || "attack") + " by " + esc(r.attacker || "?") + " on " +
+                          (r.line ? "line " + esc(r.line) : idLink(r.node || ""));
 
   // ---- the details panel of the selected node
   let selected = -1;

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import pytest
 
-from browser import chromium, open_page, plotly_traces
+from browser import chromium, open_page, plotly_traces, screenshot
 from dashboards.lines import line_outages
 from dashboards.replay import write_replay
 from sim.model import RippleModel
@@ -52,4 +52,51 @@ def test_the_replay_page_draws_the_lines_out(run):
         assert "target: line L02 (from b0)" in traces["attacks"]["hovertext"][0]
         s.page.evaluate(f"window.ripple.seek({reclosed})")
         s.page.wait_for_function("document.getElementById('map').dataset.linesOut === ''", timeout=5_000)
+        assert s.blocked == [] and s.errors == []
+
+
+@pytest.mark.browser
+def test_a_drone_on_a_transmission_line_on_the_replay_page(tmp_path):
+    """case118 (pandapower's IEEE 118-bus case, rated 1.3 times its intact flows): a drone
+    takes transformer trafo0 out, the flows trip lines round after round, and the page shows
+    the lines out and, for a bus they cut off, the chain back to the drone."""
+    import pandapower as pp
+    from pandapower import networks
+
+    pp.to_json(networks.case118(), str(tmp_path / "case118.json"))
+    (tmp_path / "grid.yaml").write_text("""id: case118_line
+name: "case118: a drone on a transformer"
+seed: 3
+clock: {tick: 5min, duration: 6h}
+sectors:
+  energy: {physics: dc, rating_from_flow: 0.3}
+network:
+  parts:
+    - {file: case118.json}
+attackers:
+  - id: cell
+    plan:
+      - {at: "T+0:30", tactic: drone, target: trafo0}
+responders:
+  grid_crews: {kind: repair, sectors: [energy], base: bus1, count: 2}
+""")
+    model = RippleModel(load_scenario(tmp_path / "grid.yaml"))
+    result = model.run()
+    trips = {e.detail["line"] for e in result.events if e.kind == "line_trip" and e.tick == 6}
+    path = write_replay(result, model.network, tmp_path / "replay.html")
+    with chromium() as browser, open_page(browser, path) as s:
+        s.page.wait_for_function("window.rippleReady === true", timeout=10_000)
+        s.page.evaluate("window.ripple.pause(); window.ripple.seek(7)")
+        s.page.wait_for_function("document.getElementById('map').dataset.linesOut !== undefined", timeout=5_000)
+        out = set(s.page.evaluate("document.getElementById('map').dataset.linesOut").split())
+        assert out == trips | {"trafo0"} and len(trips) > 10
+        cascade = s.page.locator("#cascade")
+        assert "drone by cell → line trafo0 at" in cascade.inner_text()
+        cascade.locator("button").nth(1).click()            # the first bus traced to the drone
+        details = s.page.locator("#details").inner_text()
+        assert "UNSUPPLIED: no power in its energy island: cut off by line" in details
+        assert "tripped at T+0:30, cascade round" in details and "MVA rating" in details
+        assert "line trafo0 (" in details and "down at T+0:30: drone by cell on line trafo0" in details
+        assert "Traced to\ndrone by cell on line trafo0" in details
+        assert screenshot(s.page, "replay-grid", tmp_path).stat().st_size > 20_000
         assert s.blocked == [] and s.errors == []

@@ -136,3 +136,28 @@ def test_comparison_json(written):
     variant = data["variants"]["more"]
     assert set(variant) == {"overrides", "metrics"}
     assert names(difference) == set(variant["metrics"]["resilience_loss_h"])
+
+
+def test_exercise_log_keys(tmp_path):
+    from sim.exercise import ExerciseError
+    from sim.exercise.log import read_records
+    from sim.exercise.seats import resolve_seats
+
+    log = tmp_path / "exercise.jsonl"
+    session = ExerciseSession(ROOT / "scenarios" / "calder_bay.yaml", log_path=log, participants=["Town EOC"],
+                              scripted_outcomes=True)
+    session.take_seats(resolve_seats(["facilitator", "police"], session.scenario))
+    session.do("step", seat="facilitator", n=2)
+    with pytest.raises(ExerciseError):
+        session.do("dispatch", seat="police", unit="police-1", node="central_station")
+    session.do("policy", seat="facilitator", name="nearest")
+    raw = [json.loads(line) for line in log.read_text().splitlines()]
+    read_records(log)                                     # the chain holds
+    doc = sections()["Exercise logs"]
+    header, action, refusal = (names(table) for table in doc)
+    assert set(raw[0]) == header
+    kinds = {"rejected": refusal}
+    for line in raw[1:]:
+        assert set(line) <= kinds.get(line.get("kind"), action), line
+    assert {"to", "seat"} <= set(raw[1]) and raw[2]["kind"] == "rejected" and "seat" in raw[2]
+    assert refusal - {"verb"} <= set(raw[2]) and action - {"to"} <= set(raw[3])

@@ -33,7 +33,8 @@ class Response:
     """Tasks, units and mutual aid, on the model's board and roster.
 
     Uses, of the rest of the model: ``log``, ``tick_of``, ``ticks`` (the clock and event
-    log) and ``operational_population``.
+    log), ``operational_population`` and ``grid_ties_to_close`` (ties the ``physics: dc``
+    grids would close).
     """
 
     scenario: Scenario
@@ -192,18 +193,23 @@ class Response:
 
         A tie qualifies when one end is down only because it is ISOLATED and the other
         works: closing it joins the cut-off part to a fed one (or to the giant component).
-        The task is at the cut-off end and takes the sector's ``switch_time``, fixed (no
-        draw from the response stream); with the sector's ``operator_switching`` the
-        operators do it remotely, else it waits for a crew of the sector (the dispatcher
-        sends the nearest first). Once opened, a switch task is carried out.
+        In a ``physics: dc`` sector, where the flow decides, a tie qualifies when one end is
+        down only UNSUPPLIED by its grid, the other works, and the grid's DC flow with the
+        tie closed supplies the cut-off end and overloads no branch
+        (:meth:`sim.physics.phase.PhysicsPhase.grid_ties_to_close`). The task is at the
+        cut-off end and takes the sector's ``switch_time``, fixed (no draw from the response
+        stream); with the sector's ``operator_switching`` the operators do it remotely, else
+        it waits for a crew of the sector (the dispatcher sends the nearest first). Once
+        opened, a switch task is carried out.
         """
         net = self.base_network
         if not len(net.tie_ids):
             return
         down, a, b = self.state.down, net.tie_a, net.tie_b
         a_cut, b_cut = (down[a] == ISOLATED) & (down[b] == 0), (down[b] == ISOLATED) & (down[a] == 0)
-        for tie in np.flatnonzero(~self.tie_opened & (a_cut | b_cut)).tolist():
-            node = int(a[tie] if a_cut[tie] else b[tie])
+        cut = [(tie, int(a[tie] if a_cut[tie] else b[tie]))
+               for tie in np.flatnonzero(~self.tie_opened & (a_cut | b_cut)).tolist()]
+        for tie, node in sorted(cut + self.grid_ties_to_close(down, self.tie_opened)):
             sector = int(net.sector[node])
             spec = self.scenario.sectors.get(net.sector_names[sector]) or Sector()
             self.tie_opened[tie] = True

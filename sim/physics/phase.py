@@ -1,9 +1,9 @@
-"""The grid physics of a run: the overload cascade before the kernel, and reclosing tripped
-branches as switch tasks.
+"""The grid physics of a run: the overload cascade before the kernel, reclosing tripped
+branches as switch tasks, and the normally-open ties that bring cut-off buses back.
 
 :class:`PhysicsPhase` is the part of the model that keeps which branches are tripped in
 this run (of the grids every run shares, :class:`sim.physics.build.Physics`), logs their
-trips and opens the switch tasks that reclose them.
+trips, opens the switch tasks that reclose them and finds the ties worth closing.
 """
 
 from __future__ import annotations
@@ -110,6 +110,7 @@ class PhysicsPhase:
         self.reclose_with: dict[int, list[int]] = {}                  # a switch task's branch → the branches it closes
         self._kernel_net: tuple[Network, bytes, Network] | None = None   # (network, lines out, kernel's network)
         self._recheck = False     # the grids changed since reclosable branches were last looked for
+        self._tie_recheck = False  # the grids changed since ties that bring cut-off buses back were last looked for
 
     def _grid_of(self, line: int) -> tuple[int, int]:
         """The grid and the branch's index in it, of a branch index over the run's grids."""
@@ -339,6 +340,7 @@ class PhysicsPhase:
             self._log_shedding(k, result.flow)
             self.grid_cuts.update(self._cuts(k, result.flow, unsupplied[grid.bus_node]))
         self._recheck = True
+        self._tie_recheck = True
         self.checked = [np.zeros(g.n_line, bool) for g in self.physics.grids]
 
     def _log_shedding(self, k: int, flow: Flow) -> None:
@@ -431,8 +433,52 @@ class PhysicsPhase:
 
     def _overloads(self, k: int, on: np.ndarray) -> bool:
         """Grid ``k`` with branches ``on`` conducting has a branch above its rating."""
-        flow = dc_flow(self.physics.grids[k], on, self.physics_bus_on[k])
+        return self._overloaded(k, on, dc_flow(self.physics.grids[k], on, self.physics_bus_on[k]))
+
+    def _overloaded(self, k: int, on: np.ndarray, flow: Flow) -> bool:
+        """A branch ``on`` of grid ``k`` carries more than its rating in ``flow``."""
         return bool((on & (flow.loading(self.physics.ratings[k]) > 1.0 + OVERLOAD_TOLERANCE)).any())
+
+    def grid_ties_to_close(self, down: np.ndarray, opened: np.ndarray) -> list[tuple[int, int]]:
+        """Normally-open ties of the ``physics: dc`` grids whose closing brings back a bus
+        the grid cut off, looked for once each time the grids settle.
+
+        A tie qualifies when one end is down only UNSUPPLIED by its grid (it is among
+        :attr:`grid_cuts`: its island has no generation or sheds all its load), the other
+        end is up, and the DC flow of its grid with the tie closed (one flow per candidate)
+        supplies the cut-off end and overloads no branch: a tie that would throw the dead
+        island's load onto a branch beyond its rating is not closed.
+
+        Parameters
+        ----------
+        down : numpy.ndarray
+            The node state's down bits per node.
+        opened : numpy.ndarray
+            bool per tie of the network: its switch task is open or done.
+
+        Returns
+        -------
+        list of tuple[int, int]
+            ``(tie, node)``: the tie's index and its cut-off end's node, in tie order.
+        """
+        if self.physics is None or not self._tie_recheck or not len(opened):
+            return []
+        self._tie_recheck = False
+        found = []
+        cut_nodes = np.fromiter(self.grid_cuts, np.int64, len(self.grid_cuts))
+        for k, (grid, tie) in enumerate(zip(self.physics.grids, self.physics.tie)):
+            cut = np.isin(grid.bus_node, cut_nodes) & (down[grid.bus_node] == UNSUPPLIED)
+            up = down[grid.bus_node] == 0
+            a_cut, b_cut = cut[grid.line_a] & up[grid.line_b], cut[grid.line_b] & up[grid.line_a]
+            waiting = (tie >= 0) & ~opened[np.maximum(tie, 0)] & ~self._line_closed(k)
+            for line in np.flatnonzero(waiting & (a_cut | b_cut)).tolist():
+                dead = int(grid.line_a[line] if a_cut[line] else grid.line_b[line])
+                on = self._line_on(k)
+                on[line] = True
+                flow = dc_flow(grid, on, self.physics_bus_on[k])
+                if flow.served[dead] > 0.0 and not self._overloaded(k, on, flow):
+                    found.append((int(tie[line]), int(grid.bus_node[dead])))
+        return sorted(found)
 
     def _unchecked(self) -> bool:
         """A tripped branch with both ends in service is still to be looked at."""

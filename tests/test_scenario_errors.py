@@ -89,3 +89,16 @@ def test_bad_durations(text):
 
     with pytest.raises(ValueError):
         parse_duration(text)
+
+
+def test_a_network_without_nodes_is_reported_not_a_traceback(tmp_path):
+    """Found by the slow property test: links and targets naming nodes a broken node list
+    does not hold (the target check looked up the sectors of unresolved link ends)."""
+    import yaml
+
+    data = yaml.safe_load((DATA / "tiny.yaml").read_text())
+    data["network"]["nodes"] = None
+    (tmp_path / "s.yaml").write_text(yaml.safe_dump(data))
+    result = runner.invoke(app, ["validate", str(tmp_path / "s.yaml")])
+    assert result.exit_code == 2, (result.output, repr(result.exception))
+    assert "network.nodes: the network has no nodes" in result.output and "no node 'sub'" in result.output

@@ -84,12 +84,22 @@ def _seat_problems(s: Scenario) -> list[tuple[Loc, str]]:
     return out
 
 
+def _inner_links(tables: "NetworkTables") -> np.ndarray:
+    """bool per link: both its ends are nodes of the network (a link to an unknown node is
+    reported on its own) and of one sector."""
+    a, b = np.asarray(tables.link_a), np.asarray(tables.link_b)
+    known = (a >= 0) & (b >= 0) & (a < tables.n_nodes) & (b < tables.n_nodes)
+    out = np.zeros(len(a), bool)
+    out[known] = tables.sector[a[known]] == tables.sector[b[known]]
+    return out
+
+
 def _link_sector(tables: "NetworkTables", link_id: str) -> str | None:
     """The sector of the first link with this id inside one sector; None when there is none."""
+    inner = _inner_links(tables)
     for row in np.flatnonzero(np.asarray(tables.link_id, dtype=object) == link_id).tolist():
-        a, b = tables.link_a[row], tables.link_b[row]
-        if tables.sector[a] == tables.sector[b]:
-            return tables.sector_names[tables.sector[a]]
+        if inner[row]:
+            return tables.sector_names[tables.sector[tables.link_a[row]]]
     return None
 
 
@@ -128,7 +138,10 @@ def line_target(s: Scenario, tables: "NetworkTables", loc: Loc, target: str, tac
         return [(loc, f"'{target}' is a line of sector {sector}, which has no physics: dc: lines are targets only "
                       f"where the grid's flow is modelled (sectors: {{{sector}: {{physics: dc}}}})")]
     codes = [code for code, name in enumerate(tables.sector_names) if name in dc]
-    inside = (np.isin(tables.sector[tables.link_a], codes) & (tables.sector[tables.link_a] == tables.sector[tables.link_b]))
+    inner = _inner_links(tables)
+    sector_of = np.full(len(inner), -1)
+    sector_of[inner] = tables.sector[np.asarray(tables.link_a)[inner]]
+    inside = np.isin(sector_of, codes)
     lines = [tables.link_id[row] for row in np.flatnonzero(inside).tolist() if tables.link_id[row]]
     close = difflib.get_close_matches(target, [*tables.ids, *lines], n=3)
     what = "node or line" if lines else "node"

@@ -102,3 +102,18 @@ def test_a_network_without_nodes_is_reported_not_a_traceback(tmp_path):
     result = runner.invoke(app, ["validate", str(tmp_path / "s.yaml")])
     assert result.exit_code == 2, (result.output, repr(result.exception))
     assert "network.nodes: the network has no nodes" in result.output and "no node 'sub'" in result.output
+
+
+@pytest.mark.parametrize("old, new, words", [
+    ("p_load_mw: 10.0, priority: 3", "p_load_mw: '', priority: 3", "node b4 has p_load_mw: '', which must be a finite number"),
+    ("rating_mva: 30}", "rating_mva: -3}", "link L34 has rating_mva: -3, which must be above 0"),
+    ("slack: true", "slack: 'yes'", "node b0 has slack: 'yes', which must be true or false"),
+    ("x_pu: 0.05", "x_pu: .inf", "link L34 has x_pu: inf, which must be a finite number"),
+])
+def test_power_flow_attrs_the_flow_cannot_read_are_refused(tmp_path, old, new, words):
+    text = (DATA / "grid.yaml").read_text()
+    assert old in text
+    (tmp_path / "s.yaml").write_text(text.replace(old, new))
+    result = runner.invoke(app, ["validate", str(tmp_path / "s.yaml")])
+    assert result.exit_code == 2, (result.output, repr(result.exception))
+    assert "sectors.energy.physics: dc cannot read the network's power-flow attrs: " + words in result.output

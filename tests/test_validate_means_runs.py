@@ -106,6 +106,8 @@ def composed_property(examples: int):
 
 
 test_tiny_scenario_short = property_for("tiny.yaml", 60)
+test_grid_scenario_short = property_for("grid.yaml", 30)          # physics: dc, lines as targets, a tie
+test_grid_scenario_long = pytest.mark.slow(property_for("grid.yaml", 400))
 test_composed_scenario_short = composed_property(40)
 test_composed_scenario_long = pytest.mark.slow(composed_property(400))
 test_tiny_scenario_long = pytest.mark.slow(property_for("tiny.yaml", 1500))

@@ -7,12 +7,12 @@ The network's own references (links, dependencies) are checked with its columns,
 from __future__ import annotations
 
 import difflib
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from agents.tactics import TACTICS
-from sim.scenario.schema import Scenario, TargetRule
+from sim.scenario.schema import PHYSICS_LINK_FIELDS, PHYSICS_NODE_FIELDS, Scenario, TargetRule
 
 if TYPE_CHECKING:
     from sim.scenario.netdata.tables import NetworkTables
@@ -38,16 +38,58 @@ def _over_budget(s: Scenario, nodes: int) -> list[tuple[Loc, str]]:
     return out
 
 
+def _branches(tables: "NetworkTables", code: int) -> np.ndarray:
+    """Rows of the links inside sector ``code`` (both ends known nodes of it)."""
+    inner = _inner_links(tables)
+    return np.flatnonzero(inner & (tables.sector[np.where(inner, tables.link_a, 0)] == code))
+
+
+def _link_name(tables: "NetworkTables", row: int) -> str:
+    """A link's id, or its ends when it has none."""
+    return tables.link_id[row] or f"{tables.ids[tables.link_a[row]]}-{tables.ids[tables.link_b[row]]}"
+
+
 def _without_reactance(tables: "NetworkTables", code: int) -> list[str]:
     """Links inside a sector with neither a nonzero ``x_pu`` nor the kind ``switch`` (which
     joins its ends), by id."""
-    inside = np.flatnonzero((tables.sector[tables.link_a] == code) & (tables.sector[tables.link_b] == code))
     out = []
-    for row in inside.tolist():
+    for row in _branches(tables, code).tolist():
         attrs = (tables.link_attrs[row] if tables.link_attrs is not None else None) or {}
         x = attrs.get("x_pu")
         if (x is None and tables.link_kind[row] != "switch") or x == 0:
-            out.append(tables.link_id[row] or f"{tables.ids[tables.link_a[row]]}-{tables.ids[tables.link_b[row]]}")
+            out.append(_link_name(tables, row))
+    return out
+
+
+def _bad_physics_values(tables: "NetworkTables", code: int) -> list[str]:
+    """The power-flow attrs of a ``physics: dc`` sector that the flow cannot read: not a
+    finite number (``slack``: not true or false), a rating not above 0, a negative ``p_max_mw``."""
+    def problem(field: str, value: Any) -> str | None:
+        if field == "slack":
+            return None if isinstance(value, bool) else "true or false"
+        try:
+            number = float(value) if not isinstance(value, bool) else float("nan")
+        except (TypeError, ValueError):
+            number = float("nan")
+        if not np.isfinite(number):
+            return "a finite number"
+        if field == "rating_mva" and number <= 0:
+            return "above 0"
+        if field == "p_max_mw" and number < 0:
+            return "0 or more"
+        return None
+
+    out = []
+    for what, rows, attrs_of, fields, name in (
+            ("link", _branches(tables, code).tolist(), tables.link_attrs, PHYSICS_LINK_FIELDS,
+             lambda row: _link_name(tables, row)),
+            ("node", np.flatnonzero(tables.sector == code).tolist(), tables.node_attrs, PHYSICS_NODE_FIELDS,
+             lambda row: tables.ids[row])):
+        for row in rows:
+            attrs = (attrs_of[row] if attrs_of is not None else None) or {}
+            for field in fields:
+                if field in attrs and (need := problem(field, attrs[field])) is not None:
+                    out.append(f"{what} {name(row)} has {field}: {attrs[field]!r}, which must be {need}")
     return out
 
 
@@ -185,6 +227,9 @@ def check_references(s: Scenario, tables: "NetworkTables") -> list[tuple[Loc, st
             more = f", nor do {len(missing) - 1} more" if len(missing) > 1 else ""
             out.append((("sectors", name, "physics"), f"dc needs a reactance x_pu on every branch: link {missing[0]} has none"
                                                        f"{more} (ripple import pandapower writes them)"))
+        elif sector.physics == "dc" and (bad := _bad_physics_values(tables, sectors_index[name])):
+            more = f" (and {len(bad) - 1} more)" if len(bad) > 1 else ""
+            out.append((("sectors", name, "physics"), f"dc cannot read the network's power-flow attrs: {bad[0]}{more}"))
 
     if s.clock.tick <= 0:
         out.append((("clock", "tick"), "the tick must be longer than zero"))

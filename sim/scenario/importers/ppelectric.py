@@ -8,7 +8,8 @@ shifts, ``net._ppc``); the reactances are taken from there, so that ripple's DC 
   ratio (a DC flow's branch susceptance is ``1 / (x · τ)``, Zimmerman et al., MATPOWER
   manual, sec. 3.7), ``phase_shift_degree`` where nonzero, and ``rating_mva``: √3 ·
   ``max_i_ka`` · ``vn_kv`` · ``parallel`` for lines, ``sn_mva`` · ``parallel`` for
-  transformers. A three-winding transformer is a star of three branches in pandapower; its
+  transformers (left out where the net gives none, NaN or 0: the branch is unrated and
+  never trips). A three-winding transformer is a star of three branches in pandapower; its
   three winding-pair links carry the delta that is equivalent in a DC flow (Kron reduction
   of the star point: ``b_ij = b_i b_j / (b_h + b_m + b_l)``);
 - per bus: ``p_load_mw`` (loads, storage and shunts, each times its ``scaling`` or step),
@@ -74,11 +75,14 @@ def branch_electrics(net: Any) -> dict[str, dict[str, float]] | None:
             attrs = {"x_pu": float(x_eff[at])}
             if shift[at]:
                 attrs["phase_shift_degree"] = float(shift[at])
+            rating = math.nan
             if table == "line":
                 line = frame.loc[index]
-                attrs["rating_mva"] = math.sqrt(3) * float(line.max_i_ka) * float(vn[line.from_bus]) * float(line.parallel)
+                rating = math.sqrt(3) * float(line.max_i_ka) * float(vn[line.from_bus]) * float(line.parallel)
             elif table == "trafo":
-                attrs["rating_mva"] = float(frame.at[index, "sn_mva"]) * float(frame.at[index, "parallel"])
+                rating = float(frame.at[index, "sn_mva"]) * float(frame.at[index, "parallel"])
+            if math.isfinite(rating) and rating > 0:        # none given (NaN, 0): the branch is unrated
+                attrs["rating_mva"] = rating
             out[f"{table}{index}"] = attrs
     if "trafo3w" in lookup:
         start, _ = lookup["trafo3w"]
@@ -87,9 +91,9 @@ def branch_electrics(net: Any) -> dict[str, dict[str, float]] | None:
             b = {side: 1.0 / x_eff[start + k * n + row] for k, side in enumerate(("hv", "mv", "lv"))}
             total = sum(b.values())
             for one, other in (("hv", "mv"), ("hv", "lv"), ("mv", "lv")):
-                out[f"trafo3w{index}_{one}_{other}"] = {
-                    "x_pu": float(total / (b[one] * b[other])),
-                    "rating_mva": float(min(t[f"sn_{one}_mva"], t[f"sn_{other}_mva"]))}
+                rating = float(min(t[f"sn_{one}_mva"], t[f"sn_{other}_mva"]))
+                out[f"trafo3w{index}_{one}_{other}"] = {"x_pu": float(total / (b[one] * b[other]))} | (
+                    {"rating_mva": rating} if math.isfinite(rating) and rating > 0 else {})
     return out
 
 

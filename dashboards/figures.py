@@ -104,17 +104,7 @@ def sector_colours(sectors: Iterable[str]) -> dict[str, str]:
     dict[str, str]
         Sector → ``#RRGGBB`` colour; the same sector gets the same colour on every page.
     """
-    names = sorted(set(sectors))
-    taken = {PREFERRED[s] for s in names if s in PREFERRED}
-    spare = [c for c in OKABE_ITO[:-1] if c not in taken] or list(OKABE_ITO[:-1])
-    out, k = {}, 0
-    for name in names:
-        if name in PREFERRED:
-            out[name] = PREFERRED[name]
-        else:
-            out[name] = spare[k % len(spare)]
-            k += 1
-    return out
+    return _assigned(sectors, PREFERRED, OKABE_ITO[:-1])
 
 
 def sector_shapes(sectors: Iterable[str]) -> dict[str, str]:
@@ -135,13 +125,19 @@ def sector_shapes(sectors: Iterable[str]) -> dict[str, str]:
     >>> sector_shapes(["water", "energy", "pipelines"])
     {'energy': 'circle', 'pipelines': 'triangle-left', 'water': 'diamond'}
     """
+    return _assigned(sectors, PREFERRED_SHAPES, (*SPARE_SHAPES, *PREFERRED_SHAPES.values()))
+
+
+def _assigned(sectors: Iterable[str], preferred: dict[str, str], pool: Sequence[str]) -> dict[str, str]:
+    """Each sector its preferred value, the others in name order the values of ``pool`` no
+    present sector prefers (all of ``pool`` again when none is left)."""
     names = sorted(set(sectors))
-    spare = [shape for shape in (*SPARE_SHAPES, *PREFERRED_SHAPES.values())
-             if shape not in {PREFERRED_SHAPES[n] for n in names if n in PREFERRED_SHAPES}]
+    taken = {preferred[n] for n in names if n in preferred}
+    spare = [value for value in pool if value not in taken] or list(pool)
     out, k = {}, 0
     for name in names:
-        if name in PREFERRED_SHAPES:
-            out[name] = PREFERRED_SHAPES[name]
+        if name in preferred:
+            out[name] = preferred[name]
         else:
             out[name] = spare[k % len(spare)]
             k += 1
